@@ -1,0 +1,198 @@
+"""Runs the rules over the resources of each input, one file at a time, and orders the findings.
+
+The engine is the seam between the stages: it reads a file, parses it, turns documents into
+resources, lets every enabled rule look at the subjects it targets, turns each violation's JSON
+pointer into ``path:line:col``, and hands the file's findings on before it reads the next file
+(streaming keeps memory flat and lets text output appear while a large run goes on).
+
+Parse problems (``yaml-syntax``, ``duplicate-key``, ``yaml-limit``) and unidentifiable objects
+(``schema``) become findings of the rules with those ids, so they are listed, configured and
+explained like every other rule. Checks that hold resources back (a custom resource whose CRD may
+come later, cross-object rules) report in :meth:`Check.finish` after the last file.
+
+A check that raises is an internal error: the run goes on with the other rules and files, the problem
+is reported on standard error, and the exit code says the tool failed (3), not that findings exist.
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from .inputs.discover import InputFile
+from .inputs.manifests import resources_from
+from .model import Finding, Location, Resource, RunSummary, Severity, Source, Violation
+from .rules import WORKLOAD_POD_SPECS, Rule
+from .yaml_source import DEFAULT_LIMITS, Limits, ParsedFile, parse_bytes, parse_text
+
+
+@dataclass
+class Options:
+    """Everything a run needs to know besides its inputs and rules."""
+
+    kubernetes_version: str = "1.18"
+    strict: bool = True
+    fail_on: Severity = Severity.ERROR
+    limits: Limits = DEFAULT_LIMITS
+    schema_backend: str | None = None
+    workloads: dict[str, str] = field(default_factory=lambda: dict(WORKLOAD_POD_SPECS))
+    debug: bool = False
+
+
+class RunContext:
+    """What checks may consult: the target version, the schema store, the options of the run."""
+
+    def __init__(self, options: Options) -> None:
+        self.options = options
+
+    @property
+    def kubernetes_version(self) -> str:
+        return self.options.kubernetes_version
+
+    @cached_property
+    def schemas(self):  # -> kube_schema.SchemaStore; imported lazily, it is the heaviest module
+        from .kube_schema import SchemaStore
+
+        return SchemaStore(self.options.kubernetes_version, strict=self.options.strict,
+                           backend=self.options.schema_backend)
+
+
+@dataclass
+class FileReport:
+    """The findings of one file (or, after the last file, the held-back findings of one file)."""
+
+    path: str
+    findings: list[Finding]
+    objects: int = 0
+    is_manifest: bool = True
+
+
+class Engine:
+    """Lints inputs with a fixed set of rules; one instance per run."""
+
+    def __init__(self, rules: Iterable[Rule], options: Options | None = None) -> None:
+        self.options = options or Options()
+        self.rules = list(rules)
+        self.rules_by_id = {rule.id: rule for rule in self.rules}
+        self.context = RunContext(self.options)
+        self.summary = RunSummary()
+        self.internal_errors: list[str] = []
+
+    # -- the public entry points -------------------------------------------------------------------
+
+    def lint(self, inputs: Iterable[InputFile]) -> Iterator[FileReport]:
+        """Lint each input in turn, then report what checks held back until the end."""
+        for input_file in inputs:
+            yield self._lint_input(input_file)
+        yield from self.finish()
+
+    def lint_text(self, text: str, path: str) -> Iterator[FileReport]:
+        """Lint one in-memory text (an editor buffer, a rendered template)."""
+        yield self.lint_parsed(parse_text(text, path, is_json=path.endswith(".json"), limits=self.options.limits))
+        yield from self.finish()
+
+    def lint_parsed(self, parsed: ParsedFile, source: Source | None = None) -> FileReport:
+        manifests = resources_from(parsed, source)
+        findings = [self._parse_finding(parsed.path, p.rule_id, p.message, p.position.line, p.position.column)
+                    for p in parsed.problems]
+        findings.extend(self._parse_finding(parsed.path, p.rule_id, p.message, p.position.line, p.position.column)
+                        for p in manifests.problems)
+        findings = [f for f in findings if f is not None]
+        for resource in manifests.resources:
+            if resource.kind == "CustomResourceDefinition" and resource.api_version.startswith("apiextensions.k8s.io/"):
+                self._register_crd(resource, findings)
+        for resource in manifests.resources:
+            findings.extend(self._check(resource))
+        self.summary.files += 1
+        self.summary.objects += len(manifests.resources)
+        is_manifest = manifests.is_manifest_file or bool(parsed.problems)
+        if not is_manifest:
+            self.summary.skipped += 1
+            self.summary.skipped_files.append(parsed.path)
+        return self._report(FileReport(parsed.path, findings, len(manifests.resources), is_manifest))
+
+    def finish(self) -> Iterator[FileReport]:
+        """Findings of checks that waited for the whole run, grouped by file."""
+        by_path: dict[str, list[Finding]] = defaultdict(list)
+        for rule in self.rules:
+            try:
+                for resource, violation in rule.check.finish(self.context):
+                    finding = self._finding(rule, resource, violation)
+                    by_path[finding.location.path].append(finding)
+            except Exception:  # noqa: BLE001 - a broken check must not end the run
+                self._internal_error(f"rule {rule.id} (at the end of the run)")
+        for path in sorted(by_path):
+            yield self._report(FileReport(path, by_path[path], 0))
+
+    @property
+    def failed(self) -> bool:
+        """True when an unsuppressed finding reaches the failure threshold."""
+        return self._failing > 0
+
+    _failing = 0
+
+    # -- the stages --------------------------------------------------------------------------------
+
+    def _lint_input(self, input_file: InputFile) -> FileReport:
+        try:
+            raw = input_file.read_bytes()
+        except OSError as exc:
+            finding = self._parse_finding(input_file.display, "yaml-syntax", f"cannot read file: {exc.strerror}", 1, 1)
+            self.summary.files += 1
+            return self._report(FileReport(input_file.display, [finding] if finding else []))
+        parsed = parse_bytes(raw, input_file.display, is_json=input_file.is_json, limits=self.options.limits)
+        return self.lint_parsed(parsed)
+
+    def _register_crd(self, resource: Resource, findings: list[Finding]) -> None:
+        rule = self.rules_by_id.get("schema-missing")
+        for problem in self.context.schemas.add_crd(resource.body):
+            if rule is not None:
+                findings.append(self._finding(rule, resource, Violation("/spec", problem)))
+
+    def _check(self, resource: Resource) -> list[Finding]:
+        findings = []
+        workloads = self.options.workloads
+        for rule in self.rules:
+            try:
+                for subject in rule.subjects(resource, workloads):
+                    for violation in rule.check.check(subject, self.context):
+                        findings.append(self._finding(rule, resource, violation))
+            except Exception:  # noqa: BLE001 - a broken check must not end the run
+                self._internal_error(f"rule {rule.id} on {resource.ref} in {resource.source.path}")
+        return findings
+
+    def _finding(self, rule: Rule, resource: Resource, violation: Violation) -> Finding:
+        return Finding(
+            rule_id=rule.id,
+            severity=rule.severity,
+            message=violation.message,
+            location=resource.location(violation.pointer),
+            pointer=violation.pointer,
+            object=resource.ref,
+            remediation=rule.spec.remediation or None,
+            environment=(resource.source.environment,) if resource.source.environment else (),
+        )
+
+    def _parse_finding(self, path: str, rule_id: str, message: str, line: int, column: int) -> Finding | None:
+        rule = self.rules_by_id.get(rule_id)
+        if rule is None:
+            return None
+        return Finding(rule_id, rule.severity, message, Location(path, line, column),
+                       remediation=rule.spec.remediation or None)
+
+    def _report(self, report: FileReport) -> FileReport:
+        report.findings.sort(key=lambda f: f.sort_key)
+        for finding in report.findings:
+            self.summary.count(finding)
+            if not finding.suppressed and finding.severity.at_least(self.options.fail_on):
+                self._failing += 1
+        return report
+
+    def _internal_error(self, where: str) -> None:
+        self.internal_errors.append(where)
+        detail = traceback.format_exc() if self.options.debug else traceback.format_exc(limit=-1).strip().splitlines()[-1]
+        print(f"lintops: internal error in {where}: {detail}", file=sys.stderr)

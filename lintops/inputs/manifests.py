@@ -1,0 +1,92 @@
+"""Parsed documents to Kubernetes resources.
+
+A document is a manifest when it is a mapping with ``apiVersion`` or ``kind``. A mapping with
+neither (a Helm values file, ``kustomization.yaml``, ``Chart.yaml``, a CI file) is not linted as a
+manifest here; it is counted so that the summary can say how many files were skipped. A mapping
+with only one of the two is broken and reported (``schema``), as kubectl would refuse it.
+``kind: List`` (and any ``*List`` with ``items``) is expanded into its items, each a resource of its own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..model import Position, Resource, Source, join_pointer
+from ..yaml_source import ParsedDocument, ParsedFile
+
+
+@dataclass(frozen=True)
+class ManifestProblem:
+    """An object that cannot be identified (no kind, no apiVersion); reported under the ``schema`` rule."""
+
+    rule_id: str
+    message: str
+    position: Position
+
+
+@dataclass
+class FileManifests:
+    resources: list[Resource] = field(default_factory=list)
+    problems: list[ManifestProblem] = field(default_factory=list)
+    other_documents: int = 0
+
+    @property
+    def is_manifest_file(self) -> bool:
+        return bool(self.resources or self.problems)
+
+
+def _is_list(body: dict[str, Any]) -> bool:
+    kind = body.get("kind")
+    return isinstance(kind, str) and kind.endswith("List") and isinstance(body.get("items"), list)
+
+
+def resources_from(parsed: ParsedFile, source: Source | None = None) -> FileManifests:
+    """Every resource of a parsed file, in document order."""
+    source = source or Source(parsed.path)
+    result = FileManifests()
+    for document in parsed.documents:
+        body = document.data
+        if body is None:
+            continue
+        if not isinstance(body, dict) or ("apiVersion" not in body and "kind" not in body):
+            result.other_documents += 1
+            continue
+        if _is_list(body):
+            for index, item in enumerate(body["items"]):
+                _add(result, item, document, source, join_pointer("/items", index))
+        else:
+            _add(result, body, document, source, "")
+    return result
+
+
+def _add(result: FileManifests, body: Any, document: ParsedDocument, source: Source, root: str) -> None:
+    if not isinstance(body, dict):
+        result.problems.append(
+            ManifestProblem("schema", "list item is not a Kubernetes object (expected a mapping)", document.position(root))
+        )
+        return
+    api_version, kind = body.get("apiVersion"), body.get("kind")
+    missing = [key for key, value in (("apiVersion", api_version), ("kind", kind)) if not isinstance(value, str) or not value]
+    if missing:
+        names = " and ".join(f"'{key}'" for key in missing)
+        result.problems.append(
+            ManifestProblem("schema", f"missing {names} key: not a valid Kubernetes object", document.position(root))
+        )
+        return
+    metadata = body.get("metadata")
+    metadata = metadata if isinstance(metadata, dict) else {}
+    name = metadata.get("name") or metadata.get("generateName")
+    namespace = metadata.get("namespace")
+    result.resources.append(
+        Resource(
+            api_version=api_version,
+            kind=kind,
+            namespace=namespace if isinstance(namespace, str) else None,
+            name=str(name) if name is not None else None,
+            body=body,
+            source=source,
+            root_pointer=root,
+            _lookup=document.position,
+        )
+    )

@@ -1,0 +1,21 @@
+"""Output formats, one module each. Reporters are looked up by name; plugins add more."""
+
+from __future__ import annotations
+
+from .base import Reporter, RunInfo
+
+BUILTIN_REPORTERS: dict[str, str] = {
+    # name -> "module:Class", imported only when chosen so unused formats cost no start-up time
+    "text": "lintops.reporters.text:TextReporter",
+    "json": "lintops.reporters.json:JsonReporter",
+}
+
+
+def load_reporter(spec: str) -> type[Reporter]:
+    import importlib
+
+    module_name, _, class_name = spec.partition(":")
+    return getattr(importlib.import_module(module_name), class_name)
+
+
+__all__ = ["BUILTIN_REPORTERS", "Reporter", "RunInfo", "load_reporter"]

@@ -1,0 +1,43 @@
+"""The reporter contract: told about each file's findings as they come, and once at the end.
+
+Streaming formats (text) write as files finish; structured formats (JSON, JUnit, SARIF) collect and
+write in :meth:`Reporter.finish`. A reporter never reads a file or recomputes a position: everything
+it prints is in the findings, which never carry a secret's value.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar, TextIO
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..engine import FileReport
+    from ..model import RunSummary
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """What every report states about the run itself."""
+
+    version: str
+    kubernetes_version: str
+    strict: bool
+    verbose: bool = False
+    color: bool = False
+
+
+class Reporter:
+    """Base class of output formats; subclasses set ``name`` and override what they need."""
+
+    name: ClassVar[str]
+    description: ClassVar[str] = ""
+
+    def __init__(self, stream: TextIO, run: RunInfo) -> None:
+        self.stream = stream
+        self.run = run
+
+    def file_done(self, report: FileReport) -> None:
+        """One file's findings (called again after the last file for findings that waited for the run)."""
+
+    def finish(self, summary: RunSummary) -> None:
+        """The run is over: write whatever was collected, and the summary."""

@@ -1,0 +1,71 @@
+"""``json``: the machine-readable contract (documented in the README; fields are only ever added).
+
+``{"version", "kubernetes_version", "findings": [{"rule", "severity", "message", "path", "line",
+"column", "pointer", "object": {"apiVersion", "kind", "namespace", "name"}, "suppressed"}],
+"summary": {"files", "objects", "findings", "errors", "warnings", "skipped"}}``
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from .base import Reporter
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..engine import FileReport
+    from ..model import Finding, RunSummary
+
+
+def finding_to_dict(finding: Finding) -> dict[str, Any]:
+    obj = finding.object
+    data: dict[str, Any] = {
+        "rule": finding.rule_id,
+        "severity": finding.severity.value,
+        "message": finding.message,
+        "path": finding.location.path,
+        "line": finding.location.line,
+        "column": finding.location.column,
+        "pointer": finding.pointer,
+        "object": None if obj is None else {
+            "apiVersion": obj.api_version, "kind": obj.kind, "namespace": obj.namespace, "name": obj.name,
+        },
+        "suppressed": finding.suppressed,
+    }
+    if finding.suppressed and finding.suppression_reason:
+        data["suppression_reason"] = finding.suppression_reason
+    if finding.remediation:
+        data["remediation"] = finding.remediation
+    return data
+
+
+class JsonReporter(Reporter):
+    name = "json"
+    description = "One JSON document with every finding and the summary (a stable contract)."
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.findings: list[dict[str, Any]] = []
+
+    def file_done(self, report: FileReport) -> None:
+        self.findings.extend(finding_to_dict(f) for f in report.findings)
+
+    def finish(self, summary: RunSummary) -> None:
+        document = {
+            "version": self.run.version,
+            "kubernetes_version": self.run.kubernetes_version,
+            "strict": self.run.strict,
+            "findings": self.findings,
+            "summary": {
+                "files": summary.files,
+                "objects": summary.objects,
+                "findings": summary.findings,
+                "errors": summary.errors,
+                "warnings": summary.warnings,
+                "info": summary.infos,
+                "suppressed": summary.suppressed,
+                "skipped": summary.skipped,
+            },
+        }
+        json.dump(document, self.stream, indent=2)
+        self.stream.write("\n")

@@ -1,0 +1,80 @@
+"""``text``: the default terminal format, one line per finding, grouped by file, and a summary line.
+
+Each line starts with ``path:line:col`` so terminals and editors make it clickable; files are
+separated by a blank line. Colour only when writing to a terminal (and not with ``NO_COLOR``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..model import Finding, Severity
+from .base import Reporter
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..engine import FileReport
+    from ..model import RunSummary
+
+_COLORS = {Severity.ERROR: "\033[31m", Severity.WARNING: "\033[33m", Severity.INFO: "\033[36m"}
+_DIM, _BOLD, _RESET = "\033[2m", "\033[1m", "\033[0m"
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+class TextReporter(Reporter):
+    name = "text"
+    description = "Human-readable findings grouped by file, with a summary line (the default)."
+
+    _wrote_any = False
+
+    def _paint(self, code: str, text: str) -> str:
+        return f"{code}{text}{_RESET}" if self.run.color else text
+
+    def format_finding(self, finding: Finding) -> str:
+        severity = finding.severity.value
+        label = "suppressed" if finding.suppressed else severity
+        where = self._paint(_BOLD, str(finding.location))
+        line = f"{where}: {self._paint(_COLORS[finding.severity], label)} [{finding.rule_id}] {finding.message}"
+        if finding.object is not None:
+            line += self._paint(_DIM, f" ({finding.object})")
+        if finding.environment:
+            line += self._paint(_DIM, f" [env: {', '.join(finding.environment)}]")
+        return line
+
+    def file_done(self, report: FileReport) -> None:
+        shown = [f for f in report.findings if self.run.verbose or not f.suppressed]
+        if not shown:
+            return
+        if self._wrote_any:
+            self.stream.write("\n")
+        self._wrote_any = True
+        for finding in shown:
+            self.stream.write(self.format_finding(finding) + "\n")
+        self.stream.flush()
+
+    def finish(self, summary: RunSummary) -> None:
+        if self.run.verbose and summary.skipped_files:
+            if self._wrote_any:
+                self.stream.write("\n")
+            self.stream.write("Not Kubernetes manifests (skipped):\n")
+            for path in summary.skipped_files:
+                self.stream.write(f"  {path}\n")
+        if self._wrote_any or (self.run.verbose and summary.skipped_files):
+            self.stream.write("\n")
+        self.stream.write(summary_line(summary, self.run.kubernetes_version) + "\n")
+
+
+def summary_line(summary: RunSummary, kubernetes_version: str) -> str:
+    counts = ", ".join([plural(summary.errors, "error"), plural(summary.warnings, "warning"), f"{summary.infos} info"])
+    text = (f"{plural(summary.files, 'file')}, {plural(summary.objects, 'object')} checked against "
+            f"Kubernetes {kubernetes_version}: {counts}")
+    extras = []
+    if summary.suppressed:
+        extras.append(f"{summary.suppressed} suppressed")
+    if summary.skipped:
+        extras.append(f"{plural(summary.skipped, 'file')} skipped: not Kubernetes manifests")
+    if extras:
+        text += f" ({'; '.join(extras)})"
+    return text

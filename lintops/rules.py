@@ -1,0 +1,240 @@
+"""Rules are data: one YAML file each, naming a check, its parameters, its targets and its severity.
+
+The built-in rules in ``rules/`` use exactly the format a platform team uses for its own rules in
+``.lintops/rules/``, so the built-ins are also the documentation and the test of the format::
+
+    id: liveness-probe
+    severity: error            # error | warning | info
+    summary: one line
+    rationale: why it matters
+    remediation: how to fix it
+    targets: [container]       # kinds, "*" (every object), pod-spec, container, init-container
+    check: json-schema         # a check from lintops.checks or a plugin
+    params: {...}              # validated against the check's params_schema when the rule loads
+    examples:
+      pass: |  ...YAML...
+      fail: |  ...YAML...
+
+A rule file is never code: a repository under review cannot make lintops import anything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .model import Resource, Severity, join_pointer
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .checks.base import Check, Subject
+
+#: Where each workload kind keeps its pod spec.
+WORKLOAD_POD_SPECS: dict[str, str] = {
+    "Pod": "/spec",
+    "Deployment": "/spec/template/spec",
+    "StatefulSet": "/spec/template/spec",
+    "DaemonSet": "/spec/template/spec",
+    "ReplicaSet": "/spec/template/spec",
+    "ReplicationController": "/spec/template/spec",
+    "Job": "/spec/template/spec",
+    "CronJob": "/spec/jobTemplate/spec/template/spec",
+}
+
+#: Targets that are not kinds.
+SPECIAL_TARGETS = frozenset({"*", "pod-spec", "container", "init-container", "ephemeral-container"})
+
+RULE_KEYS = frozenset(
+    {"id", "severity", "summary", "rationale", "remediation", "targets", "check", "params", "examples", "enabled",
+     "documentation"}
+)
+
+
+class RuleError(Exception):
+    """A rule file that cannot be used; the message starts with ``path:line:col``."""
+
+
+@dataclass(frozen=True)
+class RuleSpec:
+    """A rule as written in its file, before its check is bound."""
+
+    id: str
+    severity: Severity
+    summary: str
+    check: str
+    targets: tuple[str, ...] = ("*",)
+    params: Mapping[str, Any] = field(default_factory=dict)
+    rationale: str = ""
+    remediation: str = ""
+    documentation: str = ""
+    examples: Mapping[str, str] = field(default_factory=dict)
+    enabled: bool = True
+    origin: str = "built-in"
+    path: str | None = None
+
+    def with_overrides(self, **changes: Any) -> RuleSpec:
+        return replace(self, **changes)
+
+
+def resolve(value: Any, pointer: str) -> Any:
+    """The value at a JSON pointer inside plain data, or None."""
+    from .model import iter_pointer_tokens
+
+    for token in iter_pointer_tokens(pointer):
+        if isinstance(value, dict):
+            value = value.get(token)
+        elif isinstance(value, list) and token.isdigit() and int(token) < len(value):
+            value = value[int(token)]
+        else:
+            return None
+    return value
+
+
+def pod_spec_pointer(resource: Resource, workloads: Mapping[str, str] = WORKLOAD_POD_SPECS) -> str | None:
+    """Pointer to the resource's pod spec when it is a workload kind, else None."""
+    return workloads.get(resource.kind)
+
+
+@dataclass
+class Rule:
+    """A rule bound to its check instance: what the engine runs."""
+
+    spec: RuleSpec
+    check: Check
+
+    @property
+    def id(self) -> str:
+        return self.spec.id
+
+    @property
+    def severity(self) -> Severity:
+        return self.spec.severity
+
+    def subjects(self, resource: Resource, workloads: Mapping[str, str] = WORKLOAD_POD_SPECS) -> Iterator[Subject]:
+        """Every node of ``resource`` this rule looks at, by its targets."""
+        from .checks.base import Subject
+
+        for target in self.spec.targets:
+            if target == "*" or target == resource.kind or target == f"{_group(resource.api_version)}/{resource.kind}":
+                yield Subject(resource, "", resource.body)
+                continue
+            if target not in SPECIAL_TARGETS:
+                continue
+            pod_pointer = workloads.get(resource.kind)
+            if pod_pointer is None:
+                continue
+            pod_spec = resolve(resource.body, pod_pointer)
+            if not isinstance(pod_spec, dict):
+                continue
+            if target == "pod-spec":
+                yield Subject(resource, pod_pointer, pod_spec)
+                continue
+            key = {"container": "containers", "init-container": "initContainers",
+                   "ephemeral-container": "ephemeralContainers"}[target]
+            containers = pod_spec.get(key)
+            if isinstance(containers, list):
+                for index, container in enumerate(containers):
+                    if isinstance(container, dict):
+                        yield Subject(resource, join_pointer(pod_pointer, key, index), container)
+
+
+def _group(api_version: str) -> str:
+    return api_version.rsplit("/", 1)[0] if "/" in api_version else ""
+
+
+def load_rule_file(path: Path, origin: str) -> RuleSpec:
+    """Read and validate one rule file (the structure; the params are validated against the check later)."""
+    from .yaml_source import parse_bytes
+
+    parsed = parse_bytes(path.read_bytes(), str(path))
+    if parsed.problems:
+        problem = parsed.problems[0]
+        raise RuleError(f"{path}:{problem.position.line}:{problem.position.column}: {problem.message}")
+    if len(parsed.documents) != 1 or not isinstance(parsed.documents[0].data, dict):
+        raise RuleError(f"{path}:1:1: a rule file holds exactly one mapping")
+    document = parsed.documents[0]
+    data: dict[str, Any] = document.data
+
+    def fail(pointer: str, message: str) -> RuleError:
+        pos = document.position(pointer)
+        return RuleError(f"{path}:{pos.line}:{pos.column}: {message}")
+
+    unknown = sorted(set(data) - RULE_KEYS)
+    if unknown:
+        raise fail(join_pointer("", unknown[0]), f"unknown key '{unknown[0]}' (allowed: {', '.join(sorted(RULE_KEYS))})")
+    for key in ("id", "severity", "summary", "check"):
+        if not isinstance(data.get(key), str) or not data[key]:
+            raise fail(join_pointer("", key) if key in data else "", f"'{key}' is required and must be a string")
+    try:
+        severity = Severity(data["severity"])
+    except ValueError:
+        raise fail("/severity", "severity must be error, warning or info") from None
+    targets = data.get("targets", ["*"])
+    if isinstance(targets, str):
+        targets = [targets]
+    if not isinstance(targets, list) or not all(isinstance(t, str) for t in targets):
+        raise fail("/targets", "targets must be a list of kinds or of pod-spec, container, init-container")
+    params = data.get("params") or {}
+    if not isinstance(params, dict):
+        raise fail("/params", "params must be a mapping")
+    examples = data.get("examples") or {}
+    if not isinstance(examples, dict) or not all(isinstance(v, str) for v in examples.values()):
+        raise fail("/examples", "examples must map 'pass' and 'fail' to YAML text")
+    for key in ("rationale", "remediation", "documentation"):
+        if key in data and not isinstance(data[key], str):
+            raise fail(join_pointer("", key), f"'{key}' must be a string")
+    return RuleSpec(
+        id=data["id"],
+        severity=severity,
+        summary=data["summary"],
+        check=data["check"],
+        targets=tuple(targets),
+        params=params,
+        rationale=data.get("rationale", "").strip(),
+        remediation=data.get("remediation", "").strip(),
+        documentation=data.get("documentation", "").strip(),
+        examples=examples,
+        enabled=bool(data.get("enabled", True)),
+        origin=origin,
+        path=str(path),
+    )
+
+
+def load_rule_dir(directory: Path, origin: str) -> list[RuleSpec]:
+    return [load_rule_file(path, origin) for path in sorted(directory.glob("*.y*ml"))]
+
+
+def bind(specs: Iterable[RuleSpec], checks: Mapping[str, type[Check]]) -> list[Rule]:
+    """Give each rule an instance of its check, validating the params against the check's schema."""
+    rules = []
+    for spec in specs:
+        check_class = checks.get(spec.check)
+        if check_class is None:
+            raise RuleError(f"{spec.path or spec.id}: rule '{spec.id}' names unknown check '{spec.check}' "
+                            f"(known: {', '.join(sorted(checks))})")
+        problem = first_schema_error(check_class.params_schema, dict(spec.params))
+        if problem is not None:
+            where, message = problem
+            raise RuleError(f"{spec.path or spec.id}: rule '{spec.id}', params{where}: {message}")
+        rules.append(Rule(spec, check_class(spec.params)))
+    return rules
+
+
+def first_schema_error(schema: Mapping[str, Any], instance: Any) -> tuple[str, str] | None:
+    """The first error of ``instance`` against ``schema`` as (JSON pointer, message), or None when valid."""
+    try:
+        import jsonschema_rs
+    except ImportError:  # pragma: no cover - exercised where jsonschema-rs has no wheel
+        import jsonschema
+
+        errors = sorted(jsonschema.validators.validator_for(schema)(schema).iter_errors(instance),
+                        key=lambda e: list(map(str, e.absolute_path)))
+        if not errors:
+            return None
+        return join_pointer("", *errors[0].absolute_path), errors[0].message
+    errors = list(jsonschema_rs.validator_for(dict(schema)).iter_errors(instance))
+    if not errors:
+        return None
+    error = min(errors, key=lambda e: list(map(str, e.instance_path)))
+    return join_pointer("", *error.instance_path), error.message

@@ -1,0 +1,346 @@
+"""YAML (and JSON) text to plain data, keeping a position for every node.
+
+Why not ``yaml.load``: it throws the positions away, and a linter without lines is half a linter.
+libyaml composes the node tree (the expensive part, in C); this module builds the plain data from the
+nodes itself and keeps each document's tree, so that a JSON pointer is resolved to ``(line, column)``
+only when a finding asks for it. Building the data here also lets us see what ``yaml.load`` hides:
+duplicate keys (Kubernetes' strict decoding rejects them) and aliases that expand without bound.
+
+Hostile input never raises out of this module: binary files, invalid UTF-8, files over the size limit,
+alias bombs and nesting deeper than libyaml allows each become a :class:`ParseProblem` at a position,
+and the documents that did parse are still returned.
+
+Scalars follow what Kubernetes does with YAML (sigs.k8s.io/yaml converts YAML to JSON): timestamps
+stay strings, mapping keys become their text (``80:`` is the key ``"80"``), tags other than the core
+schema keep the scalar's text.
+"""
+
+from __future__ import annotations
+
+import gc
+import re
+import sys
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from .model import Position, iter_pointer_tokens
+
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+_STR = "tag:yaml.org,2002:str"
+_NULL = "tag:yaml.org,2002:null"
+_BOOL = "tag:yaml.org,2002:bool"
+_INT = "tag:yaml.org,2002:int"
+_FLOAT = "tag:yaml.org,2002:float"
+_MERGE = "tag:yaml.org,2002:merge"
+_TRUE_WORDS = frozenset({"true", "yes", "on", "y"})
+
+_DOCUMENT_START = re.compile(r"^---(?:[ \t].*)?$")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Bounds that keep hostile input from hanging the run or exhausting memory."""
+
+    #: Files larger than this are reported, not parsed.
+    max_file_bytes: int = 32 * 1024 * 1024
+    #: Nodes that aliases may add on top of the document's own nodes (billion laughs protection).
+    max_alias_expansion: int = 100_000
+
+
+DEFAULT_LIMITS = Limits()
+
+
+@dataclass(frozen=True)
+class ParseProblem:
+    """A problem found while reading text; ``rule_id`` is one of the parse rules."""
+
+    rule_id: str  # yaml-syntax | duplicate-key | yaml-limit
+    message: str
+    position: Position
+
+
+@dataclass(eq=False)
+class ParsedDocument:
+    """One YAML document: its data and the node tree that knows where each value was written."""
+
+    index: int
+    data: Any
+    root: yaml.Node | None
+    line_offset: int = 0
+
+    def position(self, pointer: str) -> Position:
+        """Position of the node at ``pointer``, or of its nearest existing parent.
+
+        A collection written in block style under a key is positioned at its key (the line a person
+        reads as "the resources block"); scalars and flow collections at their value.
+        """
+        node = self.root
+        if node is None:
+            return Position(1 + self.line_offset, 1)
+        anchor = node.start_mark
+        for token in iter_pointer_tokens(pointer):
+            if isinstance(node, yaml.MappingNode):
+                match = None
+                for key_node, value_node in node.value:
+                    if isinstance(key_node, yaml.ScalarNode) and key_node.value == token:
+                        match = (key_node, value_node)
+                if match is None:
+                    break
+                key_node, node = match
+                block = isinstance(node, yaml.CollectionNode) and node.start_mark.line > key_node.start_mark.line
+                anchor = key_node.start_mark if block or _is_empty(node) else node.start_mark
+            elif isinstance(node, yaml.SequenceNode):
+                if not token.isdigit() or int(token) >= len(node.value):
+                    break
+                node = node.value[int(token)]
+                anchor = node.start_mark
+            else:
+                break
+        return Position(anchor.line + 1 + self.line_offset, anchor.column + 1)
+
+
+def _is_empty(node: yaml.Node) -> bool:
+    return isinstance(node, yaml.ScalarNode) and node.tag == _NULL and node.value in ("", "~")
+
+
+@dataclass(eq=False)
+class ParsedFile:
+    """Everything the parse stage learned about one file."""
+
+    path: str
+    text: str
+    documents: list[ParsedDocument] = field(default_factory=list)
+    problems: list[ParseProblem] = field(default_factory=list)
+
+
+def decode(raw: bytes, limits: Limits = DEFAULT_LIMITS) -> tuple[str | None, ParseProblem | None]:
+    """Bytes to text, or the reason they are not YAML text (binary, bad encoding, too large)."""
+    if len(raw) > limits.max_file_bytes:
+        return None, ParseProblem(
+            "yaml-limit",
+            f"file is {len(raw):,} bytes, over the {limits.max_file_bytes:,}-byte limit; not parsed",
+            Position(1, 1),
+        )
+    if b"\x00" in raw[:8192] and not raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return None, ParseProblem("yaml-syntax", "binary file (contains NUL bytes), not YAML", Position(1, 1))
+    try:
+        if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+            return raw.decode("utf-16"), None
+        return raw.decode("utf-8-sig"), None
+    except UnicodeDecodeError as exc:
+        before = raw[: exc.start]
+        line = before.count(b"\n") + 1
+        column = exc.start - (before.rfind(b"\n") + 1) + 1
+        return None, ParseProblem(
+            "yaml-syntax", f"not valid UTF-8 (byte 0x{raw[exc.start]:02x}); YAML must be UTF-8", Position(line, column)
+        )
+
+
+def parse_bytes(raw: bytes, path: str, *, is_json: bool = False, limits: Limits = DEFAULT_LIMITS) -> ParsedFile:
+    text, problem = decode(raw, limits)
+    if text is None:
+        parsed = ParsedFile(path, "")
+        assert problem is not None
+        parsed.problems.append(problem)
+        return parsed
+    return parse_text(text, path, is_json=is_json, limits=limits)
+
+
+def parse_text(text: str, path: str, *, is_json: bool = False, limits: Limits = DEFAULT_LIMITS) -> ParsedFile:
+    """Parse every document of ``text``; a syntax error costs only the document it is in."""
+    if is_json:
+        # JSON allows tabs as whitespace where YAML does not; outside strings they are only whitespace,
+        # and a raw tab inside a JSON string is invalid anyway, so this keeps every column.
+        text = text.replace("\t", " ")
+    parsed = ParsedFile(path, text)
+    gc_was_enabled = gc.isenabled()
+    gc.disable()  # node trees are acyclic; collecting while building them only costs time
+    try:
+        try:
+            _compose_into(parsed, text, 0, limits)
+        except yaml.YAMLError:
+            # Start again document by document so that one broken document does not hide the others.
+            parsed.documents.clear()
+            parsed.problems.clear()
+            for offset, chunk in _split_documents(text):
+                try:
+                    _compose_into(parsed, chunk, offset, limits)
+                except yaml.YAMLError as exc:
+                    parsed.problems.append(_syntax_problem(exc, offset))
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+    return parsed
+
+
+def _compose_into(parsed: ParsedFile, text: str, line_offset: int, limits: Limits) -> None:
+    for root in yaml.compose_all(text, Loader=_Loader):
+        builder = _Builder(limits, line_offset)
+        try:
+            data = builder.build_document(root)
+        except _LimitExceeded as exc:
+            parsed.problems.append(exc.problem)
+            data, root = None, None
+        parsed.problems.extend(builder.problems)
+        parsed.documents.append(ParsedDocument(len(parsed.documents), data, root, line_offset))
+
+
+def _split_documents(text: str) -> list[tuple[int, str]]:
+    """Cut text at ``---`` lines, keeping each chunk's starting line (0-based)."""
+    chunks: list[tuple[int, str]] = []
+    lines = text.splitlines(keepends=True)
+    start = 0
+    for number, line in enumerate(lines):
+        if number > start and _DOCUMENT_START.match(line.rstrip("\r\n")):
+            chunks.append((start, "".join(lines[start:number])))
+            start = number
+    chunks.append((start, "".join(lines[start:])))
+    return chunks
+
+
+def _syntax_problem(exc: yaml.YAMLError, line_offset: int) -> ParseProblem:
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc)
+    context = getattr(exc, "context", None)
+    message = f"{problem} ({context})" if context else str(problem)
+    message = " ".join(message.split())
+    rule_id = "yaml-syntax"
+    if "maximum nesting depth" in message:
+        rule_id, message = "yaml-limit", "nesting deeper than 1,000 levels; document not parsed"
+    if mark is None:
+        return ParseProblem(rule_id, message, Position(1 + line_offset, 1))
+    return ParseProblem(rule_id, message, Position(mark.line + 1 + line_offset, mark.column + 1))
+
+
+class _LimitExceeded(Exception):
+    def __init__(self, problem: ParseProblem) -> None:
+        super().__init__(problem.message)
+        self.problem = problem
+
+
+_int_constructor = yaml.SafeLoader.__new__(yaml.SafeLoader)  # construct_yaml_int/float need no state
+
+
+class _Builder:
+    """Builds plain data from one document's nodes, watching for duplicates and alias expansion."""
+
+    def __init__(self, limits: Limits, line_offset: int) -> None:
+        self.limits = limits
+        self.line_offset = line_offset
+        self.problems: list[ParseProblem] = []
+        self._built: dict[int, Any] = {}
+        self._sizes: dict[int, int] = {}
+        self._in_progress: set[int] = set()
+        self._alias_nodes = 0
+
+    def build_document(self, root: yaml.Node) -> Any:
+        limit = sys.getrecursionlimit()
+        if limit < 10_000:
+            sys.setrecursionlimit(10_000)  # libyaml caps nesting at 1,000 levels; two frames per level
+        try:
+            return self._build(root)
+        finally:
+            sys.setrecursionlimit(limit)
+
+    def _position(self, node: yaml.Node) -> Position:
+        return Position(node.start_mark.line + 1 + self.line_offset, node.start_mark.column + 1)
+
+    def _build(self, node: yaml.Node) -> Any:
+        key = id(node)
+        if key in self._built:  # an alias: the same node again
+            self._alias_nodes += self._sizes[key]
+            if self._alias_nodes > self.limits.max_alias_expansion:
+                raise _LimitExceeded(
+                    ParseProblem(
+                        "yaml-limit",
+                        f"aliases expand to more than {self.limits.max_alias_expansion:,} nodes; document not parsed",
+                        self._position(node),
+                    )
+                )
+            return self._built[key]
+        if key in self._in_progress:
+            raise _LimitExceeded(ParseProblem("yaml-limit", "recursive alias; document not parsed", self._position(node)))
+        if isinstance(node, yaml.ScalarNode):
+            value = _scalar(node)
+            size = 1
+        else:
+            self._in_progress.add(key)
+            if isinstance(node, yaml.SequenceNode):
+                value = [self._build(child) for child in node.value]
+                size = 1 + sum(self._sizes[id(child)] for child in node.value)
+            else:
+                value = self._mapping(node)
+                size = 1 + sum(self._sizes[id(k)] + self._sizes[id(v)] for k, v in node.value if id(k) in self._sizes)
+            self._in_progress.discard(key)
+        self._built[key] = value
+        self._sizes[key] = size
+        return value
+
+    def _mapping(self, node: yaml.MappingNode) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        seen: dict[str, yaml.Node] = {}
+        merged: list[dict[str, Any]] = []
+        for key_node, value_node in node.value:
+            if key_node.tag == _MERGE:
+                merged.extend(self._merge_sources(value_node))
+                self._sizes[id(key_node)] = 1
+                self._build(value_node)
+                continue
+            if not isinstance(key_node, yaml.ScalarNode):
+                self.problems.append(
+                    ParseProblem("yaml-syntax", "mapping key is not a scalar; Kubernetes keys are strings",
+                                 self._position(key_node))
+                )
+                self._sizes[id(key_node)] = 1
+                self._build(value_node)
+                continue
+            name = key_node.value
+            self._sizes[id(key_node)] = 1
+            if name in seen:
+                first = self._position(seen[name])
+                self.problems.append(
+                    ParseProblem("duplicate-key", f"duplicate key '{name}' (first defined at line {first.line})",
+                                 self._position(key_node))
+                )
+            seen[name] = key_node
+            result[name] = self._build(value_node)
+        for source in merged:
+            for name, value in source.items():
+                result.setdefault(name, value)
+        return result
+
+    def _merge_sources(self, node: yaml.Node) -> list[dict[str, Any]]:
+        nodes = node.value if isinstance(node, yaml.SequenceNode) else [node]
+        sources = []
+        for item in nodes:
+            value = self._build(item)
+            if isinstance(value, dict):
+                sources.append(value)
+            else:
+                self.problems.append(
+                    ParseProblem("yaml-syntax", "merge key '<<' needs a mapping or a list of mappings",
+                                 self._position(item))
+                )
+        return sources
+
+
+def _scalar(node: yaml.ScalarNode) -> Any:
+    tag = node.tag
+    value = node.value
+    if tag == _STR:
+        return value
+    if tag == _NULL:
+        return None
+    if tag == _BOOL:
+        return value.lower() in _TRUE_WORDS
+    if tag == _INT:
+        try:
+            return int(value)
+        except ValueError:
+            return _int_constructor.construct_yaml_int(node)
+    if tag == _FLOAT:
+        return _int_constructor.construct_yaml_float(node)
+    return value  # timestamps, binary and custom tags keep their text, as Kubernetes' YAML-to-JSON does
