@@ -1,25 +1,121 @@
-"""The rule catalog of a run: built-in rules plus those of plugins and the repository, bound to checks."""
+"""The rule catalog of a run: the rules of every plugin (built-ins included) and of the repository,
+with the configuration's settings applied, each bound to a fresh instance of its check.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .checks import BUILTIN_CHECKS
-from .checks.base import Check
-from .data import data_dir
-from .rules import Rule, RuleSpec, bind, load_rule_dir
+from .rules import Rule, RuleError, RuleSpec, bind, load_rule_dir
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pluggy
+
+    from .checks.base import Check
+    from .config import Config
 
 
 def builtin_rule_specs() -> list[RuleSpec]:
+    from .data import data_dir
+
     return load_rule_dir(data_dir("rules"), "built-in")
 
 
 def available_checks() -> dict[str, type[Check]]:
-    return {check.name: check for check in BUILTIN_CHECKS}
+    """The built-in checks (without plugins): what rule tests bind against."""
+    from .checks import builtin_checks
+
+    return {check.name: check for check in builtin_checks()}
+
+
+@dataclass
+class Catalog:
+    """Every known rule (enabled or not) and every check, from plugins and the repository."""
+
+    specs: list[RuleSpec]
+    checks: dict[str, type[Check]]
+    reporters: dict[str, str] = field(default_factory=dict)
+    workloads: dict[str, str] = field(default_factory=dict)
+
+    def spec(self, rule_id: str) -> RuleSpec | None:
+        return next((s for s in self.specs if s.id == rule_id), None)
+
+    def enabled_rules(self) -> list[Rule]:
+        return bind([s for s in self.specs if s.enabled], self.checks)
+
+
+def build_catalog(manager: pluggy.PluginManager, repository_rule_dirs: Iterable[Path] = ()) -> Catalog:
+    """Collect checks, rule packs, reporters and workload kinds from every registered plugin."""
+    checks: dict[str, type[Check]] = {}
+    for plugin_checks in manager.hook.lintops_checks():
+        for check in plugin_checks:
+            if check.name in checks and checks[check.name] is not check:
+                raise RuleError(f"two plugins define the check '{check.name}'")
+            checks[check.name] = check
+    specs: list[RuleSpec] = []
+    for plugin, dirs in _results_by_plugin(manager, "lintops_rule_dirs"):
+        origin = "built-in" if plugin == "lintops.builtin" else f"plugin {plugin}"
+        for directory in dirs:
+            specs.extend(load_rule_dir(Path(directory), origin))
+    for directory in repository_rule_dirs:
+        specs.extend(load_rule_dir(directory, "repository"))
+    seen: dict[str, RuleSpec] = {}
+    for spec in specs:
+        if spec.id in seen:
+            raise RuleError(f"{spec.path}: rule id '{spec.id}' is already defined by {seen[spec.id].path}")
+        seen[spec.id] = spec
+    reporters: dict[str, str] = {}
+    for plugin_reporters in manager.hook.lintops_reporters():
+        reporters.update(plugin_reporters)
+    workloads: dict[str, str] = {}
+    for kinds in manager.hook.lintops_workload_kinds():
+        workloads.update(kinds)
+    return Catalog(specs, checks, reporters, workloads)
+
+
+def _results_by_plugin(manager: pluggy.PluginManager, hook_name: str) -> list[tuple[str, list]]:
+    results = []
+    for impl in reversed(getattr(manager.hook, hook_name).get_hookimpls()):
+        value = impl.function()
+        if value:
+            results.append((impl.plugin_name, list(value)))
+    return results
+
+
+def configure(catalog: Catalog, config: Config, enable: Iterable[str] = (), disable: Iterable[str] = ()) -> Catalog:
+    """Apply the configuration's ``rules:`` and the ``--enable``/``--disable`` flags (flags win)."""
+    known = {spec.id for spec in catalog.specs}
+    for rule_id in (*config.rules, *enable, *disable):
+        if rule_id not in known:
+            where = f"{config.path}: " if config.path and rule_id in config.rules else ""
+            raise RuleError(f"{where}unknown rule '{rule_id}' (see `lintops rules`)")
+    specs = []
+    for spec in catalog.specs:
+        override = config.rules.get(spec.id)
+        if override is not None:
+            changes: dict = {}
+            if override.enabled is not None:
+                changes["enabled"] = override.enabled
+            if override.severity is not None:
+                changes["severity"] = override.severity
+            if override.params is not None:
+                changes["params"] = {**spec.params, **override.params}
+            if override.kinds is not None:
+                changes["kinds"] = override.kinds
+            spec = spec.with_overrides(**changes)
+        if spec.id in enable:
+            spec = spec.with_overrides(enabled=True)
+        if spec.id in disable:
+            spec = spec.with_overrides(enabled=False)
+        specs.append(spec)
+    return Catalog(specs, catalog.checks, catalog.reporters, {**catalog.workloads, **config.workloads})
 
 
 def load_rules(disabled: Iterable[str] = ()) -> list[Rule]:
-    """Every enabled rule of the run, bound to a fresh check instance."""
+    """The built-in rules without configuration (for tests and the language server's defaults)."""
     skip = set(disabled)
-    specs = [spec for spec in builtin_rule_specs() if spec.enabled and spec.id not in skip]
-    return bind(specs, available_checks())
+    return bind([s for s in builtin_rule_specs() if s.enabled and s.id not in skip], available_checks())
+

@@ -35,57 +35,50 @@ def main() -> None:
     """lintops: lint a GitOps repository before it reaches the cluster."""
 
 
-def _kubernetes_version(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
-    from .kube_schema import supported_versions
-
-    normalized = value.lstrip("v")
-    parts = normalized.split(".")
-    normalized = ".".join(parts[:2])
-    supported = supported_versions()
-    if normalized not in supported:
-        raise click.BadParameter(f"'{value}' is not a supported Kubernetes version (supported: {', '.join(supported)})")
-    return normalized
+def _check_options(function):
+    """Options shared by ``check`` and ``baseline``."""
+    options = [
+        click.option("-c", "--config", "config_path", type=click.Path(dir_okay=False),
+                     help="Configuration file (default: the nearest .lintops.yaml above the first path)."),
+        click.option("-k", "--kubernetes-version", default=None,
+                     help="Kubernetes version to check against (default 1.18, or the configuration's)."),
+        click.option("--strict/--no-strict", default=None, help="Unknown fields are errors (default) or allowed."),
+        click.option("--exclude", "excludes", multiple=True, metavar="GLOB",
+                     help="Skip files and directories matching GLOB (repeatable)."),
+        click.option("--enable", multiple=True, metavar="RULE", help="Enable a rule that is off (repeatable)."),
+        click.option("--disable", multiple=True, metavar="RULE", help="Disable a rule (repeatable)."),
+        click.option("--schema-backend", type=click.Choice(["jsonschema-rs", "jsonschema"]), default=None,
+                     hidden=True, help="JSON Schema implementation (for testing both)."),
+        click.option("--debug", is_flag=True, help="Print tracebacks of internal errors."),
+    ]
+    for option in reversed(options):
+        function = option(function)
+    return function
 
 
 @main.command()
 @click.argument("paths", nargs=-1)
-@click.option("-k", "--kubernetes-version", default="1.18", show_default=True, callback=_kubernetes_version,
-              help="Kubernetes version whose API schemas and served apiVersions to check against.")
-@click.option("--strict/--no-strict", default=True, show_default=True,
-              help="Unknown fields are errors (strict) or allowed.")
+@_check_options
 @click.option("-f", "--format", "output_format", default="text", show_default=True,
-              type=click.Choice(["text", "json"]), help="Output format on standard output.")
-@click.option("--exclude", "excludes", multiple=True, metavar="GLOB",
-              help="Skip files and directories matching GLOB (repeatable).")
-@click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), default="error", show_default=True,
-              help="Lowest severity that makes the run fail (exit 1).")
+              help="Output format on standard output (see `lintops formats`).")
+@click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), default=None,
+              help="Lowest severity that makes the run fail with exit 1 (default: error).")
 @click.option("-v", "--verbose", is_flag=True, help="Also list skipped files and suppressed findings.")
-@click.option("--schema-backend", type=click.Choice(["auto", "jsonschema-rs", "jsonschema"]), default="auto",
-              hidden=True, help="JSON Schema implementation (for testing both).")
-@click.option("--debug", is_flag=True, help="Print tracebacks of internal errors.")
-def check(paths: tuple[str, ...], kubernetes_version: str, strict: bool, output_format: str,
-          excludes: tuple[str, ...], fail_on: str, verbose: bool, schema_backend: str, debug: bool) -> None:
+def check(paths: tuple[str, ...], output_format: str, fail_on: str | None, verbose: bool, **flags: Any) -> None:
     """Lint PATHS (files, directories, or - for standard input; default: the current directory)."""
-    from .catalog import load_rules
-    from .engine import Engine, Options
     from .inputs.discover import InputError, discover
-    from .model import Severity
-    from .reporters import BUILTIN_REPORTERS, RunInfo, load_reporter
-    from .rules import RuleError
+    from .reporters import RunInfo, load_reporter
 
-    options = Options(kubernetes_version=kubernetes_version, strict=strict, fail_on=Severity(fail_on),
-                      schema_backend=None if schema_backend == "auto" else schema_backend, debug=debug)
-    try:
-        rules = load_rules()
-    except RuleError as exc:
-        _usage_error(str(exc))
-    engine = Engine(rules, options)
+    run = _prepare(paths, fail_on=fail_on, **flags)
+    if output_format not in run.catalog.reporters:
+        _usage_error(f"unknown format '{output_format}' (available: {', '.join(sorted(run.catalog.reporters))})")
+    engine = run.engine()
     stream = click.get_text_stream("stdout")
     color = stream.isatty() and "NO_COLOR" not in os.environ
-    run = RunInfo(__version__, kubernetes_version, strict, verbose=verbose, color=color)
-    reporter = load_reporter(BUILTIN_REPORTERS[output_format])(stream, run)
+    info = RunInfo(__version__, run.options.kubernetes_version, run.options.strict, verbose=verbose, color=color)
+    reporter = load_reporter(run.catalog.reporters[output_format])(stream, info)
     try:
-        for report in engine.lint(discover(paths or (".",), excludes)):
+        for report in engine.lint(discover(paths or (".",), run.excludes)):
             reporter.file_done(report)
     except InputError as exc:
         _usage_error(str(exc))
@@ -93,6 +86,73 @@ def check(paths: tuple[str, ...], kubernetes_version: str, strict: bool, output_
     if engine.internal_errors:
         sys.exit(EXIT_INTERNAL)
     sys.exit(EXIT_FINDINGS if engine.failed else EXIT_CLEAN)
+
+
+def _prepare(paths: tuple[str, ...], **flags: Any):
+    from .config import ConfigError
+    from .plugins import PluginError
+    from .rules import RuleError
+    from .runner import Settings, VersionError, prepare
+
+    settings = Settings(paths=paths or (".",), **flags)
+    try:
+        return prepare(settings)
+    except (ConfigError, RuleError, PluginError, VersionError) as exc:
+        _usage_error(str(exc))
+
+
+@main.command("rules")
+@click.option("-c", "--config", "config_path", type=click.Path(dir_okay=False), help="Configuration file.")
+@click.argument("path", required=False, default=".")
+def list_rules(config_path: str | None, path: str) -> None:
+    """List every rule: id, severity, whether it is on, where it comes from, what it checks."""
+    run = _prepare((path,), config_path=config_path)
+    specs = sorted(run.catalog.specs, key=lambda s: s.id)
+    width = max(len(s.id) for s in specs)
+    for spec in specs:
+        state = "" if spec.enabled else " (off)"
+        click.echo(f"{spec.id:<{width}}  {spec.severity.value:<7}  {spec.origin + state:<22}  {spec.summary}")
+
+
+@main.command()
+@click.argument("rule_id")
+@click.option("-c", "--config", "config_path", type=click.Path(dir_okay=False), help="Configuration file.")
+def explain(rule_id: str, config_path: str | None) -> None:
+    """Print a rule's rationale, exact semantics, remediation and examples."""
+    run = _prepare((".",), config_path=config_path)
+    spec = run.catalog.spec(rule_id)
+    if spec is None:
+        _usage_error(f"unknown rule '{rule_id}' (see `lintops rules`)")
+    click.echo(f"{spec.id} ({spec.severity.value}, {spec.origin}{'' if spec.enabled else ', off'})")
+    click.echo(f"  {spec.summary}\n")
+    click.echo(f"Targets: {', '.join(spec.targets)}" + (f" (kinds: {', '.join(spec.kinds)})" if spec.kinds else ""))
+    click.echo(f"Check: {spec.check}\n")
+    for title, text in (("Why", spec.rationale), ("Exactly", spec.documentation), ("Fix", spec.remediation)):
+        if text:
+            click.echo(f"{title}:\n{_indent(text)}\n")
+    for kind in ("fail", "pass"):
+        if spec.examples.get(kind):
+            click.echo(f"Example that {'fires' if kind == 'fail' else 'passes'}:\n{_indent(spec.examples[kind])}")
+
+
+def _indent(text: str) -> str:
+    return "\n".join(f"  {line}" if line else "" for line in text.rstrip().splitlines())
+
+
+@main.command()
+@click.option("--path", "target", default=".lintops.yaml", show_default=True, type=click.Path(dir_okay=False))
+@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+def init(target: str, force: bool) -> None:
+    """Write a commented starter configuration."""
+    from pathlib import Path
+
+    from .config import STARTER_CONFIG
+
+    path = Path(target)
+    if path.exists() and not force:
+        _usage_error(f"{path} exists; use --force to overwrite it")
+    path.write_text(STARTER_CONFIG)
+    click.echo(f"wrote {path}")
 
 
 def _usage_error(message: str) -> Any:

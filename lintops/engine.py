@@ -22,12 +22,14 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
+from .exemptions import REASON_RULE, ExemptionPolicy, suppress
 from .inputs.discover import InputFile
 from .inputs.manifests import resources_from
 from .model import Finding, Location, Resource, RunSummary, Severity, Source, Violation
 from .rules import WORKLOAD_POD_SPECS, Rule
-from .yaml_source import DEFAULT_LIMITS, Limits, ParsedFile, parse_bytes, parse_text
+from .yaml_source import DEFAULT_LIMITS, Directive, Limits, ParsedFile, parse_bytes, parse_directives, parse_text
 
 
 @dataclass
@@ -40,6 +42,8 @@ class Options:
     limits: Limits = DEFAULT_LIMITS
     schema_backend: str | None = None
     workloads: dict[str, str] = field(default_factory=lambda: dict(WORKLOAD_POD_SPECS))
+    #: How to tell staging from production (lintops.environments.EnvironmentPatterns); None = defaults.
+    environments: Any = None
     debug: bool = False
 
 
@@ -74,13 +78,16 @@ class FileReport:
 class Engine:
     """Lints inputs with a fixed set of rules; one instance per run."""
 
-    def __init__(self, rules: Iterable[Rule], options: Options | None = None) -> None:
+    def __init__(self, rules: Iterable[Rule], options: Options | None = None,
+                 policy: ExemptionPolicy | None = None) -> None:
         self.options = options or Options()
+        self.policy = policy or ExemptionPolicy()
         self.rules = list(rules)
         self.rules_by_id = {rule.id: rule for rule in self.rules}
         self.context = RunContext(self.options)
         self.summary = RunSummary()
         self.internal_errors: list[str] = []
+        self._directives: dict[str, list[Directive]] = {}
 
     # -- the public entry points -------------------------------------------------------------------
 
@@ -97,23 +104,28 @@ class Engine:
 
     def lint_parsed(self, parsed: ParsedFile, source: Source | None = None) -> FileReport:
         manifests = resources_from(parsed, source)
-        findings = [self._parse_finding(parsed.path, p.rule_id, p.message, p.position.line, p.position.column)
-                    for p in parsed.problems]
-        findings.extend(self._parse_finding(parsed.path, p.rule_id, p.message, p.position.line, p.position.column)
-                        for p in manifests.problems)
-        findings = [f for f in findings if f is not None]
+        directives = parse_directives(parsed.text)
+        raw = [self._parse_finding(parsed.path, p.rule_id, p.message, p.position.line, p.position.column)
+               for p in (*parsed.problems, *manifests.problems)]
+        findings = [self._filter(f, None, directives) for f in raw if f is not None]
+        reason_rule = self.rules_by_id.get(REASON_RULE)
+        if reason_rule is not None:
+            findings.extend(self.policy.comment_reason_findings(directives, parsed.path, reason_rule.severity))
         for resource in manifests.resources:
             if resource.kind == "CustomResourceDefinition" and resource.api_version.startswith("apiextensions.k8s.io/"):
                 self._register_crd(resource, findings)
         for resource in manifests.resources:
-            findings.extend(self._check(resource))
+            findings.extend(self._check(resource, directives))
         self.summary.files += 1
         self.summary.objects += len(manifests.resources)
         is_manifest = manifests.is_manifest_file or bool(parsed.problems)
         if not is_manifest:
             self.summary.skipped += 1
             self.summary.skipped_files.append(parsed.path)
-        return self._report(FileReport(parsed.path, findings, len(manifests.resources), is_manifest))
+        if directives:
+            self._directives[parsed.path] = directives
+        return self._report(FileReport(parsed.path, [f for f in findings if f is not None],
+                                       len(manifests.resources), is_manifest))
 
     def finish(self) -> Iterator[FileReport]:
         """Findings of checks that waited for the whole run, grouped by file."""
@@ -121,8 +133,10 @@ class Engine:
         for rule in self.rules:
             try:
                 for resource, violation in rule.check.finish(self.context):
-                    finding = self._finding(rule, resource, violation)
-                    by_path[finding.location.path].append(finding)
+                    finding = self._filter(self._finding(rule, resource, violation), resource,
+                                           self._directives.get(resource.source.path, []))
+                    if finding is not None:
+                        by_path[finding.location.path].append(finding)
             except Exception:  # noqa: BLE001 - a broken check must not end the run
                 self._internal_error(f"rule {rule.id} (at the end of the run)")
         for path in sorted(by_path):
@@ -153,24 +167,40 @@ class Engine:
             if rule is not None:
                 findings.append(self._finding(rule, resource, Violation("/spec", problem)))
 
-    def _check(self, resource: Resource) -> list[Finding]:
-        findings = []
+    def _check(self, resource: Resource, directives: list[Directive]) -> list[Finding | None]:
+        findings: list[Finding | None] = []
         workloads = self.options.workloads
+        reason_rule = self.rules_by_id.get(REASON_RULE)
+        if reason_rule is not None:
+            findings.extend(self._finding(reason_rule, resource, v)
+                            for v in self.policy.annotation_reason_violations(resource))
         for rule in self.rules:
             try:
                 for subject in rule.subjects(resource, workloads):
                     for violation in rule.check.check(subject, self.context):
-                        findings.append(self._finding(rule, resource, violation))
+                        findings.append(self._filter(self._finding(rule, resource, violation), resource, directives))
             except Exception:  # noqa: BLE001 - a broken check must not end the run
                 self._internal_error(f"rule {rule.id} on {resource.ref} in {resource.source.path}")
         return findings
+
+    def _filter(self, finding: Finding, resource: Resource | None, directives: list[Directive]) -> Finding | None:
+        """Per-path settings, then exemptions: annotation, comment, configuration (first that applies)."""
+        adjusted = self.policy.adjust(finding)
+        if adjusted is None:
+            return None
+        exemption = (
+            (self.policy.annotation_exemption(resource, adjusted.rule_id, adjusted.pointer) if resource else None)
+            or self.policy.comment_exemption(directives, adjusted)
+            or self.policy.config_exemption(adjusted)
+        )
+        return suppress(adjusted, exemption) if exemption else adjusted
 
     def _finding(self, rule: Rule, resource: Resource, violation: Violation) -> Finding:
         return Finding(
             rule_id=rule.id,
             severity=rule.severity,
             message=violation.message,
-            location=resource.location(violation.pointer),
+            location=resource.location(violation.pointer, violation.at_key),
             pointer=violation.pointer,
             object=resource.ref,
             remediation=rule.spec.remediation or None,

@@ -84,7 +84,7 @@ class ObjectRef:
         return f"{self.kind}/{name}"
 
 
-PositionLookup = Callable[[str], Position]
+PositionLookup = Callable[[str, bool], Position]
 
 
 @dataclass(frozen=True, eq=False)
@@ -105,14 +105,14 @@ class Resource:
     def ref(self) -> ObjectRef:
         return ObjectRef(self.api_version, self.kind, self.namespace, self.name)
 
-    def position(self, pointer: str) -> Position:
+    def position(self, pointer: str, at_key: bool = False) -> Position:
         """Line and column of the node at ``pointer`` (relative to this object), or of its nearest parent."""
         if self._lookup is None:
             return Position(1, 1)
-        return self._lookup(self.root_pointer + pointer)
+        return self._lookup(self.root_pointer + pointer, at_key)
 
-    def location(self, pointer: str = "") -> Location:
-        pos = self.position(pointer)
+    def location(self, pointer: str = "", at_key: bool = False) -> Location:
+        pos = self.position(pointer, at_key)
         return Location(self.source.path, pos.line, pos.column)
 
 
@@ -126,6 +126,8 @@ class Violation:
 
     pointer: str
     message: str
+    #: Position at the mapping key rather than its value (an unknown field, a forbidden key).
+    at_key: bool = False
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ The built-in rules in ``rules/`` use exactly the format a platform team uses for
     rationale: why it matters
     remediation: how to fix it
     targets: [container]       # kinds, "*" (every object), pod-spec, container, init-container
+    kinds: [Deployment, ...]   # optional: only objects of these kinds (narrows pod-spec/container targets)
     check: json-schema         # a check from lintops.checks or a plugin
     params: {...}              # validated against the check's params_schema when the rule loads
     examples:
@@ -46,8 +47,8 @@ WORKLOAD_POD_SPECS: dict[str, str] = {
 SPECIAL_TARGETS = frozenset({"*", "pod-spec", "container", "init-container", "ephemeral-container"})
 
 RULE_KEYS = frozenset(
-    {"id", "severity", "summary", "rationale", "remediation", "targets", "check", "params", "examples", "enabled",
-     "documentation"}
+    {"id", "severity", "summary", "rationale", "remediation", "targets", "kinds", "check", "params", "examples",
+     "enabled", "documentation"}
 )
 
 
@@ -64,6 +65,7 @@ class RuleSpec:
     summary: str
     check: str
     targets: tuple[str, ...] = ("*",)
+    kinds: tuple[str, ...] | None = None
     params: Mapping[str, Any] = field(default_factory=dict)
     rationale: str = ""
     remediation: str = ""
@@ -115,6 +117,8 @@ class Rule:
         """Every node of ``resource`` this rule looks at, by its targets."""
         from .checks.base import Subject
 
+        if self.spec.kinds is not None and resource.kind not in self.spec.kinds:
+            return
         for target in self.spec.targets:
             if target == "*" or target == resource.kind or target == f"{_group(resource.api_version)}/{resource.kind}":
                 yield Subject(resource, "", resource.body)
@@ -175,6 +179,9 @@ def load_rule_file(path: Path, origin: str) -> RuleSpec:
         targets = [targets]
     if not isinstance(targets, list) or not all(isinstance(t, str) for t in targets):
         raise fail("/targets", "targets must be a list of kinds or of pod-spec, container, init-container")
+    kinds = data.get("kinds")
+    if kinds is not None and (not isinstance(kinds, list) or not all(isinstance(k, str) for k in kinds)):
+        raise fail("/kinds", "kinds must be a list of Kubernetes kinds")
     params = data.get("params") or {}
     if not isinstance(params, dict):
         raise fail("/params", "params must be a mapping")
@@ -190,6 +197,7 @@ def load_rule_file(path: Path, origin: str) -> RuleSpec:
         summary=data["summary"],
         check=data["check"],
         targets=tuple(targets),
+        kinds=tuple(kinds) if kinds is not None else None,
         params=params,
         rationale=data.get("rationale", "").strip(),
         remediation=data.get("remediation", "").strip(),

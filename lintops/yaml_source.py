@@ -71,11 +71,12 @@ class ParsedDocument:
     root: yaml.Node | None
     line_offset: int = 0
 
-    def position(self, pointer: str) -> Position:
+    def position(self, pointer: str, at_key: bool = False) -> Position:
         """Position of the node at ``pointer``, or of its nearest existing parent.
 
         A collection written in block style under a key is positioned at its key (the line a person
-        reads as "the resources block"); scalars and flow collections at their value.
+        reads as "the resources block"); scalars and flow collections at their value, unless
+        ``at_key`` asks for the key (an unknown field is its key, not its value).
         """
         node = self.root
         if node is None:
@@ -91,7 +92,7 @@ class ParsedDocument:
                     break
                 key_node, node = match
                 block = isinstance(node, yaml.CollectionNode) and node.start_mark.line > key_node.start_mark.line
-                anchor = key_node.start_mark if block or _is_empty(node) else node.start_mark
+                anchor = key_node.start_mark if at_key or block or _is_empty(node) else node.start_mark
             elif isinstance(node, yaml.SequenceNode):
                 if not token.isdigit() or int(token) >= len(node.value):
                     break
@@ -344,3 +345,49 @@ def _scalar(node: yaml.ScalarNode) -> Any:
     if tag == _FLOAT:
         return _int_constructor.construct_yaml_float(node)
     return value  # timestamps, binary and custom tags keep their text, as Kubernetes' YAML-to-JSON does
+
+
+# -- inline directives ------------------------------------------------------------------------------
+
+_DIRECTIVE = re.compile(r"#\s*lintops:\s*(ignore|ignore-file)\[([^\]]*)\]\s*(.*?)\s*$")
+
+
+@dataclass(frozen=True)
+class Directive:
+    """``# lintops: ignore[rule-a,rule-b] reason`` (one line) or ``ignore-file[...]`` (whole file)."""
+
+    scope: str  # "line" | "file"
+    rules: tuple[str, ...]
+    reason: str
+    line: int
+    column: int
+    #: True when the comment is alone on its line: it then also covers the line below.
+    whole_line: bool
+
+
+def parse_directives(text: str) -> list[Directive]:
+    """Every lintops directive in a file's comments (a cheap scan: most files have none)."""
+    if "lintops:" not in text:
+        return []
+    directives = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if "lintops:" not in line:
+            continue
+        match = _DIRECTIVE.search(line)
+        if match is None:
+            continue
+        before = line[: match.start()]
+        if before.count('"') % 2 or before.count("'") % 2:
+            continue  # inside a quoted string, not a comment
+        rules = tuple(r.strip() for r in match.group(2).split(",") if r.strip())
+        directives.append(
+            Directive(
+                scope="file" if match.group(1) == "ignore-file" else "line",
+                rules=rules,
+                reason=match.group(3),
+                line=number,
+                column=match.start() + 1,
+                whole_line=not before.strip(),
+            )
+        )
+    return directives

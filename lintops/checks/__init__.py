@@ -1,12 +1,30 @@
-"""The built-in checks: parameterised logic that rules (data, in ``rules/``) bind to."""
+"""The built-in checks: parameterised logic that rules (data, in ``rules/``) bind to.
+
+Every module of this package that defines :class:`Check` subclasses contributes them; adding a check
+is adding a module. Plugins contribute theirs through the ``lintops_checks`` hook.
+"""
 
 from __future__ import annotations
 
-from .api_versions import ApiLifecycle
+import importlib
+import inspect
+import pkgutil
+from functools import cache
+
 from .base import Check, Subject
-from .kubernetes_schema import KubernetesSchema, KubernetesSchemaKnown
-from .parser import Parser
 
-BUILTIN_CHECKS: tuple[type[Check], ...] = (Parser, KubernetesSchema, KubernetesSchemaKnown, ApiLifecycle)
 
-__all__ = ["BUILTIN_CHECKS", "Check", "Subject"]
+@cache
+def builtin_checks() -> tuple[type[Check], ...]:
+    found: list[type[Check]] = []
+    for module_info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        if module_info.name == "base":
+            continue
+        module = importlib.import_module(f"{__name__}.{module_info.name}")
+        for _, value in inspect.getmembers(module, inspect.isclass):
+            if issubclass(value, Check) and value is not Check and value.__module__ == module.__name__:
+                found.append(value)
+    return tuple(found)
+
+
+__all__ = ["Check", "Subject", "builtin_checks"]

@@ -37,13 +37,13 @@ class KubernetesSchema(Check):
         if errors is None:
             self._held.append(resource)
             return ()
-        return [Violation(error.pointer, error.message) for error in errors]
+        return [_violation(error) for error in errors]
 
     def finish(self, ctx: RunContext) -> Iterator[tuple[Resource, Violation]]:
         held, self._held = self._held, []
         for resource in held:
             for error in ctx.schemas.validate(resource.api_version, resource.kind, resource.body) or ():
-                yield resource, Violation(error.pointer, error.message)
+                yield resource, _violation(error)
 
 
 class KubernetesSchemaKnown(Check):
@@ -73,3 +73,7 @@ class KubernetesSchemaKnown(Check):
                 f"no schema for {resource.api_version} {resource.kind} in Kubernetes {ctx.kubernetes_version} "
                 "or in the CRDs of this run; the object was not validated",
             )
+
+
+def _violation(error) -> Violation:
+    return Violation(error.pointer, error.message, at_key=error.message.startswith("unknown field"))

@@ -1,0 +1,89 @@
+"""Check ``image-reference``: a container's image is a valid reference pinned to a version.
+
+The subject is a container (rules target ``container``, ``init-container`` and
+``ephemeral-container``). Parameter ``report`` chooses what a rule reports, so that one check serves
+two rules of different severity (a violation carries no severity of its own):
+
+- ``untagged-or-latest``: invalid references, references without tag and digest (the runtime pulls
+  ``latest``), and the tag ``latest``;
+- ``floating``: tags from ``floating_tags`` (branch names and channels such as ``main`` or
+  ``stable``) that move like ``latest`` does.
+
+A digest pins the image whatever the tag says. A missing or non-string ``image`` is left to schema
+validation. Tags are compared without regard to case.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from ..image_reference import InvalidImageReference, parse_image_reference
+from ..model import Violation
+from .base import Check, Subject
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..engine import RunContext
+
+DEFAULT_FLOATING_TAGS = ("master", "main", "stable", "edge", "dev", "develop", "nightly")
+_SHOWN_MAX = 120
+
+
+class ImageReferenceCheck(Check):
+    name = "image-reference"
+    description = "Container images must be valid references pinned by a digest or a version tag."
+    params_schema: ClassVar[dict[str, Any]] = {
+        "type": "object",
+        "properties": {
+            "report": {"enum": ["untagged-or-latest", "floating"]},
+            "floating_tags": {"type": "array", "items": {"type": "string", "minLength": 1}, "uniqueItems": True},
+        },
+        "required": ["report"],
+        "additionalProperties": False,
+    }
+
+    def __init__(self, params: dict[str, Any] | None = None) -> None:
+        super().__init__(params)
+        self.report = self.params["report"]
+        self.floating_tags = frozenset(t.lower() for t in self.params.get("floating_tags", DEFAULT_FLOATING_TAGS))
+
+    def check(self, subject: Subject, ctx: RunContext) -> Iterable[Violation]:
+        container = subject.value
+        if not isinstance(container, dict):
+            return ()
+        image = container.get("image")
+        if not isinstance(image, str):
+            return ()
+        pointer = subject.at("image")
+        who = _container_label(container)
+        try:
+            reference = parse_image_reference(image)
+        except InvalidImageReference as exc:
+            if self.report != "untagged-or-latest":
+                return ()
+            return [Violation(pointer, f"{who} has an invalid image reference {_shown(image)}: {exc}")]
+        if reference.digest is not None:
+            return ()
+        tag = reference.tag
+        if self.report == "untagged-or-latest":
+            if tag is None:
+                return [Violation(pointer, f"{who} uses image {_shown(image)} without a tag or digest, "
+                                           "so the runtime pulls 'latest'; pin a version tag or a digest")]
+            if tag.lower() == "latest":
+                return [Violation(pointer, f"{who} uses image {_shown(image)} with the tag '{tag}', "
+                                           "which moves with every push; pin a version tag or a digest")]
+            return ()
+        if tag is not None and tag.lower() in self.floating_tags:
+            return [Violation(pointer, f"{who} uses image {_shown(image)} with the floating tag '{tag}', "
+                                       "which moves like 'latest'; pin a version tag or a digest")]
+        return ()
+
+
+def _container_label(container: dict[str, Any]) -> str:
+    name = container.get("name")
+    return f"container '{name}'" if isinstance(name, str) and name else "a container"
+
+
+def _shown(image: str) -> str:
+    text = image if len(image) <= _SHOWN_MAX else image[:_SHOWN_MAX] + "..."
+    return "'" + text.replace("\n", "\\n") + "'"

@@ -1,0 +1,358 @@
+"""``.lintops.yaml``: find it, load it, validate it against its own schema, merge it with the flags.
+
+The file is found by walking up from the first linted path (or named with ``--config``). It is data
+only: ``plugins:`` names installed Python modules, never files of the repository under review, so a
+merge request cannot make CI run its code. An unknown key or a wrong type is a configuration error
+(exit 2) that names ``path:line:col``.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .model import Severity, join_pointer
+
+CONFIG_NAMES = (".lintops.yaml", ".lintops.yml")
+REPOSITORY_RULES_DIR = Path(".lintops") / "rules"
+
+_SEVERITY = {"enum": ["error", "warning", "info"]}
+_GLOBS = {"type": "array", "items": {"type": "string"}}
+_RULE_OVERRIDE = {
+    "oneOf": [
+        {"type": "boolean"},
+        {"enum": ["error", "warning", "info"]},
+        {
+            "type": "object",
+            "properties": {
+                "enabled": {"type": "boolean"},
+                "severity": _SEVERITY,
+                "params": {"type": "object"},
+                "kinds": {"type": "array", "items": {"type": "string"}},
+            },
+            "additionalProperties": False,
+        },
+    ]
+}
+_STRING_OR_LIST = {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}
+
+#: The configuration file's own schema (Draft 2020-12).
+CONFIG_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "kubernetes_version": {"type": "string"},  # quoted: an unquoted 1.20 is the number 1.2
+        "strict": {"type": "boolean"},
+        "fail_on": _SEVERITY,
+        "exclude": _GLOBS,
+        "plugins": {"type": "array", "items": {"type": "string", "pattern": r"^[A-Za-z_][\w.]*$"}},
+        "rules": {"type": "object", "additionalProperties": _RULE_OVERRIDE},
+        "overrides": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "paths": _GLOBS,
+                    "rules": {"type": "object", "additionalProperties": _RULE_OVERRIDE},
+                },
+                "required": ["paths", "rules"],
+                "additionalProperties": False,
+            },
+        },
+        "exemptions": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "rule": _STRING_OR_LIST,
+                    "path": _STRING_OR_LIST,
+                    "kind": _STRING_OR_LIST,
+                    "namespace": _STRING_OR_LIST,
+                    "name": _STRING_OR_LIST,
+                    "reason": {"type": "string"},
+                },
+                "required": ["rule", "reason"],
+                "additionalProperties": False,
+            },
+        },
+        "allow_exemptions": {
+            "type": "object",
+            "properties": {"annotations": {"type": "boolean"}, "inline": {"type": "boolean"}},
+            "additionalProperties": False,
+        },
+        "environments": {
+            "type": "object",
+            "properties": {"staging": _GLOBS, "production": _GLOBS},
+            "additionalProperties": False,
+        },
+        "workloads": {
+            "type": "object",
+            "additionalProperties": {"type": "string", "pattern": "^(/[^/]+)+$"},
+        },
+        "baseline": {"type": "string"},
+        "helm": {"type": "object"},
+        "kustomize": {"type": "object"},
+    },
+    "additionalProperties": False,
+}
+
+
+class ConfigError(Exception):
+    """A configuration problem; the message starts with ``path:line:col`` when there is a file."""
+
+
+@dataclass(frozen=True)
+class RuleOverride:
+    enabled: bool | None = None
+    severity: Severity | None = None
+    params: Mapping[str, Any] | None = None
+    kinds: tuple[str, ...] | None = None
+
+    @classmethod
+    def parse(cls, value: Any) -> RuleOverride:
+        if isinstance(value, bool):
+            return cls(enabled=value)
+        if isinstance(value, str):
+            return cls(severity=Severity(value))
+        return cls(
+            enabled=value.get("enabled"),
+            severity=Severity(value["severity"]) if "severity" in value else None,
+            params=value.get("params"),
+            kinds=tuple(value["kinds"]) if "kinds" in value else None,
+        )
+
+
+@dataclass(frozen=True)
+class PathOverride:
+    paths: tuple[str, ...]
+    rules: Mapping[str, RuleOverride]
+
+    def matches(self, path: str) -> bool:
+        return any(match_path(path, pattern) for pattern in self.paths)
+
+
+@dataclass(frozen=True)
+class ConfigExemption:
+    rules: tuple[str, ...]
+    reason: str
+    paths: tuple[str, ...] = ()
+    kinds: tuple[str, ...] = ()
+    namespaces: tuple[str, ...] = ()
+    names: tuple[str, ...] = ()
+
+    def matches(self, rule_id: str, path: str, kind: str | None, namespace: str | None, name: str | None) -> bool:
+        def any_glob(patterns: tuple[str, ...], value: str | None) -> bool:
+            return not patterns or (value is not None and any(fnmatch.fnmatchcase(value, p) for p in patterns))
+
+        return (
+            any(fnmatch.fnmatchcase(rule_id, r) for r in self.rules)
+            and (not self.paths or any(match_path(path, p) for p in self.paths))
+            and any_glob(self.kinds, kind)
+            and any_glob(self.namespaces, namespace)
+            and any_glob(self.names, name)
+        )
+
+
+def match_path(path: str, pattern: str) -> bool:
+    """Glob match of a repository-relative path; ``dir/**`` matches everything below ``dir``."""
+    pattern = pattern.rstrip("/")
+    if fnmatch.fnmatchcase(path, pattern):
+        return True
+    if pattern.endswith("/**") and (path == pattern[:-3] or path.startswith(pattern[:-2])):
+        return True
+    parts = path.split("/")
+    return any(fnmatch.fnmatchcase("/".join(parts[: i + 1]), pattern) for i in range(len(parts)))
+
+
+@dataclass
+class Config:
+    """The merged settings of a run (defaults, then the file, then the flags)."""
+
+    path: Path | None = None
+    kubernetes_version: str = "1.18"
+    strict: bool = True
+    fail_on: Severity = Severity.ERROR
+    exclude: tuple[str, ...] = ()
+    plugins: tuple[str, ...] = ()
+    rules: dict[str, RuleOverride] = field(default_factory=dict)
+    overrides: tuple[PathOverride, ...] = ()
+    exemptions: tuple[ConfigExemption, ...] = ()
+    allow_annotation_exemptions: bool = True
+    allow_inline_exemptions: bool = True
+    environments: Mapping[str, Any] | None = None
+    workloads: Mapping[str, str] = field(default_factory=dict)
+    baseline: str | None = None
+    helm: Mapping[str, Any] = field(default_factory=dict)
+    kustomize: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def root(self) -> Path | None:
+        """The directory of the configuration file: repository rules live below it."""
+        return self.path.parent if self.path else None
+
+    def repository_rule_dirs(self, linted: Iterable[str]) -> list[Path]:
+        """``.lintops/rules`` next to the config file, or at the root of a linted directory."""
+        candidates = [self.root] if self.root else []
+        candidates += [Path(p) for p in linted if p != "-" and Path(p).is_dir()]
+        seen, found = set(), []
+        for directory in candidates:
+            rules_dir = (directory / REPOSITORY_RULES_DIR).resolve()
+            if rules_dir.is_dir() and rules_dir not in seen:
+                seen.add(rules_dir)
+                found.append(rules_dir)
+        return found
+
+
+def find_config(start: Path) -> Path | None:
+    """The nearest configuration file at or above ``start``."""
+    directory = start if start.is_dir() else start.parent
+    directory = directory.resolve()
+    for candidate in (directory, *directory.parents):
+        for name in CONFIG_NAMES:
+            path = candidate / name
+            if path.is_file():
+                return path
+    return None
+
+
+def load_config(path: Path | None) -> Config:
+    """Read and validate a configuration file; ``None`` gives the defaults."""
+    if path is None:
+        return Config()
+    from .rules import first_schema_error
+    from .yaml_source import parse_bytes
+
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read configuration: {exc.strerror}") from None
+    parsed = parse_bytes(raw, str(path))
+    if parsed.problems:
+        problem = parsed.problems[0]
+        raise ConfigError(f"{path}:{problem.position.line}:{problem.position.column}: {problem.message}")
+    documents = [d for d in parsed.documents if d.data is not None]
+    if not documents:
+        return Config(path=path)
+    if len(documents) > 1:
+        raise ConfigError(f"{path}:1:1: the configuration is one YAML document")
+    document = documents[0]
+    data = document.data
+    error = first_schema_error(CONFIG_SCHEMA, data)
+    if error is not None:
+        pointer, message = error
+        pointer = _blame_pointer(data, pointer, message)
+        pos = document.position(pointer)
+        raise ConfigError(f"{path}:{pos.line}:{pos.column}: {message}")
+    return _from_data(path, data)
+
+
+def _blame_pointer(data: Any, pointer: str, message: str) -> str:
+    """Point an "additional property" error at the offending key rather than at its parent."""
+    import re
+
+    match = re.search(r"'([^']+)' (?:was|were) unexpected", message) or re.search(
+        r"Additional properties are not allowed \('([^']+)'", message
+    )
+    if match:
+        return join_pointer(pointer, match.group(1))
+    return pointer
+
+
+def _as_tuple(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    return (value,) if isinstance(value, str) else tuple(value)
+
+
+def _from_data(path: Path, data: Mapping[str, Any]) -> Config:
+    allow = data.get("allow_exemptions", {})
+    version = data.get("kubernetes_version", "1.18")
+    return Config(
+        path=path,
+        kubernetes_version=str(version),
+        strict=data.get("strict", True),
+        fail_on=Severity(data.get("fail_on", "error")),
+        exclude=tuple(data.get("exclude", ())),
+        plugins=tuple(data.get("plugins", ())),
+        rules={rule_id: RuleOverride.parse(value) for rule_id, value in data.get("rules", {}).items()},
+        overrides=tuple(
+            PathOverride(tuple(item["paths"]), {k: RuleOverride.parse(v) for k, v in item["rules"].items()})
+            for item in data.get("overrides", ())
+        ),
+        exemptions=tuple(
+            ConfigExemption(
+                rules=_as_tuple(item["rule"]),
+                reason=item["reason"],
+                paths=_as_tuple(item.get("path")),
+                kinds=_as_tuple(item.get("kind")),
+                namespaces=_as_tuple(item.get("namespace")),
+                names=_as_tuple(item.get("name")),
+            )
+            for item in data.get("exemptions", ())
+        ),
+        allow_annotation_exemptions=allow.get("annotations", True),
+        allow_inline_exemptions=allow.get("inline", True),
+        environments=data.get("environments"),
+        workloads=dict(data.get("workloads", {})),
+        baseline=data.get("baseline"),
+        helm=data.get("helm", {}),
+        kustomize=data.get("kustomize", {}),
+    )
+
+
+STARTER_CONFIG = """\
+# lintops configuration. Every key is optional; the values shown are the defaults unless noted.
+# Documentation of every rule: `lintops rules` and `lintops explain RULE`.
+
+# Kubernetes version whose API schemas and served apiVersions are checked (1.17, 1.18, ...).
+kubernetes_version: "1.18"
+
+# Unknown fields are errors (as the API server's strict field validation treats them).
+strict: true
+
+# Lowest severity that fails the run (exit code 1): error, warning or info.
+fail_on: error
+
+# Paths never linted (globs, relative to the repository root).
+exclude:
+  - "vendor/**"
+
+# Enable, disable or re-grade rules; `params` and `kinds` replace the rule's own.
+rules:
+  # readiness-probe: false
+  # resource-requests: info
+  # liveness-probe:
+  #   kinds: [Deployment, StatefulSet, DaemonSet, Job, CronJob]
+
+# Per-path rule settings (enable/disable and severity).
+# overrides:
+#   - paths: ["legacy/**"]
+#     rules: {resource-limits: warning}
+
+# Exemptions need a reason; they stay visible in reports as suppressed.
+# exemptions:
+#   - rule: pinned-image-tag
+#     kind: Deployment
+#     name: debug-shell
+#     reason: "debug image is rebuilt daily on purpose"
+
+# Whether objects may exempt themselves (annotation lintops.io/ignore-<rule>: "<reason>")
+# and files by comment (# lintops: ignore[<rule>] <reason>).
+allow_exemptions:
+  annotations: true
+  inline: true
+
+# How to tell environments apart (regular expressions, matched against namespaces, names, paths).
+environments:
+  staging: ["stag(e|ing)"]
+  production: ["prod(uction)?"]
+
+# Custom workload kinds and where their pod spec is, so container rules apply to them.
+# workloads:
+#   Rollout: /spec/template/spec
+
+# Installed plugin modules to load (besides those registered through the `lintops` entry point).
+# plugins: [my_company_lintops_rules]
+"""

@@ -1,0 +1,144 @@
+"""The filter stage: exemptions (with a reason) and per-path rule settings.
+
+An exemption never deletes a finding: it marks it ``suppressed`` with its reason, so reports keep an
+audit trail and the summary counts it, while the run does not fail on it. Three ways to exempt:
+
+* an annotation on the object, ``lintops.io/ignore-<rule-id>: "<reason>"`` (for findings inside a
+  pod template, the template's own annotations count too);
+* a comment, ``# lintops: ignore[<rule-id>,...] <reason>`` on the offending line or alone on the
+  line above it, and ``# lintops: ignore-file[<rule-id>,...] <reason>`` anywhere in the file
+  (``*`` stands for every rule);
+* the configuration's ``exemptions:`` (by rule, path glob, kind, namespace, name).
+
+An exemption without a reason still applies, and is itself a finding (``exemption-reason``), so the
+run fails until somebody writes down why. A platform team can forbid annotation or comment
+exemptions in the configuration; they are then ignored.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+
+from .config import Config
+from .model import Finding, Location, Resource, Severity, Violation
+from .rules import resolve
+from .yaml_source import Directive
+
+ANNOTATION_PREFIX = "lintops.io/ignore-"
+REASON_RULE = "exemption-reason"
+
+
+@dataclass(frozen=True)
+class Exemption:
+    reason: str
+    source: str  # "annotation" | "comment" | "config"
+
+
+class ExemptionPolicy:
+    """Decides, for one finding, whether and why it is exempt, and applies per-path rule settings."""
+
+    def __init__(self, config: Config | None = None) -> None:
+        self.config = config or Config()
+
+    # -- per-path overrides ------------------------------------------------------------------------
+
+    def adjust(self, finding: Finding) -> Finding | None:
+        """Apply ``overrides:`` for the finding's path: None when the rule is off there."""
+        for override in self.config.overrides:
+            rule = override.rules.get(finding.rule_id)
+            if rule is None or not override.matches(finding.location.path):
+                continue
+            if rule.enabled is False:
+                return None
+            if rule.severity is not None:
+                finding = replace(finding, severity=rule.severity)
+        return finding
+
+    # -- annotations -------------------------------------------------------------------------------
+
+    def annotation_exemption(self, resource: Resource, rule_id: str, pointer: str) -> Exemption | None:
+        if not self.config.allow_annotation_exemptions:
+            return None
+        key = ANNOTATION_PREFIX + rule_id
+        for annotations in _annotation_maps(resource, pointer):
+            if key in annotations:
+                return Exemption(str(annotations[key] or "").strip(), "annotation")
+        return None
+
+    def annotation_reason_violations(self, resource: Resource) -> Iterable[Violation]:
+        """``exemption-reason`` violations for annotations that exempt without saying why."""
+        if not self.config.allow_annotation_exemptions:
+            return
+        for base, annotations in _all_annotation_maps(resource):
+            for key, value in annotations.items():
+                if isinstance(key, str) and key.startswith(ANNOTATION_PREFIX) and not str(value or "").strip():
+                    rule = key[len(ANNOTATION_PREFIX):]
+                    yield Violation(f"{base}/metadata/annotations/{key.replace('~', '~0').replace('/', '~1')}",
+                                    f"exemption of '{rule}' gives no reason; write why as the annotation's value")
+
+    # -- comments ----------------------------------------------------------------------------------
+
+    def comment_exemption(self, directives: list[Directive], finding: Finding) -> Exemption | None:
+        if not self.config.allow_inline_exemptions:
+            return None
+        line = finding.location.line
+        for directive in directives:
+            if not _names(directive.rules, finding.rule_id):
+                continue
+            if directive.scope == "file" or directive.line == line or (
+                directive.whole_line and directive.line == line - 1
+            ):
+                return Exemption(directive.reason, "comment")
+        return None
+
+    def comment_reason_findings(self, directives: list[Directive], path: str, severity: Severity) -> list[Finding]:
+        if not self.config.allow_inline_exemptions:
+            return []
+        return [
+            Finding(REASON_RULE, severity,
+                    f"exemption of {', '.join(d.rules) or 'no rule'} gives no reason; write why after the ']'",
+                    Location(path, d.line, d.column))
+            for d in directives
+            if not d.reason or not d.rules
+        ]
+
+    # -- configuration -----------------------------------------------------------------------------
+
+    def config_exemption(self, finding: Finding) -> Exemption | None:
+        obj = finding.object
+        for exemption in self.config.exemptions:
+            if exemption.matches(finding.rule_id, finding.location.path, obj.kind if obj else None,
+                                 obj.namespace if obj else None, obj.name if obj else None):
+                return Exemption(exemption.reason, "config")
+        return None
+
+
+def suppress(finding: Finding, exemption: Exemption) -> Finding:
+    reason = exemption.reason or "(no reason given)"
+    return replace(finding, suppressed=True, suppression_reason=f"{exemption.source}: {reason}")
+
+
+def _names(rules: tuple[str, ...], rule_id: str) -> bool:
+    return any(fnmatch.fnmatchcase(rule_id, pattern) for pattern in rules)
+
+
+def _annotation_maps(resource: Resource, pointer: str) -> Iterable[dict]:
+    for base, annotations in _all_annotation_maps(resource):
+        if not base or pointer.startswith(base + "/") or pointer == base:
+            yield annotations
+
+
+def _all_annotation_maps(resource: Resource) -> Iterable[tuple[str, dict]]:
+    """The object's annotations (base "") and its pod template's (base = the template's pointer)."""
+    candidates = [""]
+    from .rules import WORKLOAD_POD_SPECS
+
+    pod_spec = WORKLOAD_POD_SPECS.get(resource.kind)
+    if pod_spec and pod_spec.endswith("/spec") and pod_spec != "/spec":
+        candidates.append(pod_spec[: -len("/spec")])
+    for base in candidates:
+        annotations = resolve(resource.body, base + "/metadata/annotations")
+        if isinstance(annotations, dict):
+            yield base, annotations

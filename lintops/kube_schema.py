@@ -1,0 +1,852 @@
+"""Schema store: offline, strict JSON Schema validation of Kubernetes objects and custom resources.
+
+Data (see ``schemas/README.md``): per Kubernetes version one compact ``definitions.json`` (the
+non-strict OpenAPI definitions, Draft 4, descriptions dropped) and an ``index.json`` mapping
+``apiVersion`` and ``kind`` to a definition; converted CRD schemas (ArgoCD, SealedSecret) under
+``schemas/crds``, available in every version. Nothing is read before it is needed, and a kind's
+schema is built and compiled on its first use, from the closure of the definitions it reaches only.
+
+Building a kind's schema applies, as the API server's decoding and ``kubectl --validate=strict`` do:
+
+- strictness: ``additionalProperties: false`` on every object schema that lists ``properties`` and
+  says nothing about ``additionalProperties`` (CRDs: unless ``x-kubernetes-preserve-unknown-fields``);
+  this reproduces the ``-strict`` schema sets that ``kubernetes-validate`` publishes;
+- ``null`` accepted for any optional field and any map value of a built-in kind (Go's decoder
+  treats it as unset / empty); not for required fields and list items. In a custom resource only
+  where the CRD says ``nullable: true``, as the 1.17/1.18 API server does (it prunes nulls only
+  from 1.20 on).
+
+Both validator backends (``jsonschema-rs``, fast; ``jsonschema``, pure Python) report identical
+:class:`SchemaError` lists: one error per unknown field and per missing field, never the value.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+__all__ = [
+    "SchemaError",
+    "SchemaStore",
+    "compact_definitions",
+    "convert_crd_schema",
+    "crd_versions",
+    "data_dir",
+    "index_definitions",
+    "kind_schema",
+    "strictify",
+    "supported_versions",
+]
+
+DRAFT4 = "http://json-schema.org/draft-04/schema#"
+OBJECT_META = "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"
+QUANTITY = "io.k8s.apimachinery.pkg.api.resource.Quantity"
+BACKENDS = ("jsonschema-rs", "jsonschema")
+
+_REF = "#/definitions/"
+_NULLABLE = "-nullable"  # suffix of the definition copies that also accept null
+_PRESERVE = "x-kubernetes-preserve-unknown-fields"
+
+# JSON Schema keywords the compact data keeps; everything else (description, format, x-kubernetes-*
+# annotations other than the preserve marker, defaults, examples) is dropped.
+_KEEP = frozenset({
+    "$ref", "type", "properties", "patternProperties", "additionalProperties", "items", "required",
+    "enum", "pattern", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf",
+    "minLength", "maxLength", "minItems", "maxItems", "minProperties", "maxProperties", "uniqueItems",
+    "allOf", "anyOf", "oneOf", "not",
+})
+_SCHEMA_MAPS = ("properties", "patternProperties")
+_SCHEMA_ONE = ("additionalProperties", "items", "not")
+_SCHEMA_LISTS = ("allOf", "anyOf", "oneOf")
+
+
+@dataclass(frozen=True, order=True)
+class SchemaError:
+    """One schema violation of an object.
+
+    ``pointer`` is the JSON pointer (RFC 6901, ``""`` = the object) of the offending node: for an
+    unknown field the field itself, for a missing required field the mapping that lacks it.
+    ``message`` never contains a value of the object (values may be secrets); field names, types and
+    the schema's own constraints only.
+    """
+
+    pointer: str
+    message: str
+
+
+def data_dir(name: str) -> Path:
+    """The bundled data directory ``name``: inside the package (wheel) or beside it (checkout)."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / name, here.parent / name):
+        if candidate.is_dir():
+            return candidate
+    raise FileNotFoundError(f"lintops data directory '{name}' is missing from this installation ({here})")
+
+
+# ----------------------------------------------------------------------------------------------
+# Versions
+
+
+def _normalise_version(version: object) -> str | None:
+    """``"1.18"``, ``"v1.18"``, ``"1.18.0"`` (any patch) -> ``"1.18"``; None if not a version."""
+    text = str(version).strip()
+    if text[:1] in ("v", "V"):
+        text = text[1:]
+    parts = text.split(".")
+    if len(parts) not in (2, 3) or not all(part.isdigit() for part in parts):
+        return None
+    return f"{int(parts[0])}.{int(parts[1])}"
+
+
+def _version_key(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split("."))
+
+
+_SOURCES: dict[str, tuple[str, Path]] | None = None
+
+
+def _version_sources() -> dict[str, tuple[str, Path]]:
+    """version -> ("bundled", dir with index.json + definitions.json) or ("kubernetes-validate", _definitions.json)."""
+    global _SOURCES
+    if _SOURCES is None:
+        sources: dict[str, tuple[str, Path]] = {}
+        for path in _kubernetes_validate_dirs():
+            version = _normalise_version(path.name.split("-", 1)[0])
+            definitions = path / "_definitions.json"
+            if version and definitions.is_file():
+                sources.setdefault(version, ("kubernetes-validate", definitions))
+        try:
+            bundled = data_dir("schemas") / "kubernetes"
+            entries = sorted(bundled.iterdir()) if bundled.is_dir() else []
+        except FileNotFoundError:
+            entries = []
+        for path in entries:
+            version = _normalise_version(path.name)
+            if version and (path / "index.json").is_file() and (path / "definitions.json").is_file():
+                sources[version] = ("bundled", path)  # the bundled data wins
+        _SOURCES = sources
+    return _SOURCES
+
+
+def _kubernetes_validate_dirs() -> list[Path]:
+    """The non-strict ``vX.Y.Z-local`` schema folders of an installed ``kubernetes_validate`` (not imported)."""
+    import importlib.util
+
+    try:
+        spec = importlib.util.find_spec("kubernetes_validate")
+    except (ImportError, ValueError):
+        return []
+    if spec is None or not spec.submodule_search_locations:
+        return []
+    found = []
+    for location in spec.submodule_search_locations:
+        root = Path(location) / "kubernetes-json-schema"
+        if root.is_dir():
+            found.extend(path for path in root.iterdir() if path.is_dir() and path.name.endswith("-local"))
+    # highest patch last, so that setdefault keeps the lowest; all patches of a minor carry one API
+    return sorted(found, key=lambda path: path.name)
+
+
+def supported_versions() -> list[str]:
+    """Kubernetes versions with schemas: the bundled ones and those of an installed ``kubernetes_validate``."""
+    return sorted(_version_sources(), key=_version_key)
+
+
+# ----------------------------------------------------------------------------------------------
+# Data preparation (shared by scripts/generate_schemas.py and the runtime)
+
+
+def _compact(node: Any) -> Any:
+    """Keep the validation keywords of a schema node (recursively), drop documentation."""
+    if not isinstance(node, dict):
+        return node
+    out: dict[str, Any] = {}
+    for key, value in node.items():
+        if key in _SCHEMA_MAPS and isinstance(value, dict):
+            out[key] = {name: _compact(sub) for name, sub in value.items()}
+        elif key in _SCHEMA_ONE:
+            out[key] = [_compact(sub) for sub in value] if isinstance(value, list) else _compact(value)
+        elif key in _SCHEMA_LISTS and isinstance(value, list):
+            out[key] = [_compact(sub) for sub in value]
+        elif key in _KEEP or (key == _PRESERVE and value is True):
+            out[key] = value
+    _merge_type_alternatives(out)
+    return out
+
+
+def _merge_type_alternatives(node: dict) -> None:
+    """``oneOf``/``anyOf`` of bare ``{"type": T}`` branches -> ``"type": [T, ...]`` (same meaning,
+    clearer errors). Kubernetes' IntOrString and Quantity are ``oneOf: [string, integer]``."""
+    if "type" in node:
+        return
+    for key in ("oneOf", "anyOf"):
+        branches = node.get(key)
+        if not isinstance(branches, list) or not branches:
+            continue
+        if not all(isinstance(b, dict) and set(b) == {"type"} and isinstance(b["type"], str) for b in branches):
+            continue
+        types = sorted({b["type"] for b in branches})
+        if key == "oneOf" and (len(types) != len(branches) or {"integer", "number"} <= set(types)):
+            continue  # overlapping alternatives: oneOf would reject what a type list accepts
+        del node[key]
+        node["type"] = types[0] if len(types) == 1 else types
+        return
+
+
+def compact_definitions(definitions: dict[str, Any]) -> dict[str, Any]:
+    """The Kubernetes OpenAPI definitions with validation keywords only (see :func:`_compact`).
+
+    One correction: a ``Quantity`` (``resources.limits.cpu`` ...) is published as string or
+    integer, but the API server also decodes a JSON number (``cpu: 0.5``), so it becomes
+    ``type: [number, string]``."""
+    out = {name: _compact(schema) for name, schema in definitions.items()}
+    if QUANTITY in out:
+        out[QUANTITY] = {"type": ["number", "string"]}
+    return out
+
+
+def index_definitions(definitions: dict[str, Any]) -> dict[str, dict[str, str]]:
+    """apiVersion -> kind -> definition name, from ``x-kubernetes-group-version-kind`` (core group = "v1")."""
+    index: dict[str, dict[str, str]] = {}
+    for name in sorted(definitions):
+        for gvk in definitions[name].get("x-kubernetes-group-version-kind") or ():
+            group, version, kind = gvk.get("group", ""), gvk.get("version", ""), gvk.get("kind", "")
+            api_version = f"{group}/{version}" if group else version
+            previous = index.setdefault(api_version, {}).setdefault(kind, name)
+            if previous != name:
+                raise ValueError(f"{api_version} {kind} is defined twice: {previous}, {name}")
+    return index
+
+
+def strictify(node: Any, strict: bool = True) -> Any:
+    """A copy of ``node`` with ``additionalProperties: false`` on every object schema that lists
+    ``properties``, has no ``additionalProperties`` and is not ``x-kubernetes-preserve-unknown-fields``.
+    (With ``strict=False`` it only copies and drops the preserve markers.)"""
+    return _prepare(node, strict, False, set())
+
+
+def _prepare(node: Any, strict: bool, optional_null: bool, null_refs: set[str]) -> Any:
+    """Copy of ``node`` made strict (if asked) and, with ``optional_null``, accepting ``null`` for
+    every property that is not required. ``null_refs`` collects the definitions needed nullable."""
+    if not isinstance(node, dict):
+        return node
+    out: dict[str, Any] = {}
+    for key, value in node.items():
+        if key == "properties" and isinstance(value, dict):
+            required = node.get("required") or ()
+            props = {}
+            for name, sub in value.items():
+                sub = _prepare(sub, strict, optional_null, null_refs)
+                if optional_null and name not in required:
+                    sub = _with_null(sub, null_refs)
+                props[name] = sub
+            out[key] = props
+        elif key == "patternProperties" and isinstance(value, dict):
+            out[key] = {name: _prepare(sub, strict, optional_null, null_refs) for name, sub in value.items()}
+        elif key in _SCHEMA_ONE:
+            if isinstance(value, list):
+                out[key] = [_prepare(sub, strict, optional_null, null_refs) for sub in value]
+            else:
+                out[key] = _prepare(value, strict, optional_null, null_refs)
+                if optional_null and key == "additionalProperties":
+                    out[key] = _with_null(out[key], null_refs)  # a map value: null decodes to ""
+        elif key in _SCHEMA_LISTS and isinstance(value, list):
+            out[key] = [_prepare(sub, strict, optional_null, null_refs) for sub in value]
+        elif key.startswith("x-kubernetes-"):
+            continue
+        else:
+            out[key] = value
+    if strict and "properties" in node and "additionalProperties" not in node and node.get(_PRESERVE) is not True:
+        out["additionalProperties"] = False
+    return out
+
+
+def _with_null(schema: Any, null_refs: set[str]) -> Any:
+    """``schema`` that also accepts null."""
+    if not isinstance(schema, dict):
+        return schema
+    ref = schema.get("$ref")
+    if isinstance(ref, str) and ref.startswith(_REF):
+        null_refs.add(ref[len(_REF):])
+        return {"$ref": ref + _NULLABLE}
+    if ref is not None:
+        return {"anyOf": [{"type": "null"}, schema]}
+    kind = schema.get("type")
+    if kind is None:
+        return schema  # no type constraint: null is already accepted
+    types = [kind] if isinstance(kind, str) else list(kind)
+    if "null" in types:
+        return schema
+    out = dict(schema)
+    out["type"] = [*types, "null"]
+    if isinstance(out.get("enum"), list) and None not in out["enum"]:
+        out["enum"] = [*out["enum"], None]
+    return out
+
+
+def _refs(node: Any, found: set[str]) -> None:
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith(_REF):
+            found.add(ref[len(_REF):])
+        for key, value in node.items():
+            if key in _SCHEMA_MAPS and isinstance(value, dict):
+                for sub in value.values():
+                    _refs(sub, found)
+            elif isinstance(value, (dict, list)) and key != "enum":
+                _refs(value, found)
+    elif isinstance(node, list):
+        for sub in node:
+            _refs(sub, found)
+
+
+def _closure(definitions: dict[str, Any], roots: list[str]) -> list[str]:
+    seen: list[str] = []
+    todo = [name for name in roots if name in definitions]
+    known = set(todo)
+    while todo:
+        name = todo.pop()
+        seen.append(name)
+        direct: set[str] = set()
+        _refs(definitions[name], direct)
+        for ref in sorted(direct - known):
+            if ref in definitions:
+                known.add(ref)
+                todo.append(ref)
+    return sorted(seen)
+
+
+def _definitions_section(definitions: dict[str, Any], roots: list[str], strict: bool,
+                         extra_null: set[str] = frozenset(), optional_null: bool = True) -> dict[str, Any]:
+    """The prepared closure of ``roots`` plus the nullable copies it (or ``extra_null``) refers to."""
+    null_refs = set(extra_null)
+    closure = _closure(definitions, roots)
+    out = {name: _prepare(definitions[name], strict, optional_null, null_refs) for name in closure}
+    for name in sorted(null_refs):
+        if name in out:
+            out[name + _NULLABLE] = _with_null(out[name], set()) if "$ref" not in out[name] else \
+                {"anyOf": [{"type": "null"}, {"$ref": _REF + name}]}
+    return out
+
+
+def kind_schema(definitions: dict[str, Any], name: str, strict: bool = True,
+                optional_null: bool = True) -> dict[str, Any]:
+    """A self-contained Draft 4 schema for the Kubernetes definition ``name`` (optional fields
+    accept null unless ``optional_null`` is false)."""
+    section = _definitions_section(definitions, [name], strict, optional_null=optional_null)
+    schema = dict(section[name])
+    schema["$schema"] = DRAFT4
+    schema["definitions"] = section
+    return schema
+
+
+def convert_crd_schema(open_api: dict[str, Any], preserve_unknown: bool = False) -> dict[str, Any]:
+    """A CRD version's ``openAPIV3Schema`` as a (non-strict) JSON Schema.
+
+    ``nullable: true`` adds null to the type; ``x-kubernetes-int-or-string`` becomes
+    ``type: [integer, string]``; ``x-kubernetes-preserve-unknown-fields: true`` is kept as the marker
+    that exempts an object from strictness (``preserve_unknown``, the v1beta1 CRD's
+    ``spec.preserveUnknownFields: true``, marks every object); ``x-kubernetes-embedded-resource``
+    objects that list properties also allow apiVersion, kind and metadata.
+    """
+    return _convert_crd_node(open_api, preserve_unknown)
+
+
+def _convert_crd_node(node: Any, preserve_unknown: bool) -> Any:
+    if not isinstance(node, dict):
+        return node
+    out: dict[str, Any] = {}
+    for key, value in node.items():
+        if key in _SCHEMA_MAPS and isinstance(value, dict):
+            out[key] = {name: _convert_crd_node(sub, preserve_unknown) for name, sub in value.items()}
+        elif key in _SCHEMA_ONE:
+            if isinstance(value, list):
+                out[key] = [_convert_crd_node(sub, preserve_unknown) for sub in value]
+            else:
+                out[key] = _convert_crd_node(value, preserve_unknown)
+        elif key in _SCHEMA_LISTS and isinstance(value, list):
+            out[key] = [_convert_crd_node(sub, preserve_unknown) for sub in value]
+        elif key in _KEEP or (key == _PRESERVE and value is True):
+            out[key] = value
+    if node.get("x-kubernetes-int-or-string") is True:
+        for key in ("anyOf", "oneOf"):
+            branches = out.get(key)
+            if isinstance(branches, list) and all(
+                isinstance(b, dict) and set(b) == {"type"} and b["type"] in ("integer", "string") for b in branches
+            ):
+                del out[key]
+        out["type"] = ["integer", "string"]
+    _merge_type_alternatives(out)
+    if node.get("x-kubernetes-embedded-resource") is True and isinstance(out.get("properties"), dict):
+        out["properties"].setdefault("apiVersion", {"type": "string"})
+        out["properties"].setdefault("kind", {"type": "string"})
+        out["properties"].setdefault("metadata", {"type": "object"})
+    if preserve_unknown and ("properties" in out or out.get("type") == "object"):
+        out[_PRESERVE] = True
+    if node.get("nullable") is True:
+        out = _with_null(out, set())
+    return out
+
+
+def crd_versions(crd: Any) -> tuple[list[tuple[str, str, dict[str, Any]]], list[str]]:
+    """``([(apiVersion, kind, converted schema), ...], problems)`` for the served versions of a
+    CustomResourceDefinition (apiextensions.k8s.io/v1 or v1beta1 shape)."""
+    if not isinstance(crd, dict):
+        return [], ["CRD is not a mapping"]
+    spec = crd.get("spec")
+    if not isinstance(spec, dict):
+        return [], ["CRD has no spec"]
+    group = spec.get("group")
+    names = spec.get("names")
+    kind = names.get("kind") if isinstance(names, dict) else None
+    if not isinstance(group, str) or not group:
+        return [], ["CRD has no spec.group"]
+    if not isinstance(kind, str) or not kind:
+        return [], ["CRD has no spec.names.kind"]
+    preserve = spec.get("preserveUnknownFields") is True
+    validation = spec.get("validation")
+    shared = validation.get("openAPIV3Schema") if isinstance(validation, dict) else None
+    entries: list[tuple[str, Any]] = []
+    problems: list[str] = []
+    versions = spec.get("versions")
+    if isinstance(versions, list) and versions:
+        for version in versions:
+            name = version.get("name") if isinstance(version, dict) else None
+            if not isinstance(name, str) or not name:
+                problems.append("CRD has a version without a name")
+                continue
+            if version.get("served") is False:
+                continue
+            schema = version.get("schema")
+            entries.append((name, schema.get("openAPIV3Schema") if isinstance(schema, dict) else shared))
+    elif isinstance(spec.get("version"), str) and spec["version"]:
+        entries.append((spec["version"], shared))
+    else:
+        problems.append("CRD has no versions")
+    found = []
+    for name, open_api in entries:
+        if not isinstance(open_api, dict) or not open_api:
+            problems.append(f"CRD has no openAPIV3Schema for version {name}")
+            continue
+        found.append((f"{group}/{name}", kind, convert_crd_schema(open_api, preserve)))
+    return found, problems
+
+
+def _crd_kind_schema(schema: dict[str, Any], definitions: dict[str, Any] | None, strict: bool) -> dict[str, Any]:
+    """A compiled-ready schema for a custom resource: the CRD schema made strict (if asked), with
+    apiVersion and kind allowed and metadata validated as the version's ObjectMeta."""
+    root = _prepare(schema, strict, False, set())
+    root["$schema"] = DRAFT4
+    props = root.get("properties")
+    if not isinstance(props, dict):
+        return root
+    props.setdefault("apiVersion", {"type": "string"})
+    props.setdefault("kind", {"type": "string"})
+    own = schema["properties"].get("metadata")
+    if definitions is None or OBJECT_META not in definitions:
+        props.setdefault("metadata", {"type": "object"})
+        return root
+    meta: dict[str, Any] = {"$ref": _REF + OBJECT_META + _NULLABLE}
+    if isinstance(own, dict) and set(own) - {"type"}:
+        meta = {"allOf": [meta, _prepare(own, False, False, set())]}
+    props["metadata"] = meta
+    root["definitions"] = _definitions_section(definitions, [OBJECT_META], strict, {OBJECT_META})
+    return root
+
+
+# ----------------------------------------------------------------------------------------------
+# Data loading
+
+
+def _read_json(path: Path) -> Any:
+    with open(path, "rb") as handle:
+        return json.loads(handle.read())
+
+
+class _VersionData:
+    """The index and definitions of one Kubernetes version, read on first use."""
+
+    def __init__(self, version: str) -> None:
+        self.version = version
+        self.origin, self.path = _version_sources()[version]
+        self._index: dict[str, dict[str, str]] | None = None
+        self._definitions: dict[str, Any] | None = None
+
+    @property
+    def index(self) -> dict[str, dict[str, str]]:
+        if self._index is None:
+            if self.origin == "bundled":
+                self._index = _read_json(self.path / "index.json")["kinds"]
+            else:
+                self._load_kubernetes_validate()
+        return self._index  # type: ignore[return-value]
+
+    @property
+    def definitions(self) -> dict[str, Any]:
+        if self._definitions is None:
+            if self.origin == "bundled":
+                self._definitions = _read_json(self.path / "definitions.json")["definitions"]
+            else:
+                self._load_kubernetes_validate()
+        return self._definitions  # type: ignore[return-value]
+
+    def _load_kubernetes_validate(self) -> None:
+        raw = _read_json(self.path)["definitions"]
+        self._index = index_definitions(raw)
+        self._definitions = compact_definitions(raw)
+
+    def lookup(self, api_version: str, kind: str) -> str | None:
+        return self.index.get(api_version, {}).get(kind)
+
+
+_VERSIONS: dict[str, _VersionData] = {}
+
+
+def _version_data(version: str) -> _VersionData:
+    if version not in _VERSIONS:
+        _VERSIONS[version] = _VersionData(version)
+    return _VERSIONS[version]
+
+
+_BUNDLED_CRDS: dict[str, dict[str, str]] | None = None
+
+
+def _bundled_crds() -> dict[str, dict[str, str]]:
+    """apiVersion -> kind -> file name (in schemas/crds) of the bundled CRD schemas."""
+    global _BUNDLED_CRDS
+    if _BUNDLED_CRDS is None:
+        try:
+            path = data_dir("schemas") / "crds" / "index.json"
+            _BUNDLED_CRDS = _read_json(path)["kinds"] if path.is_file() else {}
+        except FileNotFoundError:
+            _BUNDLED_CRDS = {}
+    return _BUNDLED_CRDS
+
+
+# ----------------------------------------------------------------------------------------------
+# Backends and error normalisation
+
+
+def _resolve_backend(backend: str | None) -> str:
+    import importlib.util
+
+    if backend is None:
+        return "jsonschema-rs" if importlib.util.find_spec("jsonschema_rs") is not None else "jsonschema"
+    if backend not in BACKENDS:
+        raise ValueError(f"unknown schema backend {backend!r}; supported: {', '.join(BACKENDS)}")
+    module = "jsonschema_rs" if backend == "jsonschema-rs" else "jsonschema"
+    if importlib.util.find_spec(module) is None:
+        raise ValueError(f"schema backend {backend!r} is not installed (python package {module})")
+    return backend
+
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, (list, tuple)):
+        return "array"
+    if isinstance(value, dict):
+        return "object"
+    return type(value).__name__
+
+
+def _plain(value: Any) -> Any:
+    """``value`` as exactly the JSON types (YAML timestamps, binary, sets and non-string keys
+    converted the way Kubernetes' YAML-to-JSON conversion sees them)."""
+    if isinstance(value, dict):
+        return {_plain_key(key): _plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
+    if value is None or type(value) in (str, int, float, bool):
+        return value
+    if isinstance(value, bool):
+        return bool(value)
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        return float(value)
+    if isinstance(value, str):
+        return str(value)
+    if isinstance(value, (bytes, bytearray)):
+        import base64
+
+        return base64.b64encode(bytes(value)).decode("ascii")
+    if isinstance(value, (set, frozenset)):
+        return sorted((_plain(item) for item in value), key=repr)
+    isoformat = getattr(value, "isoformat", None)
+    if callable(isoformat):
+        return isoformat()
+    return str(value)
+
+
+def _plain_key(key: Any) -> str:
+    if isinstance(key, str):
+        return str(key)
+    if key is None or isinstance(key, (bool, int, float)):
+        return json.dumps(key)
+    plain = _plain(key)
+    return plain if isinstance(plain, str) else json.dumps(plain, sort_keys=True)
+
+
+def _escape(token: Any) -> str:
+    return str(token).replace("~", "~0").replace("/", "~1")
+
+
+def _pointer(path: Any) -> str:
+    return "".join("/" + _escape(token) for token in path)
+
+
+def _number(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return json.dumps(value)
+
+
+def _messages(keyword: str, detail: Any, instance: Any) -> list[tuple[str | None, str]]:
+    """(extra pointer token or None, message) for one normalised error."""
+    if keyword == "additionalProperties":
+        return [(key, f"unknown field '{key}'") for key in detail]
+    if keyword == "required":
+        return [(None, f"missing required field '{name}'") for name in detail]
+    if keyword == "type":
+        types = [detail] if isinstance(detail, str) else list(detail)
+        shown = sorted({t for t in types if t != "null"}) or ["null"]
+        got = _json_type(instance)
+        if len(shown) == 1:
+            return [(None, f"expected {shown[0]}, got {got}")]
+        return [(None, f"expected one of the allowed types ({', '.join(shown)}), got {got}")]
+    if keyword == "enum":
+        options = [json.dumps(option) for option in detail]
+        listed = ", ".join(options[:12]) + (", ..." if len(options) > 12 else "")
+        return [(None, f"value is not one of the allowed values: {listed}")]
+    simple = {
+        "pattern": "value does not match the pattern {}",
+        "minLength": "value must be at least {} characters long",
+        "maxLength": "value must be at most {} characters long",
+        "minimum": "value must be at least {}",
+        "maximum": "value must be at most {}",
+        "exclusiveMinimum": "value must be greater than {}",
+        "exclusiveMaximum": "value must be less than {}",
+        "minItems": "list must have at least {} items",
+        "maxItems": "list must have at most {} items",
+        "minProperties": "mapping must have at least {} fields",
+        "maxProperties": "mapping must have at most {} fields",
+        "multipleOf": "value must be a multiple of {}",
+    }
+    if keyword in simple:
+        shown = json.dumps(detail) if keyword == "pattern" else _number(detail)
+        return [(None, simple[keyword].format(shown))]
+    fixed = {
+        "uniqueItems": "list items must be unique",
+        "anyOf": "value does not match any of the allowed schemas",
+        "oneOf": "value must match exactly one of the allowed schemas",
+        "not": "value matches a schema it must not match",
+        "falseSchema": "no value is allowed here",
+    }
+    return [(None, fixed.get(keyword, f"value does not satisfy the schema keyword '{keyword}'"))]
+
+
+def _collect(raw: list[tuple[Any, str, Any, Any]]) -> list[SchemaError]:
+    found = set()
+    for path, keyword, detail, instance in raw:
+        base = _pointer(path)
+        for token, message in _messages(keyword, detail, instance):
+            found.add(SchemaError(base if token is None else base + "/" + _escape(token), message))
+    return sorted(found)
+
+
+class _RustValidator:
+    def __init__(self, schema: dict[str, Any]) -> None:
+        import jsonschema_rs
+
+        self._validator = jsonschema_rs.Draft4Validator(schema, validate_formats=False)
+
+    def __call__(self, body: Any) -> list[SchemaError]:
+        try:
+            if self._validator.is_valid(body):
+                return []
+            errors = list(self._validator.iter_errors(body))
+        except ValueError:  # not plain JSON data (YAML timestamp, str subclass, non-string key, ...)
+            body = _plain(body)
+            if self._validator.is_valid(body):
+                return []
+            errors = list(self._validator.iter_errors(body))
+        raw = []
+        for error in errors:
+            kind = error.kind
+            keyword = kind.name
+            if keyword == "additionalProperties":
+                detail: Any = list(kind.unexpected)
+            elif keyword == "required":
+                detail = [kind.property]
+            elif keyword == "type":
+                detail = list(kind.types)
+            elif keyword == "enum":
+                detail = list(kind.options)
+            elif keyword == "pattern":
+                detail = kind.pattern
+            elif keyword in ("oneOf", "anyOf"):
+                detail = None
+            else:
+                detail = getattr(kind, "limit", None)
+            instance = error.instance if keyword == "type" else None
+            raw.append((error.instance_path, keyword, detail, instance))
+        return _collect(raw)
+
+
+class _PythonValidator:
+    def __init__(self, schema: dict[str, Any]) -> None:
+        import jsonschema
+
+        self._validator = jsonschema.Draft4Validator(schema)
+
+    def __call__(self, body: Any) -> list[SchemaError]:
+        body = _plain(body)
+        raw = []
+        for error in self._validator.iter_errors(body):
+            keyword = error.validator
+            detail: Any = error.validator_value
+            instance = error.instance
+            if keyword == "additionalProperties":
+                detail = _additional(error.schema, instance)
+            elif keyword == "required":
+                detail = [name for name in detail if isinstance(instance, dict) and name not in instance]
+            elif keyword in ("minimum", "maximum") and error.schema.get("exclusive" + keyword.title()) is True:
+                keyword = "exclusive" + keyword.title()
+            elif keyword in (None, False):
+                keyword = "falseSchema"
+            elif keyword in ("oneOf", "anyOf"):
+                detail = None
+            raw.append((error.absolute_path, keyword, detail, instance))
+        return _collect(raw)
+
+
+def _additional(schema: dict[str, Any], instance: Any) -> list[str]:
+    import re
+
+    if not isinstance(instance, dict):
+        return []
+    properties = schema.get("properties") or {}
+    patterns = list(schema.get("patternProperties") or {})
+    return [key for key in instance if key not in properties and not any(re.search(p, key) for p in patterns)]
+
+
+def _compile(schema: dict[str, Any], backend: str) -> Callable[[Any], list[SchemaError]]:
+    if backend == "jsonschema-rs":
+        return _RustValidator(schema)
+    return _PythonValidator(schema)
+
+
+class _Unusable:
+    """Stands in for a schema that could not be compiled: every object gets one error saying so."""
+
+    def __init__(self, reason: str) -> None:
+        self._errors = [SchemaError("", f"the schema of this kind could not be used: {reason}")]
+
+    def __call__(self, body: Any) -> list[SchemaError]:
+        return list(self._errors)
+
+
+# compiled validators of built-in kinds and bundled CRDs: (version, strict, backend, apiVersion, kind)
+_COMPILED: dict[tuple[str, bool, str, str, str], Callable[[Any], list[SchemaError]]] = {}
+
+
+# ----------------------------------------------------------------------------------------------
+# The store
+
+
+class SchemaStore:
+    """The schemas of one Kubernetes version: built-in kinds, bundled CRDs, CRDs of the run."""
+
+    def __init__(self, kubernetes_version: str = "1.18", strict: bool = True, backend: str | None = None) -> None:
+        version = _normalise_version(kubernetes_version)
+        versions = supported_versions()
+        if version not in versions:
+            raise ValueError(
+                f"Kubernetes version {kubernetes_version!r} has no schemas; supported versions: {', '.join(versions)}"
+            )
+        self.kubernetes_version = version
+        self.strict = bool(strict)
+        self.backend = _resolve_backend(backend)
+        self._data = _version_data(version)
+        self._crds: dict[tuple[str, str], dict[str, Any]] = {}
+        self._crd_validators: dict[tuple[str, str], Callable[[Any], list[SchemaError]]] = {}
+
+    def has_schema(self, api_version: str, kind: str) -> bool:
+        """Whether objects of ``api_version`` and ``kind`` can be validated."""
+        if not isinstance(api_version, str) or not isinstance(kind, str):
+            return False
+        return (
+            (api_version, kind) in self._crds
+            or self._data.lookup(api_version, kind) is not None
+            or kind in _bundled_crds().get(api_version, {})
+        )
+
+    def validate(self, api_version: str, kind: str, body: dict) -> list[SchemaError] | None:
+        """Every schema error of ``body`` (sorted by pointer, then message); [] when valid;
+        None when no schema is known for ``api_version`` and ``kind``."""
+        validator = self._validator(api_version, kind)
+        return None if validator is None else validator(body)
+
+    def add_crd(self, crd_body: dict) -> list[str]:
+        """Register the served versions of a CustomResourceDefinition found among the inputs; they
+        take precedence over bundled schemas of the same kind. Returns problems, never raises."""
+        try:
+            found, problems = crd_versions(crd_body)
+        except (TypeError, ValueError, AttributeError) as exc:  # malformed beyond what is checked
+            return [f"CRD could not be read: {exc}"]
+        for api_version, kind, schema in found:
+            self._crds[(api_version, kind)] = schema
+            self._crd_validators.pop((api_version, kind), None)
+        return problems
+
+    # -- internals
+
+    def _validator(self, api_version: str, kind: str) -> Callable[[Any], list[SchemaError]] | None:
+        if not isinstance(api_version, str) or not isinstance(kind, str):
+            return None
+        key = (api_version, kind)
+        if key in self._crds:
+            validator = self._crd_validators.get(key)
+            if validator is None:
+                validator = self._build(lambda: _crd_kind_schema(self._crds[key], self._objectmeta_defs(), self.strict))
+                self._crd_validators[key] = validator
+            return validator
+        cache_key = (self.kubernetes_version, self.strict, self.backend, api_version, kind)
+        validator = _COMPILED.get(cache_key)
+        if validator is not None:
+            return validator
+        name = self._data.lookup(api_version, kind)
+        if name is not None:
+            data = self._data
+            validator = self._build(lambda: kind_schema(data.definitions, name, self.strict))
+        else:
+            file_name = _bundled_crds().get(api_version, {}).get(kind)
+            if file_name is None:
+                return None
+            path = data_dir("schemas") / "crds" / file_name
+            validator = self._build(lambda: _crd_kind_schema(_read_json(path), self._objectmeta_defs(), self.strict))
+        _COMPILED[cache_key] = validator
+        return validator
+
+    def _objectmeta_defs(self) -> dict[str, Any] | None:
+        try:
+            return self._data.definitions
+        except (OSError, ValueError):
+            return None
+
+    def _build(self, make: Callable[[], dict[str, Any]]) -> Callable[[Any], list[SchemaError]]:
+        try:
+            return _compile(make(), self.backend)
+        except Exception as exc:  # noqa: BLE001 - each backend raises its own kind for a bad schema
+            return _Unusable(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)

@@ -1,0 +1,90 @@
+"""Assembles a run from the configuration file and the flags: one place for the CLI and the editor.
+
+Order of precedence: flags, then ``.lintops.yaml``, then the defaults.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from .catalog import Catalog, build_catalog, configure
+from .config import Config, find_config, load_config
+from .engine import Engine, Options
+from .exemptions import ExemptionPolicy
+from .model import Severity
+from .plugins import plugin_manager
+
+
+@dataclass
+class Settings:
+    """What the user asked for on the command line; None means "not given"."""
+
+    paths: Sequence[str] = (".",)
+    config_path: str | None = None
+    kubernetes_version: str | None = None
+    strict: bool | None = None
+    fail_on: str | None = None
+    excludes: Sequence[str] = ()
+    enable: Sequence[str] = ()
+    disable: Sequence[str] = ()
+    schema_backend: str | None = None
+    debug: bool = False
+
+
+@dataclass
+class Run:
+    config: Config
+    catalog: Catalog
+    options: Options
+    excludes: tuple[str, ...]
+
+    def engine(self) -> Engine:
+        return Engine(self.catalog.enabled_rules(), self.options, ExemptionPolicy(self.config))
+
+
+def locate_config(settings: Settings) -> Path | None:
+    if settings.config_path:
+        return Path(settings.config_path)
+    first = next((p for p in settings.paths if p != "-"), ".")
+    return find_config(Path(first))
+
+
+def prepare(settings: Settings) -> Run:
+    """Load config, plugins and rules; raises ConfigError, RuleError or PluginError on bad input."""
+    from .environments import EnvironmentPatterns
+    from .kube_schema import supported_versions
+
+    config = load_config(locate_config(settings))
+    version = normalize_version(settings.kubernetes_version or config.kubernetes_version, supported_versions())
+    untrusted: list[Path] = [Path(p) for p in settings.paths if p != "-"]
+    if config.root:
+        untrusted.append(config.root)
+    manager = plugin_manager(config.plugins, untrusted)
+    catalog = configure(build_catalog(manager, config.repository_rule_dirs(settings.paths)), config,
+                        settings.enable, settings.disable)
+    options = Options(
+        kubernetes_version=version,
+        strict=config.strict if settings.strict is None else settings.strict,
+        fail_on=Severity(settings.fail_on or config.fail_on.value),
+        schema_backend=settings.schema_backend,
+        workloads=dict(catalog.workloads),
+        environments=EnvironmentPatterns.from_config(config.environments),
+        debug=settings.debug,
+    )
+    return Run(config, catalog, options, (*config.exclude, *settings.excludes))
+
+
+class VersionError(ValueError):
+    pass
+
+
+def normalize_version(value: str, supported: Iterable[str]) -> str:
+    """``v1.18.3`` and ``1.18`` both mean ``1.18``; unsupported versions are a usage error."""
+    text = str(value).strip().lstrip("v")
+    normalized = ".".join(text.split(".")[:2])
+    supported = list(supported)
+    if normalized not in supported:
+        raise VersionError(f"'{value}' is not a supported Kubernetes version (supported: {', '.join(supported)})")
+    return normalized
