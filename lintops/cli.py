@@ -73,7 +73,7 @@ def check(paths: tuple[str, ...], output_format: str, fail_on: str | None, verbo
     if output_format not in run.catalog.reporters:
         _usage_error(f"unknown format '{output_format}' (available: {', '.join(sorted(run.catalog.reporters))})")
     engine = run.engine()
-    stream = click.get_text_stream("stdout")
+    stream = sys.stdout
     color = stream.isatty() and "NO_COLOR" not in os.environ
     info = RunInfo(__version__, run.options.kubernetes_version, run.options.strict, verbose=verbose, color=color)
     reporter = load_reporter(run.catalog.reporters[output_format])(stream, info)

@@ -143,6 +143,7 @@ class ConfigExemption:
     names: tuple[str, ...] = ()
 
     def matches(self, rule_id: str, path: str, kind: str | None, namespace: str | None, name: str | None) -> bool:
+        """``path`` is relative to the configuration file's directory."""
         def any_glob(patterns: tuple[str, ...], value: str | None) -> bool:
             return not patterns or (value is not None and any(fnmatch.fnmatchcase(value, p) for p in patterns))
 
@@ -192,6 +193,15 @@ class Config:
         """The directory of the configuration file: repository rules live below it."""
         return self.path.parent if self.path else None
 
+    def relative(self, display_path: str) -> str:
+        """A finding's path relative to the configuration's directory, which path globs are written against."""
+        if self.root is None or display_path == "-":
+            return display_path
+        try:
+            return Path(display_path).resolve().relative_to(self.root.resolve()).as_posix()
+        except ValueError:
+            return display_path
+
     def repository_rule_dirs(self, linted: Iterable[str]) -> list[Path]:
         """``.lintops/rules`` next to the config file, or at the root of a linted directory."""
         candidates = [self.root] if self.root else []
@@ -239,16 +249,18 @@ def load_config(path: Path | None) -> Config:
         raise ConfigError(f"{path}:1:1: the configuration is one YAML document")
     document = documents[0]
     data = document.data
+    if isinstance(data, dict):  # a key left with only commented-out entries below it means "not set"
+        data = {key: value for key, value in data.items() if value is not None}
     error = first_schema_error(CONFIG_SCHEMA, data)
     if error is not None:
         pointer, message = error
-        pointer = _blame_pointer(data, pointer, message)
-        pos = document.position(pointer)
+        blamed = _blame_pointer(pointer, message)
+        pos = document.position(blamed, at_key=blamed != pointer)
         raise ConfigError(f"{path}:{pos.line}:{pos.column}: {message}")
     return _from_data(path, data)
 
 
-def _blame_pointer(data: Any, pointer: str, message: str) -> str:
+def _blame_pointer(pointer: str, message: str) -> str:
     """Point an "additional property" error at the offending key rather than at its parent."""
     import re
 

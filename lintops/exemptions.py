@@ -46,9 +46,12 @@ class ExemptionPolicy:
 
     def adjust(self, finding: Finding) -> Finding | None:
         """Apply ``overrides:`` for the finding's path: None when the rule is off there."""
+        if not self.config.overrides:
+            return finding
+        path = self.config.relative(finding.location.path)
         for override in self.config.overrides:
             rule = override.rules.get(finding.rule_id)
-            if rule is None or not override.matches(finding.location.path):
+            if rule is None or not override.matches(path):
                 continue
             if rule.enabled is False:
                 return None
@@ -76,7 +79,8 @@ class ExemptionPolicy:
                 if isinstance(key, str) and key.startswith(ANNOTATION_PREFIX) and not str(value or "").strip():
                     rule = key[len(ANNOTATION_PREFIX):]
                     yield Violation(f"{base}/metadata/annotations/{key.replace('~', '~0').replace('/', '~1')}",
-                                    f"exemption of '{rule}' gives no reason; write why as the annotation's value")
+                                    f"exemption of '{rule}' gives no reason; write why as the annotation's value",
+                                    at_key=True)
 
     # -- comments ----------------------------------------------------------------------------------
 
@@ -107,9 +111,12 @@ class ExemptionPolicy:
     # -- configuration -----------------------------------------------------------------------------
 
     def config_exemption(self, finding: Finding) -> Exemption | None:
+        if not self.config.exemptions:
+            return None
         obj = finding.object
+        path = self.config.relative(finding.location.path)
         for exemption in self.config.exemptions:
-            if exemption.matches(finding.rule_id, finding.location.path, obj.kind if obj else None,
+            if exemption.matches(finding.rule_id, path, obj.kind if obj else None,
                                  obj.namespace if obj else None, obj.name if obj else None):
                 return Exemption(exemption.reason, "config")
         return None

@@ -23,9 +23,10 @@ Both validator backends (``jsonschema-rs``, fast; ``jsonschema``, pure Python) r
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 __all__ = [
     "SchemaError",
@@ -430,8 +431,50 @@ def crd_versions(crd: Any) -> tuple[list[tuple[str, str, dict[str, Any]]], list[
         if not isinstance(open_api, dict) or not open_api:
             problems.append(f"CRD has no openAPIV3Schema for version {name}")
             continue
-        found.append((f"{group}/{name}", kind, convert_crd_schema(open_api, preserve)))
+        schema = convert_crd_schema(open_api, preserve)
+        for pattern in _drop_bad_patterns(schema):
+            problems.append(f"CRD version {name} has an invalid pattern {json.dumps(pattern)}; it is not checked")
+        found.append((f"{group}/{name}", kind, schema))
     return found, problems
+
+
+def _drop_bad_patterns(node: Any) -> list[str]:
+    """Remove (in place) the ``pattern`` keywords and ``patternProperties`` keys that are not valid
+    regular expressions; returns them."""
+    import re
+
+    bad: list[str] = []
+
+    def usable(pattern: Any) -> bool:
+        try:
+            re.compile(pattern)
+        except (re.error, TypeError):
+            bad.append(str(pattern))
+            return False
+        return True
+
+    def walk(schema: Any) -> None:
+        if isinstance(schema, list):
+            for sub in schema:
+                walk(sub)
+            return
+        if not isinstance(schema, dict):
+            return
+        if "pattern" in schema and not usable(schema["pattern"]):
+            del schema["pattern"]
+        patterns = schema.get("patternProperties")
+        if isinstance(patterns, dict):
+            for pattern in [p for p in patterns if not usable(p)]:
+                del patterns[pattern]
+        for key, value in schema.items():
+            if key in _SCHEMA_MAPS and isinstance(value, dict):
+                for sub in value.values():
+                    walk(sub)
+            elif key in _SCHEMA_ONE or key in _SCHEMA_LISTS:
+                walk(value)
+
+    walk(node)
+    return bad
 
 
 def _crd_kind_schema(schema: dict[str, Any], definitions: dict[str, Any] | None, strict: bool) -> dict[str, Any]:
@@ -569,9 +612,7 @@ def _plain(value: Any) -> Any:
         return [_plain(item) for item in value]
     if value is None or type(value) in (str, int, float, bool):
         return value
-    if isinstance(value, bool):
-        return bool(value)
-    if isinstance(value, int):
+    if isinstance(value, int):  # bool subclasses cannot exist; int subclasses (IntEnum) can
         return int(value)
     if isinstance(value, float):
         return float(value)
@@ -713,7 +754,11 @@ class _PythonValidator:
     def __call__(self, body: Any) -> list[SchemaError]:
         body = _plain(body)
         raw = []
-        for error in self._validator.iter_errors(body):
+        try:
+            errors = list(self._validator.iter_errors(body))
+        except Exception as exc:  # a schema this backend finds unusable only while validating
+            return _Unusable(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)(body)
+        for error in errors:
             keyword = error.validator
             detail: Any = error.validator_value
             instance = error.instance
@@ -848,5 +893,5 @@ class SchemaStore:
     def _build(self, make: Callable[[], dict[str, Any]]) -> Callable[[Any], list[SchemaError]]:
         try:
             return _compile(make(), self.backend)
-        except Exception as exc:  # noqa: BLE001 - each backend raises its own kind for a bad schema
+        except Exception as exc:  # each backend raises its own kind of error for a bad schema
             return _Unusable(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)

@@ -41,6 +41,7 @@ class Run:
     excludes: tuple[str, ...]
 
     def engine(self) -> Engine:
+        """A fresh engine (checks keep per-run state) with every enabled rule bound to its check."""
         return Engine(self.catalog.enabled_rules(), self.options, ExemptionPolicy(self.config))
 
 
@@ -73,6 +74,7 @@ def prepare(settings: Settings) -> Run:
         environments=EnvironmentPatterns.from_config(config.environments),
         debug=settings.debug,
     )
+    catalog.enabled_rules()  # bind once now, so a rule with bad params is a configuration error up front
     return Run(config, catalog, options, (*config.exclude, *settings.excludes))
 
 

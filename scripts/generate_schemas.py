@@ -65,7 +65,7 @@ class Sdist:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.sha256 = hashlib.sha256(path.read_bytes()).hexdigest()
-        self._tar = tarfile.open(path, "r:gz")
+        self._tar = tarfile.open(path, "r:gz")  # noqa: SIM115 - read while the generator runs
         self._members = {member.name: member for member in self._tar.getmembers() if member.isfile()}
 
     def folder(self, name: str) -> dict[str, str]:

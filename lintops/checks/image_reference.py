@@ -55,7 +55,7 @@ class ImageReferenceCheck(Check):
         if not isinstance(image, str):
             return ()
         pointer = subject.at("image")
-        who = _container_label(container)
+        who = _container_label(subject)
         try:
             reference = parse_image_reference(image)
         except InvalidImageReference as exc:
@@ -79,9 +79,11 @@ class ImageReferenceCheck(Check):
         return ()
 
 
-def _container_label(container: dict[str, Any]) -> str:
-    name = container.get("name")
-    return f"container '{name}'" if isinstance(name, str) and name else "a container"
+def _container_label(subject: Subject) -> str:
+    kind = ("init container" if "/initContainers/" in subject.pointer
+            else "ephemeral container" if "/ephemeralContainers/" in subject.pointer else "container")
+    name = subject.value.get("name")
+    return f"{kind} '{name}'" if isinstance(name, str) and name else f"a {kind}"
 
 
 def _shown(image: str) -> str:

@@ -1,0 +1,446 @@
+"""Check ``json-schema``: assert a JSON Schema over the rule's subject, one finding per failing node.
+
+Most house rules a platform team writes are "this field must be set", "that value must be one of"
+assertions; a JSON Schema says them in data, and this check turns its errors into positioned
+findings. A rule names its subject through ``targets`` (a whole object, a pod spec, each container)
+and gives the schema and the message::
+
+    check: json-schema
+    targets: [container]
+    params:
+      message: "container '{name}' sets no {missing}"
+      schema:
+        required: [livenessProbe]
+
+Parameters:
+
+``schema`` (required)
+    The JSON Schema. Its ``$schema`` chooses the draft (4, 6, 7, 2019-09, 2020-12; 3 with the pure
+    Python backend); the default is 2020-12. ``format`` is asserted, not only annotated. Only local
+    references (``$ref: "#/$defs/..."``) are allowed: a rule never makes lintops read a file or the
+    network. The schema is checked against its draft's meta-schema when the rule is loaded.
+``message`` (required)
+    The finding's message. Placeholders: ``{name}`` (the ``name`` field of the failing node or of its
+    nearest parent within the subject that has one, e.g. the container name; else the object's
+    ``metadata.name``), ``{kind}`` (the object's kind), ``{path}`` (the failing node, dotted, relative to
+    the subject: ``resources.limits.cpu``; ``.`` is the subject itself), ``{missing}`` (for a failing
+    ``required``: what is missing, dotted and relative to the subject, followed down the schema's
+    nested ``required`` properties, so a missing ``resources`` reads ``resources.limits.cpu and
+    resources.limits.memory``; for any other failure the same as ``{path}``) and ``{error}`` (what the
+    schema asks for, in words built from the schema alone: ``must be one of "Always", "IfNotPresent"``).
+    No placeholder ever echoes a value of the object, so a message cannot leak a secret.
+``messages``
+    Messages by failing keyword (``required``, ``not``, ``enum``, ...), overriding ``message``.
+``when``
+    A JSON Schema over the whole object: the rule looks only at objects that match it
+    (``{not: {properties: {kind: {const: Pod}}}}``).
+``nullAsAbsent`` (default ``true``)
+    A key whose value is ``null`` is treated as absent, as Kubernetes' decoder does: ``livenessProbe: ~``
+    is no probe.
+
+Every failing node yields one finding, at that node: a missing ``required`` property is reported at
+the mapping that lacks it (the container, its ``resources``, ...), a wrong value at the value. Several
+errors at the same node make one finding. The schema is compiled once per rule, with jsonschema-rs
+when it is installed (tens of microseconds per object) and the ``jsonschema`` package otherwise.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import string
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from ..model import Violation
+from ..rules import RuleError
+from .base import Check, Subject
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..engine import RunContext
+
+try:
+    import jsonschema_rs
+except ImportError:  # pragma: no cover - exercised where jsonschema-rs has no wheel
+    jsonschema_rs = None
+
+PLACEHOLDERS = frozenset({"name", "kind", "path", "missing", "error"})
+_REF_KEYWORDS = ("$ref", "$dynamicRef", "$recursiveRef")
+_IDENTIFIER = re.compile(r"^[A-Za-z0-9_-]+$")
+_MAX_EXPANSION_DEPTH = 16
+
+
+class SchemaParamError(RuleError, ValueError):
+    """A ``json-schema`` rule whose parameters cannot be used (an invalid schema, an unknown placeholder)."""
+
+
+@dataclass(frozen=True)
+class _Error:
+    """One validation error, the same whichever backend found it."""
+
+    instance_path: tuple[str | int, ...]
+    schema_path: tuple[str | int, ...]
+    keyword: str
+
+
+class CompiledSchema:
+    """A JSON Schema checked against its meta-schema and compiled once; yields backend-neutral errors."""
+
+    def __init__(self, schema: Mapping[str, Any], where: str = "params.schema") -> None:
+        import jsonschema
+
+        if not isinstance(schema, Mapping):
+            raise SchemaParamError(f"{where}: a JSON Schema must be a mapping")
+        self.schema = dict(schema)
+        _refuse_remote_refs(self.schema, where)
+        declared = self.schema.get("$schema")
+        if declared is not None and not isinstance(declared, str):
+            raise SchemaParamError(f"{where}: '$schema' must be a string")
+        cls = jsonschema.validators.validator_for(self.schema, default=None if declared else jsonschema.Draft202012Validator)
+        if cls is None:
+            raise SchemaParamError(f"{where}: unknown '$schema' {declared!r} (supported: JSON Schema drafts 3, 4, 6, 7, "
+                                   "2019-09 and 2020-12)")
+        try:
+            cls.check_schema(self.schema)
+        except jsonschema.SchemaError as exc:
+            at = "/".join(str(token) for token in exc.absolute_path)
+            raise SchemaParamError(f"{where}{'/' + at if at else ''}: not a valid JSON Schema "
+                                   f"({cls.__name__.removesuffix('Validator')}): {exc.message}") from None
+        self._python = cls(self.schema, format_checker=cls.FORMAT_CHECKER)
+        self._rust = None
+        if jsonschema_rs is not None:
+            try:
+                self._rust = jsonschema_rs.validator_for(self.schema, validate_formats=True, offline=True)
+            except TypeError:  # pragma: no cover - jsonschema-rs without the offline option
+                self._rust = jsonschema_rs.validator_for(self.schema, validate_formats=True)
+            except Exception:  # noqa: BLE001 - e.g. draft 3: the Python backend handles what Rust cannot
+                self._rust = None
+
+    @property
+    def backend(self) -> str:
+        return "jsonschema-rs" if self._rust is not None else "jsonschema"
+
+    def is_valid(self, instance: Any) -> bool:
+        if self._rust is not None:
+            try:
+                return bool(self._rust.is_valid(instance))
+            except Exception:  # noqa: BLE001 - a value Rust cannot take (a huge integer): ask Python
+                pass
+        return bool(self._python.is_valid(instance))
+
+    def errors(self, instance: Any) -> list[_Error]:
+        if self._rust is not None:
+            try:
+                return [self._rust_error(error) for error in self._rust.iter_errors(instance)]
+            except Exception:  # noqa: BLE001 - a value Rust cannot take (a huge integer): ask Python
+                pass
+        return [
+            _Error(tuple(error.absolute_path), tuple(error.absolute_schema_path), str(error.validator))
+            for error in self._python.iter_errors(instance)
+        ]
+
+    def _rust_error(self, error: Any) -> _Error:
+        schema_path = tuple(error.schema_path)
+        keyword = str(schema_path[-1]) if schema_path else ""
+        if self.resolve(schema_path) is False:
+            keyword = "false"
+        return _Error(tuple(error.instance_path), schema_path, keyword)
+
+    def resolve(self, schema_path: Sequence[str | int]) -> Any:
+        """The schema node at ``schema_path``, following local ``$ref`` where the path goes through one."""
+        node: Any = self.schema
+        for token in schema_path:
+            for _ in range(_MAX_EXPANSION_DEPTH):
+                if isinstance(node, dict) and str(token) in node:
+                    node = node[str(token)]
+                    break
+                if isinstance(node, list) and isinstance(token, int) and 0 <= token < len(node):
+                    node = node[token]
+                    break
+                target = self._ref_target(node)
+                if target is None:
+                    return None
+                node = target
+            else:
+                return None
+        return node
+
+    def deref(self, node: Any) -> Any:
+        """``node`` with its local ``$ref`` followed (for a node that is only a reference)."""
+        for _ in range(_MAX_EXPANSION_DEPTH):
+            target = self._ref_target(node)
+            if target is None:
+                return node
+            node = target
+        return node
+
+    def _ref_target(self, node: Any) -> Any:
+        if not isinstance(node, dict):
+            return None
+        ref = node.get("$ref")
+        if not isinstance(ref, str) or not ref.startswith("#"):
+            return None
+        target: Any = self.schema
+        for raw in ref[1:].lstrip("/").split("/") if ref not in ("#", "#/") else ():
+            token = raw.replace("~1", "/").replace("~0", "~")
+            if isinstance(target, dict) and token in target:
+                target = target[token]
+            elif isinstance(target, list) and token.isdigit() and int(token) < len(target):
+                target = target[int(token)]
+            else:
+                return None
+        return target
+
+
+class JsonSchema(Check):
+    name = "json-schema"
+    description = "Asserts a JSON Schema over each subject of the rule; each failing node becomes a finding."
+    params_schema: ClassVar[dict[str, Any]] = {
+        "type": "object",
+        "properties": {
+            "schema": {"type": "object"},
+            "message": {"type": "string", "minLength": 1},
+            "messages": {"type": "object", "additionalProperties": {"type": "string", "minLength": 1}},
+            "when": {"type": "object"},
+            "nullAsAbsent": {"type": "boolean"},
+        },
+        "required": ["schema", "message"],
+        "additionalProperties": False,
+    }
+
+    def __init__(self, params: dict[str, Any] | None = None) -> None:
+        super().__init__(params)
+        message = self.params.get("message")
+        if not isinstance(message, str) or not message:
+            raise SchemaParamError("params.message: a non-empty message is required")
+        self._message = _checked_template(message, "params.message")
+        messages = self.params.get("messages") or {}
+        if not isinstance(messages, Mapping):
+            raise SchemaParamError("params.messages: must map JSON Schema keywords to messages")
+        self._messages = {str(keyword): _checked_template(text, f"params.messages.{keyword}")
+                          for keyword, text in messages.items()}
+        if "schema" not in self.params:
+            raise SchemaParamError("params.schema: a JSON Schema is required")
+        self._schema = CompiledSchema(self.params["schema"], "params.schema")
+        when = self.params.get("when")
+        self._when = CompiledSchema(when, "params.when") if when is not None else None
+        self._null_as_absent = bool(self.params.get("nullAsAbsent", True))
+        self._when_cache: tuple[Any, bool] | None = None
+
+    def check(self, subject: Subject, ctx: RunContext) -> Iterable[Violation]:
+        if self._when is not None and not self._applies(subject.resource.body):
+            return ()
+        instance = _without_nulls(subject.value) if self._null_as_absent else subject.value
+        errors = self._schema.errors(instance)
+        if not errors:
+            return ()
+        return list(self._violations(subject, instance, errors))
+
+    def _applies(self, body: Any) -> bool:
+        # A rule with container targets asks once per container; the answer is the object's.
+        cached = self._when_cache
+        if cached is not None and cached[0] is body:
+            return cached[1]
+        assert self._when is not None
+        answer = self._when.is_valid(_without_nulls(body) if self._null_as_absent else body)
+        self._when_cache = (body, answer)
+        return answer
+
+    def _violations(self, subject: Subject, instance: Any, errors: list[_Error]) -> Iterator[Violation]:
+        groups: dict[tuple[str | int, ...], list[_Error]] = {}
+        for error in errors:
+            groups.setdefault(error.instance_path, []).append(error)
+        for path, group in groups.items():
+            node = _node_at(instance, path)
+            missing: list[str] = []
+            required = [error for error in group if error.keyword == "required"]
+            for error in required:
+                for tokens in self._missing(error, node):
+                    rendered = _dotted(path + tokens)
+                    if rendered not in missing:
+                        missing.append(rendered)
+            lead = required[0] if required else group[0]
+            descriptions: list[str] = []
+            for error in group:
+                text = self._describe(error, node)
+                if text not in descriptions:
+                    descriptions.append(text)
+            fields = {
+                "name": _name_at(instance, path) or subject.resource.name or "<unnamed>",
+                "kind": subject.resource.kind,
+                "path": _dotted(path),
+                "missing": _join(missing) if missing else _dotted(path),
+                "error": "; ".join(descriptions),
+            }
+            template = self._messages.get(lead.keyword, self._message)
+            yield Violation(subject.at(*path), template.format(**fields))
+
+    def _missing(self, error: _Error, node: Any) -> Iterator[tuple[str | int, ...]]:
+        """Dotted tails of what a failing ``required`` lacks, followed down nested ``required`` properties."""
+        owner = self._schema.deref(self._schema.resolve(error.schema_path[:-1]))
+        required = owner.get("required") if isinstance(owner, dict) else None
+        if not isinstance(required, list) or not isinstance(node, dict):
+            return
+        properties = owner.get("properties") if isinstance(owner.get("properties"), dict) else {}
+        for name in required:
+            if isinstance(name, str) and name not in node:
+                yield from self._expand((name,), properties.get(name), 0)
+
+    def _expand(self, tokens: tuple[str, ...], subschema: Any, depth: int) -> Iterator[tuple[str, ...]]:
+        subschema = self._schema.deref(subschema)
+        required = subschema.get("required") if isinstance(subschema, dict) else None
+        if not isinstance(required, list) or not required or depth >= _MAX_EXPANSION_DEPTH:
+            yield tokens
+            return
+        properties = subschema.get("properties") if isinstance(subschema.get("properties"), dict) else {}
+        for name in required:
+            if isinstance(name, str):
+                yield from self._expand((*tokens, name), properties.get(name), depth + 1)
+
+    def _describe(self, error: _Error, node: Any) -> str:
+        """What the failing keyword asks for, in words taken from the schema only (never from the object)."""
+        owner = self._schema.deref(self._schema.resolve(error.schema_path[:-1]))
+        value = owner.get(error.keyword) if isinstance(owner, dict) else None
+        keyword = error.keyword
+        if keyword == "required":
+            missing = [_dotted(tokens) for tokens in self._missing(error, node)]
+            return f"missing {_join(missing)}" if missing else "a required property is missing"
+        if keyword == "type":
+            types = value if isinstance(value, list) else [value]
+            return f"must be of type {' or '.join(str(t) for t in types)}"
+        if keyword == "enum" and isinstance(value, list):
+            shown = ", ".join(json.dumps(v) for v in value[:10]) + (", ..." if len(value) > 10 else "")
+            return f"must be one of {shown}"
+        if keyword == "const":
+            return f"must be {json.dumps(value)}"
+        if keyword in _DESCRIPTIONS:
+            return _DESCRIPTIONS[keyword].format(value=value)
+        if keyword == "false":
+            return "is not allowed here"
+        return f"fails the schema's '{keyword}'"
+
+
+_DESCRIPTIONS = {
+    "pattern": "must match the pattern {value}",
+    "format": "must be a valid {value}",
+    "minimum": "must be at least {value}",
+    "maximum": "must be at most {value}",
+    "exclusiveMinimum": "must be greater than {value}",
+    "exclusiveMaximum": "must be less than {value}",
+    "multipleOf": "must be a multiple of {value}",
+    "minLength": "must be at least {value} characters long",
+    "maxLength": "must be at most {value} characters long",
+    "minItems": "must have at least {value} items",
+    "maxItems": "must have at most {value} items",
+    "uniqueItems": "must not repeat items",
+    "contains": "must contain an item the schema describes",
+    "minContains": "must contain more items the schema describes",
+    "maxContains": "must contain fewer items the schema describes",
+    "minProperties": "must have at least {value} properties",
+    "maxProperties": "must have at most {value} properties",
+    "additionalProperties": "has properties the schema does not allow",
+    "unevaluatedProperties": "has properties the schema does not allow",
+    "additionalItems": "has items the schema does not allow",
+    "unevaluatedItems": "has items the schema does not allow",
+    "items": "has items the schema does not allow",
+    "prefixItems": "has items the schema does not allow",
+    "propertyNames": "has a property name the schema does not allow",
+    "dependentRequired": "lacks a property that another property requires",
+    "dependencies": "lacks a property that another property requires",
+    "dependentSchemas": "does not match what another property requires",
+    "not": "matches what the schema forbids",
+    "anyOf": "matches none of the allowed alternatives",
+    "oneOf": "must match exactly one of the alternatives",
+}
+
+
+def _checked_template(text: Any, where: str) -> str:
+    """A message template with only known, plain placeholders (no attribute access, no format spec)."""
+    if not isinstance(text, str) or not text:
+        raise SchemaParamError(f"{where}: must be a non-empty string")
+    try:
+        parsed = list(string.Formatter().parse(text))
+    except ValueError as exc:
+        raise SchemaParamError(f"{where}: {exc} (write '{{{{' and '}}}}' for literal braces)") from None
+    for _, field, spec, conversion in parsed:
+        if field is None:
+            continue
+        if field not in PLACEHOLDERS or spec or conversion:
+            raise SchemaParamError(f"{where}: unknown placeholder '{{{field}}}' "
+                                   f"(allowed: {', '.join('{' + p + '}' for p in sorted(PLACEHOLDERS))})")
+    return text
+
+
+def _refuse_remote_refs(node: Any, where: str) -> None:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in _REF_KEYWORDS and isinstance(value, str) and not value.startswith("#"):
+                raise SchemaParamError(f"{where}: only local references ('#/$defs/...') are allowed, not {value!r}")
+            _refuse_remote_refs(value, where)
+    elif isinstance(node, list):
+        for item in node:
+            _refuse_remote_refs(item, where)
+
+
+def _without_nulls(value: Any) -> Any:
+    """``value`` without mapping keys whose value is null; the same object when there are none."""
+    if isinstance(value, dict):
+        changed = False
+        result = {}
+        for key, item in value.items():
+            if item is None:
+                changed = True
+                continue
+            cleaned = _without_nulls(item)
+            changed = changed or cleaned is not item
+            result[key] = cleaned
+        return result if changed else value
+    if isinstance(value, list):
+        cleaned_items = [_without_nulls(item) for item in value]
+        if any(new is not old for new, old in zip(cleaned_items, value)):
+            return cleaned_items
+        return value
+    return value
+
+
+def _node_at(instance: Any, path: Sequence[str | int]) -> Any:
+    node = instance
+    for token in path:
+        if isinstance(node, dict):
+            node = node.get(token)
+        elif isinstance(node, list) and isinstance(token, int) and 0 <= token < len(node):
+            node = node[token]
+        else:
+            return None
+    return node
+
+
+def _name_at(instance: Any, path: Sequence[str | int]) -> str | None:
+    """The ``name`` of the failing node or of its nearest parent within the subject that has one."""
+    nodes = [instance]
+    for token in path:
+        nodes.append(_node_at(nodes[-1], (token,)))
+    for node in reversed(nodes):
+        if isinstance(node, dict) and isinstance(node.get("name"), str) and node["name"]:
+            return node["name"]
+    return None
+
+
+def _dotted(path: Sequence[str | int]) -> str:
+    """``resources.limits.cpu``, ``ports[0].name``, ``labels["app.kubernetes.io/name"]``; ``.`` for the subject."""
+    parts: list[str] = []
+    for token in path:
+        if isinstance(token, int):
+            parts.append(f"[{token}]")
+        elif _IDENTIFIER.match(token):
+            parts.append(f".{token}" if parts else token)
+        else:
+            parts.append(f"[{json.dumps(token)}]")
+    return "".join(parts) or "."
+
+
+def _join(items: Sequence[str]) -> str:
+    if len(items) <= 2:
+        return " and ".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]

@@ -1,0 +1,149 @@
+"""End to end through the command line: exit codes, formats, stdin, configuration errors."""
+
+from __future__ import annotations
+
+import json
+
+from conftest import FIXTURES, REPO, run_lintops, write
+
+GOOD = """\
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: settings, namespace: web}
+data: {mode: fast}
+"""
+BAD = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop}
+spec:
+  replicas: "two"
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+      - name: web
+        image: nginx:1.19.10
+        imagePulPolicy: Always
+"""
+
+
+def test_clean_file_exits_0(tmp_path, lint_json):
+    code, report = lint_json(str(write(tmp_path / "ok.yaml", GOOD)))
+    assert code == 0
+    assert [f for f in report["findings"] if f["rule"] == "schema"] == []
+    assert report["summary"]["objects"] == 1
+    assert report["kubernetes_version"] == "1.18"
+
+
+def test_findings_exit_1_with_exact_positions(tmp_path, lint_json, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path / "deploy" / "web.yaml", BAD)
+    code, report = lint_json("deploy")
+    assert code == 1
+    schema = sorted((f["line"], f["column"], f["pointer"], f["message"]) for f in report["findings"]
+                    if f["rule"] == "schema")
+    assert schema == [
+        (5, 13, "/spec/replicas", "expected integer, got string"),
+        (13, 9, "/spec/template/spec/containers/0/imagePulPolicy", "unknown field 'imagePulPolicy'"),
+    ]
+    finding = next(f for f in report["findings"] if f["rule"] == "schema")
+    assert finding["path"] == "deploy/web.yaml"
+    assert finding["object"] == {"apiVersion": "apps/v1", "kind": "Deployment", "namespace": "shop", "name": "web"}
+    assert finding["severity"] == "error" and finding["suppressed"] is False
+
+
+def test_json_contract_keys(tmp_path, lint_json):
+    _, report = lint_json(str(write(tmp_path / "bad.yaml", BAD)))
+    assert {"version", "kubernetes_version", "findings", "summary"} <= set(report)
+    assert {"files", "objects", "findings", "errors", "warnings", "skipped"} <= set(report["summary"])
+    for finding in report["findings"]:
+        assert {"rule", "severity", "message", "path", "line", "column", "pointer", "object",
+                "suppressed"} <= set(finding)
+
+
+def test_no_strict_allows_unknown_fields(tmp_path, lint_json):
+    _, report = lint_json("--no-strict", str(write(tmp_path / "bad.yaml", BAD)))
+    assert [f["pointer"] for f in report["findings"] if f["rule"] == "schema"] == ["/spec/replicas"]
+
+
+def test_stdin_and_files_together_with_version_117(tmp_path, lint_json):
+    code, report = lint_json("-k", "1.17", str(write(tmp_path / "ok.yaml", GOOD)), "-", input=BAD)
+    assert report["kubernetes_version"] == "1.17"
+    assert {f["path"] for f in report["findings"] if f["rule"] == "schema"} == {"-"}
+    assert report["summary"]["files"] == 2
+    assert code == 1
+
+
+def test_unsupported_version_is_a_usage_error(cli):
+    result = cli("check", "-k", "1.5", str(FIXTURES / "kubeconform" / "valid.yaml"))
+    assert result.exit_code == 2
+    assert "not a supported Kubernetes version" in result.stderr
+
+
+def test_missing_path_is_a_usage_error(cli, tmp_path):
+    result = cli("check", str(tmp_path / "nope"))
+    assert result.exit_code == 2
+    assert "no such file or directory" in result.stderr
+
+
+def test_text_output_has_path_line_col_and_summary(tmp_path, cli, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path / "bad.yaml", BAD)
+    write(tmp_path / "values.yaml", "replicaCount: 2\nimage: {tag: latest}\n")
+    result = cli("check", ".", "--verbose")
+    assert "bad.yaml:13:9: error [schema] unknown field 'imagePulPolicy' (Deployment/shop/web)" in result.stdout
+    assert "Not Kubernetes manifests (skipped):\n  values.yaml" in result.stdout
+    assert result.stdout.rstrip().splitlines()[-1].startswith("2 files, 1 object checked against Kubernetes 1.18")
+    assert "1 file skipped" in result.stdout
+
+
+def test_exclude_glob(tmp_path, lint_json, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path / "vendor" / "bad.yaml", BAD)
+    write(tmp_path / "ok.yaml", GOOD)
+    code, report = lint_json(".", "--exclude", "vendor")
+    assert code == 0 and report["summary"]["files"] == 1
+
+
+def test_default_command_is_check(tmp_path):
+    path = write(tmp_path / "bad.yaml", BAD)
+    result = run_lintops(str(path), "--format", "json")
+    assert result.returncode == 1
+    assert json.loads(result.stdout)["summary"]["errors"] >= 2
+
+
+def test_hostile_files_are_findings_and_others_still_linted(tmp_path, lint_json, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "binary.yaml").write_bytes(bytes(range(256)))
+    (tmp_path / "latin1.yaml").write_bytes("name: caf\xe9\n".encode("latin-1"))
+    write(tmp_path / "empty.yaml", "")
+    write(tmp_path / "comments.yaml", "# nothing here\n# at all\n")
+    write(tmp_path / "deep.yaml", "a: " + "[" * 10_000 + "]" * 10_000)
+    write(tmp_path / "z-bad.yaml", BAD)
+    code, report = lint_json(".")
+    by_path = {}
+    for finding in report["findings"]:
+        by_path.setdefault(finding["path"], set()).add(finding["rule"])
+    assert by_path["binary.yaml"] == {"yaml-syntax"}
+    assert by_path["latin1.yaml"] == {"yaml-syntax"}
+    assert by_path["deep.yaml"] == {"yaml-limit"}
+    assert "schema" in by_path["z-bad.yaml"]
+    assert "empty.yaml" not in by_path and "comments.yaml" not in by_path
+    assert code == 1
+
+
+def test_real_subprocess_examples(tmp_path):
+    result = run_lintops("check", str(REPO / "examples"), "--format", "json", cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    report = json.loads(result.stdout)
+    assert report["summary"]["objects"] >= 10
+    assert {"schema", "api-removed"} <= {f["rule"] for f in report["findings"]}
+
+
+def test_list_items_are_positioned_inside_the_list(lint_json):
+    _, report = lint_json(str(FIXTURES / "kubeconform" / "list_invalid.yaml"))
+    replicas = next(f for f in report["findings"] if f["pointer"] == "/spec/replicas")
+    assert (replicas["line"], replicas["column"]) == (26, 15)
+    assert replicas["object"]["name"] == "bob"
