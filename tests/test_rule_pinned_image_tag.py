@@ -136,10 +136,10 @@ def test_exact_positions_and_messages():
     found = lint(text)
     summary = [(f.rule_id, f.location.line, f.location.column, f.pointer) for f in found]
     assert summary == [
-        ("pinned-image-tag", 13, 20, "/spec/template/spec/initContainers/0/image"),
-        ("pinned-image-tag", 16, 20, "/spec/template/spec/containers/0/image"),
-        ("floating-image-tag", 17, 22, "/spec/template/spec/containers/1/image"),
-        ("pinned-image-tag", 19, 35, "/spec/template/spec/containers/2/image"),
+        ("pinned-image-tag", 13, 18, "/spec/template/spec/initContainers/0/image"),
+        ("pinned-image-tag", 16, 18, "/spec/template/spec/containers/0/image"),
+        ("floating-image-tag", 17, 18, "/spec/template/spec/containers/1/image"),
+        ("pinned-image-tag", 19, 30, "/spec/template/spec/containers/2/image"),
     ]
     messages = [f.message for f in found]
     assert messages[0] == ("init container 'migrate' uses image 'registry.example.com:5000/team/migrate' without a "

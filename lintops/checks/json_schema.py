@@ -263,7 +263,7 @@ class JsonSchema(Check):
             lead = required[0] if required else group[0]
             descriptions: list[str] = []
             for error in group:
-                text = self._describe(error, node)
+                text = self._describe(error, node, path)
                 if text not in descriptions:
                     descriptions.append(text)
             fields = {
@@ -298,13 +298,13 @@ class JsonSchema(Check):
             if isinstance(name, str):
                 yield from self._expand((*tokens, name), properties.get(name), depth + 1)
 
-    def _describe(self, error: _Error, node: Any) -> str:
+    def _describe(self, error: _Error, node: Any, path: tuple[str | int, ...]) -> str:
         """What the failing keyword asks for, in words taken from the schema only (never from the object)."""
         owner = self._schema.deref(self._schema.resolve(error.schema_path[:-1]))
         value = owner.get(error.keyword) if isinstance(owner, dict) else None
         keyword = error.keyword
         if keyword == "required":
-            missing = [_dotted(tokens) for tokens in self._missing(error, node)]
+            missing = [_dotted(path + tokens) for tokens in self._missing(error, node)]
             return f"missing {_join(missing)}" if missing else "a required property is missing"
         if keyword == "type":
             types = value if isinstance(value, list) else [value]
@@ -366,9 +366,11 @@ def _checked_template(text: Any, where: str) -> str:
     for _, field, spec, conversion in parsed:
         if field is None:
             continue
-        if field not in PLACEHOLDERS or spec or conversion:
+        if field not in PLACEHOLDERS:
             raise SchemaParamError(f"{where}: unknown placeholder '{{{field}}}' "
                                    f"(allowed: {', '.join('{' + p + '}' for p in sorted(PLACEHOLDERS))})")
+        if spec or conversion:
+            raise SchemaParamError(f"{where}: placeholder '{{{field}}}' takes no conversion or format spec")
     return text
 
 
