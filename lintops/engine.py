@@ -196,14 +196,16 @@ class Engine:
         return suppress(adjusted, exemption) if exemption else adjusted
 
     def _finding(self, rule: Rule, resource: Resource, violation: Violation) -> Finding:
+        located = resource.locate(violation.pointer, violation.at_key)
         return Finding(
             rule_id=rule.id,
             severity=rule.severity,
             message=violation.message,
-            location=resource.location(violation.pointer, violation.at_key),
+            location=located.location,
             pointer=violation.pointer,
             object=resource.ref,
             remediation=rule.spec.remediation or None,
+            related=located.related,
             environment=(resource.source.environment,) if resource.source.environment else (),
         )
 

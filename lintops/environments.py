@@ -35,6 +35,7 @@ def _compile(patterns: tuple[str, ...]) -> tuple[re.Pattern[str], ...]:
     compiled = []
     for pattern in patterns:
         try:
+            re.compile(pattern)  # first alone, so that an error's position is within the pattern as written
             compiled.append(re.compile(rf"(?<![a-z])(?:{pattern})(?![a-z])", re.IGNORECASE))
         except re.error as exc:
             raise ValueError(f"environment pattern {pattern!r} is not a valid regular expression: {exc}") from None

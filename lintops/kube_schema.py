@@ -223,8 +223,9 @@ def index_definitions(definitions: dict[str, Any]) -> dict[str, dict[str, str]]:
 
 def strictify(node: Any, strict: bool = True) -> Any:
     """A copy of ``node`` with ``additionalProperties: false`` on every object schema that lists
-    ``properties``, has no ``additionalProperties`` and is not ``x-kubernetes-preserve-unknown-fields``.
-    (With ``strict=False`` it only copies and drops the preserve markers.)"""
+    ``properties``, has no ``additionalProperties`` and is not ``x-kubernetes-preserve-unknown-fields``
+    (nor a branch of ``allOf``/``anyOf``/``oneOf``/``not``). With ``strict=False`` it only copies and
+    drops the preserve markers."""
     return _prepare(node, strict, False, set())
 
 
@@ -246,6 +247,8 @@ def _prepare(node: Any, strict: bool, optional_null: bool, null_refs: set[str]) 
             out[key] = props
         elif key == "patternProperties" and isinstance(value, dict):
             out[key] = {name: _prepare(sub, strict, optional_null, null_refs) for name, sub in value.items()}
+        elif key == "not":
+            out[key] = _prepare(value, False, optional_null, null_refs)
         elif key in _SCHEMA_ONE:
             if isinstance(value, list):
                 out[key] = [_prepare(sub, strict, optional_null, null_refs) for sub in value]
@@ -254,7 +257,9 @@ def _prepare(node: Any, strict: bool, optional_null: bool, null_refs: set[str]) 
                 if optional_null and key == "additionalProperties":
                     out[key] = _with_null(out[key], null_refs)  # a map value: null decodes to ""
         elif key in _SCHEMA_LISTS and isinstance(value, list):
-            out[key] = [_prepare(sub, strict, optional_null, null_refs) for sub in value]
+            # branches only add value checks to fields declared beside them (structural schemas):
+            # a branch that lists some properties must not forbid the others
+            out[key] = [_prepare(sub, False, optional_null, null_refs) for sub in value]
         elif key.startswith("x-kubernetes-"):
             continue
         else:

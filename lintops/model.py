@@ -84,7 +84,16 @@ class ObjectRef:
         return f"{self.kind}/{name}"
 
 
-PositionLookup = Callable[[str, bool], Position]
+@dataclass(frozen=True)
+class Located:
+    """Where a node is reported: the file a person edits, plus related places (e.g. the template)."""
+
+    location: Location
+    related: tuple[Location, ...] = ()
+
+
+#: ``(pointer from the document root, at_key) -> Located``: how a resource finds its nodes' places.
+Locator = Callable[[str, bool], Located]
 
 
 @dataclass(frozen=True, eq=False)
@@ -99,21 +108,22 @@ class Resource:
     source: Source
     #: JSON pointer of this object's root inside its YAML document ("" unless it is a List item).
     root_pointer: str = ""
-    _lookup: PositionLookup | None = field(default=None, repr=False)
+    #: Resolves pointers to places. Plain files: the node's line in the file; rendered inputs (Helm,
+    #: Kustomize): the values key or source file a person edits, with the rendered place as related.
+    locator: Locator | None = field(default=None, repr=False)
 
     @property
     def ref(self) -> ObjectRef:
         return ObjectRef(self.api_version, self.kind, self.namespace, self.name)
 
-    def position(self, pointer: str, at_key: bool = False) -> Position:
-        """Line and column of the node at ``pointer`` (relative to this object), or of its nearest parent."""
-        if self._lookup is None:
-            return Position(1, 1)
-        return self._lookup(self.root_pointer + pointer, at_key)
+    def locate(self, pointer: str = "", at_key: bool = False) -> Located:
+        """The place of the node at ``pointer`` (relative to this object), or of its nearest parent."""
+        if self.locator is None:
+            return Located(Location(self.source.path, 1, 1))
+        return self.locator(self.root_pointer + pointer, at_key)
 
     def location(self, pointer: str = "", at_key: bool = False) -> Location:
-        pos = self.position(pointer, at_key)
-        return Location(self.source.path, pos.line, pos.column)
+        return self.locate(pointer, at_key).location
 
 
 @dataclass(frozen=True)

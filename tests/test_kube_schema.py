@@ -625,6 +625,18 @@ def test_add_crd_v1beta1_shape(backend):
     ]
 
 
+def test_junctor_branches_are_not_made_strict(backend):
+    crd = copy.deepcopy(GADGET_CRD_V1BETA1)
+    spec = crd["spec"]["validation"]["openAPIV3Schema"]["properties"]["spec"]
+    spec["anyOf"] = [{"properties": {"mode": {"minLength": 3}}}, {"required": ["replicas"]}]
+    store = SchemaStore(backend=backend)
+    store.add_crd(crd)
+    assert store.validate("example.org/v1alpha1", "Gadget", {"spec": {"mode": "fast", "replicas": 1}}) == []
+    assert store.validate("example.org/v1alpha1", "Gadget", {"spec": {"mode": "x"}}) == [
+        SchemaError("/spec", "value does not match any of the allowed schemas")
+    ]
+
+
 def test_add_crd_reports_and_skips_an_invalid_pattern(backend):
     crd = copy.deepcopy(GADGET_CRD_V1BETA1)
     properties = crd["spec"]["validation"]["openAPIV3Schema"]["properties"]["spec"]["properties"]

@@ -193,7 +193,7 @@ def test_multi_source_twin_must_cover_every_deployable_source():
     findings = lint_text(docs(prod, chart_only))
     assert len(findings) == 1
     message = findings[0].message
-    assert "(Helm values file '$values/guestbook/values-production.yaml')" in message
+    assert "self-heals in production (source path 'extras/production')" in message
     assert ("looked for repoURL 'https://charts.example.com' with chart 'guestbook' and repoURL "
             "'https://github.com/example/gitops.git' with path 'extras/staging'") in message
 
@@ -240,7 +240,7 @@ def test_environment_from_destination_name_and_label():
     assert "self-heals in production (destination name 'prod-eu1')" in findings[0].message
     labelled = app("guestbook", path="apps/guestbook", namespace="guestbook-staging", labels="{env: production}",
                    automated="{selfHeal: true}")
-    assert "self-heals in production (label 'env' 'production')" in lint_text(labelled)[0].message
+    assert "self-heals in production (label env 'production')" in lint_text(labelled)[0].message
 
 
 def test_unknown_environment_is_treated_as_production():
@@ -328,7 +328,7 @@ def test_applicationset_list_with_staging_and_production_is_its_own_twin():
 def test_applicationset_with_only_production_fires_at_the_template():
     findings = lint_text(appset("[{env: production}]"))
     assert [(f.location.line, f.location.column, f.pointer) for f in findings] == [
-        (24, 20, "/spec/template/spec/syncPolicy/automated/selfHeal")]
+        (24, 31, "/spec/template/spec/syncPolicy/automated/selfHeal")]
     assert findings[0].message.startswith(
         "ApplicationSet 'guestbook' (generated Application 'guestbook-production') self-heals in production "
         "(source path 'apps/guestbook/production')")
@@ -344,10 +344,24 @@ def test_applicationset_staging_template_twins_a_production_application():
 
 
 def test_applicationset_with_other_generators_judges_the_template_as_written():
-    git = "  - git:\n      repoURL: https://github.com/example/gitops.git\n      directories: [{path: 'apps/*'}]\n"
-    findings = lint_text(appset("[{env: staging}]", path="apps/guestbook/{{.path.basename}}", extra_generator=git))
+    git_set = appset("[]", path="apps/{{.path.basename}}").replace("  - list:\n      elements: []\n", """\
+  - git:
+      repoURL: https://github.com/example/gitops.git
+      directories: [{path: 'apps/*'}]
+""")
+    findings = lint_text(git_set)
     assert len(findings) == 1
-    assert "generator parameters that lintops does not expand" in findings[0].message
+    assert findings[0].message.startswith(
+        "ApplicationSet 'guestbook' (template 'guestbook-{{.env}}') self-heals in an environment set by generator "
+        "parameters that lintops does not expand (treated as production)")
+    # a template written for production is judged as production
+    prod_set = git_set.replace("apps/{{.path.basename}}", "apps/{{.path.basename}}/production")
+    assert "self-heals in production (source path 'apps/{{.path.basename}}/production')" in (
+        lint_text(prod_set)[0].message)
+    # the list elements that are expanded and the template as written are both judged
+    mixed = appset("[{env: staging}]", path="apps/{{.path.basename}}/{{.env}}",
+                   extra_generator="  - git: {repoURL: 'https://github.com/example/gitops.git'}\n")
+    assert len(lint_text(mixed)) == 1
 
 
 def test_applicationset_selector_filters_list_elements():
@@ -366,7 +380,7 @@ def test_applicationset_selector_filters_list_elements():
 def test_upstream_example_application(tmp_path):
     shutil.copy(FIXTURES / "upstream-application.yaml", tmp_path / "application.yaml")
     findings = lint_paths(tmp_path, base=tmp_path)
-    assert [str(f.location) for f in findings] == ["application.yaml:28:17"]
+    assert [str(f.location) for f in findings] == ["application.yaml:29:17"]
     assert "self-heals in production (Helm values file 'values-prod.yaml')" in findings[0].message
     assert "with path 'guestbook'" in findings[0].message
 
@@ -381,7 +395,7 @@ def test_repository_layout_with_staging_and_production_folders():
     findings = lint_paths(repo / "apps" / "production", base=repo)
     assert [(str(f.location), f.object.name) for f in findings] == [
         ("apps/production/guestbook.yaml:18:17", "guestbook"),
-        ("apps/production/guestbook.yaml:35:17", "redis"),
+        ("apps/production/guestbook.yaml:36:17", "redis"),
     ]
     assert "destination name 'prod-eu1'" in findings[0].message
     assert "path 'overlays/staging/guestbook'" in findings[0].message

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from ..environments import PRODUCTION, STAGING, Classification, EnvironmentPatterns, patterns_from
-from ..model import Resource, Violation, join_pointer
+from ..model import Resource, Violation
 from .base import Check, Subject
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -104,7 +104,7 @@ class AppRecord:
     """An Application, or one Application an ApplicationSet generates, reduced to what this check needs."""
 
     resource: Resource
-    title: str  # "Application 'x'", "ApplicationSet 'y' (Application 'x')"
+    title: str  # "Application 'x'", "ApplicationSet 'y' (generated Application 'x')"
     pointer: str  # where selfHeal is
     spec: dict[str, Any]
     name: str | None
@@ -129,9 +129,9 @@ class AppRecord:
         automated = self.automated
         return self.automated_sync and automated is not None and automated.get("selfHeal") is True
 
-    def candidates(self) -> list[tuple[str, str | None]]:
+    def candidates(self) -> list[tuple[str, str]]:
         """Where the environment may be written, most telling first."""
-        found: list[tuple[str, Any]] = [(f"label '{key}'", self.labels.get(key)) for key in _ENV_LABELS]
+        found: list[tuple[str, Any]] = [(f"label {key}", self.labels.get(key)) for key in _ENV_LABELS]
         if self.resource.kind == "Application":
             found.append(("rendered environment", self.resource.source.environment))
         destination = self.spec.get("destination")
@@ -140,7 +140,15 @@ class AppRecord:
         found.extend(("source path", source.path) for source in self.sources if source.path)
         found.extend(("Helm values file", value_file) for source in self.sources for value_file in source.value_files)
         found.append(("name", self.name))
-        return [(where, _strip_templates(value)) for where, value in found]
+        return [(where, value) for where, value in found if isinstance(value, str) and value]
+
+    def classify(self, patterns: EnvironmentPatterns) -> Classification | None:
+        """The first candidate that names one environment; template expressions name none."""
+        for where, value in self.candidates():
+            environment = patterns.classify_value(_strip_templates(value))
+            if environment is not None:
+                return Classification(environment, where, value)
+        return None
 
 
 def _sources(spec: dict[str, Any]) -> list[AppSource]:
@@ -274,7 +282,7 @@ class ArgoCDSelfHealStaging(Check):
         held, self._held = self._held, []
         patterns = patterns_from(ctx.options.environments)
         records = [record for resource in held for record in _records(resource)]
-        environments = {id(record): patterns.decide(record.candidates()) for record in records}
+        environments = {id(record): record.classify(patterns) for record in records}
         staging = [r for r in records if _env(environments[id(r)]) == STAGING]
         reported: set[tuple[int, str, str]] = set()
         for record in records:

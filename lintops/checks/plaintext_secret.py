@@ -8,8 +8,8 @@ it). The check looks at three places:
 - a ConfigMap given whole: each ``data`` / ``binaryData`` key whose *name* looks like a credential and
   whose single-line value is a literal; each value that contains a well-known credential format (a
   private key, an AWS access key ID, GitHub, GitLab or Slack tokens, a JSON Web Token, a URL with a
-  password); and, in multi-line values (embedded configuration files), ``name: value`` or
-  ``name = value`` lines whose name looks like a credential and whose value is a literal;
+  password); and each value read as an embedded configuration file: ``name: value``, ``name = value``
+  or ``"name": "value"`` lines whose name looks like a credential and whose value is a literal;
 - a container (targets ``container``, ``init-container``, ``ephemeral-container``): each ``env`` entry
   with a literal ``value`` whose name looks like a credential, or whose value has a well-known
   credential format whatever its name. ``valueFrom`` is never reported.
@@ -179,10 +179,8 @@ class PlaintextSecret(Check):
         what = credential_format(value)
         if what:
             return f"contains what looks like {what}"
-        if "\n" not in value.strip():
-            if self.looks_secret(key) and (binary or is_literal(value)):
-                return "holds a literal value, and its name says it is a credential"
-            return None
+        if "\n" not in value.strip() and self.looks_secret(key) and (binary or is_literal(value)):
+            return "holds a literal value, and its name says it is a credential"
         names = []
         for line in value.splitlines():
             match = _ASSIGNMENT.match(line)

@@ -9,11 +9,28 @@ with only one of the two is broken and reported (``schema``), as kubectl would r
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..model import Position, Resource, Source, join_pointer
+from ..model import Located, Location, Locator, Position, Resource, Source, join_pointer
 from ..yaml_source import ParsedDocument, ParsedFile
+
+#: Makes a resource's locator from its document; renderers pass their own to point back at sources.
+LocatorFactory = Callable[[ParsedDocument], Locator]
+
+
+def file_locator(path: str) -> LocatorFactory:
+    """Nodes are where they are written: the default for files a person edits directly."""
+
+    def factory(document: ParsedDocument) -> Locator:
+        def locate(pointer: str, at_key: bool) -> Located:
+            position = document.position(pointer, at_key)
+            return Located(Location(path, position.line, position.column))
+
+        return locate
+
+    return factory
 
 
 @dataclass(frozen=True)
@@ -41,9 +58,11 @@ def _is_list(body: dict[str, Any]) -> bool:
     return isinstance(kind, str) and kind.endswith("List") and isinstance(body.get("items"), list)
 
 
-def resources_from(parsed: ParsedFile, source: Source | None = None) -> FileManifests:
+def resources_from(parsed: ParsedFile, source: Source | None = None,
+                   locators: LocatorFactory | None = None) -> FileManifests:
     """Every resource of a parsed file, in document order."""
     source = source or Source(parsed.path)
+    locators = locators or file_locator(source.path)
     result = FileManifests()
     for document in parsed.documents:
         body = document.data
@@ -52,15 +71,17 @@ def resources_from(parsed: ParsedFile, source: Source | None = None) -> FileMani
         if not isinstance(body, dict) or ("apiVersion" not in body and "kind" not in body):
             result.other_documents += 1
             continue
+        locator = locators(document)
         if _is_list(body):
             for index, item in enumerate(body["items"]):
-                _add(result, item, document, source, join_pointer("/items", index))
+                _add(result, item, document, source, join_pointer("/items", index), locator)
         else:
-            _add(result, body, document, source, "")
+            _add(result, body, document, source, "", locator)
     return result
 
 
-def _add(result: FileManifests, body: Any, document: ParsedDocument, source: Source, root: str) -> None:
+def _add(result: FileManifests, body: Any, document: ParsedDocument, source: Source, root: str,
+         locator: Locator) -> None:
     if not isinstance(body, dict):
         result.problems.append(
             ManifestProblem("schema", "list item is not a Kubernetes object (expected a mapping)", document.position(root))
@@ -87,6 +108,6 @@ def _add(result: FileManifests, body: Any, document: ParsedDocument, source: Sou
             body=body,
             source=source,
             root_pointer=root,
-            _lookup=document.position,
+            locator=locator,
         )
     )
