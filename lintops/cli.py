@@ -166,7 +166,7 @@ def run() -> None:
         main(standalone_mode=True)
     except SystemExit:
         raise
-    except Exception as exc:  # noqa: BLE001 - the last line of defence
+    except Exception as exc:
         if "--debug" in sys.argv:
             raise
         click.echo(f"lintops: internal error: {type(exc).__name__}: {exc} (rerun with --debug for details)", err=True)

@@ -137,7 +137,7 @@ class Engine:
                                            self._directives.get(resource.source.path, []))
                     if finding is not None:
                         by_path[finding.location.path].append(finding)
-            except Exception:  # noqa: BLE001 - a broken check must not end the run
+            except Exception:
                 self._internal_error(f"rule {rule.id} (at the end of the run)")
         for path in sorted(by_path):
             yield self._report(FileReport(path, by_path[path], 0))
@@ -179,7 +179,7 @@ class Engine:
                 for subject in rule.subjects(resource, workloads):
                     for violation in rule.check.check(subject, self.context):
                         findings.append(self._filter(self._finding(rule, resource, violation), resource, directives))
-            except Exception:  # noqa: BLE001 - a broken check must not end the run
+            except Exception:
                 self._internal_error(f"rule {rule.id} on {resource.ref} in {resource.source.path}")
         return findings
 
@@ -226,5 +226,8 @@ class Engine:
 
     def _internal_error(self, where: str) -> None:
         self.internal_errors.append(where)
-        detail = traceback.format_exc() if self.options.debug else traceback.format_exc(limit=-1).strip().splitlines()[-1]
+        if self.options.debug:
+            detail = traceback.format_exc()
+        else:
+            detail = traceback.format_exc(limit=-1).strip().splitlines()[-1]
         print(f"lintops: internal error in {where}: {detail}", file=sys.stderr)

@@ -65,17 +65,17 @@ class ExemptionPolicy:
         if not self.config.allow_annotation_exemptions:
             return None
         key = ANNOTATION_PREFIX + rule_id
-        for annotations in _annotation_maps(resource, pointer):
-            if key in annotations:
-                return Exemption(str(annotations[key] or "").strip(), "annotation")
+        for found in _annotation_maps(resource, pointer):
+            if key in found:
+                return Exemption(str(found[key] or "").strip(), "annotation")
         return None
 
     def annotation_reason_violations(self, resource: Resource) -> Iterable[Violation]:
         """``exemption-reason`` violations for annotations that exempt without saying why."""
         if not self.config.allow_annotation_exemptions:
             return
-        for base, annotations in _all_annotation_maps(resource):
-            for key, value in annotations.items():
+        for base, found in _all_annotation_maps(resource):
+            for key, value in found.items():
                 if isinstance(key, str) and key.startswith(ANNOTATION_PREFIX) and not str(value or "").strip():
                     rule = key[len(ANNOTATION_PREFIX):]
                     yield Violation(f"{base}/metadata/annotations/{key.replace('~', '~0').replace('/', '~1')}",
@@ -132,9 +132,9 @@ def _names(rules: tuple[str, ...], rule_id: str) -> bool:
 
 
 def _annotation_maps(resource: Resource, pointer: str) -> Iterable[dict]:
-    for base, annotations in _all_annotation_maps(resource):
+    for base, found in _all_annotation_maps(resource):
         if not base or pointer.startswith(base + "/") or pointer == base:
-            yield annotations
+            yield found
 
 
 def _all_annotation_maps(resource: Resource) -> Iterable[tuple[str, dict]]:
@@ -146,6 +146,6 @@ def _all_annotation_maps(resource: Resource) -> Iterable[tuple[str, dict]]:
     if pod_spec and pod_spec.endswith("/spec") and pod_spec != "/spec":
         candidates.append(pod_spec[: -len("/spec")])
     for base in candidates:
-        annotations = resolve(resource.body, base + "/metadata/annotations")
-        if isinstance(annotations, dict):
-            yield base, annotations
+        found = resolve(resource.body, base + "/metadata/annotations")
+        if isinstance(found, dict):
+            yield base, found

@@ -28,13 +28,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .data import data_dir
+
 __all__ = [
     "SchemaError",
     "SchemaStore",
     "compact_definitions",
     "convert_crd_schema",
     "crd_versions",
-    "data_dir",
     "index_definitions",
     "kind_schema",
     "strictify",
@@ -75,15 +76,6 @@ class SchemaError:
 
     pointer: str
     message: str
-
-
-def data_dir(name: str) -> Path:
-    """The bundled data directory ``name``: inside the package (wheel) or beside it (checkout)."""
-    here = Path(__file__).resolve().parent
-    for candidate in (here / name, here.parent / name):
-        if candidate.is_dir():
-            return candidate
-    raise FileNotFoundError(f"lintops data directory '{name}' is missing from this installation ({here})")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -722,7 +714,7 @@ class _RustValidator:
             if self._validator.is_valid(body):
                 return []
             errors = list(self._validator.iter_errors(body))
-        except ValueError:  # not plain JSON data (YAML timestamp, str subclass, non-string key, ...)
+        except (ValueError, TypeError, OverflowError):  # not plain JSON data (YAML timestamp, non-string key, ...)
             body = _plain(body)
             if self._validator.is_valid(body):
                 return []

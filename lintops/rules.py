@@ -166,7 +166,8 @@ def load_rule_file(path: Path, origin: str) -> RuleSpec:
 
     unknown = sorted(set(data) - RULE_KEYS)
     if unknown:
-        raise fail(join_pointer("", unknown[0]), f"unknown key '{unknown[0]}' (allowed: {', '.join(sorted(RULE_KEYS))})")
+        allowed = ", ".join(sorted(RULE_KEYS))
+        raise fail(join_pointer("", unknown[0]), f"unknown key '{unknown[0]}' (allowed: {allowed})")
     for key in ("id", "severity", "summary", "check"):
         if not isinstance(data.get(key), str) or not data[key]:
             raise fail(join_pointer("", key) if key in data else "", f"'{key}' is required and must be a string")

@@ -114,7 +114,7 @@ class CompiledSchema:
                 self._rust = jsonschema_rs.validator_for(self.schema, validate_formats=True, offline=True)
             except TypeError:  # pragma: no cover - jsonschema-rs without the offline option
                 self._rust = jsonschema_rs.validator_for(self.schema, validate_formats=True)
-            except Exception:  # noqa: BLE001 - e.g. draft 3: the Python backend handles what Rust cannot
+            except Exception:
                 self._rust = None
 
     @property
@@ -125,7 +125,7 @@ class CompiledSchema:
         if self._rust is not None:
             try:
                 return bool(self._rust.is_valid(instance))
-            except Exception:  # noqa: BLE001 - a value Rust cannot take (a huge integer): ask Python
+            except Exception:
                 pass
         return bool(self._python.is_valid(instance))
 
@@ -133,7 +133,7 @@ class CompiledSchema:
         if self._rust is not None:
             try:
                 return [self._rust_error(error) for error in self._rust.iter_errors(instance)]
-            except Exception:  # noqa: BLE001 - a value Rust cannot take (a huge integer): ask Python
+            except Exception:
                 pass
         return [
             _Error(tuple(error.absolute_path), tuple(error.absolute_schema_path), str(error.validator))

@@ -84,11 +84,13 @@ def _add(result: FileManifests, body: Any, document: ParsedDocument, source: Sou
          locator: Locator) -> None:
     if not isinstance(body, dict):
         result.problems.append(
-            ManifestProblem("schema", "list item is not a Kubernetes object (expected a mapping)", document.position(root))
+            ManifestProblem("schema", "list item is not a Kubernetes object (expected a mapping)",
+                            document.position(root))
         )
         return
     api_version, kind = body.get("apiVersion"), body.get("kind")
-    missing = [key for key, value in (("apiVersion", api_version), ("kind", kind)) if not isinstance(value, str) or not value]
+    missing = [key for key, value in (("apiVersion", api_version), ("kind", kind))
+               if not isinstance(value, str) or not value]
     if missing:
         names = " and ".join(f"'{key}'" for key in missing)
         result.problems.append(
