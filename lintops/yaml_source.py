@@ -263,7 +263,8 @@ class _Builder:
                 )
             return self._built[key]
         if key in self._in_progress:
-            raise _LimitExceeded(ParseProblem("yaml-limit", "recursive alias; document not parsed", self._position(node)))
+            problem = ParseProblem("yaml-limit", "recursive alias; document not parsed", self._position(node))
+            raise _LimitExceeded(problem)
         if isinstance(node, yaml.ScalarNode):
             value = _scalar(node)
             size = 1

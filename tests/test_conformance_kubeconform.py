@@ -59,7 +59,8 @@ def test_extra_property_passes_without_strict(lint_json):
 
 def test_custom_resource_is_validated_by_a_crd_in_the_same_run(lint_json):
     """kubeconform needs a schema registry for test_crd.yaml; lintops reads the CRD among the inputs."""
-    _, report = lint_json(str(KC / "test_crd.yaml"), str(KC / "registry" / "sagemaker.aws.amazon.com_trainingjobs.yaml"))
+    crd = KC / "registry" / "sagemaker.aws.amazon.com_trainingjobs.yaml"
+    _, report = lint_json(str(KC / "test_crd.yaml"), str(crd))
     assert "schema-missing" not in {f["rule"] for f in report["findings"]}
 
 

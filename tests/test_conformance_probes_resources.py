@@ -1,7 +1,7 @@
 """Conformance of the probe and resource rules with kube-linter's and kube-score's own fixtures.
 
 The fixtures under ``tests/fixtures/kube-linter`` and ``tests/fixtures/kube-score`` are copied byte
-for byte from those projects (see the SOURCES.md next to them); the expected verdicts below are
+for byte from those projects (see SOURCES-probes-resources.md next to them); the expected verdicts below are
 transcribed from their tests (kube-linter: ``e2etests/bats-tests.sh``; kube-score:
 ``score/probe_test.go``, ``score/cronjob_test.go``, ``score/score_test.go``).
 
@@ -25,6 +25,8 @@ Mapping of checks:
 from __future__ import annotations
 
 import copy
+import hashlib
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import cache
@@ -270,14 +272,26 @@ def test_documented_difference(row):
     assert phrase in _spec(rule_id).documentation, f"{rule_id} must document: {row.reason}"
 
 
+def _copied_fixtures() -> dict[str, str]:
+    """The fixtures this test copied, with their sha256, as listed in SOURCES-probes-resources.md."""
+    copied = {}
+    for folder in ("kube-linter", "kube-score"):
+        note = (FIXTURES / folder / "SOURCES-probes-resources.md").read_text(encoding="utf-8")
+        for path, digest in re.findall(r"^\| (\S+\.ya?ml) \| ([0-9a-f]{64}) \|$", note, re.MULTILINE):
+            copied[f"{folder}/{path}"] = digest
+    return copied
+
+
+def test_fixtures_are_the_listed_copies():
+    copied = _copied_fixtures()
+    assert sorted({row.fixture for row in ROWS}) == sorted(copied)
+    for fixture, digest in copied.items():
+        assert hashlib.sha256((FIXTURES / fixture).read_bytes()).hexdigest() == digest, fixture
+
+
 def test_every_fixture_object_is_accounted_for():
-    """Each copied fixture file is used, and each of its objects has a row for each peer check."""
-    copied = sorted(
-        str(path.relative_to(FIXTURES)) for folder in ("kube-linter", "kube-score")
-        for path in (FIXTURES / folder).rglob("*") if path.suffix in (".yml", ".yaml")
-    )
-    assert sorted({row.fixture for row in ROWS}) == copied
-    for fixture in copied:
+    """Each object of each copied fixture has a row for each peer check the fixture is used for."""
+    for fixture in sorted({row.fixture for row in ROWS}):
         objects = _objects(fixture, "default")
         for check in sorted({row.check for row in ROWS if row.fixture == fixture}):
             indices = sorted({row.index for row in ROWS if row.fixture == fixture and row.check == check})

@@ -114,7 +114,8 @@ exemptions:
 def test_config_can_forbid_annotation_and_comment_exemptions(lint_json, tmp_path):
     write(tmp_path / ".lintops.yaml", "allow_exemptions: {annotations: false, inline: false}\n")
     write(tmp_path / "a.yaml", UNKNOWN_FIELD.format(reason="please"))
-    write(tmp_path / "b.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: b}\nx: 1  # lintops: ignore[schema] x\n")
+    write(tmp_path / "b.yaml",
+          "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: b}\nx: 1  # lintops: ignore[schema] x\n")
     code, report = lint_json(str(tmp_path))
     assert [f["suppressed"] for f in _by_rule(report)["schema"]] == [False, False]
     assert code == 1

@@ -27,8 +27,8 @@ GITHUB_TOKEN = "ghp_" + "a1B2c3D4e5F6g7H8i9J0" * 2
 GITLAB_TOKEN = "glpat-" + "x1Y2z3W4v5U6t7S8r9Q0"
 SLACK_TOKEN = "xoxb-" + "123456789012-abcdefABCDEF"
 JWT = "eyJhbGciOiJIUzI1NiJ9" + ".eyJzdWIiOiIxMjM0NTY3ODkwIn0" + ".dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U"
-PEM = "-----BEGIN RSA " + "PRIVATE KEY-----\nMIIBOgIBAAJBAKj34GkxFhD90vcNLYLInFEX6Ppy1tPf9Cnzj4p4WGeKLs1Pt8Qu\n-----END RSA " \
-      + "PRIVATE KEY-----\n"
+PEM = ("-----BEGIN RSA " + "PRIVATE KEY-----\nMIIBOgIBAAJBAKj34GkxFhD90vcNLYLInFEX6Ppy1tPf9Cnzj4p4WGeKLs1Pt8Qu\n"
+       "-----END RSA " + "PRIVATE KEY-----\n")
 
 
 def spec(**params):
@@ -247,7 +247,8 @@ def test_exact_positions_in_a_multi_document_file():
     ({"slack": SLACK_TOKEN}, "a Slack token"),
     ({"auth": f"Bearer {JWT}"}, "a JSON Web Token"),
     ({"dsn": "mysql://root:hunter2@mysql:3306/app"}, "a URL with an embedded password"),
-    ({"application.properties": "server.port=8080\nspring.datasource.password=hunter2\n"}, "'spring.datasource.password'"),
+    ({"application.properties": "server.port=8080\nspring.datasource.password=hunter2\n"},
+     "'spring.datasource.password'"),
     ({"config.toml": '[db]\nhost = "db"\npassword = "hunter2"\n'}, "'password'"),
     ({"config.json": '{\n  "apiKey": "abc123",\n  "port": 80\n}\n'}, "'apiKey'"),
     ({".env": "export DB_PASSWORD=hunter2\nLOG=debug\n"}, "'DB_PASSWORD'"),

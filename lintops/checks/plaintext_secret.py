@@ -184,9 +184,9 @@ class PlaintextSecret(Check):
         names = []
         for line in value.splitlines():
             match = _ASSIGNMENT.match(line)
-            if match and self.looks_secret(match.group(1)) and _is_assigned_literal(match.group(2)):
-                if match.group(1) not in names:
-                    names.append(match.group(1))
+            if (match and match.group(1) not in names and self.looks_secret(match.group(1))
+                    and _is_assigned_literal(match.group(2))):
+                names.append(match.group(1))
         if not names:
             return None
         shown = ", ".join(f"'{n}'" for n in names[:_MAX_NAMES_SHOWN])
