@@ -37,6 +37,7 @@ _RULE_OVERRIDE = {
         },
     ]
 }
+_PATTERNS = {"type": "array", "items": {"type": "string"}, "minItems": 1}  # regular expressions
 _STRING_OR_LIST = {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}
 
 #: The configuration file's own schema (Draft 2020-12).
@@ -84,7 +85,7 @@ CONFIG_SCHEMA: dict[str, Any] = {
         },
         "environments": {
             "type": "object",
-            "properties": {"staging": _GLOBS, "production": _GLOBS},
+            "properties": {"staging": _PATTERNS, "production": _PATTERNS},
             "additionalProperties": False,
         },
         "workloads": {

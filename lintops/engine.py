@@ -28,7 +28,7 @@ from .exemptions import REASON_RULE, ExemptionPolicy, suppress
 from .inputs.discover import InputFile
 from .inputs.manifests import resources_from
 from .model import Finding, Location, Resource, RunSummary, Severity, Source, Violation
-from .rules import WORKLOAD_POD_SPECS, Rule
+from .rules import WORKLOAD_POD_SPECS, Dispatcher, Rule
 from .yaml_source import DEFAULT_LIMITS, Directive, Limits, ParsedFile, parse_bytes, parse_directives, parse_text
 
 
@@ -84,6 +84,7 @@ class Engine:
         self.policy = policy or ExemptionPolicy()
         self.rules = list(rules)
         self.rules_by_id = {rule.id: rule for rule in self.rules}
+        self.dispatcher = Dispatcher(self.rules, self.options.workloads)
         self.context = RunContext(self.options)
         self.summary = RunSummary()
         self.internal_errors: list[str] = []
@@ -169,14 +170,13 @@ class Engine:
 
     def _check(self, resource: Resource, directives: list[Directive]) -> list[Finding | None]:
         findings: list[Finding | None] = []
-        workloads = self.options.workloads
         reason_rule = self.rules_by_id.get(REASON_RULE)
         if reason_rule is not None:
             findings.extend(self._finding(reason_rule, resource, v)
                             for v in self.policy.annotation_reason_violations(resource))
-        for rule in self.rules:
+        for rule, subjects in self.dispatcher.pairs(resource):
             try:
-                for subject in rule.subjects(resource, workloads):
+                for subject in subjects:
                     for violation in rule.check.check(subject, self.context):
                         findings.append(self._filter(self._finding(rule, resource, violation), resource, directives))
             except Exception:

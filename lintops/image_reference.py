@@ -47,7 +47,8 @@ _DIGEST = re.compile(r"([A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*):([0
 _IDENTIFIER = re.compile(r"[a-f0-9]{64}", re.ASCII)
 #: Digest algorithms the registry and the container runtimes know, with their hex length.
 _DIGEST_LENGTHS = {"sha256": 64, "sha384": 96, "sha512": 128}
-_FORBIDDEN = re.compile(r"[\s{}]")
+#: Characters no part of a reference may hold.
+_FORBIDDEN = re.compile(r"[^A-Za-z0-9._\-:/@\[\]+]")
 
 DEFAULT_REGISTRY = "docker.io"
 
@@ -96,8 +97,10 @@ def parse_image_reference(text: str) -> ImageReference:
         raise InvalidImageReference("the image reference is empty")
     bad = _FORBIDDEN.search(text)
     if bad:
-        what = "whitespace" if bad.group().isspace() else f"'{bad.group()}'"
-        raise InvalidImageReference(f"an image reference cannot contain {what} (an unrendered template?)")
+        char = bad.group()
+        what = "whitespace" if char.isspace() else repr(char) if char.isprintable() else f"U+{ord(char):04X}"
+        hint = " (an unrendered template?)" if char in "{}" or char.isspace() else ""
+        raise InvalidImageReference(f"an image reference cannot contain {what}{hint}")
     if _IDENTIFIER.fullmatch(text):
         raise InvalidImageReference("a 64-character hex string is an image ID, not a reference")
 

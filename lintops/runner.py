@@ -54,10 +54,15 @@ def locate_config(settings: Settings) -> Path | None:
 
 def prepare(settings: Settings) -> Run:
     """Load config, plugins and rules; raises ConfigError, RuleError or PluginError on bad input."""
+    from .config import ConfigError
     from .environments import EnvironmentPatterns
     from .kube_schema import supported_versions
 
     config = load_config(locate_config(settings))
+    try:
+        environments = EnvironmentPatterns.from_config(config.environments)
+    except ValueError as exc:
+        raise ConfigError(f"{config.path}: environments: {exc}") from None
     version = normalize_version(settings.kubernetes_version or config.kubernetes_version, supported_versions())
     untrusted: list[Path] = [Path(p) for p in settings.paths if p != "-"]
     if config.root:
@@ -71,7 +76,7 @@ def prepare(settings: Settings) -> Run:
         fail_on=Severity(settings.fail_on or config.fail_on.value),
         schema_backend=settings.schema_backend,
         workloads=dict(catalog.workloads),
-        environments=EnvironmentPatterns.from_config(config.environments),
+        environments=environments,
         debug=settings.debug,
     )
     catalog.enabled_rules()  # bind once now, so a rule with bad params is a configuration error up front

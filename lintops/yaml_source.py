@@ -226,15 +226,20 @@ _int_constructor = yaml.SafeLoader.__new__(yaml.SafeLoader)  # construct_yaml_in
 
 
 class _Builder:
-    """Builds plain data from one document's nodes, watching for duplicates and alias expansion."""
+    """Builds plain data from one document's nodes, watching for duplicates and alias expansion.
+
+    An alias composes to the very node it refers to, so a collection met a second time is an alias.
+    Only then is its expanded size counted (memoised), which keeps the common case, a document
+    without aliases, to one dictionary lookup per collection and none per scalar.
+    """
 
     def __init__(self, limits: Limits, line_offset: int) -> None:
         self.limits = limits
         self.line_offset = line_offset
         self.problems: list[ParseProblem] = []
         self._built: dict[int, Any] = {}
-        self._sizes: dict[int, int] = {}
         self._in_progress: set[int] = set()
+        self._sizes: dict[int, int] = {}
         self._alias_nodes = 0
 
     def build_document(self, root: yaml.Node) -> Any:
@@ -250,9 +255,12 @@ class _Builder:
         return Position(node.start_mark.line + 1 + self.line_offset, node.start_mark.column + 1)
 
     def _build(self, node: yaml.Node) -> Any:
+        if isinstance(node, yaml.ScalarNode):
+            return _scalar(node)
         key = id(node)
-        if key in self._built:  # an alias: the same node again
-            self._alias_nodes += self._sizes[key]
+        built = self._built.get(key, _MISSING)
+        if built is not _MISSING:  # an alias: the same collection again
+            self._alias_nodes += self._size(node)
             if self._alias_nodes > self.limits.max_alias_expansion:
                 raise _LimitExceeded(
                     ParseProblem(
@@ -261,25 +269,30 @@ class _Builder:
                         self._position(node),
                     )
                 )
-            return self._built[key]
+            return built
         if key in self._in_progress:
             problem = ParseProblem("yaml-limit", "recursive alias; document not parsed", self._position(node))
             raise _LimitExceeded(problem)
-        if isinstance(node, yaml.ScalarNode):
-            value = _scalar(node)
-            size = 1
+        self._in_progress.add(key)
+        if isinstance(node, yaml.SequenceNode):
+            value: Any = [self._build(child) for child in node.value]
         else:
-            self._in_progress.add(key)
-            if isinstance(node, yaml.SequenceNode):
-                value = [self._build(child) for child in node.value]
-                size = 1 + sum(self._sizes[id(child)] for child in node.value)
-            else:
-                value = self._mapping(node)
-                size = 1 + sum(self._sizes[id(k)] + self._sizes[id(v)] for k, v in node.value if id(k) in self._sizes)
-            self._in_progress.discard(key)
+            value = self._mapping(node)
+        self._in_progress.discard(key)
         self._built[key] = value
-        self._sizes[key] = size
         return value
+
+    def _size(self, node: yaml.Node) -> int:
+        """Nodes in the expansion of ``node`` (aliases counted as often as they appear)."""
+        if isinstance(node, yaml.ScalarNode):
+            return 1
+        key = id(node)
+        size = self._sizes.get(key)
+        if size is None:
+            children = node.value if isinstance(node, yaml.SequenceNode) else [n for pair in node.value for n in pair]
+            size = 1 + sum(self._size(child) for child in children)
+            self._sizes[key] = size
+        return size
 
     def _mapping(self, node: yaml.MappingNode) -> dict[str, Any]:
         result: dict[str, Any] = {}
@@ -288,19 +301,15 @@ class _Builder:
         for key_node, value_node in node.value:
             if key_node.tag == _MERGE:
                 merged.extend(self._merge_sources(value_node))
-                self._sizes[id(key_node)] = 1
-                self._build(value_node)
                 continue
             if not isinstance(key_node, yaml.ScalarNode):
                 self.problems.append(
                     ParseProblem("yaml-syntax", "mapping key is not a scalar; Kubernetes keys are strings",
                                  self._position(key_node))
                 )
-                self._sizes[id(key_node)] = 1
                 self._build(value_node)
                 continue
             name = key_node.value
-            self._sizes[id(key_node)] = 1
             if name in seen:
                 first = self._position(seen[name])
                 self.problems.append(
@@ -308,7 +317,7 @@ class _Builder:
                                  self._position(key_node))
                 )
             seen[name] = key_node
-            result[name] = self._build(value_node)
+            result[name] = _scalar(value_node) if value_node.__class__ is yaml.ScalarNode else self._build(value_node)
         for source in merged:
             for name, value in source.items():
                 result.setdefault(name, value)
@@ -327,6 +336,9 @@ class _Builder:
                                  self._position(item))
                 )
         return sources
+
+
+_MISSING = object()
 
 
 def _scalar(node: yaml.ScalarNode) -> Any:

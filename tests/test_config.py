@@ -144,3 +144,11 @@ def test_match_path():
     assert match_path("legacy/a/b.yaml", "legacy")
     assert match_path("x/values.yaml", "*.yaml")
     assert not match_path("new/a.yaml", "legacy/**")
+
+
+def test_bad_environment_pattern_is_a_config_error(cli, tmp_path):
+    write(tmp_path / ".lintops.yaml", "environments: {staging: ['stag(']}\n")
+    write(tmp_path / "a.yaml", BAD_IMAGE)
+    result = cli("check", str(tmp_path))
+    assert result.exit_code == 2
+    assert "environments" in result.stderr

@@ -88,7 +88,11 @@ def test_valid(text, registry, repository, tag, digest):
         ("-registry.com/app", "invalid registry"),
         ("0123456789abcdef" * 4, "image ID"),
         ("a/" * 128 + "a:tag", "longer than 255"),
-        ("aa/asdf$$^/aa", "invalid repository path component"),
+        ("aa/asdf$$^/aa", "cannot contain '\\$'"),
+        ("<YOUR-CONTAINER>", "cannot contain '<'"),
+        ("nginx:1.25\u00a0", "whitespace"),
+        ("nginx:1.25\u200b", "U\\+200B"),
+        ("ngínx:1", "cannot contain 'í'"),
     ],
 )
 def test_invalid(text, reason):

@@ -121,6 +121,8 @@ def test_only_core_secrets_and_config_maps():
     ("GOOGLE_CREDENTIALS", '{"type": "service_account"}'),
     ("SMTP_PASSPHRASE", "correct horse"),
     ("PASSWORD", "123456789"),  # long numbers are not exempt
+    ("ADMIN_PASSWORD", "changeme"),  # a default is what runs when nobody replaces it
+    ("ADMIN_PASSWORD", "ADMIN"),
     ("DB_PASSWORD", "$(DB_USER)-suffix"),  # a reference plus literal text
     # well-known formats fire whatever the name
     ("AWS_KEY", AWS_KEY_ID),
@@ -129,6 +131,7 @@ def test_only_core_secrets_and_config_maps():
     ("SLACK_HOOK", SLACK_TOKEN),
     ("AUTHORIZATION", JWT),
     ("DATABASE_URL", "postgres://app:hunter2@db:5432/app"),
+    ("DB_PASSWORD_DSN", "postgres://app:hunter2@db:5432/app"),
     ("TLS", PEM),
 ])
 def test_env_fires(name, value):
@@ -147,6 +150,10 @@ def test_env_fires(name, value):
     ("DB_PASSWORD", "$(USER):$(PASS)"),
     ("DB_PASSWORD", "/run/secrets/db/password"),
     ("DB_PASSWORD", "********"),
+    ("DB_PASSWORD", "<your-password>"),
+    ("ETCD_DISCOVERY_TOKEN", "INSERT_ETCD_DISCOVERY_TOKEN"),
+    ("GOOGLE_API_KEY", "GOOGLE_API_KEY_VAL"),
+    ("API_KEY", "REPLACE_ME"),
     ("DB_PASSWORD_FILE", "secrets/db"),
     ("SECRET_NAME", "api-db"),
     ("SECRET_REF", "api-db"),
@@ -167,6 +174,7 @@ def test_env_fires(name, value):
     ("DATABASE_URL", "postgres://app@db:5432/app"),
     ("DATABASE_URL", "postgres://app:$(DB_PASSWORD)@db:5432/app"),
     ("DATABASE_URL", "postgres://db:5432/app"),
+    ("DB_PASSWORD_DSN", "postgres://app:$(DB_PASSWORD)@db:5432/app"),
     ("CA_BUNDLE", "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"),
     ("KEY_SERVER", "https://keys.example.com"),
 ])

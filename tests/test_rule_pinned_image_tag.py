@@ -198,3 +198,13 @@ def test_params_are_validated_when_the_rule_is_bound():
     with pytest.raises(RuleError):
         bind([spec("floating-image-tag").with_overrides(params={"report": "floating", "tags": ["x"]})],
              available_checks())
+
+
+def test_messages_never_quote_credentials():
+    found = lint(pod("'deploy:hunter2@registry.example.com/app:1.0'"))
+    assert len(found) == 1 and "hunter2" not in found[0].message
+    assert "'<redacted>@registry.example.com/app:1.0'" in found[0].message
+    token = "ghp_" + "a1B2c3D4e5F6g7H8i9J0" * 2
+    found = lint(pod(f"'registry.example.com/{token}/app'"))
+    assert len(found) == 1 and token not in found[0].message
+    assert "(not shown)" in found[0].message and "looks like a credential" in found[0].message

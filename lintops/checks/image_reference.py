@@ -15,18 +15,21 @@ validation. Tags are compared without regard to case.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..image_reference import InvalidImageReference, parse_image_reference
 from ..model import Violation
 from .base import Check, Subject
+from .plaintext_secret import credential_format
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..engine import RunContext
 
 DEFAULT_FLOATING_TAGS = ("master", "main", "stable", "edge", "dev", "develop", "nightly")
 _SHOWN_MAX = 120
+_DIGEST_LIKE = re.compile(r"[A-Za-z][A-Za-z0-9_+.-]*:[0-9a-fA-F]*")
 
 
 class ImageReferenceCheck(Check):
@@ -61,6 +64,9 @@ class ImageReferenceCheck(Check):
         except InvalidImageReference as exc:
             if self.report != "untagged-or-latest":
                 return ()
+            if _redacted(image):  # the parser's message may quote the part that holds the credential
+                return [Violation(pointer, f"{who} has an invalid image reference {_shown(image)}: it embeds "
+                                           "what looks like a credential; remove it and rotate the credential")]
             return [Violation(pointer, f"{who} has an invalid image reference {_shown(image)}: {exc}")]
         if reference.digest is not None:
             return ()
@@ -86,6 +92,18 @@ def _container_label(subject: Subject) -> str:
     return f"{kind} '{name}'" if isinstance(name, str) and name else f"a {kind}"
 
 
+def _redacted(image: str) -> bool:
+    """True when ``image`` holds something a message must not quote: a credential, or user information."""
+    _, at, after = image.rpartition("@")
+    return bool(credential_format(image)) or bool(at and not _DIGEST_LIKE.fullmatch(after))
+
+
 def _shown(image: str) -> str:
+    """The image as a message quotes it: shortened, and never with something that looks like a credential."""
+    if credential_format(image):
+        return "(not shown)"
+    _, at, after = image.rpartition("@")
+    if at and not _DIGEST_LIKE.fullmatch(after):  # 'user:password@host/...' is not a reference
+        image = "<redacted>@" + after
     text = image if len(image) <= _SHOWN_MAX else image[:_SHOWN_MAX] + "..."
     return "'" + text.replace("\n", "\\n") + "'"

@@ -136,14 +136,15 @@ class CompiledSchema:
             except Exception:
                 pass
         return [
-            _Error(tuple(error.absolute_path), tuple(error.absolute_schema_path), str(error.validator))
+            _Error(tuple(error.absolute_path), tuple(error.absolute_schema_path),
+                   "false" if error.validator is None else str(error.validator))
             for error in self._python.iter_errors(instance)
         ]
 
     def _rust_error(self, error: Any) -> _Error:
         schema_path = tuple(error.schema_path)
         keyword = str(schema_path[-1]) if schema_path else ""
-        if self.resolve(schema_path) is False:
+        if type(error.kind).__name__ == "FalseSchema":
             keyword = "false"
         return _Error(tuple(error.instance_path), schema_path, keyword)
 

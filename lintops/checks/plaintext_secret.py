@@ -17,7 +17,9 @@ it). The check looks at three places:
 "Literal" excludes what cannot be a credential: empty values, references (``$(VAR)``, ``${VAR}``,
 ``{{ ... }}``, or only references and punctuation), booleans, short numbers and durations (at most 6
 characters: ``3600``, ``30s``), file paths (``/run/secrets/db``, ``./x``, ``~/x``, ``file://...``),
-URLs without a password, and masks (``****``). Names are matched by ``name_pattern`` unless
+URLs without a password, masks (``****``) and placeholders (``<your-key>``, ``INSERT_...``,
+``REPLACE_...``, ``YOUR_...``, or an upper-case word containing the variable's or key's name such as
+``GOOGLE_API_KEY_VAL``). Names are matched by ``name_pattern`` unless
 ``ignore_name_pattern`` matches (``*_FILE``, ``*_PATH``, ``*_NAME``, ``*_URL``, ``*_TTL``, ``secretName``:
 settings *about* a credential, not the credential). Both are Python regular expressions searched
 case-insensitively.
@@ -63,6 +65,8 @@ _SHORT_NUMBER = re.compile(r"[0-9]+(?:\.[0-9]+)?(?:ms|s|m|h|d|w)?", re.ASCII)
 _PATH = re.compile(r"(?:/|\./|\.\./|~/|file://)\S*")
 _URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://\S*")
 _MASK = re.compile(r"\*+")
+_PLACEHOLDER = re.compile(r"<[^<>\n]+>|(?:INSERT|REPLACE|YOUR)_[A-Z0-9_]+")
+_UPPER_IDENTIFIER = re.compile(r"[A-Z][A-Z0-9_]*")
 
 #: Well-known credential formats: (pattern, what the message calls it).
 _FORMATS: tuple[tuple[re.Pattern[str], str], ...] = (
@@ -73,9 +77,9 @@ _FORMATS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\bxox[baprs]-[A-Za-z0-9-]{10,}"), "a Slack token"),
     (re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"), "a JSON Web Token"),
 )
-_URL_PASSWORD = re.compile(r"\b[A-Za-z][A-Za-z0-9+.-]*://[^/\s:@]*:([^/\s@]+)@")
-#: ``name: value`` / ``name = value`` / ``"name": "value"`` lines of an embedded configuration file.
-_ASSIGNMENT = re.compile(r"""^\s*(?:export\s+)?["']?([A-Za-z0-9_.-]{1,64})["']?\s*[:=]\s*(.*?)\s*,?\s*$""")
+_URL_PASSWORD = re.compile(r"\b[A-Za-z][A-Za-z0-9+.-]{0,30}://[^/\s:@]{0,256}:([^/\s@]{1,256})@")
+#: The start of a ``name: value`` / ``name = value`` / ``"name": "value"`` line of an embedded file.
+_ASSIGNMENT = re.compile(r"""\s*(?:export\s+)?["']?([A-Za-z0-9_.-]{1,64})["']?\s*[:=]""")
 _MAX_NAMES_SHOWN = 3
 
 
@@ -98,13 +102,15 @@ def is_literal(value: str) -> bool:
     without_references = _REFERENCE.sub("", text)
     if without_references != text and not any(c.isalnum() for c in without_references):
         return False
-    if text.lower() in _BOOLEAN_WORDS or _MASK.fullmatch(text):
+    if text.lower() in _BOOLEAN_WORDS or _MASK.fullmatch(text) or _PLACEHOLDER.fullmatch(text):
         return False
     if len(text) <= 6 and _SHORT_NUMBER.fullmatch(text):
         return False
     if _PATH.fullmatch(text):
         return False
-    return not (_URL.fullmatch(text) and not _URL_PASSWORD.search(text))
+    if _URL.fullmatch(text):  # a location, unless it carries a literal password
+        return any(is_literal(match.group(1)) for match in _URL_PASSWORD.finditer(text))
+    return True
 
 
 class PlaintextSecret(Check):
@@ -179,13 +185,13 @@ class PlaintextSecret(Check):
         what = credential_format(value)
         if what:
             return f"contains what looks like {what}"
-        if "\n" not in value.strip() and self.looks_secret(key) and (binary or is_literal(value)):
+        if "\n" not in value.strip() and self.looks_secret(key) and (binary or is_named_literal(key, value)):
             return "holds a literal value, and its name says it is a credential"
         names = []
         for line in value.splitlines():
             match = _ASSIGNMENT.match(line)
             if (match and match.group(1) not in names and self.looks_secret(match.group(1))
-                    and _is_assigned_literal(match.group(2))):
+                    and _is_assigned_literal(line[match.end():].strip().rstrip(",").rstrip())):
                 names.append(match.group(1))
         if not names:
             return None
@@ -210,12 +216,20 @@ class PlaintextSecret(Check):
             if what:
                 message = (f"{who} sets environment variable '{name}' to what looks like {what}; "
                            "take it from a Secret with valueFrom.secretKeyRef")
-            elif self.looks_secret(name) and is_literal(value):
+            elif self.looks_secret(name) and is_named_literal(name, value):
                 message = (f"{who} sets environment variable '{name}' to a literal value, and its name says "
                            "it is a credential; take it from a Secret with valueFrom.secretKeyRef")
             else:
                 continue
             yield Violation(subject.at("env", index, "value"), message)
+
+
+def is_named_literal(name: str, value: str) -> bool:
+    """:func:`is_literal`, and not a placeholder spelled after the name (``GOOGLE_API_KEY_VAL``)."""
+    text = value.strip()
+    if _UPPER_IDENTIFIER.fullmatch(text) and name.upper() in text:
+        return False
+    return is_literal(value)
 
 
 def _has_value(value: Any) -> bool:

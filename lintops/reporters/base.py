@@ -10,9 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar, TextIO
 
+from ..model import Severity
+
 if TYPE_CHECKING:  # pragma: no cover
     from ..engine import FileReport
     from ..model import RunSummary
+    from ..rules import RuleSpec
 
 
 @dataclass(frozen=True)
@@ -24,6 +27,10 @@ class RunInfo:
     strict: bool
     verbose: bool = False
     color: bool = False
+    #: The specs of every rule that ran (SARIF lists them in ``tool.driver.rules``); empty when not told.
+    rules: tuple[RuleSpec, ...] = ()
+    #: The run's ``--fail-on`` threshold (JUnit makes findings at or above it failures).
+    fail_on: Severity = Severity.ERROR
 
 
 class Reporter:

@@ -1,8 +1,12 @@
 """``json``: the machine-readable contract (documented in the README; fields are only ever added).
 
 ``{"version", "kubernetes_version", "findings": [{"rule", "severity", "message", "path", "line",
-"column", "pointer", "object": {"apiVersion", "kind", "namespace", "name"}, "suppressed"}],
-"summary": {"files", "objects", "findings", "errors", "warnings", "skipped"}}``
+"column", "pointer", "object": {"apiVersion", "kind", "namespace", "name"}, "suppressed", "related":
+[{"path", "line", "column"}], "environment": [...], "fingerprint"}], "summary": {"files", "objects",
+"findings", "errors", "warnings", "skipped"}}``
+
+``fingerprint`` is :mod:`lintops.fingerprint`'s: stable across runs and line shifts, shared with the
+``codequality`` and ``sarif`` reports and with baselines.
 """
 
 from __future__ import annotations
@@ -10,6 +14,8 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
+from ..fingerprint import fingerprint as single_fingerprint
+from ..fingerprint import fingerprints
 from .base import Reporter
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -17,7 +23,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..model import Finding, RunSummary
 
 
-def finding_to_dict(finding: Finding) -> dict[str, Any]:
+def finding_to_dict(finding: Finding, fingerprint: str | None = None) -> dict[str, Any]:
     obj = finding.object
     data: dict[str, Any] = {
         "rule": finding.rule_id,
@@ -36,6 +42,9 @@ def finding_to_dict(finding: Finding) -> dict[str, Any]:
         data["suppression_reason"] = finding.suppression_reason
     if finding.remediation:
         data["remediation"] = finding.remediation
+    data["related"] = [{"path": r.path, "line": r.line, "column": r.column} for r in finding.related]
+    data["environment"] = list(finding.environment)
+    data["fingerprint"] = single_fingerprint(finding) if fingerprint is None else fingerprint
     return data
 
 
@@ -45,10 +54,15 @@ class JsonReporter(Reporter):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.findings: list[dict[str, Any]] = []
+        self.collected: list[Finding] = []
 
     def file_done(self, report: FileReport) -> None:
-        self.findings.extend(finding_to_dict(f) for f in report.findings)
+        self.collected.extend(report.findings)
+
+    @property
+    def findings(self) -> list[dict[str, Any]]:
+        """The findings as the report lists them (fingerprints are only final once the run is over)."""
+        return [finding_to_dict(f, fp) for f, fp in zip(self.collected, fingerprints(self.collected))]
 
     def finish(self, summary: RunSummary) -> None:
         document = {

@@ -1,0 +1,237 @@
+"""Benchmark: lintops against the libyaml compose floor, in one run, as ratios.
+
+Usage: ``python bench/run.py [--objects 1000 10000] [--repeat 3]``
+
+For each corpus size it generates a realistic GitOps tree (Deployments, Services, ConfigMaps,
+StatefulSets, CronJobs, Ingresses; a few objects per file, as repositories hold them) and measures:
+
+* ``floor``: reading every file and ``yaml.compose_all`` with libyaml: the cost any YAML linter with
+  positions pays, and the floor lintops is compared against;
+* ``lintops``: the full check in-process (parse, resources, every built-in rule, schema validation,
+  exemptions), findings discarded; its one-time set-up (configuration, plugins, rule catalog) is
+  reported apart as ``setup``, since the cold start below measures it;
+* ``cli``: the same through ``python -m lintops check DIR --format json`` (includes start-up).
+
+and, separately, the cold start of one small file end to end (median wall time of several runs).
+Targets (see README): ``lintops / floor <= 1.5``; one small file under 200 ms. Times are the best of
+``--repeat`` runs, so a noisy neighbour inflates neither side of a ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+OBJECTS_PER_FILE = 6
+
+DEPLOYMENT = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: app-{i}
+  namespace: team-{team}
+  labels: {{app: app-{i}, team: team-{team}}}
+spec:
+  replicas: 3
+  selector:
+    matchLabels: {{app: app-{i}}}
+  template:
+    metadata:
+      labels: {{app: app-{i}}}
+    spec:
+      containers:
+      - name: app
+        image: registry.example.com/team-{team}/app-{i}:1.{i}.0
+        ports:
+        - containerPort: 8080
+          name: http
+        env:
+        - name: LOG_LEVEL
+          value: info
+        - name: DB_PASSWORD
+          valueFrom: {{secretKeyRef: {{name: app-{i}-db, key: password}}}}
+        resources:
+          requests: {{cpu: 100m, memory: 128Mi}}
+          limits: {{cpu: 500m, memory: 256Mi}}
+        livenessProbe:
+          httpGet: {{path: /healthz, port: http}}
+          periodSeconds: 10
+        readinessProbe:
+          httpGet: {{path: /ready, port: http}}
+"""
+SERVICE = """\
+apiVersion: v1
+kind: Service
+metadata:
+  name: app-{i}
+  namespace: team-{team}
+spec:
+  selector: {{app: app-{i}}}
+  ports:
+  - name: http
+    port: 80
+    targetPort: http
+"""
+CONFIGMAP = """\
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: app-{i}-config
+  namespace: team-{team}
+data:
+  LOG_FORMAT: json
+  FEATURE_FLAGS: "search,checkout"
+  application.yaml: |
+    server:
+      port: 8080
+"""
+STATEFULSET = """\
+apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: db-{i}
+  namespace: team-{team}
+spec:
+  serviceName: db-{i}
+  replicas: 1
+  selector:
+    matchLabels: {{app: db-{i}}}
+  template:
+    metadata:
+      labels: {{app: db-{i}}}
+    spec:
+      containers:
+      - name: postgres
+        image: postgres:12.{i}
+        ports: [{{containerPort: 5432}}]
+        resources:
+          limits: {{cpu: "1", memory: 1Gi}}
+        livenessProbe:
+          exec: {{command: [pg_isready]}}
+  volumeClaimTemplates:
+  - metadata: {{name: data}}
+    spec:
+      accessModes: [ReadWriteOnce]
+      resources: {{requests: {{storage: 10Gi}}}}
+"""
+CRONJOB = """\
+apiVersion: batch/v1beta1
+kind: CronJob
+metadata:
+  name: report-{i}
+  namespace: team-{team}
+spec:
+  schedule: "0 3 * * *"
+  jobTemplate:
+    spec:
+      template:
+        spec:
+          restartPolicy: OnFailure
+          containers:
+          - name: report
+            image: registry.example.com/team-{team}/report:2.{i}
+            resources:
+              limits: {{cpu: 200m, memory: 128Mi}}
+"""
+INGRESS = """\
+apiVersion: networking.k8s.io/v1beta1
+kind: Ingress
+metadata:
+  name: app-{i}
+  namespace: team-{team}
+spec:
+  rules:
+  - host: app-{i}.example.com
+    http:
+      paths:
+      - path: /
+        backend: {{serviceName: app-{i}, servicePort: 80}}
+"""
+TEMPLATES = [DEPLOYMENT, SERVICE, CONFIGMAP, STATEFULSET, CRONJOB, INGRESS]
+
+
+def generate(root: Path, objects: int) -> list[Path]:
+    files = []
+    for start in range(0, objects, OBJECTS_PER_FILE):
+        documents = [TEMPLATES[(start + k) % len(TEMPLATES)].format(i=start + k, team=(start + k) % 17)
+                     for k in range(min(OBJECTS_PER_FILE, objects - start))]
+        path = root / f"team-{start % 17}" / f"app-{start}.yaml"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("---\n".join(documents))
+        files.append(path)
+    return files
+
+
+def compose_floor(files: list[Path]) -> float:
+    gc.collect()
+    started = time.perf_counter()
+    for path in files:
+        for _ in yaml.compose_all(path.read_bytes(), Loader=yaml.CSafeLoader):
+            pass
+    return time.perf_counter() - started
+
+
+def lintops_in_process(root: Path) -> tuple[float, float, int]:
+    """(check seconds, set-up seconds, findings): set-up (config, plugins, rules) is paid once per run."""
+    from lintops.inputs.discover import discover
+    from lintops.runner import Settings, prepare
+
+    gc.collect()
+    started = time.perf_counter()
+    run = prepare(Settings(paths=(str(root),)))
+    engine = run.engine()
+    ready = time.perf_counter()
+    findings = sum(len(report.findings) for report in engine.lint(discover([str(root)])))
+    return time.perf_counter() - ready, ready - started, findings
+
+
+def lintops_cli(root: Path) -> float:
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "lintops", "check", str(root), "--format", "json"],
+                   stdout=subprocess.DEVNULL, check=False)
+    return time.perf_counter() - started
+
+
+def cold_start(repeat: int) -> float:
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / "deployment.yaml"
+        path.write_text(DEPLOYMENT.format(i=1, team=1))
+        times = []
+        for _ in range(repeat):
+            started = time.perf_counter()
+            subprocess.run([sys.executable, "-m", "lintops", "check", str(path)], stdout=subprocess.DEVNULL,
+                           check=False)
+            times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--objects", type=int, nargs="+", default=[1000, 10000])
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    print(f"{'objects':>8} {'files':>6} {'floor s':>8} {'lintops s':>9} {'ratio':>6} {'setup s':>7} "
+          f"{'cli s':>7} {'us/object':>9} {'findings':>8}")
+    for objects in args.objects:
+        with tempfile.TemporaryDirectory() as directory:
+            root = Path(directory)
+            files = generate(root, objects)
+            floor = min(compose_floor(files) for _ in range(args.repeat))
+            runs = [lintops_in_process(root) for _ in range(args.repeat)]
+            best, setup, findings = min(runs)
+            cli = min(lintops_cli(root) for _ in range(args.repeat))
+            print(f"{objects:>8} {len(files):>6} {floor:>8.3f} {best:>9.3f} {best / floor:>6.2f} {setup:>7.3f} "
+                  f"{cli:>7.3f} {best / objects * 1e6:>9.0f} {findings:>8}")
+    print(f"cold start, one small file end to end (median of 7): {cold_start(7) * 1000:.0f} ms")
+
+
+if __name__ == "__main__":
+    main()

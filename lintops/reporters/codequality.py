@@ -1,0 +1,75 @@
+"""``codequality``: a GitLab Code Quality report (a JSON array), for ``artifacts:reports:codequality``.
+
+Each finding is ``{"description", "check_name", "fingerprint", "severity", "location": {"path",
+"lines": {"begin"}}}``, the fields GitLab reads (a report whose issues lack ``location.lines.begin``
+does not load). ``check_name`` is the rule id; ``fingerprint`` is :mod:`lintops.fingerprint`'s, stable
+across runs and line shifts, which is what lets the merge request widget tell new problems from fixed
+ones. Severities: error -> ``major``, warning -> ``minor``, info -> ``info`` (``critical`` and
+``blocker`` are left for nothing lintops reports).
+
+Suppressed findings are left out. One problem reported in several environments (a values key wrong for
+staging and production) is one issue whose description names the environments: GitLab keeps only the
+first issue of a fingerprint anyway. Written once, at the end of the run.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from ..fingerprint import fingerprints, normalize_path
+from ..model import Severity
+from .base import Reporter
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..engine import FileReport
+    from ..model import Finding, RunSummary
+
+SEVERITIES = {Severity.ERROR: "major", Severity.WARNING: "minor", Severity.INFO: "info"}
+
+
+def describe(finding: Finding, environments: list[str]) -> str:
+    text = finding.message
+    if finding.object is not None:
+        text += f" ({finding.object})"
+    if environments:
+        text += f" [env: {', '.join(environments)}]"
+    return text
+
+
+class CodeQualityReporter(Reporter):
+    name = "codequality"
+    description = "GitLab Code Quality report (JSON array) for the merge request widget."
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.collected: list[Finding] = []
+
+    def file_done(self, report: FileReport) -> None:
+        self.collected.extend(f for f in report.findings if not f.suppressed)
+
+    def issues(self) -> list[dict[str, Any]]:
+        issues: list[dict[str, Any]] = []
+        seen: dict[str, tuple[Finding, list[str]]] = {}
+        for finding, fingerprint in zip(self.collected, fingerprints(self.collected)):
+            if fingerprint in seen:  # the same problem in another environment
+                environments = seen[fingerprint][1]
+                environments.extend(e for e in finding.environment if e not in environments)
+                continue
+            seen[fingerprint] = (finding, list(finding.environment))
+            issues.append({
+                "description": "",
+                "check_name": finding.rule_id,
+                "fingerprint": fingerprint,
+                "severity": SEVERITIES[finding.severity],
+                "location": {"path": normalize_path(finding.location.path),
+                             "lines": {"begin": max(1, finding.location.line)}},
+            })
+        for issue in issues:
+            finding, environments = seen[issue["fingerprint"]]
+            issue["description"] = describe(finding, environments)
+        return issues
+
+    def finish(self, summary: RunSummary) -> None:
+        json.dump(self.issues(), self.stream, indent=2)
+        self.stream.write("\n")

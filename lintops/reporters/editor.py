@@ -1,0 +1,52 @@
+"""``editor``: one line per finding, ``path:line:col: severity: message [rule-id]``, nothing else.
+
+The shape compilers print, so that VS Code problem matchers, vim's ``errorformat`` and Emacs'
+compilation mode read it without configuration beyond a pattern (see docs/reporters.md). Every line is
+a finding: no headers, no blank lines, no summary. Lines are written as each file finishes.
+
+Severities are ``error``, ``warning`` and ``info``. Suppressed findings appear only with ``--verbose``,
+as ``info`` with the message prefixed by ``suppressed:``. A message never spans lines: line breaks in
+it are replaced by spaces, so one finding is always one line.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..fingerprint import normalize_path
+from .base import Reporter
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..engine import FileReport
+    from ..model import Finding, RunSummary
+
+
+def one_line(text: str) -> str:
+    return " ".join(text.split()) if ("\n" in text or "\r" in text) else text
+
+
+def format_finding(finding: Finding) -> str:
+    loc = finding.location
+    severity = finding.severity.value
+    message = one_line(finding.message)
+    if finding.suppressed:
+        severity, message = "info", f"suppressed: {message}"
+    if finding.object is not None:
+        message += f" ({finding.object})"
+    if finding.environment:
+        message += f" [env: {', '.join(finding.environment)}]"
+    return f"{normalize_path(loc.path)}:{loc.line}:{loc.column}: {severity}: {message} [{finding.rule_id}]"
+
+
+class EditorReporter(Reporter):
+    name = "editor"
+    description = "path:line:col: severity: message [rule-id], one line per finding, for editors' problem matchers."
+
+    def file_done(self, report: FileReport) -> None:
+        lines = [format_finding(f) for f in report.findings if self.run.verbose or not f.suppressed]
+        if lines:
+            self.stream.write("\n".join(lines) + "\n")
+            self.stream.flush()
+
+    def finish(self, summary: RunSummary) -> None:
+        self.stream.flush()

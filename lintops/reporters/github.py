@@ -1,0 +1,65 @@
+"""``github``: GitHub Actions workflow commands, so findings become annotations on the pull request.
+
+One command per finding, written as each file finishes::
+
+    ::error file=PATH,line=L,col=C,title=RULE::message
+
+``error`` for errors, ``warning`` for warnings, ``notice`` for info. Suppressed findings are not
+annotated. Property values escape ``%``, CR, LF, ``:`` and ``,``; the message escapes ``%``, CR and
+LF, as GitHub documents. The run's summary follows as a plain log line.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..fingerprint import normalize_path
+from ..model import Severity
+from .base import Reporter
+from .text import summary_line
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..engine import FileReport
+    from ..model import Finding, RunSummary
+
+COMMANDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
+
+
+def escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def format_command(finding: Finding) -> str:
+    loc = finding.location
+    properties = ",".join([
+        f"file={escape_property(normalize_path(loc.path))}",
+        f"line={loc.line}",
+        f"col={loc.column}",
+        f"title={escape_property(finding.rule_id)}",
+    ])
+    message = finding.message
+    if finding.object is not None:
+        message += f" ({finding.object})"
+    if finding.environment:
+        message += f" [env: {', '.join(finding.environment)}]"
+    if finding.remediation:
+        message += f"\n{finding.remediation}"
+    return f"::{COMMANDS[finding.severity]} {properties}::{escape_data(message)}"
+
+
+class GithubReporter(Reporter):
+    name = "github"
+    description = "GitHub Actions workflow commands (annotations); the default when GITHUB_ACTIONS=true."
+
+    def file_done(self, report: FileReport) -> None:
+        lines = [format_command(f) for f in report.findings if not f.suppressed]
+        if lines:
+            self.stream.write("\n".join(lines) + "\n")
+            self.stream.flush()
+
+    def finish(self, summary: RunSummary) -> None:
+        self.stream.write(summary_line(summary, self.run.kubernetes_version) + "\n")

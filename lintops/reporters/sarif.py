@@ -1,0 +1,152 @@
+"""``sarif``: SARIF 2.1.0, for GitHub code scanning and other SARIF viewers.
+
+One run. ``tool.driver`` names lintops, its version and ``informationUri``, and lists every rule that
+ran (``id``, ``shortDescription`` = summary, ``fullDescription`` = rationale, ``help`` = remediation
+and documentation, ``defaultConfiguration.level``). Each result has ``ruleId`` and ``ruleIndex``,
+``level`` (error -> ``error``, warning -> ``warning``, info -> ``note``), the message, one physical
+location (repository-relative ``uri`` with ``uriBaseId`` ``%SRCROOT%``; ``region`` with ``startLine``
+and ``startColumn``, counted in Unicode code points as ``columnKind`` says), ``relatedLocations`` (e.g.
+the rendered template behind a values key) and ``partialFingerprints`` holding
+:mod:`lintops.fingerprint`'s fingerprint. The object, pointer and environments are in ``properties``.
+
+Suppressed findings are listed with a ``suppressions`` entry (``inSource`` for an annotation or a
+comment, ``external`` for the configuration) and the reason as its justification, as SARIF intends.
+Written once, at the end of the run.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from ..fingerprint import fingerprints, normalize_path
+from ..model import Severity
+from .base import Reporter
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..engine import FileReport
+    from ..model import Finding, Location, RunSummary
+    from ..rules import RuleSpec
+
+SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
+INFORMATION_URI = "https://pypi.org/project/lintops/"
+FINGERPRINT_KEY = "lintopsFingerprint/v1"
+SRCROOT = "%SRCROOT%"
+LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
+
+
+def _text(text: str) -> dict[str, str]:
+    return {"text": text}
+
+
+def rule_descriptor(spec: RuleSpec) -> dict[str, Any]:
+    summary = spec.summary.strip() or spec.id
+    help_parts = [part.strip() for part in (spec.remediation, spec.documentation) if part and part.strip()]
+    descriptor: dict[str, Any] = {
+        "id": spec.id,
+        "shortDescription": _text(summary),
+        "fullDescription": _text(spec.rationale.strip() or summary),
+        "help": _text("\n\n".join(help_parts) or summary),
+        "defaultConfiguration": {"level": LEVELS[spec.severity]},
+    }
+    if spec.origin:
+        descriptor["properties"] = {"origin": spec.origin}
+    return descriptor
+
+
+def _fallback_descriptor(finding: Finding) -> dict[str, Any]:
+    """A rule that fired but was not in RunInfo.rules (a caller that did not pass them)."""
+    return {
+        "id": finding.rule_id,
+        "shortDescription": _text(finding.rule_id),
+        "defaultConfiguration": {"level": LEVELS[finding.severity]},
+    }
+
+
+def physical_location(location: Location) -> dict[str, Any]:
+    return {
+        "artifactLocation": {"uri": normalize_path(location.path), "uriBaseId": SRCROOT},
+        "region": {"startLine": max(1, location.line), "startColumn": max(1, location.column)},
+    }
+
+
+def _suppression(reason: str | None) -> dict[str, Any]:
+    source, _, justification = (reason or "").partition(": ")
+    kind = "external" if source == "config" else "inSource"
+    entry: dict[str, Any] = {"kind": kind, "status": "accepted"}
+    if justification or reason:
+        entry["justification"] = justification or reason
+    return entry
+
+
+class SarifReporter(Reporter):
+    name = "sarif"
+    description = "SARIF 2.1.0 (GitHub code scanning and other static-analysis viewers)."
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.collected: list[Finding] = []
+
+    def file_done(self, report: FileReport) -> None:
+        self.collected.extend(report.findings)
+
+    def document(self) -> dict[str, Any]:
+        rules = [rule_descriptor(spec) for spec in sorted(self.run.rules, key=lambda s: s.id)]
+        index = {rule["id"]: i for i, rule in enumerate(rules)}
+        results = []
+        for finding, fingerprint in zip(self.collected, fingerprints(self.collected)):
+            if finding.rule_id not in index:
+                index[finding.rule_id] = len(rules)
+                rules.append(_fallback_descriptor(finding))
+            results.append(self._result(finding, fingerprint, index[finding.rule_id]))
+        driver = {
+            "name": "lintops",
+            "version": self.run.version,
+            "semanticVersion": self.run.version,
+            "informationUri": INFORMATION_URI,
+            "rules": rules,
+        }
+        run = {
+            "tool": {"driver": driver},
+            "columnKind": "unicodeCodePoints",
+            "originalUriBaseIds": {SRCROOT: {"description": _text("The root of the repository.")}},
+            "results": results,
+            "properties": {"kubernetesVersion": self.run.kubernetes_version, "strict": self.run.strict},
+        }
+        return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
+
+    def _result(self, finding: Finding, fingerprint: str, rule_index: int) -> dict[str, Any]:
+        message = finding.message
+        if finding.remediation:
+            message += f"\n\n{finding.remediation}"
+        result: dict[str, Any] = {
+            "ruleId": finding.rule_id,
+            "ruleIndex": rule_index,
+            "level": LEVELS[finding.severity],
+            "message": _text(message),
+            "locations": [{"physicalLocation": physical_location(finding.location)}],
+            "partialFingerprints": {FINGERPRINT_KEY: fingerprint},
+        }
+        if finding.related:
+            result["relatedLocations"] = [
+                {"id": i, "physicalLocation": physical_location(related), "message": _text("rendered here")}
+                for i, related in enumerate(finding.related, start=1)
+            ]
+        if finding.suppressed:
+            result["suppressions"] = [_suppression(finding.suppression_reason)]
+        properties: dict[str, Any] = {}
+        obj = finding.object
+        if obj is not None:
+            properties["object"] = {"apiVersion": obj.api_version, "kind": obj.kind,
+                                    "namespace": obj.namespace, "name": obj.name}
+        if finding.pointer:
+            properties["pointer"] = finding.pointer
+        if finding.environment:
+            properties["environment"] = list(finding.environment)
+        if properties:
+            result["properties"] = properties
+        return result
+
+    def finish(self, summary: RunSummary) -> None:
+        json.dump(self.document(), self.stream, indent=2)
+        self.stream.write("\n")
