@@ -59,33 +59,73 @@ def _check_options(function):
 @main.command()
 @click.argument("paths", nargs=-1)
 @_check_options
-@click.option("-f", "--format", "output_format", default="text", show_default=True,
-              help="Output format on standard output (see `lintops formats`).")
+@click.option("-f", "--format", "output_format", default=None,
+              help="Output format on standard output: text (default; github under GitHub Actions), editor, "
+                   "json, junit, codequality, sarif, github, or a plugin's.")
+@click.option("--report", "reports", multiple=True, metavar="FORMAT=PATH",
+              help="Also write a report in FORMAT to PATH, in the same run (repeatable).")
 @click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), default=None,
               help="Lowest severity that makes the run fail with exit 1 (default: error).")
 @click.option("-v", "--verbose", is_flag=True, help="Also list skipped files and suppressed findings.")
-def check(paths: tuple[str, ...], output_format: str, fail_on: str | None, verbose: bool, **flags: Any) -> None:
+def check(paths: tuple[str, ...], output_format: str | None, reports: tuple[str, ...], fail_on: str | None,
+          verbose: bool, **flags: Any) -> None:
     """Lint PATHS (files, directories, or - for standard input; default: the current directory)."""
-    from .inputs.discover import InputError, discover
-    from .reporters import RunInfo, load_reporter
+    from .inputs.discover import InputError, discover, repository_root
 
     run = _prepare(paths, fail_on=fail_on, **flags)
-    if output_format not in run.catalog.reporters:
-        _usage_error(f"unknown format '{output_format}' (available: {', '.join(sorted(run.catalog.reporters))})")
+    if output_format is None:
+        output_format = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
+    targets = [(output_format, None), *(_parse_report(spec) for spec in reports)]
+    for name, _ in targets:
+        if name not in run.catalog.reporters:
+            _usage_error(f"unknown format '{name}' (available: {', '.join(sorted(run.catalog.reporters))})")
     engine = run.engine()
-    stream = sys.stdout
-    color = stream.isatty() and "NO_COLOR" not in os.environ
-    info = RunInfo(__version__, run.options.kubernetes_version, run.options.strict, verbose=verbose, color=color)
-    reporter = load_reporter(run.catalog.reporters[output_format])(stream, info)
+    reporters = _open_reporters(run, targets, verbose)
     try:
-        for report in engine.lint(discover(paths or (".",), run.excludes)):
-            reporter.file_done(report)
+        for report in engine.lint(discover(paths or (".",), run.excludes, base=repository_root())):
+            for reporter in reporters:
+                reporter.file_done(report)
     except InputError as exc:
         _usage_error(str(exc))
-    reporter.finish(engine.summary)
+    for reporter in reporters:
+        reporter.finish(engine.summary)
+        if reporter.stream is not sys.stdout:
+            reporter.stream.close()
     if engine.internal_errors:
         sys.exit(EXIT_INTERNAL)
     sys.exit(EXIT_FINDINGS if engine.failed else EXIT_CLEAN)
+
+
+def _parse_report(spec: str) -> tuple[str, str]:
+    name, separator, path = spec.partition("=")
+    if not separator or not name or not path:
+        _usage_error(f"--report expects FORMAT=PATH, got '{spec}'")
+    return name, path
+
+
+def _open_reporters(run: Any, targets: list[tuple[str, str | None]], verbose: bool) -> list:
+    from .reporters import RunInfo, load_reporter
+
+    rules = tuple(spec for spec in run.catalog.specs if spec.enabled)
+    reporters = []
+    for name, path in targets:
+        stream = sys.stdout if path is None else _open_output(path)
+        color = path is None and stream.isatty() and "NO_COLOR" not in os.environ
+        info = RunInfo(__version__, run.options.kubernetes_version, run.options.strict, verbose=verbose, color=color,
+                       rules=rules, fail_on=run.options.fail_on)
+        reporters.append(load_reporter(run.catalog.reporters[name])(stream, info))
+    return reporters
+
+
+def _open_output(path: str) -> Any:
+    from pathlib import Path
+
+    target = Path(path)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        return target.open("w", encoding="utf-8")
+    except OSError as exc:
+        _usage_error(f"cannot write report {path}: {exc.strerror}")
 
 
 def _prepare(paths: tuple[str, ...], **flags: Any):

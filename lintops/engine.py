@@ -27,7 +27,7 @@ from typing import Any
 from .exemptions import REASON_RULE, ExemptionPolicy, suppress
 from .inputs.discover import InputFile
 from .inputs.manifests import resources_from
-from .model import Finding, Location, Resource, RunSummary, Severity, Source, Violation
+from .model import Finding, Location, ObjectRef, Resource, RunSummary, Severity, Source, Violation
 from .rules import WORKLOAD_POD_SPECS, Dispatcher, Rule
 from .yaml_source import DEFAULT_LIMITS, Directive, Limits, ParsedFile, parse_bytes, parse_directives, parse_text
 
@@ -73,6 +73,8 @@ class FileReport:
     findings: list[Finding]
     objects: int = 0
     is_manifest: bool = True
+    #: The objects linted in this file (JUnit makes a passing testcase of each clean one).
+    resources: list[ObjectRef] = field(default_factory=list)
 
 
 class Engine:
@@ -126,7 +128,8 @@ class Engine:
         if directives:
             self._directives[parsed.path] = directives
         return self._report(FileReport(parsed.path, [f for f in findings if f is not None],
-                                       len(manifests.resources), is_manifest))
+                                       len(manifests.resources), is_manifest,
+                                       [resource.ref for resource in manifests.resources]))
 
     def finish(self) -> Iterator[FileReport]:
         """Findings of checks that waited for the whole run, grouped by file."""

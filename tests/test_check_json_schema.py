@@ -197,8 +197,8 @@ def test_draft_is_chosen_by_dollar_schema():
     # Draft 4's boolean exclusiveMinimum; in 2020-12 it must be a number.
     draft4 = {"$schema": DRAFT4, "properties": {"replicas": {"minimum": 1, "exclusiveMinimum": True}}}
     check = JsonSchema({"schema": draft4, "message": "{path}: {error}"})
-    assert [v.message for v in run(check, {"replicas": 1})] == ["replicas: must be greater than True"] or \
-        [v.message for v in run(check, {"replicas": 1})] == ["replicas: fails the schema's 'minimum'"]
+    assert [v.message for v in run(check, {"replicas": 1})] == ["replicas: must be greater than 1"]
+    assert [v.message for v in run(python_only(check), {"replicas": 1})] == ["replicas: must be greater than 1"]
     assert run(check, {"replicas": 2}) == []
     with pytest.raises(ValueError, match="Draft202012"):
         JsonSchema({"schema": {k: v for k, v in draft4.items() if k != "$schema"}, "message": "x"})

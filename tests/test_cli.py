@@ -147,3 +147,28 @@ def test_list_items_are_positioned_inside_the_list(lint_json):
     replicas = next(f for f in report["findings"] if f["pointer"] == "/spec/replicas")
     assert (replicas["line"], replicas["column"]) == (26, 15)
     assert replicas["object"]["name"] == "bob"
+
+
+def test_several_reports_from_one_run(tmp_path, cli, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path / "bad.yaml", BAD)
+    result = cli("check", ".", "--report", "json=out/report.json", "--report", "text=out/report.txt")
+    assert result.exit_code == 1
+    assert "bad.yaml:13:9" in result.stdout
+    report = json.loads((tmp_path / "out" / "report.json").read_text())
+    assert report["summary"]["errors"] >= 2
+    assert "bad.yaml:13:9" in (tmp_path / "out" / "report.txt").read_text()
+
+
+def test_bad_report_spec_is_a_usage_error(tmp_path, cli):
+    path = write(tmp_path / "bad.yaml", BAD)
+    assert cli("check", str(path), "--report", "json").exit_code == 2
+    assert cli("check", str(path), "--report", "nope=x.json").exit_code == 2
+
+
+def test_paths_are_relative_to_the_repository_root(tmp_path, lint_json, monkeypatch):
+    (tmp_path / ".git").mkdir()
+    write(tmp_path / "deploy" / "bad.yaml", BAD)
+    monkeypatch.chdir(tmp_path / "deploy")
+    _, report = lint_json(".")
+    assert {f["path"] for f in report["findings"]} == {"deploy/bad.yaml"}

@@ -18,6 +18,7 @@ environment variables 4/9 with kube-linter; every other case is a listed, docume
 
 from __future__ import annotations
 
+import hashlib
 import re
 import textwrap
 from pathlib import Path
@@ -150,6 +151,20 @@ def test_agreement_counts():
     assert all(kube_linter) and objects == 8
     agreeing = sum(1 for case in KUBE_SCORE if ("kube-score", case[0]) not in FIXTURE_DIFFERENCES)
     assert (agreeing, len(KUBE_SCORE)) == (3, 4)
+
+
+def test_fixtures_are_the_listed_byte_for_byte_copies():
+    """Every fixture used here is listed, with its sha256, in SOURCES-image-secret.md next to it."""
+    listed = {}
+    for folder in ("kube-linter", "kube-score"):
+        note = (FIXTURES / folder / "SOURCES-image-secret.md").read_text(encoding="utf-8")
+        for path, digest in re.findall(r"^\| (\S+\.ya?ml) \| ([0-9a-f]{64}) \|$", note, re.MULTILINE):
+            listed[f"{folder}/{path}"] = digest
+    used = {case["fixture"] for case in KUBE_LINTER.values()}
+    used |= {f"kube-score/score/testdata/{case[1]}" for case in KUBE_SCORE}
+    assert sorted(listed) == sorted(used)
+    for fixture, digest in listed.items():
+        assert hashlib.sha256((FIXTURES / fixture).read_bytes()).hexdigest() == digest, fixture
 
 
 # -- part 2: the peers' rules beyond their fixtures ---------------------------------------------------------

@@ -92,7 +92,7 @@ def _objects(fixture: str, configuration: str) -> tuple[tuple[str, tuple], ...]:
     for finding in findings:
         index = max(i for i, start in enumerate(starts) if start <= finding.location.line)
         per_object[index].append(finding)
-    return tuple((resource.kind, tuple(found)) for resource, found in zip(resources, per_object))
+    return tuple((resource.kind, tuple(found)) for resource, found in zip(resources, per_object, strict=True))
 
 
 @dataclass(frozen=True)
@@ -132,7 +132,8 @@ def _probe_pod_rows(fixture: str, grade: str, **difference) -> list[Row]:
     expected = {"readiness-probe": True} if grade == "CRITICAL" else {"liveness-probe": False, "readiness-probe": False}
     return [
         Row("kube-score", KS + fixture, "Pod Probes", 0, "Pod", expected, **difference),
-        Row("kube-score", KS + fixture, "Pod Probes", 1, "Service", {"liveness-probe": False, "readiness-probe": False}),
+        Row("kube-score", KS + fixture, "Pod Probes", 1, "Service",
+            {"liveness-probe": False, "readiness-probe": False}),
     ]
 
 
@@ -239,7 +240,7 @@ def _row_id(row: Row) -> str:
 
 
 def _fires(row: Row, rule_id: str) -> bool:
-    kind, findings = _objects(row.fixture, row.configuration)[row.index]
+    _, findings = _objects(row.fixture, row.configuration)[row.index]
     found = [f for f in findings if f.rule_id == rule_id]
     if rule_id in row.aspect:
         found = [f for f in found if row.aspect[rule_id] in f.message]

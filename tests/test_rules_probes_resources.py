@@ -93,10 +93,12 @@ def test_only_the_container_without_a_probe_is_reported_at_its_exact_place():
     assert [f.severity for f in findings] == [Severity.ERROR, Severity.WARNING]
 
 
-@pytest.mark.parametrize("kind", ["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController"])
-def test_every_long_running_workload_kind_is_checked(kind):
+@pytest.mark.parametrize("api_version, kind", [("apps/v1", "Deployment"), ("apps/v1", "StatefulSet"),
+                                               ("apps/v1", "DaemonSet"), ("apps/v1", "ReplicaSet"),
+                                               ("v1", "ReplicationController")])
+def test_every_long_running_workload_kind_is_checked(api_version, kind):
     text = f"""\
-    apiVersion: apps/v1
+    apiVersion: {api_version}
     kind: {kind}
     metadata: {{name: w}}
     spec:
@@ -186,14 +188,33 @@ def test_ephemeral_containers_are_not_checked_for_probes():
     assert lint(text, *PROBES) == []
 
 
-@pytest.mark.parametrize("kind, api_version, pod_spec_path", [
-    ("Job", "batch/v1", "spec:\n  template:\n    spec:\n"),
-    ("CronJob", "batch/v1", "spec:\n  schedule: '0 3 * * *'\n  jobTemplate:\n    spec:\n      template:\n        spec:\n"),
-])
-def test_jobs_and_cronjobs_are_not_checked_for_probes(kind, api_version, pod_spec_path):
-    indent = " " * (len(pod_spec_path.splitlines()[-1]) - len(pod_spec_path.splitlines()[-1].lstrip()) + 2)
-    text = (f"apiVersion: {api_version}\nkind: {kind}\nmetadata: {{name: j}}\n{pod_spec_path}"
-            f"{indent}restartPolicy: OnFailure\n{indent}containers: [{{name: run, image: run:1}}]\n")
+JOB = """\
+apiVersion: batch/v1
+kind: Job
+metadata: {name: migrate}
+spec:
+  template:
+    spec:
+      restartPolicy: OnFailure
+      containers: [{name: run, image: run:1}]
+"""
+CRONJOB = """\
+apiVersion: batch/v1
+kind: CronJob
+metadata: {name: report}
+spec:
+  schedule: "0 3 * * *"
+  jobTemplate:
+    spec:
+      template:
+        spec:
+          restartPolicy: OnFailure
+          containers: [{name: run, image: run:1}]
+"""
+
+
+@pytest.mark.parametrize("text", [JOB, CRONJOB], ids=["Job", "CronJob"])
+def test_jobs_and_cronjobs_are_not_checked_for_probes(text):
     assert lint(text, *PROBES) == []
     # ... but their containers are checked for resources.
     assert [f.rule_id for f in lint(text, *RESOURCES)] == list(RESOURCES)

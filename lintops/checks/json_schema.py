@@ -97,10 +97,11 @@ class CompiledSchema:
         declared = self.schema.get("$schema")
         if declared is not None and not isinstance(declared, str):
             raise SchemaParamError(f"{where}: '$schema' must be a string")
-        cls = jsonschema.validators.validator_for(self.schema, default=None if declared else jsonschema.Draft202012Validator)
+        default = None if declared else jsonschema.Draft202012Validator
+        cls = jsonschema.validators.validator_for(self.schema, default=default)
         if cls is None:
-            raise SchemaParamError(f"{where}: unknown '$schema' {declared!r} (supported: JSON Schema drafts 3, 4, 6, 7, "
-                                   "2019-09 and 2020-12)")
+            raise SchemaParamError(f"{where}: unknown '$schema' {declared!r} "
+                                   "(supported: JSON Schema drafts 3, 4, 6, 7, 2019-09 and 2020-12)")
         try:
             cls.check_schema(self.schema)
         except jsonschema.SchemaError as exc:
@@ -315,6 +316,9 @@ class JsonSchema(Check):
             return f"must be one of {shown}"
         if keyword == "const":
             return f"must be {json.dumps(value)}"
+        for bound, exclusive, word in _DRAFT4_BOUNDS:  # draft 4: a boolean beside the bound
+            if keyword in (bound, exclusive) and isinstance(owner, dict) and owner.get(exclusive) is True:
+                return f"must be {word} than {owner.get(bound)}"
         if keyword in _DESCRIPTIONS:
             return _DESCRIPTIONS[keyword].format(value=value)
         if keyword == "false":
@@ -322,6 +326,7 @@ class JsonSchema(Check):
         return f"fails the schema's '{keyword}'"
 
 
+_DRAFT4_BOUNDS = (("minimum", "exclusiveMinimum", "greater"), ("maximum", "exclusiveMaximum", "less"))
 _DESCRIPTIONS = {
     "pattern": "must match the pattern {value}",
     "format": "must be a valid {value}",
@@ -401,7 +406,7 @@ def _without_nulls(value: Any) -> Any:
         return result if changed else value
     if isinstance(value, list):
         cleaned_items = [_without_nulls(item) for item in value]
-        if any(new is not old for new, old in zip(cleaned_items, value)):
+        if any(new is not old for new, old in zip(cleaned_items, value, strict=True)):
             return cleaned_items
         return value
     return value

@@ -41,10 +41,23 @@ class InputFile:
         return self.path.read_bytes()
 
 
+def repository_root(start: Path | None = None) -> Path:
+    """The top of the git work tree containing ``start`` (default: the working directory), else ``start``.
+
+    Reports name files relative to it, so that CI artifacts and editors agree whatever directory
+    lintops was started from.
+    """
+    start = (start or Path.cwd()).resolve()
+    for candidate in (start, *start.parents):
+        if (candidate / ".git").exists():
+            return candidate
+    return start
+
+
 def display_path(path: Path, base: Path) -> str:
     """The path relative to ``base`` when it lies below it, with forward slashes."""
     try:
-        relative = os.path.relpath(path, base)
+        relative = os.path.relpath(os.path.realpath(path), base)
     except ValueError:  # another drive on Windows
         return path.as_posix()
     if relative.startswith(".."):
@@ -61,7 +74,7 @@ def is_excluded(display: str, excludes: Iterable[str]) -> bool:
 
 def discover(paths: Iterable[str], excludes: Iterable[str] = (), base: Path | None = None) -> Iterator[InputFile]:
     """Yield every input below ``paths`` once, directories in sorted order."""
-    base = base or Path.cwd()
+    base = base or repository_root()
     excludes = tuple(excludes)
     seen: set[Path] = set()
     for raw in paths:

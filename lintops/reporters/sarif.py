@@ -28,7 +28,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..model import Finding, Location, RunSummary
     from ..rules import RuleSpec
 
-SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
+SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/os/schemas/sarif-schema-2.1.0.json"
 INFORMATION_URI = "https://pypi.org/project/lintops/"
 FINGERPRINT_KEY = "lintopsFingerprint/v1"
 SRCROOT = "%SRCROOT%"
@@ -102,7 +102,6 @@ class SarifReporter(Reporter):
         driver = {
             "name": "lintops",
             "version": self.run.version,
-            "semanticVersion": self.run.version,
             "informationUri": INFORMATION_URI,
             "rules": rules,
         }
@@ -129,7 +128,7 @@ class SarifReporter(Reporter):
         }
         if finding.related:
             result["relatedLocations"] = [
-                {"id": i, "physicalLocation": physical_location(related), "message": _text("rendered here")}
+                {"id": i, "physicalLocation": physical_location(related), "message": _text("related place")}
                 for i, related in enumerate(finding.related, start=1)
             ]
         if finding.suppressed:
