@@ -267,7 +267,13 @@ def bind(specs: Iterable[RuleSpec], checks: Mapping[str, type[Check]]) -> list[R
         if problem is not None:
             where, message = problem
             raise RuleError(f"{spec.path or spec.id}: rule '{spec.id}', params{where}: {message}")
-        rules.append(Rule(spec, check_class(spec.params)))
+        try:
+            check = check_class(spec.params)
+        except RuleError as exc:
+            raise RuleError(f"{spec.path or spec.id}: rule '{spec.id}': {exc}") from None
+        except ValueError as exc:
+            raise RuleError(f"{spec.path or spec.id}: rule '{spec.id}', params: {exc}") from None
+        rules.append(Rule(spec, check))
     return rules
 
 

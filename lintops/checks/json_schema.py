@@ -115,7 +115,7 @@ class CompiledSchema:
                 self._rust = jsonschema_rs.validator_for(self.schema, validate_formats=True, offline=True)
             except TypeError:  # pragma: no cover - jsonschema-rs without the offline option
                 self._rust = jsonschema_rs.validator_for(self.schema, validate_formats=True)
-            except Exception:
+            except Exception:  # e.g. draft 3: the Python backend handles what Rust cannot
                 self._rust = None
 
     @property
@@ -126,7 +126,7 @@ class CompiledSchema:
         if self._rust is not None:
             try:
                 return bool(self._rust.is_valid(instance))
-            except Exception:
+            except Exception:  # a value Rust cannot take (a huge integer): ask Python
                 pass
         return bool(self._python.is_valid(instance))
 
@@ -134,7 +134,7 @@ class CompiledSchema:
         if self._rust is not None:
             try:
                 return [self._rust_error(error) for error in self._rust.iter_errors(instance)]
-            except Exception:
+            except Exception:  # a value Rust cannot take (a huge integer): ask Python
                 pass
         return [
             _Error(tuple(error.absolute_path), tuple(error.absolute_schema_path),

@@ -1,0 +1,181 @@
+"""``junit``: JUnit XML, for GitLab's test report widget and Jenkins (``artifacts:reports:junit``).
+
+One ``testsuite`` per file (``name`` = path), one ``testcase`` per linted object, so a clean object is
+a passed test and the widget counts what was checked:
+
+- ``classname`` = the file's path, ``name`` = ``Kind namespace/name`` (``Kind name`` without a
+  namespace), ``file`` = the path. Names are unique within a file (a second object of the same name
+  gets `` #2``), so every ``classname`` + ``name`` pair is unique in the report: GitLab keeps only the
+  first test case of a pair.
+- Findings that belong to no object (YAML syntax errors) go to a test case named ``(file)``.
+- Each finding at or above ``--fail-on`` (errors by default) is a ``failure`` whose ``message``
+  and text carry ``path:line:col``, the rule id and the message; the text adds the object, the pointer,
+  the environments and the remediation. Findings below the threshold, and suppressed findings, are
+  listed in the test case's ``system-out``; they do not fail it.
+
+Without the objects' names (a file report that only counts its objects), the objects with findings are
+named from their findings and the others are counted as passed test cases named ``object #N``.
+
+The report validates against the Jenkins JUnit 4 XSD except for ``testcase/@file``, which that XSD does
+not declare and which GitLab reads (to link the file). Written once, at the end of the run.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from ..fingerprint import normalize_path
+from .base import Reporter
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..engine import FileReport
+    from ..model import Finding, ObjectRef, RunSummary
+
+FILE_CASE = "(file)"
+# Characters XML 1.0 cannot carry at all (control characters other than tab, LF and CR; lone surrogates).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+def xml_text(text: str) -> str:
+    return _NOT_XML.sub(lambda m: f"\\x{ord(m.group()):02x}", text) if _NOT_XML.search(text) else text
+
+
+def case_name(ref: ObjectRef) -> str:
+    name = ref.name or "<unnamed>"
+    return f"{ref.kind} {ref.namespace}/{name}" if ref.namespace else f"{ref.kind} {name}"
+
+
+def headline(finding: Finding) -> str:
+    loc = finding.location
+    message = " ".join(finding.message.split())
+    return f"{normalize_path(loc.path)}:{loc.line}:{loc.column}: {finding.severity.value}: {message} [{finding.rule_id}]"
+
+
+def details(finding: Finding) -> str:
+    lines = [headline(finding)]
+    if finding.object is not None:
+        lines.append(f"object: {finding.object}")
+    if finding.pointer:
+        lines.append(f"pointer: {finding.pointer}")
+    for related in finding.related:
+        lines.append(f"related: {normalize_path(related.path)}:{related.line}:{related.column}")
+    if finding.environment:
+        lines.append(f"environment: {', '.join(finding.environment)}")
+    if finding.remediation:
+        lines.append(f"remediation: {finding.remediation}")
+    if finding.suppressed:
+        lines.append(f"suppressed: {finding.suppression_reason or 'yes'}")
+    return "\n".join(lines)
+
+
+@dataclass
+class _File:
+    """What the run said about one path (a file's report, then possibly held-back findings)."""
+
+    path: str
+    objects: int = 0
+    refs: list[ObjectRef] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+
+
+class JunitReporter(Reporter):
+    name = "junit"
+    description = "JUnit XML: a test suite per file, a test case per object (GitLab and Jenkins test reports)."
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.files: dict[str, _File] = {}
+
+    def file_done(self, report: FileReport) -> None:
+        resources = getattr(report, "resources", None) or ()
+        if not (report.findings or report.objects or resources):
+            return
+        entry = self.files.setdefault(report.path, _File(report.path))
+        entry.objects += report.objects
+        entry.refs.extend(getattr(r, "ref", r) for r in resources)
+        entry.findings.extend(report.findings)
+
+    # -- building the document ------------------------------------------------------------------------
+
+    def _fails(self, finding: Finding) -> bool:
+        return not finding.suppressed and finding.severity.at_least(self.run.fail_on)
+
+    def _cases(self, entry: _File) -> list[tuple[str, list[Finding]]]:
+        """(name, findings) per test case of one file, in the order of the file."""
+        cases: list[tuple[str, list[Finding]]] = []
+        first_case: dict[ObjectRef, list[Finding]] = {}
+        used = {FILE_CASE}
+        for ref in entry.refs:  # every object, when the report names them (duplicates too)
+            findings: list[Finding] = []
+            first_case.setdefault(ref, findings)
+            cases.append((_unique(case_name(ref), used), findings))
+        file_findings: list[Finding] = []
+        for finding in entry.findings:
+            if finding.object is None:
+                file_findings.append(finding)
+                continue
+            if finding.object not in first_case:  # an object known only from its findings
+                first_case[finding.object] = []
+                cases.append((_unique(case_name(finding.object), used), first_case[finding.object]))
+            first_case[finding.object].append(finding)
+        number = 0
+        for _ in range(max(0, entry.objects - len(cases))):  # objects counted but not named
+            number += 1
+            while f"object #{number}" in used:
+                number += 1
+            cases.append((f"object #{number}", []))
+        return [(FILE_CASE, file_findings), *cases] if file_findings else cases
+
+    def _suite(self, entry: _File) -> tuple[ET.Element, int, int]:
+        path = xml_text(normalize_path(entry.path))
+        suite = ET.Element("testsuite", name=path)
+        tests = failed = 0
+        for name, findings in self._cases(entry):
+            tests += 1
+            case = ET.SubElement(suite, "testcase", classname=path, name=xml_text(name), file=path)
+            failing = [f for f in findings if self._fails(f)]
+            for finding in failing:
+                failure = ET.SubElement(case, "failure", message=xml_text(headline(finding)), type=finding.rule_id)
+                failure.text = xml_text(details(finding))
+            others = [f for f in findings if not self._fails(f)]
+            if others:
+                ET.SubElement(case, "system-out").text = xml_text("\n\n".join(details(f) for f in others))
+            failed += bool(failing)
+        suite.set("tests", str(tests))
+        suite.set("failures", str(failed))
+        suite.set("errors", "0")
+        suite.set("skipped", "0")
+        return suite, tests, failed
+
+    def document(self) -> ET.Element:
+        root = ET.Element("testsuites", name="lintops")
+        tests = failed = 0
+        for entry in self.files.values():
+            suite, suite_tests, suite_failed = self._suite(entry)
+            if suite_tests:
+                root.append(suite)
+                tests += suite_tests
+                failed += suite_failed
+        root.set("tests", str(tests))
+        root.set("failures", str(failed))
+        root.set("errors", "0")
+        return root
+
+    def finish(self, summary: RunSummary) -> None:
+        root = self.document()
+        ET.indent(root)
+        self.stream.write('<?xml version="1.0" encoding="UTF-8"?>\n')
+        self.stream.write(ET.tostring(root, encoding="unicode"))
+        self.stream.write("\n")
+
+
+def _unique(name: str, used: set[str]) -> str:
+    candidate, number = name, 1
+    while candidate in used:
+        number += 1
+        candidate = f"{name} #{number}"
+    used.add(candidate)
+    return candidate
