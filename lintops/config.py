@@ -337,7 +337,7 @@ rules:
   # readiness-probe: false
   # resource-requests: info
   # liveness-probe:
-  #   kinds: [Deployment, StatefulSet, DaemonSet, Job, CronJob]
+  #   kinds: [Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob]
 
 # Per-path rule settings (enable/disable and severity).
 # overrides:

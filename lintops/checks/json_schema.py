@@ -51,6 +51,7 @@ import re
 import string
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..model import Violation
@@ -84,19 +85,53 @@ class _Error:
     keyword: str
 
 
+_DRAFT_NAMES = (("draft-04", "Draft4"), ("draft-06", "Draft6"), ("draft-07", "Draft7"),
+                ("2019-09", "Draft201909"), ("2020-12", "Draft202012"))
+
+
 class CompiledSchema:
     """A JSON Schema checked against its meta-schema and compiled once; yields backend-neutral errors."""
 
     def __init__(self, schema: Mapping[str, Any], where: str = "params.schema") -> None:
-        import jsonschema
-
         if not isinstance(schema, Mapping):
             raise SchemaParamError(f"{where}: a JSON Schema must be a mapping")
         self.schema = dict(schema)
+        self.where = where
         _refuse_remote_refs(self.schema, where)
         declared = self.schema.get("$schema")
         if declared is not None and not isinstance(declared, str):
             raise SchemaParamError(f"{where}: '$schema' must be a string")
+        self._rust = self._compile_rust(declared)
+        if self._rust is None:
+            self._python  # noqa: B018 - checks the schema now: a bad rule is refused when it loads
+
+    def _compile_rust(self, declared: str | None) -> Any:
+        """The jsonschema-rs validator, meta-checked; None when Rust cannot take this schema (draft 3).
+
+        Checking and compiling in Rust keeps the pure-Python ``jsonschema`` (about 50 ms to import)
+        off the start-up path of every run.
+        """
+        if jsonschema_rs is None or (declared and "draft-03" in declared):
+            return None
+        try:
+            jsonschema_rs.meta.validate(self.schema)
+        except jsonschema_rs.ValidationError as exc:
+            at = "/".join(str(token) for token in exc.instance_path)
+            draft = next((name for marker, name in _DRAFT_NAMES if declared and marker in declared), "Draft202012")
+            raise SchemaParamError(f"{self.where}{'/' + at if at else ''}: not a valid JSON Schema "
+                                   f"({draft}): {exc.message}") from None
+        except Exception:  # an unknown $schema: let the Python backend explain it
+            return None
+        try:
+            return jsonschema_rs.validator_for(self.schema, validate_formats=True)
+        except Exception:  # what Rust cannot compile, Python still can
+            return None
+
+    @cached_property
+    def _python(self) -> Any:
+        import jsonschema
+
+        where, declared = self.where, self.schema.get("$schema")
         default = None if declared else jsonschema.Draft202012Validator
         cls = jsonschema.validators.validator_for(self.schema, default=default)
         if cls is None:
@@ -108,15 +143,7 @@ class CompiledSchema:
             at = "/".join(str(token) for token in exc.absolute_path)
             raise SchemaParamError(f"{where}{'/' + at if at else ''}: not a valid JSON Schema "
                                    f"({cls.__name__.removesuffix('Validator')}): {exc.message}") from None
-        self._python = cls(self.schema, format_checker=cls.FORMAT_CHECKER)
-        self._rust = None
-        if jsonschema_rs is not None:
-            try:
-                self._rust = jsonschema_rs.validator_for(self.schema, validate_formats=True, offline=True)
-            except TypeError:  # pragma: no cover - jsonschema-rs without the offline option
-                self._rust = jsonschema_rs.validator_for(self.schema, validate_formats=True)
-            except Exception:  # e.g. draft 3: the Python backend handles what Rust cannot
-                self._rust = None
+        return cls(self.schema, format_checker=cls.FORMAT_CHECKER)
 
     @property
     def backend(self) -> str:
