@@ -70,7 +70,7 @@ def _check_options(function):
 def check(paths: tuple[str, ...], output_format: str | None, reports: tuple[str, ...], fail_on: str | None,
           verbose: bool, **flags: Any) -> None:
     """Lint PATHS (files, directories, or - for standard input; default: the current directory)."""
-    from .inputs.discover import InputError, discover, repository_root
+    from .inputs.discover import InputError
 
     run = _prepare(paths, fail_on=fail_on, **flags)
     if output_format is None:
@@ -82,7 +82,7 @@ def check(paths: tuple[str, ...], output_format: str | None, reports: tuple[str,
     engine = run.engine()
     reporters = _open_reporters(run, targets, verbose)
     try:
-        for report in engine.lint(discover(paths or (".",), run.excludes, base=repository_root())):
+        for report in engine.lint(run.discover(paths)):
             for reporter in reporters:
                 reporter.file_done(report)
     except InputError as exc:

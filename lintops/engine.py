@@ -19,14 +19,15 @@ from __future__ import annotations
 import sys
 import traceback
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from functools import cached_property
+from pathlib import Path
 from typing import Any
 
 from .exemptions import REASON_RULE, ExemptionPolicy, suppress
-from .inputs.discover import InputFile
-from .inputs.manifests import resources_from
+from .inputs.discover import ChartInput, Input, InputFile, KustomizeInput
+from .inputs.manifests import LocatorFactory, resources_from
 from .model import Finding, Location, ObjectRef, Resource, RunSummary, Severity, Source, Violation
 from .rules import WORKLOAD_POD_SPECS, Dispatcher, Rule
 from .yaml_source import DEFAULT_LIMITS, Directive, Limits, ParsedFile, parse_bytes, parse_directives, parse_text
@@ -44,6 +45,11 @@ class Options:
     workloads: dict[str, str] = field(default_factory=lambda: dict(WORKLOAD_POD_SPECS))
     #: How to tell staging from production (lintops.environments.EnvironmentPatterns); None = defaults.
     environments: Any = None
+    #: The configuration's ``helm:`` and ``kustomize:`` sections (see lintops.inputs.helm / .kustomize).
+    helm: Mapping[str, Any] = field(default_factory=dict)
+    kustomize: Mapping[str, Any] = field(default_factory=dict)
+    #: The repository root that report paths are relative to (None: the working directory).
+    base_dir: Path | None = None
     debug: bool = False
 
 
@@ -94,10 +100,13 @@ class Engine:
 
     # -- the public entry points -------------------------------------------------------------------
 
-    def lint(self, inputs: Iterable[InputFile]) -> Iterator[FileReport]:
-        """Lint each input in turn, then report what checks held back until the end."""
-        for input_file in inputs:
-            yield self._lint_input(input_file)
+    def lint(self, inputs: Iterable[Input]) -> Iterator[FileReport]:
+        """Lint each input in turn (files, charts, Kustomize roots), then what checks held back."""
+        for item in inputs:
+            if isinstance(item, InputFile):
+                yield self._lint_input(item)
+            else:
+                yield from self._lint_rendered(item)
         yield from self.finish()
 
     def lint_text(self, text: str, path: str) -> Iterator[FileReport]:
@@ -105,12 +114,24 @@ class Engine:
         yield self.lint_parsed(parse_text(text, path, is_json=path.endswith(".json"), limits=self.options.limits))
         yield from self.finish()
 
-    def lint_parsed(self, parsed: ParsedFile, source: Source | None = None) -> FileReport:
-        manifests = resources_from(parsed, source)
+    def lint_parsed(self, parsed: ParsedFile, source: Source | None = None,
+                    locators: LocatorFactory | None = None) -> FileReport:
+        """Lint one parsed file and count it in the summary."""
+        findings, resources, is_manifest = self._collect(parsed, source, locators)
+        self.summary.files += 1
+        if not is_manifest:
+            self.summary.skipped += 1
+            self.summary.skipped_files.append(parsed.path)
+        return self._report(FileReport(parsed.path, findings, len(resources), is_manifest, resources))
+
+    def _collect(self, parsed: ParsedFile, source: Source | None,
+                 locators: LocatorFactory | None) -> tuple[list[Finding], list[ObjectRef], bool]:
+        manifests = resources_from(parsed, source, locators)
         directives = parse_directives(parsed.text)
+        self._directives[parsed.path] = directives
         raw = [self._parse_finding(parsed.path, p.rule_id, p.message, p.position.line, p.position.column)
                for p in (*parsed.problems, *manifests.problems)]
-        findings = [self._filter(f, None, directives) for f in raw if f is not None]
+        findings = [self._filter(f, None) for f in raw if f is not None]
         reason_rule = self.rules_by_id.get(REASON_RULE)
         if reason_rule is not None:
             findings.extend(self.policy.comment_reason_findings(directives, parsed.path, reason_rule.severity))
@@ -118,18 +139,55 @@ class Engine:
             if resource.kind == "CustomResourceDefinition" and resource.api_version.startswith("apiextensions.k8s.io/"):
                 self._register_crd(resource, findings)
         for resource in manifests.resources:
-            findings.extend(self._check(resource, directives))
-        self.summary.files += 1
+            findings.extend(self._check(resource))
+        for resource in manifests.values:
+            findings.extend(self._check(resource))
         self.summary.objects += len(manifests.resources)
-        is_manifest = manifests.is_manifest_file or bool(parsed.problems)
-        if not is_manifest:
-            self.summary.skipped += 1
-            self.summary.skipped_files.append(parsed.path)
-        if directives:
-            self._directives[parsed.path] = directives
-        return self._report(FileReport(parsed.path, [f for f in findings if f is not None],
-                                       len(manifests.resources), is_manifest,
-                                       [resource.ref for resource in manifests.resources]))
+        is_manifest = manifests.is_manifest_file or bool(parsed.problems) or bool(manifests.values)
+        refs = [resource.ref for resource in manifests.resources]
+        return [f for f in findings if f is not None], refs, is_manifest
+
+    def _lint_rendered(self, item: ChartInput | KustomizeInput) -> Iterator[FileReport]:
+        """Render a chart or overlay, lint every rendered text, report each finding once.
+
+        A finding that several environments share (same rule, place, node and message) is reported
+        once, naming every environment, so a values.yaml mistake is one finding, not one per stage.
+        """
+        from .inputs.render import render_input
+
+        result = render_input(item, self.options)
+        findings: list[Finding] = []
+        resources: dict[str, list[ObjectRef]] = defaultdict(list)
+        render_rule = self.rules_by_id.get("render-failed")
+        for problem in result.problems:
+            if render_rule is not None:
+                finding = Finding("render-failed", render_rule.severity, problem.message,
+                                  Location(problem.path, problem.line, problem.column),
+                                  remediation=render_rule.spec.remediation or None,
+                                  environment=(problem.environment,) if problem.environment else ())
+                findings.append(self._filter(finding, None) or finding)
+        for rendered in result.sources:
+            parsed = parse_text(rendered.text, rendered.source.path, limits=self.options.limits)
+            found, refs, _ = self._collect(parsed, rendered.source, rendered.locators)
+            findings.extend(found)
+            resources[rendered.source.path].extend(refs)
+        merged: dict[tuple, Finding] = {}
+        for finding in findings:
+            key = (finding.rule_id, finding.location, finding.pointer, finding.message, finding.object)
+            if key in merged:
+                known = merged[key]
+                environments = tuple(sorted(set(known.environment) | set(finding.environment)))
+                merged[key] = replace(known, environment=environments)
+            else:
+                merged[key] = finding
+        by_path: dict[str, list[Finding]] = defaultdict(list)
+        for finding in merged.values():
+            by_path[finding.location.path].append(finding)
+        paths = sorted(set(by_path) | set(resources))
+        self.summary.files += len(paths)
+        for path in paths:
+            refs = list(dict.fromkeys(resources.get(path, ())))
+            yield self._report(FileReport(path, by_path.get(path, []), len(refs), True, refs))
 
     def finish(self) -> Iterator[FileReport]:
         """Findings of checks that waited for the whole run, grouped by file."""
@@ -137,8 +195,7 @@ class Engine:
         for rule in self.rules:
             try:
                 for resource, violation in rule.check.finish(self.context):
-                    finding = self._filter(self._finding(rule, resource, violation), resource,
-                                           self._directives.get(resource.source.path, []))
+                    finding = self._filter(self._finding(rule, resource, violation), resource)
                     if finding is not None:
                         by_path[finding.location.path].append(finding)
             except Exception:
@@ -171,7 +228,7 @@ class Engine:
             if rule is not None:
                 findings.append(self._finding(rule, resource, Violation("/spec", problem)))
 
-    def _check(self, resource: Resource, directives: list[Directive]) -> list[Finding | None]:
+    def _check(self, resource: Resource) -> list[Finding | None]:
         findings: list[Finding | None] = []
         reason_rule = self.rules_by_id.get(REASON_RULE)
         if reason_rule is not None:
@@ -181,22 +238,36 @@ class Engine:
             try:
                 for subject in subjects:
                     for violation in rule.check.check(subject, self.context):
-                        findings.append(self._filter(self._finding(rule, resource, violation), resource, directives))
+                        findings.append(self._filter(self._finding(rule, resource, violation), resource))
             except Exception:
                 self._internal_error(f"rule {rule.id} on {resource.ref} in {resource.source.path}")
         return findings
 
-    def _filter(self, finding: Finding, resource: Resource | None, directives: list[Directive]) -> Finding | None:
+    def _filter(self, finding: Finding, resource: Resource | None) -> Finding | None:
         """Per-path settings, then exemptions: annotation, comment, configuration (first that applies)."""
         adjusted = self.policy.adjust(finding)
         if adjusted is None:
             return None
         exemption = (
             (self.policy.annotation_exemption(resource, adjusted.rule_id, adjusted.pointer) if resource else None)
-            or self.policy.comment_exemption(directives, adjusted)
+            or self.policy.comment_exemption(self._directives_for(adjusted.location.path), adjusted)
             or self.policy.config_exemption(adjusted)
         )
         return suppress(adjusted, exemption) if exemption else adjusted
+
+    def _directives_for(self, path: str) -> list[Directive]:
+        """The exemption comments of the file a finding lands in (read once; rendered findings land in
+        values files and templates that were never parsed as manifests)."""
+        directives = self._directives.get(path)
+        if directives is None:
+            directives = []
+            if path != "-" and self.options.base_dir is not None:
+                try:
+                    directives = parse_directives((self.options.base_dir / path).read_text(errors="replace"))
+                except OSError:
+                    pass
+            self._directives[path] = directives
+        return directives
 
     def _finding(self, rule: Rule, resource: Resource, violation: Violation) -> Finding:
         located = resource.locate(violation.pointer, violation.at_key)

@@ -58,8 +58,8 @@ def fingerprints(findings: Sequence[Finding]) -> list[str]:
     """
     base = [fingerprint(f) for f in findings]
     messages: dict[str, set[str]] = defaultdict(set)
-    for value, finding in zip(base, findings):
+    for value, finding in zip(base, findings, strict=True):
         messages[value].add(finding.message)
     return [value if len(messages[value]) == 1 else _digest(value, finding.message)
-            for value, finding in zip(base, findings)]
+            for value, finding in zip(base, findings, strict=True)]
 

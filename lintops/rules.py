@@ -8,7 +8,7 @@ The built-in rules in ``rules/`` use exactly the format a platform team uses for
     summary: one line
     rationale: why it matters
     remediation: how to fix it
-    targets: [container]       # kinds, "*" (every object), pod-spec, container, init-container
+    targets: [container]       # kinds, "*" (every object), pod-spec, container, init-container, helm-values
     kinds: [Deployment, ...]   # optional: only objects of these kinds (narrows pod-spec/container targets)
     check: json-schema         # a check from lintops.checks or a plugin
     params: {...}              # validated against the check's params_schema when the rule loads
@@ -46,6 +46,8 @@ WORKLOAD_POD_SPECS: dict[str, str] = {
 
 #: Targets that are not kinds.
 SPECIAL_TARGETS = frozenset({"*", "pod-spec", "container", "init-container", "ephemeral-container"})
+#: The pseudo-kind of Helm values files (see lintops.inputs.manifests).
+HELM_VALUES_KIND = "HelmValues"
 
 RULE_KEYS = frozenset(
     {"id", "severity", "summary", "rationale", "remediation", "targets", "kinds", "check", "params", "examples",
@@ -117,6 +119,8 @@ class Rule:
         if self.spec.kinds is not None and kind not in self.spec.kinds:
             return ()
         found: list[str] = []
+        if kind == HELM_VALUES_KIND:  # a values file is no Kubernetes object: only helm-values rules see it
+            return (_WHOLE_OBJECT,) if "helm-values" in self.spec.targets else ()
         for target in self.spec.targets:
             if target in ("*", kind, f"{_group(api_version)}/{kind}"):
                 found.append(_WHOLE_OBJECT)

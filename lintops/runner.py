@@ -39,6 +39,15 @@ class Run:
     catalog: Catalog
     options: Options
     excludes: tuple[str, ...]
+    #: Kustomize roots named in the configuration (otherwise: overlays no kustomization references).
+    kustomize_roots: tuple[str, ...] = ()
+
+    def discover(self, paths: Sequence[str]):
+        """The inputs of this run below ``paths`` (files, charts, Kustomize roots)."""
+        from .inputs.discover import discover
+
+        return discover(paths or (".",), self.excludes, base=self.options.base_dir,
+                        kustomize_roots=self.kustomize_roots)
 
     def engine(self) -> Engine:
         """A fresh engine (checks keep per-run state) with every enabled rule bound to its check."""
@@ -56,6 +65,7 @@ def prepare(settings: Settings) -> Run:
     """Load config, plugins and rules; raises ConfigError, RuleError or PluginError on bad input."""
     from .config import ConfigError
     from .environments import EnvironmentPatterns
+    from .inputs.discover import repository_root
     from .kube_schema import supported_versions
 
     config = load_config(locate_config(settings))
@@ -77,10 +87,14 @@ def prepare(settings: Settings) -> Run:
         schema_backend=settings.schema_backend,
         workloads=dict(catalog.workloads),
         environments=environments,
+        helm=dict(config.helm),
+        kustomize=dict(config.kustomize),
+        base_dir=repository_root(),
         debug=settings.debug,
     )
     catalog.enabled_rules()  # bind once now, so a rule with bad params is a configuration error up front
-    return Run(config, catalog, options, (*config.exclude, *settings.excludes))
+    return Run(config, catalog, options, (*config.exclude, *settings.excludes),
+               tuple(str((config.root or Path.cwd()) / root) for root in config.kustomize.get("roots", ())))
 
 
 class VersionError(ValueError):

@@ -91,10 +91,10 @@ def test_missing_path_is_a_usage_error(cli, tmp_path):
 def test_text_output_has_path_line_col_and_summary(tmp_path, cli, monkeypatch):
     monkeypatch.chdir(tmp_path)
     write(tmp_path / "bad.yaml", BAD)
-    write(tmp_path / "values.yaml", "replicaCount: 2\nimage: {tag: latest}\n")
+    write(tmp_path / ".gitlab-ci.yml", "stages: [lint]\nlint: {script: [lintops check .]}\n")
     result = cli("check", ".", "--verbose")
     assert "bad.yaml:13:9: error [schema] unknown field 'imagePulPolicy' (Deployment/shop/web)" in result.stdout
-    assert "Not Kubernetes manifests (skipped):\n  values.yaml" in result.stdout
+    assert "Not Kubernetes manifests (skipped):\n  .gitlab-ci.yml" in result.stdout
     assert result.stdout.rstrip().splitlines()[-1].startswith("2 files, 1 object checked against Kubernetes 1.18")
     assert "1 file skipped" in result.stdout
 

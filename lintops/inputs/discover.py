@@ -13,6 +13,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from .argocd import AppSource
+
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 SKIPPED_DIRECTORIES = frozenset({".git", ".hg", ".svn", "node_modules", "__pycache__", ".venv"})
 STDIN = "-"
@@ -72,37 +74,124 @@ def is_excluded(display: str, excludes: Iterable[str]) -> bool:
     return any(fnmatch.fnmatch(candidate, pattern.rstrip("/")) for pattern in excludes for candidate in candidates)
 
 
-def discover(paths: Iterable[str], excludes: Iterable[str] = (), base: Path | None = None) -> Iterator[InputFile]:
-    """Yield every input below ``paths`` once, directories in sorted order."""
+@dataclass(frozen=True)
+class ChartInput:
+    """A Helm chart (a directory with ``Chart.yaml``): rendered per environment, never parsed as manifests."""
+
+    directory: Path
+    display: str
+    applications: tuple[AppSource, ...] = ()
+
+
+@dataclass(frozen=True)
+class KustomizeInput:
+    """A Kustomize root (an overlay no other kustomization references): rendered, bases through it."""
+
+    directory: Path
+    display: str
+    applications: tuple[AppSource, ...] = ()
+
+
+Input = InputFile | ChartInput | KustomizeInput
+
+KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+
+
+def discover(paths: Iterable[str], excludes: Iterable[str] = (), base: Path | None = None, *,
+             render: bool = True, kustomize_roots: Iterable[str] = ()) -> Iterator[Input]:
+    """Yield every input below ``paths`` once: plain files first, then charts, then Kustomize roots.
+
+    Files inside a chart belong to the chart (templates are never parsed as manifests; ``values*.yaml``
+    are its environments). Files a Kustomize root pulls in are linted through that root, so a base
+    is linted once per overlay that uses it. A file named explicitly inside a chart stands for its
+    chart (pre-commit passes changed files: a changed values file re-renders its chart).
+    """
     base = base or repository_root()
     excludes = tuple(excludes)
     seen: set[Path] = set()
+    files: list[InputFile] = []
+    charts: dict[Path, str] = {}
+    kustomizations: set[Path] = set()
+
+    def add_file(file: Path, display: str) -> None:
+        resolved = file.resolve()
+        if resolved not in seen and not is_excluded(display, excludes):
+            seen.add(resolved)
+            files.append(InputFile(display, file))
+
+    stdin = False
     for raw in paths:
         if raw == STDIN:
-            yield InputFile(STDIN, None)
+            stdin = True
             continue
         path = Path(raw)
         if not path.exists():
             raise InputError(f"{raw}: no such file or directory")
         if path.is_dir():
-            for file in _walk(path):
-                display = display_path(file, base)
-                if file.resolve() in seen or is_excluded(display, excludes):
+            for directory, names in _walk_directories(path, render):
+                display_dir = display_path(directory, base)
+                if is_excluded(display_dir, excludes) and directory != path:
                     continue
-                seen.add(file.resolve())
-                yield InputFile(display, file)
+                if render and "Chart.yaml" in names:
+                    charts.setdefault(directory.resolve(), display_dir)
+                    continue
+                if render and any(name in names for name in KUSTOMIZATION_FILES):
+                    kustomizations.add(directory.resolve())
+                for name in names:
+                    if name.endswith(MANIFEST_SUFFIXES) or name == "Kustomization":
+                        add_file(directory / name, display_path(directory / name, base))
         else:
-            # A file named explicitly is linted whatever its suffix (the user asked for it).
-            display = display_path(path, base)
-            if path.resolve() in seen or is_excluded(display, excludes):
-                continue
-            seen.add(path.resolve())
-            yield InputFile(display, path)
+            chart = _enclosing_chart(path, base) if render else None
+            if chart is not None:
+                charts.setdefault(chart, display_path(chart, base))
+            else:
+                add_file(path, display_path(path, base))
+
+    roots: list[Path] = []
+    if kustomizations or tuple(kustomize_roots):
+        from .kustomize import find_roots, referenced_files
+
+        configured = [Path(p).resolve() for p in kustomize_roots]
+        roots = find_roots(sorted(kustomizations), configured)
+        owned: set[Path] = set()
+        for directory in kustomizations:
+            owned.update((directory / name).resolve() for name in KUSTOMIZATION_FILES)
+        for root in roots:
+            owned.update(p.resolve() for p in referenced_files(root))
+        files = [f for f in files if f.path is None or f.path.resolve() not in owned]
+
+    applications: dict[Path, list[AppSource]] = {}
+    if render and (charts or roots):
+        from .argocd import application_sources
+
+        applications = application_sources(((f.display, f.path) for f in files if f.path is not None), base)
+
+    yield from files
+    if stdin:
+        yield InputFile(STDIN, None)
+    for directory in sorted(charts):
+        yield ChartInput(directory, charts[directory], tuple(applications.get(directory, ())))
+    for root in roots:
+        yield KustomizeInput(root, display_path(root, base), tuple(applications.get(root.resolve(), ())))
 
 
-def _walk(root: Path) -> Iterator[Path]:
-    for directory, subdirectories, files in os.walk(root):
+def _walk_directories(root: Path, render: bool) -> Iterator[tuple[Path, list[str]]]:
+    for directory, subdirectories, names in os.walk(root):
         subdirectories[:] = sorted(d for d in subdirectories if d not in SKIPPED_DIRECTORIES)
-        for name in sorted(files):
-            if name.endswith(MANIFEST_SUFFIXES):
-                yield Path(directory, name)
+        if render and "Chart.yaml" in names:
+            subdirectories[:] = []  # everything below a chart belongs to it (templates, sub-charts)
+        yield Path(directory), sorted(names)
+
+
+def _enclosing_chart(path: Path, base: Path) -> Path | None:
+    """The chart directory a file lies in (its own or an ancestor's ``Chart.yaml``), if any."""
+    resolved = path.resolve()
+    stop = base.resolve()
+    for directory in resolved.parents:
+        if (directory / "Chart.yaml").is_file():
+            # the outermost chart owns sub-charts vendored under charts/
+            outer = _enclosing_chart(directory, base) if directory != stop else None
+            return outer or directory
+        if directory == stop:
+            break
+    return None

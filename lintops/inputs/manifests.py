@@ -42,11 +42,24 @@ class ManifestProblem:
     position: Position
 
 
+#: The pseudo-kind of a Helm values file linted on its own (rules target it as ``helm-values``).
+HELM_VALUES_API_VERSION = "lintops.io/v1"
+HELM_VALUES_KIND = "HelmValues"
+
+
+def is_values_file(path: str) -> bool:
+    """``values.yaml``, ``values-production.yml``, ``values.staging.yaml``: Helm's naming convention."""
+    name = path.rsplit("/", 1)[-1]
+    return name.startswith("values") and name.endswith((".yaml", ".yml"))
+
+
 @dataclass
 class FileManifests:
     resources: list[Resource] = field(default_factory=list)
     problems: list[ManifestProblem] = field(default_factory=list)
     other_documents: int = 0
+    #: Helm values documents of a values file with no chart beside it (see HELM_VALUES_KIND).
+    values: list[Resource] = field(default_factory=list)
 
     @property
     def is_manifest_file(self) -> bool:
@@ -70,6 +83,9 @@ def resources_from(parsed: ParsedFile, source: Source | None = None,
             continue
         if not isinstance(body, dict) or ("apiVersion" not in body and "kind" not in body):
             result.other_documents += 1
+            if isinstance(body, dict) and is_values_file(parsed.path):
+                result.values.append(Resource(HELM_VALUES_API_VERSION, HELM_VALUES_KIND, None, parsed.path, body,
+                                              source, locator=locators(document)))
             continue
         locator = locators(document)
         if _is_list(body):

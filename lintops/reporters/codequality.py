@@ -51,7 +51,7 @@ class CodeQualityReporter(Reporter):
     def issues(self) -> list[dict[str, Any]]:
         issues: list[dict[str, Any]] = []
         seen: dict[str, tuple[Finding, list[str]]] = {}
-        for finding, fingerprint in zip(self.collected, fingerprints(self.collected)):
+        for finding, fingerprint in zip(self.collected, fingerprints(self.collected), strict=True):
             if fingerprint in seen:  # the same problem in another environment
                 environments = seen[fingerprint][1]
                 environments.extend(e for e in finding.environment if e not in environments)

@@ -62,7 +62,8 @@ class JsonReporter(Reporter):
     @property
     def findings(self) -> list[dict[str, Any]]:
         """The findings as the report lists them (fingerprints are only final once the run is over)."""
-        return [finding_to_dict(f, fp) for f, fp in zip(self.collected, fingerprints(self.collected))]
+        values = fingerprints(self.collected)
+        return [finding_to_dict(f, fp) for f, fp in zip(self.collected, values, strict=True)]
 
     def finish(self, summary: RunSummary) -> None:
         document = {

@@ -51,7 +51,8 @@ def case_name(ref: ObjectRef) -> str:
 def headline(finding: Finding) -> str:
     loc = finding.location
     message = " ".join(finding.message.split())
-    return f"{normalize_path(loc.path)}:{loc.line}:{loc.column}: {finding.severity.value}: {message} [{finding.rule_id}]"
+    where = f"{normalize_path(loc.path)}:{loc.line}:{loc.column}"
+    return f"{where}: {finding.severity.value}: {message} [{finding.rule_id}]"
 
 
 def details(finding: Finding) -> str:

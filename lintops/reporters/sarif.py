@@ -94,7 +94,7 @@ class SarifReporter(Reporter):
         rules = [rule_descriptor(spec) for spec in sorted(self.run.rules, key=lambda s: s.id)]
         index = {rule["id"]: i for i, rule in enumerate(rules)}
         results = []
-        for finding, fingerprint in zip(self.collected, fingerprints(self.collected)):
+        for finding, fingerprint in zip(self.collected, fingerprints(self.collected), strict=True):
             if finding.rule_id not in index:
                 index[finding.rule_id] = len(rules)
                 rules.append(_fallback_descriptor(finding))

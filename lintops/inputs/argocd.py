@@ -1,0 +1,121 @@
+"""ArgoCD Applications as the map of a GitOps repository.
+
+An Application whose source ``path`` points inside the linted repository says how that directory is
+deployed: to which environment (its destination), with which Helm values files, inline values,
+parameters and release name, or which Kustomize image overrides. Rendering a chart or overlay with
+exactly those settings lints what ArgoCD will apply, not what the chart's defaults would give.
+
+Applications are found before rendering by a cheap pre-pass: only files whose bytes mention
+``argoproj.io`` and ``Application`` are parsed here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..yaml_source import parse_bytes
+
+
+@dataclass(frozen=True)
+class AppSource:
+    """How one Application deploys one directory of the repository."""
+
+    application: str
+    environment: str
+    directory: Path
+    value_files: tuple[Path, ...] = ()
+    values: Mapping[str, Any] = field(default_factory=dict)
+    release_name: str | None = None
+    namespace: str | None = None
+    images: tuple[str, ...] = ()
+    defined_in: str = ""
+
+
+def application_sources(files: Iterable[tuple[str, Path]], repository: Path) -> dict[Path, list[AppSource]]:
+    """Every directory of ``repository`` that an Application among ``files`` deploys, with its settings.
+
+    ``files`` are ``(display path, file path)`` pairs. Directories are resolved absolute paths.
+    """
+    found: dict[Path, list[AppSource]] = {}
+    for display, path in files:
+        try:
+            raw = path.read_bytes()
+        except OSError:
+            continue
+        if b"argoproj.io" not in raw or b"Application" not in raw:
+            continue
+        for document in parse_bytes(raw, display).documents:
+            body = document.data
+            if not isinstance(body, dict) or body.get("kind") != "Application":
+                continue
+            if not str(body.get("apiVersion", "")).startswith("argoproj.io/"):
+                continue
+            for source in _sources_of(body, repository, display):
+                found.setdefault(source.directory, []).append(source)
+    return found
+
+
+def _sources_of(body: dict[str, Any], repository: Path, display: str) -> list[AppSource]:
+    spec = body.get("spec") if isinstance(body.get("spec"), dict) else {}
+    metadata = body.get("metadata") if isinstance(body.get("metadata"), dict) else {}
+    name = str(metadata.get("name") or "application")
+    destination = spec.get("destination") if isinstance(spec.get("destination"), dict) else {}
+    namespace = destination.get("namespace") if isinstance(destination.get("namespace"), str) else None
+    environment = namespace or str(destination.get("name") or name)
+    sources = spec.get("sources") if isinstance(spec.get("sources"), list) else [spec.get("source")]
+    result = []
+    for source in sources:
+        if not isinstance(source, dict) or not isinstance(source.get("path"), str):
+            continue
+        directory = (repository / source["path"]).resolve()
+        if not directory.is_dir() or repository.resolve() not in (directory, *directory.parents):
+            continue  # another repository, or a path that is not here
+        helm = source.get("helm") if isinstance(source.get("helm"), dict) else {}
+        kustomize = source.get("kustomize") if isinstance(source.get("kustomize"), dict) else {}
+        value_files = tuple(
+            (directory / item).resolve() for item in helm.get("valueFiles") or () if isinstance(item, str)
+        )
+        result.append(
+            AppSource(
+                application=name,
+                environment=environment,
+                directory=directory,
+                value_files=value_files,
+                values=_helm_values(helm),
+                release_name=helm.get("releaseName") if isinstance(helm.get("releaseName"), str) else None,
+                namespace=namespace,
+                images=tuple(str(image) for image in kustomize.get("images") or ()),
+                defined_in=display,
+            )
+        )
+    return result
+
+
+def _helm_values(helm: Mapping[str, Any]) -> dict[str, Any]:
+    """Inline values (``valuesObject`` or the ``values`` string) with ``parameters`` applied on top."""
+    values: dict[str, Any] = {}
+    if isinstance(helm.get("valuesObject"), dict):
+        values = dict(helm["valuesObject"])
+    elif isinstance(helm.get("values"), str):
+        parsed = parse_bytes(helm["values"].encode(), "<helm.values>").documents
+        if parsed and isinstance(parsed[0].data, dict):
+            values = dict(parsed[0].data)
+    for parameter in helm.get("parameters") or ():
+        if isinstance(parameter, dict) and isinstance(parameter.get("name"), str):
+            _set_dotted(values, parameter["name"], parameter.get("value"))
+    return values
+
+
+def _set_dotted(values: dict[str, Any], dotted: str, value: Any) -> None:
+    """``--set a.b=c`` semantics for ArgoCD parameters (dots separate keys; ``\\.`` is a literal dot)."""
+    keys = [key.replace("\x00", ".") for key in dotted.replace("\\.", "\x00").split(".")]
+    target = values
+    for key in keys[:-1]:
+        child = target.get(key)
+        if not isinstance(child, dict):
+            child = target[key] = {}
+        target = child
+    target[keys[-1]] = value

@@ -1,0 +1,54 @@
+"""The render stage: charts and Kustomize roots to :class:`~lintops.inputs.rendered.RenderResult`.
+
+This is where ArgoCD's map meets the renderers: a chart that Applications deploy is rendered once
+per Application, with that Application's values files, inline values, parameters, release name and
+namespace, its destination as the environment; a chart no Application names is rendered once per
+``values-<env>.yaml`` beside it. A Kustomize root is rendered once, with the image overrides of the
+Applications that deploy it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .discover import ChartInput, KustomizeInput, display_path
+from .rendered import RenderResult
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..engine import Options
+
+
+def render_input(item: ChartInput | KustomizeInput, options: Options) -> RenderResult:
+    base = options.base_dir or Path.cwd()
+
+    def display(path: Path) -> str:
+        return display_path(path, base)
+
+    if isinstance(item, ChartInput):
+        return _render_chart(item, options, display)
+    return _render_kustomization(item, options, display)
+
+
+def _render_chart(item: ChartInput, options: Options, display) -> RenderResult:
+    from . import helm
+
+    if not item.applications:
+        return helm.render_chart(item.directory, display=display, config=options.helm)
+    result = RenderResult()
+    for app in item.applications:
+        environment = helm.ChartEnvironment(app.environment, tuple(app.value_files))
+        rendered = helm.render_chart(item.directory, display=display, config=options.helm,
+                                     environments=[environment], extra_values=app.values or None,
+                                     release_name=app.release_name, namespace=app.namespace)
+        result.sources.extend(rendered.sources)
+        result.problems.extend(rendered.problems)
+    return result
+
+
+def _render_kustomization(item: KustomizeInput, options: Options, display) -> RenderResult:
+    from . import kustomize
+
+    images = [image for app in item.applications for image in app.images] or None
+    environment = item.applications[0].environment if len(item.applications) == 1 else None
+    return kustomize.render_kustomization(item.directory, display=display, environment=environment, images=images)
