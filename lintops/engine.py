@@ -16,6 +16,7 @@ is reported on standard error, and the exit code says the tool failed (3), not t
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import traceback
 from collections import defaultdict
@@ -262,10 +263,8 @@ class Engine:
         if directives is None:
             directives = []
             if path != "-" and self.options.base_dir is not None:
-                try:
+                with contextlib.suppress(OSError):
                     directives = parse_directives((self.options.base_dir / path).read_text(errors="replace"))
-                except OSError:
-                    pass
             self._directives[path] = directives
         return directives
 
