@@ -67,6 +67,8 @@ def _check_options(function):
 @click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), default=None,
               help="Lowest severity that makes the run fail with exit 1 (default: error).")
 @click.option("-v", "--verbose", is_flag=True, help="Also list skipped files and suppressed findings.")
+@click.option("--baseline", type=click.Path(dir_okay=False), default=None,
+              help="Suppress the findings recorded in this baseline (see `lintops baseline`); fail on new ones.")
 def check(paths: tuple[str, ...], output_format: str | None, reports: tuple[str, ...], fail_on: str | None,
           verbose: bool, **flags: Any) -> None:
     """Lint PATHS (files, directories, or - for standard input; default: the current directory)."""
@@ -129,6 +131,7 @@ def _open_output(path: str) -> Any:
 
 
 def _prepare(paths: tuple[str, ...], **flags: Any):
+    from .baseline import BaselineError
     from .config import ConfigError
     from .plugins import PluginError
     from .rules import RuleError
@@ -137,8 +140,32 @@ def _prepare(paths: tuple[str, ...], **flags: Any):
     settings = Settings(paths=paths or (".",), **flags)
     try:
         return prepare(settings)
-    except (ConfigError, RuleError, PluginError, VersionError) as exc:
+    except (ConfigError, RuleError, PluginError, VersionError, BaselineError) as exc:
         _usage_error(str(exc))
+
+
+@main.command("baseline")
+@click.argument("paths", nargs=-1)
+@_check_options
+@click.option("-o", "--output", default=".lintops-baseline.json", show_default=True,
+              type=click.Path(dir_okay=False), help="Where to write the baseline.")
+def record_baseline(paths: tuple[str, ...], output: str, **flags: Any) -> None:
+    """Record the current findings of PATHS, so that `check --baseline` fails only on new ones."""
+    from pathlib import Path
+
+    from .baseline import write_baseline
+    from .inputs.discover import InputError
+
+    run = _prepare(paths, **flags)
+    run.baseline_path = None  # record everything, including what an older baseline suppressed
+    engine = run.engine()
+    try:
+        findings = [finding for report in engine.lint(run.discover(paths)) for finding in report.findings]
+    except InputError as exc:
+        _usage_error(str(exc))
+    count = write_baseline(Path(output), findings)
+    click.echo(f"wrote {output}: {count} finding{'s' if count != 1 else ''} recorded")
+    sys.exit(EXIT_INTERNAL if engine.internal_errors else EXIT_CLEAN)
 
 
 @main.command("rules")
@@ -173,6 +200,18 @@ def explain(rule_id: str, config_path: str | None) -> None:
     for kind in ("fail", "pass"):
         if spec.examples.get(kind):
             click.echo(f"Example that {'fires' if kind == 'fail' else 'passes'}:\n{_indent(spec.examples[kind])}")
+
+
+@main.command()
+@click.option("-c", "--config", "config_path", type=click.Path(dir_okay=False),
+              help="Configuration file (default: the nearest .lintops.yaml above each document).")
+def lsp(config_path: str | None) -> None:
+    """Start the language server on standard input and output (needs the extra lintops[lsp])."""
+    try:
+        from .lsp import serve
+    except ImportError as exc:
+        _usage_error(f"the language server needs pygls: pip install 'lintops[lsp]' ({exc})")
+    serve(config_path)
 
 
 def _indent(text: str) -> str:

@@ -26,6 +26,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from .baseline import Baseline
 from .exemptions import REASON_RULE, ExemptionPolicy, suppress
 from .inputs.discover import ChartInput, Input, InputFile, KustomizeInput
 from .inputs.manifests import LocatorFactory, resources_from
@@ -88,9 +89,10 @@ class Engine:
     """Lints inputs with a fixed set of rules; one instance per run."""
 
     def __init__(self, rules: Iterable[Rule], options: Options | None = None,
-                 policy: ExemptionPolicy | None = None) -> None:
+                 policy: ExemptionPolicy | None = None, baseline: Baseline | None = None) -> None:
         self.options = options or Options()
         self.policy = policy or ExemptionPolicy()
+        self.baseline = baseline
         self.rules = list(rules)
         self.rules_by_id = {rule.id: rule for rule in self.rules}
         self.dispatcher = Dispatcher(self.rules, self.options.workloads)
@@ -201,6 +203,13 @@ class Engine:
                         by_path[finding.location.path].append(finding)
             except Exception:
                 self._internal_error(f"rule {rule.id} (at the end of the run)")
+        stale_rule = self.rules_by_id.get("baseline-stale")
+        if self.baseline is not None and stale_rule is not None:
+            for entry in self.baseline.stale():
+                by_path[entry.location.path].append(Finding(
+                    "baseline-stale", stale_rule.severity,
+                    f"baseline entry for {entry.rule} in {entry.path} matches no finding any more",
+                    entry.location, remediation=stale_rule.spec.remediation or None))
         for path in sorted(by_path):
             yield self._report(FileReport(path, by_path[path], 0))
 
@@ -290,6 +299,8 @@ class Engine:
                        remediation=rule.spec.remediation or None)
 
     def _report(self, report: FileReport) -> FileReport:
+        if self.baseline is not None:
+            report.findings = self.baseline.apply(report.findings)
         report.findings.sort(key=lambda f: f.sort_key)
         for finding in report.findings:
             self.summary.count(finding)

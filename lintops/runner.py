@@ -30,6 +30,7 @@ class Settings:
     enable: Sequence[str] = ()
     disable: Sequence[str] = ()
     schema_backend: str | None = None
+    baseline: str | None = None
     debug: bool = False
 
 
@@ -49,9 +50,18 @@ class Run:
         return discover(paths or (".",), self.excludes, base=self.options.base_dir,
                         kustomize_roots=self.kustomize_roots)
 
+    baseline_path: Path | None = None
+
     def engine(self) -> Engine:
         """A fresh engine (checks keep per-run state) with every enabled rule bound to its check."""
-        return Engine(self.catalog.enabled_rules(), self.options, ExemptionPolicy(self.config))
+        from .baseline import load_baseline
+        from .inputs.discover import display_path
+
+        baseline = None
+        if self.baseline_path is not None:
+            base = self.options.base_dir or Path.cwd()
+            baseline = load_baseline(self.baseline_path, display_path(self.baseline_path, base))
+        return Engine(self.catalog.enabled_rules(), self.options, ExemptionPolicy(self.config), baseline)
 
 
 def locate_config(settings: Settings) -> Path | None:
@@ -93,8 +103,14 @@ def prepare(settings: Settings) -> Run:
         debug=settings.debug,
     )
     catalog.enabled_rules()  # bind once now, so a rule with bad params is a configuration error up front
-    return Run(config, catalog, options, (*config.exclude, *settings.excludes),
-               tuple(str((config.root or Path.cwd()) / root) for root in config.kustomize.get("roots", ())))
+    baseline = Path(settings.baseline) if settings.baseline else (
+        config.root / config.baseline if config.baseline and config.root else None)
+    run = Run(config, catalog, options, (*config.exclude, *settings.excludes),
+              tuple(str((config.root or Path.cwd()) / root) for root in config.kustomize.get("roots", ())),
+              baseline)
+    if baseline is not None:
+        run.engine()  # a missing or broken baseline is a configuration error up front
+    return run
 
 
 class VersionError(ValueError):

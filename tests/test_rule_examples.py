@@ -12,6 +12,11 @@ from lintops.engine import Engine
 from lintops.rules import bind
 
 SPECS = builtin_rule_specs()
+#: Rules whose findings need a whole run's context, not one text: their own tests make them fire.
+NEEDS_A_RUN = {
+    "baseline-stale": "fires on baseline entries no finding matched (tests/test_baseline.py)",
+    "render-failed": "fires when a chart or overlay cannot be rendered (tests/test_helm.py, test_kustomize.py)",
+}
 
 
 def _findings(spec, text):
@@ -21,7 +26,8 @@ def _findings(spec, text):
 
 @pytest.mark.parametrize("spec", SPECS, ids=[s.id for s in SPECS])
 def test_rule_has_examples_and_docs(spec):
-    assert spec.examples.get("pass") and spec.examples.get("fail"), f"{spec.id} needs pass and fail examples"
+    assert spec.examples.get("pass"), f"{spec.id} needs a pass example"
+    assert spec.examples.get("fail") or spec.id in NEEDS_A_RUN, f"{spec.id} needs a fail example"
     assert spec.rationale and spec.remediation and spec.documentation, f"{spec.id} needs its documentation"
 
 
@@ -32,4 +38,7 @@ def test_pass_example_does_not_fire(spec):
 
 @pytest.mark.parametrize("spec", SPECS, ids=[s.id for s in SPECS])
 def test_fail_example_fires(spec):
+    if spec.id in NEEDS_A_RUN:
+        assert not spec.examples.get("fail"), f"{spec.id}: {NEEDS_A_RUN[spec.id]}"
+        return
     assert [f for f in _findings(spec, spec.examples["fail"]) if f.rule_id == spec.id], spec.id

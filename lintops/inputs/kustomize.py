@@ -146,11 +146,15 @@ def _load(directory: Path, cache: dict[Path, _Kustomization | None]) -> _Kustomi
     return result
 
 
+_GIT_HOSTS = frozenset({"github.com", "gitlab.com", "bitbucket.org", "dev.azure.com", "ssh.dev.azure.com"})
+
+
 def _looks_remote(entry: str) -> bool:
+    """A URL, a git address or a kustomize remote target (``host/org/repo//dir?ref=v1``)."""
     if "://" in entry or entry.startswith("git@") or "?ref=" in entry or "?version=" in entry:
         return True
     first = entry.split("/", 1)[0]
-    return "/" in entry and "." in first and first not in (".", "..") and not first.startswith(".")
+    return first in _GIT_HOSTS or ("//" in entry and "." in first and not first.startswith("."))
 
 
 @dataclass
@@ -389,8 +393,8 @@ def _render(root: Path, *, display: Callable[[Path], str], environment: str | No
                                        env=_offline_environment(), timeout=RENDER_TIMEOUT, check=False)
         except subprocess.TimeoutExpired:
             result.problems.append(RenderProblem(
-                top_display, 1, 1, f"`{' '.join(Path(command[0]).name.split() + command[1:])}` did not finish "
-                f"within {RENDER_TIMEOUT} s", environment))
+                top_display, 1, 1, f"`{Path(command[0]).name} {command[1]}` did not finish within {RENDER_TIMEOUT} s",
+                environment))
             return result
         except OSError as exc:
             result.problems.append(RenderProblem(top_display, 1, 1, f"cannot run {command[0]}: {exc}", environment))

@@ -1,0 +1,98 @@
+"""Baselines: adopt lintops on a repository with existing debt, and fail only on new findings.
+
+``lintops baseline`` records the current findings by fingerprint (see :mod:`lintops.fingerprint`:
+rule, path, object and node, never the line, so edits around a finding do not make it new).
+``lintops check --baseline FILE`` (or ``baseline:`` in the configuration) marks those findings
+suppressed (reason ``baseline``) and still fails on new ones. Entries that no longer match any
+finding are reported (``baseline-stale``, at their line in the baseline file), so the baseline
+shrinks as the debt is paid.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from .fingerprint import fingerprints
+from .model import Finding, Location
+
+FORMAT_VERSION = 1
+
+
+class BaselineError(Exception):
+    """A baseline file that cannot be used (a configuration error)."""
+
+
+@dataclass(frozen=True)
+class Entry:
+    fingerprint: str
+    rule: str
+    path: str
+    message: str
+    location: Location
+
+
+class Baseline:
+    def __init__(self, display_path: str, entries: Iterable[Entry]) -> None:
+        self.display_path = display_path
+        self.entries = {entry.fingerprint: entry for entry in entries}
+        self.matched: set[str] = set()
+
+    def apply(self, findings: list[Finding]) -> list[Finding]:
+        """Mark the findings the baseline knows as suppressed."""
+        if not findings or not self.entries:
+            return findings
+        result = []
+        for finding, value in zip(findings, fingerprints(findings), strict=True):
+            if value in self.entries and not finding.suppressed:
+                self.matched.add(value)
+                finding = replace(finding, suppressed=True, suppression_reason="baseline: recorded debt")
+            result.append(finding)
+        return result
+
+    def stale(self) -> Iterator[Entry]:
+        """Entries no finding of this run matched, in file order."""
+        for value, entry in self.entries.items():
+            if value not in self.matched:
+                yield entry
+
+
+def load_baseline(path: Path, display_path: str) -> Baseline:
+    from .yaml_source import parse_bytes
+
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise BaselineError(f"{display_path}: cannot read baseline: {exc.strerror}") from None
+    parsed = parse_bytes(raw, display_path, is_json=True)
+    if parsed.problems or len(parsed.documents) != 1 or not isinstance(parsed.documents[0].data, dict):
+        raise BaselineError(f"{display_path}:1:1: not a lintops baseline (JSON written by `lintops baseline`)")
+    document = parsed.documents[0]
+    data = document.data
+    if data.get("version") != FORMAT_VERSION or not isinstance(data.get("findings"), list):
+        raise BaselineError(f"{display_path}:1:1: unsupported baseline version {data.get('version')!r} "
+                            f"(expected {FORMAT_VERSION}); regenerate it with `lintops baseline`")
+    entries = []
+    for index, item in enumerate(data["findings"]):
+        if not isinstance(item, dict) or not isinstance(item.get("fingerprint"), str):
+            position = document.position(f"/findings/{index}")
+            raise BaselineError(f"{display_path}:{position.line}:{position.column}: entry without a fingerprint")
+        position = document.position(f"/findings/{index}")
+        entries.append(Entry(item["fingerprint"], str(item.get("rule", "")), str(item.get("path", "")),
+                             str(item.get("message", "")), Location(display_path, position.line, position.column)))
+    return Baseline(display_path, entries)
+
+
+def write_baseline(path: Path, findings: list[Finding]) -> int:
+    """Record every unsuppressed finding; returns how many. Sorted, so the file diffs well."""
+    findings = [f for f in findings if not f.suppressed]
+    entries = sorted(
+        ({"fingerprint": value, "rule": f.rule_id, "path": f.location.path, "message": f.message}
+         for f, value in zip(findings, fingerprints(findings), strict=True)),
+        key=lambda e: (e["path"], e["rule"], e["fingerprint"]),
+    )
+    unique = list({entry["fingerprint"]: entry for entry in entries}.values())
+    path.write_text(json.dumps({"version": FORMAT_VERSION, "findings": unique}, indent=2) + "\n")
+    return len(unique)
