@@ -100,17 +100,31 @@ class Engine:
         self.summary = RunSummary()
         self.internal_errors: list[str] = []
         self._directives: dict[str, list[Directive]] = {}
+        self._context_paths: set[str] = set()
 
     # -- the public entry points -------------------------------------------------------------------
 
     def lint(self, inputs: Iterable[Input]) -> Iterator[FileReport]:
         """Lint each input in turn (files, charts, Kustomize roots), then what checks held back."""
         for item in inputs:
-            if isinstance(item, InputFile):
+            if isinstance(item, InputFile) and item.context:
+                self._read_context(item)
+            elif isinstance(item, InputFile):
                 yield self._lint_input(item)
             else:
                 yield from self._lint_rendered(item)
         yield from self.finish()
+
+    def _read_context(self, item: InputFile) -> None:
+        """Let cross-object checks see a file's resources without reporting on it."""
+        self._context_paths.add(item.display)
+        try:
+            parsed = parse_bytes(item.read_bytes(), item.display, is_json=item.is_json, limits=self.options.limits)
+        except OSError:
+            return
+        objects = self.summary.objects
+        self._collect(parsed, None, None)
+        self.summary.objects = objects
 
     def lint_text(self, text: str, path: str) -> Iterator[FileReport]:
         """Lint one in-memory text (an editor buffer, a rendered template)."""
@@ -130,8 +144,11 @@ class Engine:
     def _collect(self, parsed: ParsedFile, source: Source | None,
                  locators: LocatorFactory | None) -> tuple[list[Finding], list[ObjectRef], bool]:
         manifests = resources_from(parsed, source, locators)
-        directives = parse_directives(parsed.text)
-        self._directives[parsed.path] = directives
+        if locators is None:
+            directives = parse_directives(parsed.text)
+            self._directives[parsed.path] = directives
+        else:  # rendered text has no comments: exemptions are read from the files findings land in
+            directives = []
         raw = [self._parse_finding(parsed.path, p.rule_id, p.message, p.position.line, p.position.column)
                for p in (*parsed.problems, *manifests.problems)]
         findings = [self._filter(f, None) for f in raw if f is not None]
@@ -176,7 +193,8 @@ class Engine:
             resources[rendered.source.path].extend(refs)
         merged: dict[tuple, Finding] = {}
         for finding in findings:
-            key = (finding.rule_id, finding.location, finding.pointer, finding.message, finding.object)
+            # not the object: overlays rename objects (namePrefix), yet a base mistake is one finding
+            key = (finding.rule_id, finding.location, finding.pointer, finding.message)
             if key in merged:
                 known = merged[key]
                 environments = tuple(sorted(set(known.environment) | set(finding.environment)))
@@ -210,7 +228,7 @@ class Engine:
                     "baseline-stale", stale_rule.severity,
                     f"baseline entry for {entry.rule} in {entry.path} matches no finding any more",
                     entry.location, remediation=stale_rule.spec.remediation or None))
-        for path in sorted(by_path):
+        for path in sorted(set(by_path) - self._context_paths):
             yield self._report(FileReport(path, by_path[path], 0))
 
     @property

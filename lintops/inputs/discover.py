@@ -30,6 +30,9 @@ class InputFile:
 
     display: str
     path: Path | None  # None for standard input
+    #: Read only as context for cross-object rules (the staging twin of a changed Application):
+    #: its own findings are not reported.
+    context: bool = False
 
     @property
     def is_json(self) -> bool:
@@ -120,6 +123,7 @@ def discover(paths: Iterable[str], excludes: Iterable[str] = (), base: Path | No
             files.append(InputFile(display, file))
 
     stdin = False
+    explicit: list[Path] = []
     for raw in paths:
         if raw == STDIN:
             stdin = True
@@ -145,7 +149,22 @@ def discover(paths: Iterable[str], excludes: Iterable[str] = (), base: Path | No
             if chart is not None:
                 charts.setdefault(chart, display_path(chart, base))
             else:
+                explicit.append(path.resolve())
                 add_file(path, display_path(path, base))
+
+    context: list[InputFile] = []
+    if explicit and render:
+        # Files named one by one (pre-commit, --changed-since) bring the context they need: the
+        # overlays that use a changed base, and every Application for the staging-twin rule.
+        repository = _repository_index(base)
+        for directory in repository.kustomizations:
+            if any(p == directory or directory in p.parents for p in explicit):
+                kustomizations.add(directory)
+        kustomizations.update(repository.kustomizations_using(explicit))
+        if any(_mentions_application(p) for p in explicit):
+            named = {f.path.resolve() for f in files if f.path is not None}
+            context = [InputFile(display_path(p, base), p, context=True) for p in repository.application_files
+                       if p not in named and not is_excluded(display_path(p, base), excludes)]
 
     roots: list[Path] = []
     if kustomizations or tuple(kustomize_roots):
@@ -166,6 +185,7 @@ def discover(paths: Iterable[str], excludes: Iterable[str] = (), base: Path | No
 
         applications = application_sources(((f.display, f.path) for f in files if f.path is not None), base)
 
+    yield from context
     yield from files
     if stdin:
         yield InputFile(STDIN, None)
@@ -173,6 +193,44 @@ def discover(paths: Iterable[str], excludes: Iterable[str] = (), base: Path | No
         yield ChartInput(directory, charts[directory], tuple(applications.get(directory, ())))
     for root in roots:
         yield KustomizeInput(root, display_path(root, base), tuple(applications.get(root.resolve(), ())))
+
+
+@dataclass
+class _RepositoryIndex:
+    """What a single changed file needs to know about the rest of the repository."""
+
+    kustomizations: list[Path]
+    application_files: list[Path]
+
+    def kustomizations_using(self, files: list[Path]) -> set[Path]:
+        """Kustomization directories whose resources, patches or bases include one of ``files``."""
+        if not self.kustomizations:
+            return set()
+        from .kustomize import referenced_files
+
+        wanted = set(files)
+        return {d for d in self.kustomizations if wanted & {p.resolve() for p in referenced_files(d)}}
+
+
+def _repository_index(base: Path) -> _RepositoryIndex:
+    kustomizations, applications = [], []
+    for directory, names in _walk_directories(base, True):
+        if "Chart.yaml" in names:
+            continue
+        if any(name in names for name in KUSTOMIZATION_FILES):
+            kustomizations.append(directory.resolve())
+        for name in names:
+            if name.endswith(MANIFEST_SUFFIXES) and _mentions_application(directory / name):
+                applications.append((directory / name).resolve())
+    return _RepositoryIndex(kustomizations, applications)
+
+
+def _mentions_application(path: Path) -> bool:
+    try:
+        raw = path.read_bytes()
+    except OSError:
+        return False
+    return b"argoproj.io" in raw and b"Application" in raw
 
 
 def _walk_directories(root: Path, render: bool) -> Iterator[tuple[Path, list[str]]]:

@@ -90,7 +90,7 @@ import subprocess
 import tarfile
 import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -328,17 +328,19 @@ class _Chart:
     archive: Path | None = None
     #: Where this chart's values sit in the top chart's values (() for the top chart).
     prefix: Tokens = ()
-    subcharts: dict[str, _Chart] = field(default_factory=dict)  # by name and by alias
+    #: Sub-charts by the key of their values (the dependency's alias, else its name).
+    subcharts: dict[str, _Chart] = field(default_factory=dict)
     app_version: str | None = None
     chart_file: ParsedFile | None = None
 
     def all_charts(self) -> Iterator[_Chart]:
         yield self
-        seen: set[int] = set()
         for sub in self.subcharts.values():
-            if id(sub) not in seen:
-                seen.add(id(sub))
-                yield from sub.all_charts()
+            yield from sub.all_charts()
+
+    def with_prefix(self, prefix: Tokens) -> _Chart:
+        return replace(self, prefix=prefix,
+                       subcharts={key: sub.with_prefix((*prefix, key)) for key, sub in self.subcharts.items()})
 
 
 def _read_yaml(path: Path, display: Callable[[Path], str]) -> tuple[ParsedFile | None, RenderProblem | None]:
@@ -374,9 +376,8 @@ def _archive_chart_name(archive: Path) -> str | None:
     return None
 
 
-def _load_chart(directory: Path, display: Callable[[Path], str], prefix: Tokens,
-                problems: list[RenderProblem]) -> _Chart | None:
-    """Read ``Chart.yaml`` and the vendored sub-charts; missing dependencies become problems."""
+def _load_chart(directory: Path, display: Callable[[Path], str], problems: list[RenderProblem]) -> _Chart | None:
+    """Read ``Chart.yaml`` and the vendored sub-charts; a missing dependency becomes a problem."""
     chart_path = directory / "Chart.yaml"
     parsed, problem = _read_yaml(chart_path, display)
     if problem is not None:
@@ -388,14 +389,14 @@ def _load_chart(directory: Path, display: Callable[[Path], str], prefix: Tokens,
         problems.append(RenderProblem(display(chart_path), 1, 1, "Chart.yaml has no chart name ('name:')"))
         return None
     app_version = meta.get("appVersion")
-    chart = _Chart(meta["name"], directory, prefix=prefix, chart_file=parsed,
+    chart = _Chart(meta["name"], directory, chart_file=parsed,
                    app_version=str(app_version) if app_version not in (None, "") else None)
     vendored: dict[str, _Chart] = {}
     charts_dir = directory / "charts"
     if charts_dir.is_dir():
         for entry in sorted(charts_dir.iterdir()):
             if entry.is_dir() and (entry / "Chart.yaml").is_file():
-                sub = _load_chart(entry, display, (), problems)
+                sub = _load_chart(entry, display, problems)
                 if sub is not None:
                     vendored.setdefault(sub.name, sub)
             elif entry.is_file() and entry.name.endswith((".tgz", ".tar.gz")):
@@ -409,33 +410,24 @@ def _load_chart(directory: Path, display: Callable[[Path], str], prefix: Tokens,
             continue
         name = dependency["name"]
         listed.add(name)
-        alias = dependency.get("alias") if isinstance(dependency.get("alias"), str) else None
         sub = vendored.get(name)
         if sub is None:
             position = document.position(join_pointer("/dependencies", index)) if document else None
             repository = dependency.get("repository") or "its repository"
             problems.append(RenderProblem(
                 display(chart_path), position.line if position else 1, position.column if position else 1,
-                f"dependency '{name}' is not vendored under charts/ (as a directory or .tgz); lintops does not "
-                f"download it: run 'helm dependency build' and commit charts/, or vendor it from {repository}",
+                f"dependency '{name}' is not vendored under charts/ (as a directory or .tgz), and lintops does "
+                f"not download it: run 'helm dependency build' and commit charts/ (source: {repository})",
             ))
             continue
-        key = alias or name
-        _set_prefix(sub, (*prefix, key))
-        chart.subcharts[key] = sub
-        chart.subcharts.setdefault(name, sub)
+        alias = dependency.get("alias")
+        key = alias if isinstance(alias, str) and alias else name
+        # Helm renames an aliased dependency: its templates render as <parent>/charts/<alias>/...
+        chart.subcharts[key] = replace(sub, name=key) if key != name else sub
     for name, sub in vendored.items():
         if name not in listed:
-            _set_prefix(sub, (*prefix, name))
             chart.subcharts.setdefault(name, sub)
     return chart
-
-
-def _set_prefix(chart: _Chart, prefix: Tokens) -> None:
-    chart.prefix = prefix
-    for key, sub in chart.subcharts.items():
-        if sub.name == key or key not in {s.name for s in chart.subcharts.values()}:
-            _set_prefix(sub, (*prefix, key))
 
 
 def _has_schema(chart: _Chart) -> bool:
@@ -589,7 +581,9 @@ def _scalar_text(value: Any) -> str:
 # -- templates ----------------------------------------------------------------------------------------
 
 _KEY_LINE = re.compile(
-    r"""^(?P<indent>[ ]*)(?P<dashes>(?:-[ ]+)*)(?P<key>"[^"\n]*"|'[^'\n]*'|[^\s#'"{}\[\]:,&*!|>%@`-][^:#{}\n]*?|-[^\s:#{}][^:#{}\n]*?)[ ]*:(?:[ ]+(?P<value>\S.*?))?[ ]*$"""
+    r"^(?P<indent>[ ]*)(?P<dashes>(?:-[ ]+)*)"
+    r"""(?P<key>"[^"\n]*"|'[^'\n]*'|[^\s#'"{}\[\]:,&*!|>%@`-][^:#{}\n]*?|-[^\s:#{}][^:#{}\n]*?)"""
+    r"[ ]*:(?:[ ]+(?P<value>\S.*?))?[ ]*$"
 )
 _DASH_LINE = re.compile(r"^(?P<indent>[ ]*)-(?:[ ]+(?P<rest>\S.*))?$")
 _TEMPLATE_ONLY = re.compile(r"^\s*(?:\{\{.*?\}\}\s*)+$")
@@ -638,7 +632,7 @@ class _Template:
         start = 0
         for number, line in enumerate([*self.lines, "---"]):
             if line.rstrip() == "---" or line.startswith("--- "):
-                if number > start:
+                if any(info is not None for info in self.info[start:number]):
                     self.segments.append((start, number, self._kind(start, number)))
                 start = number + 1
 
@@ -653,7 +647,7 @@ class _Template:
         if not self.segments:
             return None
         same = [s for s in self.segments if s[2] == kind] if kind else []
-        candidates = same or [s for s in self.segments if s[2] is None or "{{" in (s[2] or "")] or self.segments
+        candidates = same or [s for s in self.segments if s[2] is None] or self.segments
         start, end, _ = candidates[min(ordinal, len(candidates) - 1)]
         return start, end
 
@@ -743,24 +737,42 @@ class _Template:
 # -- rendering ---------------------------------------------------------------------------------------
 
 
-@dataclass
 class _Context:
-    """What every environment of one chart shares."""
+    """What every environment of one chart shares: the chart, its defaults, one renderer session."""
 
-    chart: _Chart
-    chart_dir: Path
-    display: Callable[[Path], str]
-    release: str
-    namespace: str
-    open_session: Callable[[], Any]
-    defaults: dict[str, Any]
-    default_layers: list[_Layer]
-    _session: Any = None
-    _templates: dict[str, _Template] = field(default_factory=dict)
+    def __init__(self, chart: _Chart, chart_dir: Path, display: Callable[[Path], str], backend: str,
+                 release: str, namespace: str) -> None:
+        self.chart = chart
+        self.chart_dir = chart_dir
+        self.display = display
+        self.backend = backend
+        self.release = release
+        self.namespace = namespace
+        self.defaults: dict[str, Any] = {}
+        self.default_layers: list[_Layer] = []
+        self._session: Any = None
+        self._scratch: tempfile.TemporaryDirectory[str] | None = None
+        self._templates: dict[str, _Template] = {}
 
     def session(self) -> Any:
+        """The renderer, opened on first use and kept for the marked renders findings may ask for later."""
         if self._session is None:
-            self._session = self.open_session()
+            source = self.chart_dir
+            if _has_schema(self.chart):
+                self._scratch = _unschematized_copy(self.chart_dir)  # removed when this context is collected
+                source = Path(self._scratch.name) / self.chart_dir.name
+            if self.backend == "binary":
+                helm = shutil.which("helm")
+                if helm is None:
+                    raise _RenderFailure(f"the helm binary is no longer on PATH; {_INSTALL_HINT}")
+                self._session = _BinarySession(helm, source)
+            else:
+                try:
+                    self._session = _SdkSession(source)
+                finally:
+                    if self._scratch is not None:  # the SDK holds the chart in memory once loaded
+                        self._scratch.cleanup()
+                        self._scratch = None
         return self._session
 
     def template_file(self, key: str) -> tuple[Path | None, Path | None]:
@@ -842,7 +854,7 @@ class _Environment:
             budget = [MAX_MARKER_RENDERS]
             try:
                 session = self.context.session()
-            except Exception:  # noqa: BLE001 - pointing back is best effort; the template is the fallback
+            except Exception:  # pointing back is best effort; the template is the fallback
                 return self._marked
             self._attempt(session, list(range(len(self._leaves))), budget)
         return self._marked
@@ -853,7 +865,7 @@ class _Environment:
         budget[0] -= 1
         try:
             output = session.render(self._marked_values(indices), self.context.release, self.context.namespace)
-        except Exception:  # noqa: BLE001 - a leaf the chart cannot take as a marker: split and retry
+        except Exception:  # a leaf the chart cannot take as a marker: split and retry
             if len(indices) > 1:
                 middle = len(indices) // 2
                 self._attempt(session, indices[:middle], budget)
@@ -999,8 +1011,8 @@ class _Environment:
         kind, ordinal = self._ordinal(key, document)
         for output_index in range(len(self._marked_outputs())):
             present, marked = _get(self._aligned(output_index, key, document, kind, ordinal), tokens)
-            if present and isinstance(marked, str) and marked.endswith(chart.app_version) \
-                    and not _STRING_MARK.search(marked[-len(chart.app_version) - 1:]):
+            if present and isinstance(marked, str) and marked.endswith((":" + chart.app_version,
+                                                                        "@" + chart.app_version)):
                 chart_document = _document(chart.chart_file)
                 if chart_document is None or chart.chart_file is None:
                     return None
@@ -1027,7 +1039,7 @@ class _Environment:
             line, depth, _, last_is_key = template.find(kind, ordinal, tokens)
             exact = depth == len(tokens)
             template_location = template.location(line, at_key, exact and last_is_key)
-        except Exception:  # noqa: BLE001 - never fail a finding over its position
+        except Exception:  # never fail a finding over its position
             return Located(Location(template.path, 1, 1))
         try:
             reference = None
@@ -1035,11 +1047,11 @@ class _Environment:
                 written = template.values_reference(line)
                 if written is not None:
                     reference = (*written, *tokens[depth:])
-            values_key = self.origin(key, document, tokens, reference)
-            location = self.values_location(values_key) if values_key is not None else None
+            location = self.app_version_location(key, document, tokens)
             if location is None:
-                location = self.app_version_location(key, document, tokens)
-        except Exception:  # noqa: BLE001 - pointing back is best effort; the template is the fallback
+                values_key = self.origin(key, document, tokens, reference)
+                location = self.values_location(values_key) if values_key is not None else None
+        except Exception:  # pointing back is best effort; the template is the fallback
             location = None
         if location is None:
             return Located(template_location)
@@ -1100,7 +1112,7 @@ def _schema_problems(schema_path: Path, values: Any, env: _Environment, display:
     except jsonschema.exceptions.SchemaError as exc:
         return [RenderProblem(display(schema_path), 1, 1, f"values.schema.json is not a valid JSON Schema: "
                                                            f"{exc.message}", env.name)]
-    except Exception as exc:  # noqa: BLE001 - an unresolvable $ref and the like
+    except Exception as exc:  # an unresolvable $ref and the like
         return [RenderProblem(display(schema_path), 1, 1, f"values.schema.json cannot be used: {exc}", env.name)]
     problems = []
     for error in sorted(errors, key=lambda e: [str(p) for p in e.absolute_path]):
@@ -1173,7 +1185,7 @@ def render_chart(chart_dir: Path, *, display: Callable[[Path], str], config: Map
     chart_dir = Path(chart_dir).absolute()
     result = RenderResult()
     settings = _settings(chart_dir, config, display)
-    chart = _load_chart(chart_dir, display, (), result.problems)
+    chart = _load_chart(chart_dir, display, result.problems)
     if chart is None:
         return result
     chart_file = display(chart_dir / "Chart.yaml")
@@ -1183,25 +1195,10 @@ def render_chart(chart_dir: Path, *, display: Callable[[Path], str], config: Map
         return result
     if backend == "binary" and any(p.path == chart_file and "not vendored" in p.message for p in result.problems):
         return result  # helm template refuses a chart with missing dependencies; they are reported
-    release = release_name or settings.release_name or chart.name
-    target_namespace = namespace or settings.namespace or "default"
-    scratch: list[Any] = []
-
-    def open_session() -> Any:
-        source = chart_dir
-        if _has_schema(chart):
-            copy_dir = _unschematized_copy(chart_dir)
-            scratch.append(copy_dir)  # removed when the render result is collected
-            source = Path(copy_dir.name) / chart_dir.name
-        if backend == "binary":
-            helm = shutil.which("helm")
-            assert helm is not None
-            return _BinarySession(helm, source)
-        return _SdkSession(source)
-
-    default_layers: list[_Layer] = []
-    defaults: dict[str, Any] = {}
-    for sub in sorted(chart.all_charts(), key=lambda c: len(c.prefix)):
+    chart = chart.with_prefix(())
+    context = _Context(chart, chart_dir, display, backend, release_name or settings.release_name or chart.name,
+                       namespace or settings.namespace or "default")
+    for sub in chart.all_charts():
         if sub.directory is None or not (sub.directory / "values.yaml").is_file():
             continue
         parsed, problem = _read_yaml(sub.directory / "values.yaml", display)
@@ -1210,11 +1207,8 @@ def render_chart(chart_dir: Path, *, display: Callable[[Path], str], config: Map
             continue
         document = _document(parsed)
         data = document.data if document is not None and isinstance(document.data, dict) else {}
-        default_layers.append(_Layer(display(sub.directory / "values.yaml"), data, document, sub.prefix))
-        defaults = _coalesce(defaults, _nest(sub.prefix, data))
-    context = _Context(chart, chart_dir, display, release, target_namespace, open_session, defaults, default_layers)
-    context._holder = scratch  # type: ignore[attr-defined]  # keeps temporary copies alive with the context
-
+        context.default_layers.append(_Layer(display(sub.directory / "values.yaml"), data, document, sub.prefix))
+        context.defaults = _coalesce(context.defaults, _nest(sub.prefix, data))
     for environment in environments if environments is not None else find_environments(chart_dir, config,
                                                                                           display=display):
         _render_environment(context, environment, extra_values, extra_values_origin, result)
@@ -1265,7 +1259,7 @@ def _render_environment(context: _Context, environment: ChartEnvironment, extra_
     except _RenderFailure as failure:
         result.problems.append(context.problem_from_failure(str(failure), environment.name))
         return
-    except Exception as exc:  # noqa: BLE001 - the library failed to load, a broken installation
+    except Exception as exc:  # the library failed to load, a broken installation
         result.problems.append(RenderProblem(display(context.chart_dir / "Chart.yaml"), 1, 1,
                                              f"cannot render the chart: {exc}; {_INSTALL_HINT}", environment.name))
         return
