@@ -106,13 +106,16 @@ class Engine:
 
     def lint(self, inputs: Iterable[Input]) -> Iterator[FileReport]:
         """Lint each input in turn (files, charts, Kustomize roots), then what checks held back."""
+        rendered: list[ChartInput | KustomizeInput] = []
         for item in inputs:
             if isinstance(item, InputFile) and item.context:
                 self._read_context(item)
             elif isinstance(item, InputFile):
                 yield self._lint_input(item)
             else:
-                yield from self._lint_rendered(item)
+                rendered.append(item)
+        if rendered:
+            yield from self._lint_rendered(rendered)
         yield from self.finish()
 
     def _read_context(self, item: InputFile) -> None:
@@ -167,15 +170,21 @@ class Engine:
         refs = [resource.ref for resource in manifests.resources]
         return [f for f in findings if f is not None], refs, is_manifest
 
-    def _lint_rendered(self, item: ChartInput | KustomizeInput) -> Iterator[FileReport]:
-        """Render a chart or overlay, lint every rendered text, report each finding once.
+    def _lint_rendered(self, items: list[ChartInput | KustomizeInput]) -> Iterator[FileReport]:
+        """Render charts and overlays, lint every rendered text, report each finding once.
 
         A finding that several environments share (same rule, place, node and message) is reported
-        once, naming every environment, so a values.yaml mistake is one finding, not one per stage.
+        once, naming every environment, so a values.yaml or base mistake is one finding, not one per
+        stage. That is why rendered inputs are reported together, after the plain files.
         """
+        from .inputs.rendered import RenderResult
         from .inputs.render import render_input
 
-        result = render_input(item, self.options)
+        result = RenderResult()
+        for item in items:
+            rendered_item = render_input(item, self.options)
+            result.sources.extend(rendered_item.sources)
+            result.problems.extend(rendered_item.problems)
         findings: list[Finding] = []
         resources: dict[str, list[ObjectRef]] = defaultdict(list)
         render_rule = self.rules_by_id.get("render-failed")

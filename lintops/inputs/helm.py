@@ -716,8 +716,10 @@ class _Template:
         if line < 0:
             return None
         texts = [self.lines[line]]
+        indent = len(self.lines[line]) - len(self.lines[line].lstrip(" "))
         following = line + 1
-        while following < len(self.lines) and _TEMPLATE_ONLY.match(self.lines[following]):
+        while following < len(self.lines) and _TEMPLATE_ONLY.match(self.lines[following]) \
+                and len(self.lines[following]) - len(self.lines[following].lstrip(" ")) > indent:
             texts.append(self.lines[following])
             following += 1
         refs = {m[1] for text in texts for m in _VALUES_REF.finditer(text)}
