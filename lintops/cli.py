@@ -69,12 +69,16 @@ def _check_options(function):
 @click.option("-v", "--verbose", is_flag=True, help="Also list skipped files and suppressed findings.")
 @click.option("--baseline", type=click.Path(dir_okay=False), default=None,
               help="Suppress the findings recorded in this baseline (see `lintops baseline`); fail on new ones.")
+@click.option("--changed-since", metavar="REF", default=None,
+              help="Lint only what changed since the merge base of REF and HEAD (with the context it needs).")
 def check(paths: tuple[str, ...], output_format: str | None, reports: tuple[str, ...], fail_on: str | None,
-          verbose: bool, **flags: Any) -> None:
+          verbose: bool, changed_since: str | None, **flags: Any) -> None:
     """Lint PATHS (files, directories, or - for standard input; default: the current directory)."""
     from .inputs.discover import InputError
 
     run = _prepare(paths, fail_on=fail_on, **flags)
+    if changed_since is not None:
+        paths = _changed_paths(changed_since, paths)
     if output_format is None:
         output_format = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
     targets = [(output_format, None), *(_parse_report(spec) for spec in reports)]
@@ -84,7 +88,8 @@ def check(paths: tuple[str, ...], output_format: str | None, reports: tuple[str,
     engine = run.engine()
     reporters = _open_reporters(run, targets, verbose)
     try:
-        for report in engine.lint(run.discover(paths)):
+        inputs = run.discover(paths) if paths or changed_since is None else iter(())
+        for report in engine.lint(inputs):
             for reporter in reporters:
                 reporter.file_done(report)
     except InputError as exc:
@@ -96,6 +101,19 @@ def check(paths: tuple[str, ...], output_format: str | None, reports: tuple[str,
     if engine.internal_errors:
         sys.exit(EXIT_INTERNAL)
     sys.exit(EXIT_FINDINGS if engine.failed else EXIT_CLEAN)
+
+
+def _changed_paths(ref: str, paths: tuple[str, ...]) -> tuple[str, ...]:
+    from pathlib import Path
+
+    from .changes import ChangesError, changed_files
+    from .inputs.discover import MANIFEST_SUFFIXES
+
+    try:
+        files = changed_files(ref, Path.cwd(), [Path(p) for p in paths if p != "-"] or None)
+    except ChangesError as exc:
+        _usage_error(str(exc))
+    return tuple(str(f) for f in files if f.name.endswith(MANIFEST_SUFFIXES) or f.name == "Kustomization")
 
 
 def _parse_report(spec: str) -> tuple[str, str]:

@@ -532,9 +532,12 @@ def _nest(tokens: Tokens, value: Any) -> Any:
 # -- markers ------------------------------------------------------------------------------------------
 
 _STRING_MARK = re.compile(r"lntq(\d+)q", re.IGNORECASE)
-_NUMBER_BASE = 500000.0625
-_NUMBER_STEP = 16
-_MAX_NUMBER_MARKS = 31000  # keeps numeric markers below 1e6, which Go prints without an exponent
+#: Numbers become 0.5 + (n + 1) / 65536: exact in binary, printed alike by Go and YAML, truncated to 0 by
+#: ``int`` (so ``until``, ``repeat`` and replica loops stay empty instead of running half a million times).
+_NUMBER_SCALE = 65536
+_MAX_NUMBER_MARKS = _NUMBER_SCALE - 2
+#: A marked render much larger than the real one is not used (a loop over a marked value ran away).
+_MAX_GROWTH = 4
 _BASE64 = re.compile(r"[A-Za-z0-9+/]{8,}={0,2}")
 
 
@@ -560,14 +563,14 @@ def _markable(value: Any) -> bool:
 def _marker(index: int, value: Any) -> Any:
     if isinstance(value, str):
         return f"lntq{index}q"
-    return _NUMBER_BASE + _NUMBER_STEP * index
+    return 0.5 + (index + 1) / _NUMBER_SCALE
 
 
 def _number_mark(value: float) -> int | None:
-    offset = value - _NUMBER_BASE
-    if offset < 0 or offset % _NUMBER_STEP:
+    scaled = (value - 0.5) * _NUMBER_SCALE
+    if not 1 <= scaled < _NUMBER_SCALE or not scaled.is_integer():
         return None
-    return int(offset // _NUMBER_STEP)
+    return int(scaled) - 1
 
 
 def _scalar_text(value: Any) -> str:
@@ -661,11 +664,27 @@ class _Template:
                 return
             yield number
 
-    def find(self, kind: str | None, ordinal: int, tokens: Sequence[str]) -> tuple[int, int, int | None, bool]:
-        """``(line, depth, key_or_item_line_kind, last_is_key)``: the deepest written node on ``tokens``.
+    def _item_matches(self, line: int, item: Any) -> bool:
+        """Whether a written ``- key: value`` item can have rendered as ``item`` (its first key's value)."""
+        info = self.info[line]
+        if info is None or info.key is None or not isinstance(item, dict) or info.key not in item:
+            return False
+        written = self.lines[line][info.value_column:] if info.value_column is not None else ""
+        written = written.split(" #", 1)[0].strip()
+        if written[:1] in "\"'" and written[-1:] == written[:1] and len(written) > 1:
+            written = written[1:-1]
+        pattern = "".join(".*?" if part.startswith("{{") else re.escape(part)
+                          for part in re.split(r"(\{\{.*?\}\})", written) if part)
+        return re.fullmatch(pattern or "", _scalar_text(item[info.key]), re.DOTALL) is not None
+
+    def find(self, kind: str | None, ordinal: int, tokens: Sequence[str],
+             data: Any = None) -> tuple[int, int, int | None, bool]:
+        """``(line, depth, _, last_is_key)``: the deepest node on ``tokens`` written in the template.
 
         Returns the 0-based line, how many tokens were matched, and whether the last matched token
-        was a mapping key. Line -1 when the template has no lines.
+        was a mapping key. Line -1 when the template has no lines. ``data`` (the rendered document)
+        tells list items apart when the template writes several and a conditional dropped some:
+        the rendered item's first key (``name``) must fit the written one.
         """
         segment = self.segment(kind, ordinal)
         if segment is None:
@@ -684,6 +703,9 @@ class _Template:
                 lowest = min(self.info[n].indent for n in items)
                 items = [n for n in items if self.info[n].indent == lowest]
                 line = items[min(int(token), len(items) - 1)]
+                found, rendered = _get(data, tokens[: depth + 1])
+                if found and len(items) > 1 and not self._item_matches(line, rendered):
+                    line = next((n for n in items if self._item_matches(n, rendered)), line)
                 parent, indent, item, last_is_key = line, lowest, True, False
                 depth += 1
                 continue
@@ -850,8 +872,7 @@ class _Environment:
         if self._marked is None:
             self._marked = []
             self._leaves = [(t, v) for t, v in _leaves(self.effective) if _markable(v)]
-            numbers = [i for i, (_, v) in enumerate(self._leaves) if not isinstance(v, str)]
-            if len(numbers) > _MAX_NUMBER_MARKS:
+            if len(self._leaves) > _MAX_NUMBER_MARKS:
                 self._leaves = [leaf for leaf in self._leaves if isinstance(leaf[1], str)]
             budget = [MAX_MARKER_RENDERS]
             try:
@@ -867,6 +888,8 @@ class _Environment:
         budget[0] -= 1
         try:
             output = session.render(self._marked_values(indices), self.context.release, self.context.namespace)
+            if sum(map(len, output.values())) > _MAX_GROWTH * sum(map(len, self.outputs.values())) + 65536:
+                raise _RenderFailure("the marked render ran away")
         except Exception:  # a leaf the chart cannot take as a marker: split and retry
             if len(indices) > 1:
                 middle = len(indices) // 2
@@ -932,7 +955,7 @@ class _Environment:
     def _from_scalar(self, marked: Any, real: Any) -> Tokens | None:
         if isinstance(marked, float) and not isinstance(marked, bool):
             index = _number_mark(marked)
-            if index is None or index >= len(self._leaves):
+            if index is None or index >= len(self._leaves) or isinstance(self._leaves[index][1], str):
                 return None
             tokens, value = self._leaves[index]
             return tokens if _scalar_text(value) == _scalar_text(real) else None
@@ -963,6 +986,8 @@ class _Environment:
                 index = int(match[1]) if match else None
             elif isinstance(leaf, float):
                 index = _number_mark(leaf)
+                if index is not None and index < len(self._leaves) and isinstance(self._leaves[index][1], str):
+                    index = None
             if index is None or index >= len(self._leaves):
                 continue
             tokens = self._leaves[index][0]
@@ -1038,7 +1063,7 @@ class _Environment:
         tokens = _existing(document.data, pointer)
         try:
             kind, ordinal = self._ordinal(key, document)
-            line, depth, _, last_is_key = template.find(kind, ordinal, tokens)
+            line, depth, _, last_is_key = template.find(kind, ordinal, tokens, document.data)
             exact = depth == len(tokens)
             template_location = template.location(line, at_key, exact and last_is_key)
         except Exception:  # never fail a finding over its position

@@ -1,0 +1,92 @@
+"""The pre-commit hook, through the real pre-commit: `pre-commit try-repo <this repository> lintops`.
+
+pre-commit builds its own virtualenv and pip-installs this repository into it. No test may
+download, so the install is pointed at a local wheelhouse of lintops' dependencies that `.ci/run`
+prepares during its install step (``LINTOPS_TEST_WHEELHOUSE``); without one the tests are skipped
+with that reason.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO, write
+
+WHEELHOUSE = os.environ.get("LINTOPS_TEST_WHEELHOUSE")
+
+pytestmark = [
+    pytest.mark.skipif(not WHEELHOUSE, reason="needs LINTOPS_TEST_WHEELHOUSE (a wheelhouse of the dependencies; "
+                                              ".ci/run builds one) so that pre-commit installs offline"),
+    pytest.mark.skipif(shutil.which("git") is None, reason="needs git"),
+]
+
+BAD = """\
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  selector: {app: web}
+  ports: [{port: eighty}]
+"""
+GOOD = """\
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: settings}
+data: {mode: fast}
+"""
+
+
+def _git(cwd: Path, *args: str) -> None:
+    subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True)
+
+
+@pytest.fixture(scope="module")
+def repository(tmp_path_factory):
+    """A git repository with a good and a bad manifest, and an isolated pre-commit home."""
+    root = tmp_path_factory.mktemp("gitops")
+    _git(root, "init", "-q")
+    _git(root, "config", "user.email", "ci@example.com")
+    _git(root, "config", "user.name", "CI")
+    write(root / "good.yaml", GOOD)
+    write(root / "bad.yaml", BAD)
+    _git(root, "add", ".")
+    _git(root, "commit", "-qm", "manifests")
+    env = dict(os.environ)
+    env.update(PRE_COMMIT_HOME=str(tmp_path_factory.mktemp("pre-commit-home")), PIP_NO_INDEX="1",
+               PIP_FIND_LINKS=str(WHEELHOUSE), PIP_DISABLE_PIP_VERSION_CHECK="1")
+    return root, env
+
+
+def _try_repo(root: Path, env: dict, *files: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "pre_commit", "try-repo", str(REPO), "lintops", "--files", *files],
+                          cwd=root, env=env, capture_output=True, text=True, timeout=900)
+
+
+def test_bad_manifest_fails_with_positions(repository):
+    root, env = repository
+    result = _try_repo(root, env, "bad.yaml")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "bad.yaml:6:18: error: expected integer, got string [schema]" in result.stdout
+
+
+def test_good_manifest_passes_and_single_file_time(repository):
+    root, env = repository
+    result = _try_repo(root, env, "good.yaml")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Passed" in result.stdout
+    # the hook's own command on one file, in pre-commit's environment: the cold start users wait for
+    hook_env = next(Path(env["PRE_COMMIT_HOME"]).glob("repo*/py_env-*"))
+    times = []
+    for _ in range(5):
+        started = time.perf_counter()
+        subprocess.run([str(hook_env / "bin" / "lintops"), "check", "--format", "editor", "good.yaml"],
+                       cwd=root, check=True, capture_output=True)
+        times.append(time.perf_counter() - started)
+    print(f"pre-commit hook, one file: median {sorted(times)[2] * 1000:.0f} ms")
