@@ -1,0 +1,313 @@
+"""``lintops lsp``: a real language-server client (pytest-lsp) drives the server in a subprocess.
+
+Every test starts ``python -m lintops lsp``, opens documents of a throw-away repository, and checks
+the published diagnostics (exact ranges in UTF-16 code units, codes, severities, code descriptions),
+the quick fix and its effect, and configuration errors.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("pygls")
+pytest_lsp = pytest.importorskip("pytest_lsp")
+
+from lsprotocol import types  # noqa: E402
+from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities  # noqa: E402
+
+SERVER = [sys.executable, "-m", "lintops", "lsp"]
+PUBLISH = types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS
+TIMEOUT = 60
+
+# A Deployment that passes every default rule but one: the misspelled imagePulPolicy (line 16, column 11).
+DEPLOYMENT = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  annotations: {team: "zürich"}
+spec:
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+        - name: web
+          image: nginx:1.25.3@sha256:0d17b565c37bcbd895e9d92315a05c1c3c9a29f762b011a10c54a66cd53c9b31
+          imagePulPolicy: Always
+          resources:
+            requests: {cpu: 100m, memory: 64Mi}
+            limits: {cpu: 500m, memory: 128Mi}
+          livenessProbe: {httpGet: {path: /healthz, port: 8080}}
+          readinessProbe: {httpGet: {path: /ready, port: 8080}}
+"""
+FIXED = DEPLOYMENT.replace("imagePulPolicy", "imagePullPolicy")
+BROKEN_YAML = """\
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: settings
+data:
+  key: value: more
+"""
+
+
+def schema_rule_uri() -> str:
+    from lintops.catalog import builtin_rule_specs
+
+    spec = next(s for s in builtin_rule_specs() if s.id == "schema")
+    return Path(spec.path).resolve().as_uri()
+
+
+def rng(line: int, start: int, end: int) -> types.Range:
+    return types.Range(start=types.Position(line=line, character=start), end=types.Position(line=line, character=end))
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    root = tmp_path / "gitops"
+    (root / ".git").mkdir(parents=True)
+    (root / "apps").mkdir()
+    return root
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+async def start(capabilities: types.ClientCapabilities | None = None, *args: str) -> LanguageClient:
+    client = await ClientServerConfig(server_command=[*SERVER, *args]).start()
+    await client.initialize_session(types.InitializeParams(
+        capabilities=capabilities or client_capabilities("visual-studio-code")))
+    return client
+
+
+async def stop(client: LanguageClient) -> None:
+    await client.shutdown_session()
+    await client.stop()
+
+
+@pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER))
+async def client(lsp_client: LanguageClient):
+    result = await lsp_client.initialize_session(types.InitializeParams(
+        capabilities=client_capabilities("visual-studio-code")))
+    assert result.server_info.name == "lintops"
+    yield
+    await lsp_client.shutdown_session()
+
+
+async def published(client: LanguageClient, send, uri: str) -> list[types.Diagnostic]:
+    """Send a notification and return the diagnostics the server publishes for ``uri`` in answer."""
+    waiting = client.protocol.wait_for_notification_async(PUBLISH)  # registered before anything is sent
+    send()
+    params = await asyncio.wait_for(waiting, TIMEOUT)
+    assert params.uri == uri
+    return list(params.diagnostics)
+
+
+async def open_document(client: LanguageClient, path: Path, text: str, version: int = 1) -> list[types.Diagnostic]:
+    uri = path.as_uri()
+    return await published(client, lambda: client.text_document_did_open(types.DidOpenTextDocumentParams(
+        text_document=types.TextDocumentItem(uri=uri, language_id="yaml", version=version, text=text))), uri)
+
+
+async def change_document(client: LanguageClient, path: Path, text: str, version: int) -> list[types.Diagnostic]:
+    uri = path.as_uri()
+    return await published(client, lambda: client.text_document_did_change(types.DidChangeTextDocumentParams(
+        text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
+        content_changes=[types.TextDocumentContentChangeWholeDocument(text=text)])), uri)
+
+
+async def save_document(client: LanguageClient, path: Path) -> list[types.Diagnostic]:
+    uri = path.as_uri()
+    return await published(client, lambda: client.text_document_did_save(types.DidSaveTextDocumentParams(
+        text_document=types.TextDocumentIdentifier(uri=uri))), uri)
+
+
+@pytest.mark.asyncio
+async def test_diagnostics_on_open_have_exact_ranges_codes_and_documentation(client: LanguageClient, repo: Path):
+    deployment = write(repo / "apps" / "web.yaml", DEPLOYMENT)
+    broken = write(repo / "apps" / "settings.yaml", BROKEN_YAML)
+
+    diagnostics = await open_document(client, deployment, DEPLOYMENT)
+    assert [(d.code, d.range) for d in diagnostics] == [("schema", rng(15, 10, 24))]  # the key imagePulPolicy
+    schema = diagnostics[0]
+    assert schema.severity == types.DiagnosticSeverity.Error
+    assert schema.source == "lintops"
+    assert schema.message.startswith("unknown field 'imagePulPolicy' (Deployment/web)\n")
+    assert "kubectl explain" in schema.message  # the rule's remediation, on the next line
+    assert schema.code_description.href == schema_rule_uri()
+    rule_file = Path(schema.code_description.href.removeprefix("file://"))
+    assert rule_file.read_text().startswith("id: schema\n")  # the rule file is its documentation
+    assert schema.data["rule"] == "schema"
+    assert schema.data["pointer"] == "/spec/template/spec/containers/0/imagePulPolicy"
+
+    diagnostics = await open_document(client, broken, BROKEN_YAML)
+    assert [(d.code, d.range, d.severity) for d in diagnostics] == [
+        ("yaml-syntax", rng(5, 12, 13), types.DiagnosticSeverity.Error)  # the second ':' of "key: value: more"
+    ]
+    assert "mapping values are not allowed" in diagnostics[0].message
+
+
+@pytest.mark.asyncio
+async def test_the_buffer_is_linted_not_the_file_and_close_clears(client: LanguageClient, repo: Path):
+    deployment = write(repo / "apps" / "web.yaml", DEPLOYMENT)  # the error stays on disk throughout
+    assert [d.code for d in await open_document(client, deployment, DEPLOYMENT)] == ["schema"]
+
+    assert await change_document(client, deployment, FIXED, version=2) == []
+    assert await save_document(client, deployment) == []  # still the buffer: the file on disk is unchanged
+
+    broken_again = FIXED.replace("  name: web\n", "  name: web\n  nmae: typo\n", 1)
+    diagnostics = await change_document(client, deployment, broken_again, version=3)
+    assert [(d.code, d.range) for d in diagnostics] == [("schema", rng(4, 2, 6))]
+
+    uri = deployment.as_uri()
+    assert await published(client, lambda: client.text_document_did_close(types.DidCloseTextDocumentParams(
+        text_document=types.TextDocumentIdentifier(uri=uri))), uri) == []
+
+
+@pytest.mark.asyncio
+async def test_a_multi_byte_character_before_the_column_counts_in_utf16_units(client: LanguageClient, repo: Path):
+    # Two characters outside the Basic Multilingual Plane (2 UTF-16 units each) and one inside (1 unit).
+    line = 'metadata: {name: web, annotations: {note: "😀é😀"}, bogus: 1}'
+    text = f"apiVersion: v1\nkind: ConfigMap\n{line}\n"
+    path = write(repo / "apps" / "emoji.yaml", text)
+    assert line.index("bogus") == 52  # code points (the engine's column 53)
+    diagnostics = await open_document(client, path, text)
+    assert [(d.code, d.range) for d in diagnostics] == [("schema", rng(2, 54, 59))]
+
+
+@pytest.mark.asyncio
+async def test_the_position_encoding_the_client_prefers_is_used(repo: Path):
+    line = 'metadata: {name: web, annotations: {note: "😀é"}, bogus: 1}'
+    text = f"apiVersion: v1\nkind: ConfigMap\n{line}\n"
+    path = write(repo / "apps" / "emoji.yaml", text)
+    capabilities = client_capabilities("visual-studio-code")
+    capabilities.general.position_encodings = [types.PositionEncodingKind.Utf8]
+    client = await start(capabilities)
+    try:
+        diagnostics = await open_document(client, path, text)
+    finally:
+        await stop(client)
+    start_byte = len(line[: line.index("bogus")].encode())  # 😀 is 4 bytes, é 2
+    assert [d.range for d in diagnostics] == [rng(2, start_byte, start_byte + 5)]
+
+
+@pytest.mark.asyncio
+async def test_the_quick_fix_inserts_an_exemption_with_a_reason_placeholder(client: LanguageClient, repo: Path):
+    deployment = write(repo / "apps" / "web.yaml", DEPLOYMENT)
+    [schema] = await open_document(client, deployment, DEPLOYMENT)
+
+    actions = await client.text_document_code_action_async(types.CodeActionParams(
+        text_document=types.TextDocumentIdentifier(uri=deployment.as_uri()),
+        range=rng(15, 12, 12),
+        context=types.CodeActionContext(diagnostics=[schema]),
+    ))
+    assert [(a.title, a.kind) for a in actions] == [("Exempt from schema (with a reason)", types.CodeActionKind.QuickFix)]
+    [edit] = actions[0].edit.changes[deployment.as_uri()]
+    assert edit.range == rng(15, 0, 0)
+    assert edit.new_text == "          # lintops: ignore[schema] REASON\n"
+    assert actions[0].diagnostics[0].code == "schema"
+
+    # Applied, the comment exempts the finding, and its reason is not empty: nothing is left.
+    lines = DEPLOYMENT.splitlines(keepends=True)
+    exempted = "".join([*lines[:15], edit.new_text, *lines[15:]])
+    assert await change_document(client, deployment, exempted, version=2) == []
+
+    # No action away from the diagnostic; a second rule on the line below the comment joins the same comment.
+    none = await client.text_document_code_action_async(types.CodeActionParams(
+        text_document=types.TextDocumentIdentifier(uri=deployment.as_uri()),
+        range=rng(2, 0, 0), context=types.CodeActionContext(diagnostics=[])))
+    assert none == []
+    no_probe = exempted.replace("          readinessProbe: {httpGet: {path: /ready, port: 8080}}\n", "")
+    no_probe = no_probe.replace("imagePulPolicy: Always", "imagePulPolicy: Always\n          schedulerName: x", 1)
+    lines = no_probe.splitlines()
+    lines.insert(14, "          # lintops: ignore[schema] REASON")  # now above the container's `image:` line
+    text = "\n".join(lines) + "\n"
+    diagnostics = await change_document(client, deployment, text, version=3)
+    readiness = [d for d in diagnostics if d.code == "readiness-probe"]
+    assert [d.range for d in readiness] == [rng(13, 10, 14)]  # the container's `name` key
+    actions = await client.text_document_code_action_async(types.CodeActionParams(
+        text_document=types.TextDocumentIdentifier(uri=deployment.as_uri()),
+        range=rng(13, 10, 10), context=types.CodeActionContext(diagnostics=readiness)))
+    [edit] = actions[0].edit.changes[deployment.as_uri()]
+    assert (edit.range, edit.new_text) == (rng(13, 0, 0), "        # lintops: ignore[readiness-probe] REASON\n")
+
+
+@pytest.mark.asyncio
+async def test_existing_exemption_comment_above_gets_the_rule_added(client: LanguageClient, repo: Path):
+    text = DEPLOYMENT.replace(
+        "          imagePulPolicy: Always\n",
+        "          # lintops: ignore[floating-image-tag] pinned by digest\n          imagePulPolicy: Always\n")
+    deployment = write(repo / "apps" / "web.yaml", text)
+    [schema] = await open_document(client, deployment, text)
+    assert schema.range == rng(16, 10, 24)
+    actions = await client.text_document_code_action_async(types.CodeActionParams(
+        text_document=types.TextDocumentIdentifier(uri=deployment.as_uri()),
+        range=schema.range, context=types.CodeActionContext(diagnostics=[schema])))
+    [edit] = actions[0].edit.changes[deployment.as_uri()]
+    assert (edit.range, edit.new_text) == (rng(15, 28, 46), "floating-image-tag,schema")
+
+
+@pytest.mark.asyncio
+async def test_configuration_per_path_exemptions_and_excludes_apply(client: LanguageClient, repo: Path):
+    write(repo / ".lintops.yaml", 'exclude: ["vendor/**"]\n'
+                                  'exemptions:\n  - rule: schema\n    path: "apps/legacy/**"\n    reason: old\n')
+    legacy = write(repo / "apps" / "legacy" / "web.yaml", DEPLOYMENT)
+    current = write(repo / "apps" / "web.yaml", DEPLOYMENT)
+    vendored = write(repo / "vendor" / "web.yaml", DEPLOYMENT)
+    assert await open_document(client, legacy, DEPLOYMENT) == []  # suppressed findings are not published
+    assert [d.code for d in await open_document(client, current, DEPLOYMENT)] == ["schema"]
+    assert await open_document(client, vendored, DEPLOYMENT) == []
+
+
+@pytest.mark.asyncio
+async def test_a_bad_configuration_is_one_diagnostic_and_saving_the_fix_relints(client: LanguageClient, repo: Path):
+    config = write(repo / ".lintops.yaml", 'kubernetes_version: "1.18"\nstrikt: true\n')
+    deployment = write(repo / "apps" / "web.yaml", DEPLOYMENT)
+    diagnostics = await open_document(client, deployment, DEPLOYMENT)
+    assert len(diagnostics) == 1
+    [problem] = diagnostics
+    assert (problem.code, problem.severity, problem.source) == ("configuration", types.DiagnosticSeverity.Error,
+                                                                "lintops")
+    assert problem.range == rng(0, 0, len("apiVersion: apps/v1"))
+    assert "'strikt' was unexpected" in problem.message
+    assert problem.related_information[0].location.uri == config.resolve().as_uri()
+    assert problem.related_information[0].location.range.start == types.Position(line=1, character=0)
+
+    # The configuration file itself shows the error where it is.
+    config_text = config.read_text()
+    diagnostics = await open_document(client, config, config_text)
+    assert [(d.code, d.range) for d in diagnostics] == [("configuration", rng(1, 0, 6))]
+
+    write(config, 'kubernetes_version: "1.18"\nstrict: true\n')
+    os.utime(config, (1_700_000_000, 1_700_000_000))  # a different modification time, however fast the file system
+    waiting = client.protocol.wait_for_notification_async(PUBLISH)
+    client.text_document_did_save(types.DidSaveTextDocumentParams(
+        text_document=types.TextDocumentIdentifier(uri=config.as_uri())))
+    first = await asyncio.wait_for(waiting, TIMEOUT)  # open documents are linted again, in URI order
+    waiting = client.protocol.wait_for_notification_async(PUBLISH)
+    second = await asyncio.wait_for(waiting, TIMEOUT)
+    by_uri = {first.uri: first.diagnostics, second.uri: second.diagnostics}
+    assert [d.code for d in by_uri[deployment.as_uri()]] == ["schema"]
+    assert list(by_uri[config.as_uri()]) == []
+
+
+@pytest.mark.asyncio
+async def test_config_flag_applies_to_every_document(repo: Path, tmp_path: Path):
+    config = write(tmp_path / "elsewhere" / "lintops.yaml", "rules:\n  schema: false\n")
+    deployment = write(repo / "apps" / "web.yaml", DEPLOYMENT)
+    client = await start(None, "-c", str(config))
+    try:
+        assert await open_document(client, deployment, DEPLOYMENT) == []
+    finally:
+        await stop(client)
