@@ -114,6 +114,14 @@ async def published(client: LanguageClient, send, uri: str) -> list[types.Diagno
     return list(params.diagnostics)
 
 
+async def until(condition) -> None:
+    for _ in range(TIMEOUT * 20):
+        if condition():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("the server did not publish in time")
+
+
 async def open_document(client: LanguageClient, path: Path, text: str, version: int = 1) -> list[types.Diagnostic]:
     uri = path.as_uri()
     return await published(client, lambda: client.text_document_did_open(types.DidOpenTextDocumentParams(
@@ -223,22 +231,19 @@ async def test_the_quick_fix_inserts_an_exemption_with_a_reason_placeholder(clie
     exempted = "".join([*lines[:15], edit.new_text, *lines[15:]])
     assert await change_document(client, deployment, exempted, version=2) == []
 
-    # No action away from the diagnostic; a second rule on the line below the comment joins the same comment.
-    none = await client.text_document_code_action_async(types.CodeActionParams(
+    # No action away from the diagnostics.
+    assert await client.text_document_code_action_async(types.CodeActionParams(
         text_document=types.TextDocumentIdentifier(uri=deployment.as_uri()),
-        range=rng(2, 0, 0), context=types.CodeActionContext(diagnostics=[])))
-    assert none == []
+        range=rng(2, 0, 0), context=types.CodeActionContext(diagnostics=[]))) == []
+
+    # A finding at a sequence item: the comment takes the indentation of the `- name:` line.
     no_probe = exempted.replace("          readinessProbe: {httpGet: {path: /ready, port: 8080}}\n", "")
-    no_probe = no_probe.replace("imagePulPolicy: Always", "imagePulPolicy: Always\n          schedulerName: x", 1)
-    lines = no_probe.splitlines()
-    lines.insert(14, "          # lintops: ignore[schema] REASON")  # now above the container's `image:` line
-    text = "\n".join(lines) + "\n"
-    diagnostics = await change_document(client, deployment, text, version=3)
-    readiness = [d for d in diagnostics if d.code == "readiness-probe"]
-    assert [d.range for d in readiness] == [rng(13, 10, 14)]  # the container's `name` key
+    [readiness] = await change_document(client, deployment, no_probe, version=3)
+    assert (readiness.code, readiness.range, readiness.severity) == (
+        "readiness-probe", rng(13, 10, 14), types.DiagnosticSeverity.Warning)  # the container's `name` key
     actions = await client.text_document_code_action_async(types.CodeActionParams(
         text_document=types.TextDocumentIdentifier(uri=deployment.as_uri()),
-        range=rng(13, 10, 10), context=types.CodeActionContext(diagnostics=readiness)))
+        range=rng(13, 0, 20), context=types.CodeActionContext(diagnostics=[readiness])))
     [edit] = actions[0].edit.changes[deployment.as_uri()]
     assert (edit.range, edit.new_text) == (rng(13, 0, 0), "        # lintops: ignore[readiness-probe] REASON\n")
 
@@ -291,15 +296,12 @@ async def test_a_bad_configuration_is_one_diagnostic_and_saving_the_fix_relints(
 
     write(config, 'kubernetes_version: "1.18"\nstrict: true\n')
     os.utime(config, (1_700_000_000, 1_700_000_000))  # a different modification time, however fast the file system
-    waiting = client.protocol.wait_for_notification_async(PUBLISH)
+    client.diagnostics.clear()
     client.text_document_did_save(types.DidSaveTextDocumentParams(
         text_document=types.TextDocumentIdentifier(uri=config.as_uri())))
-    first = await asyncio.wait_for(waiting, TIMEOUT)  # open documents are linted again, in URI order
-    waiting = client.protocol.wait_for_notification_async(PUBLISH)
-    second = await asyncio.wait_for(waiting, TIMEOUT)
-    by_uri = {first.uri: first.diagnostics, second.uri: second.diagnostics}
-    assert [d.code for d in by_uri[deployment.as_uri()]] == ["schema"]
-    assert list(by_uri[config.as_uri()]) == []
+    await until(lambda: {deployment.as_uri(), config.as_uri()} <= set(client.diagnostics))  # every open document
+    assert [d.code for d in client.diagnostics[deployment.as_uri()]] == ["schema"]
+    assert list(client.diagnostics[config.as_uri()]) == []
 
 
 @pytest.mark.asyncio

@@ -45,7 +45,7 @@ Tokens = tuple[str, ...]
 DEFAULT_VALUES_IGNORE_NAME_PATTERN = (
     DEFAULT_IGNORE_NAME_PATTERN
     + r"|^existing|(?:passw(?:or)?d|token|secret)s?[-_.]?(?:key|keys|ref|refs)?[-_.]?(?:name|ref|selector)$"
-    + r"|(?:passw(?:or)?d|token)[-_.]?key$|^(?:use|create|generate|auto)[-_A-Z]"
+    + r"|(?:passw(?:or)?d|token)[-_.]?key$|^(?:use|create|generate|auto)(?:[-_.]|(?-i:[A-Z]))"
 )
 #: Blocks that are not long-running containers (helm tests, hooks, jobs, init steps): no probe needed.
 DEFAULT_PROBE_IGNORE_BLOCK_PATTERN = (
