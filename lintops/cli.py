@@ -71,8 +71,9 @@ def _check_options(function):
               help="Suppress the findings recorded in this baseline (see `lintops baseline`); fail on new ones.")
 @click.option("--changed-since", metavar="REF", default=None,
               help="Lint only what changed since the merge base of REF and HEAD (with the context it needs).")
+@click.option("-q", "--quiet", is_flag=True, help="No progress line on standard error.")
 def check(paths: tuple[str, ...], output_format: str | None, reports: tuple[str, ...], fail_on: str | None,
-          verbose: bool, changed_since: str | None, **flags: Any) -> None:
+          verbose: bool, changed_since: str | None, quiet: bool, **flags: Any) -> None:
     """Lint PATHS (files, directories, or - for standard input; default: the current directory)."""
     from .inputs.discover import InputError
 
@@ -88,8 +89,11 @@ def check(paths: tuple[str, ...], output_format: str | None, reports: tuple[str,
     engine = run.engine()
     reporters = _open_reporters(run, targets, verbose)
     try:
+        from .progress import track
+
         inputs = run.discover(paths) if paths or changed_since is None else iter(())
-        for report in engine.lint(inputs):
+        show_progress = not quiet and sys.stderr.isatty()
+        for report in engine.lint(track(inputs, show_progress, label=lambda item: item.display)):
             for reporter in reporters:
                 reporter.file_done(report)
     except InputError as exc:

@@ -177,8 +177,8 @@ class Engine:
         once, naming every environment, so a values.yaml or base mistake is one finding, not one per
         stage. That is why rendered inputs are reported together, after the plain files.
         """
-        from .inputs.rendered import RenderResult
         from .inputs.render import render_input
+        from .inputs.rendered import RenderResult
 
         result = RenderResult()
         for item in items:

@@ -172,3 +172,20 @@ def test_paths_are_relative_to_the_repository_root(tmp_path, lint_json, monkeypa
     monkeypatch.chdir(tmp_path / "deploy")
     _, report = lint_json(".")
     assert {f["path"] for f in report["findings"]} == {"deploy/bad.yaml"}
+
+
+def test_progress_line_only_on_a_terminal(tmp_path):
+    import io
+
+    from lintops.progress import Progress, track
+
+    assert list(track(range(3), enabled=False)) == [0, 1, 2]
+    stream = io.StringIO()
+    progress = Progress(4, stream=stream, delay=0)
+    progress.update(2, "deploy/web.yaml")
+    progress.close()
+    assert "2/4 deploy/web.yaml" in stream.getvalue() and stream.getvalue().endswith("\r")
+    # through the CLI, standard error is not a terminal: no progress line
+    path = write(tmp_path / "ok.yaml", GOOD)
+    result = run_lintops("check", str(path))
+    assert "[#" not in result.stderr

@@ -16,7 +16,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO, write
 
 WHEELHOUSE = os.environ.get("LINTOPS_TEST_WHEELHOUSE")
