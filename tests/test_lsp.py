@@ -189,9 +189,9 @@ async def test_a_multi_byte_character_before_the_column_counts_in_utf16_units(cl
     line = 'metadata: {name: web, annotations: {note: "😀é😀"}, bogus: 1}'
     text = f"apiVersion: v1\nkind: ConfigMap\n{line}\n"
     path = write(repo / "apps" / "emoji.yaml", text)
-    assert line.index("bogus") == 52  # code points (the engine's column 53)
+    assert line.index("bogus") == 50  # in code points (the engine's column 51)
     diagnostics = await open_document(client, path, text)
-    assert [(d.code, d.range) for d in diagnostics] == [("schema", rng(2, 54, 59))]
+    assert [(d.code, d.range) for d in diagnostics] == [("schema", rng(2, 52, 57))]  # in UTF-16 code units
 
 
 @pytest.mark.asyncio
@@ -220,7 +220,8 @@ async def test_the_quick_fix_inserts_an_exemption_with_a_reason_placeholder(clie
         range=rng(15, 12, 12),
         context=types.CodeActionContext(diagnostics=[schema]),
     ))
-    assert [(a.title, a.kind) for a in actions] == [("Exempt from schema (with a reason)", types.CodeActionKind.QuickFix)]
+    assert [(a.title, a.kind) for a in actions] == [
+        ("Exempt from schema (with a reason)", types.CodeActionKind.QuickFix)]
     [edit] = actions[0].edit.changes[deployment.as_uri()]
     assert edit.range == rng(15, 0, 0)
     assert edit.new_text == "          # lintops: ignore[schema] REASON\n"
