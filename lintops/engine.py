@@ -17,6 +17,7 @@ is reported on standard error, and the exit code says the tool failed (3), not t
 from __future__ import annotations
 
 import contextlib
+import gc
 import sys
 import traceback
 from collections import defaultdict
@@ -33,6 +34,23 @@ from .inputs.manifests import LocatorFactory, resources_from
 from .model import Finding, Location, ObjectRef, Resource, RunSummary, Severity, Source, Violation
 from .rules import WORKLOAD_POD_SPECS, Dispatcher, Rule
 from .yaml_source import DEFAULT_LIMITS, Directive, Limits, ParsedFile, parse_bytes, parse_directives, parse_text
+
+
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while one file is linted.
+
+    Parsing and checking allocate many small acyclic objects (nodes, dicts, findings) that reference
+    counting frees; letting the collector scan them mid-file costs a quarter of the run for nothing.
+    Each file's garbage is freed when the next starts, so memory stays flat across a large run.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 @dataclass
@@ -256,8 +274,9 @@ class Engine:
             finding = self._parse_finding(input_file.display, "yaml-syntax", f"cannot read file: {exc.strerror}", 1, 1)
             self.summary.files += 1
             return self._report(FileReport(input_file.display, [finding] if finding else []))
-        parsed = parse_bytes(raw, input_file.display, is_json=input_file.is_json, limits=self.options.limits)
-        return self.lint_parsed(parsed)
+        with _gc_paused():
+            parsed = parse_bytes(raw, input_file.display, is_json=input_file.is_json, limits=self.options.limits)
+            return self.lint_parsed(parsed)
 
     def _register_crd(self, resource: Resource, findings: list[Finding]) -> None:
         rule = self.rules_by_id.get("schema-missing")

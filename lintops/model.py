@@ -112,6 +112,8 @@ class Resource:
     #: Resolves pointers to places. Plain files: the node's line in the file; rendered inputs (Helm,
     #: Kustomize): the values key or source file a person edits, with the rendered place as related.
     locator: Locator | None = field(default=None, repr=False)
+    #: False when the body holds no explicit null anywhere (lets null-as-absent checks skip a copy).
+    has_nulls: bool = True
 
     @property
     def ref(self) -> ObjectRef:

@@ -70,6 +70,8 @@ class ParsedDocument:
     data: Any
     root: yaml.Node | None
     line_offset: int = 0
+    #: Whether any value is an explicit null (checks that treat null as absent skip work when not).
+    has_nulls: bool = True
 
     def position(self, pointer: str, at_key: bool = False) -> Position:
         """Position of the node at ``pointer``, or of its nearest existing parent.
@@ -186,7 +188,7 @@ def _compose_into(parsed: ParsedFile, text: str, line_offset: int, limits: Limit
             parsed.problems.append(exc.problem)
             data, root = None, None
         parsed.problems.extend(builder.problems)
-        parsed.documents.append(ParsedDocument(len(parsed.documents), data, root, line_offset))
+        parsed.documents.append(ParsedDocument(len(parsed.documents), data, root, line_offset, builder.has_nulls))
 
 
 def _split_documents(text: str) -> list[tuple[int, str]]:
@@ -241,6 +243,7 @@ class _Builder:
         self._in_progress: set[int] = set()
         self._sizes: dict[int, int] = {}
         self._alias_nodes = 0
+        self.has_nulls = False
 
     def build_document(self, root: yaml.Node) -> Any:
         limit = sys.getrecursionlimit()
@@ -256,7 +259,10 @@ class _Builder:
 
     def _build(self, node: yaml.Node) -> Any:
         if isinstance(node, yaml.ScalarNode):
-            return _scalar(node)
+            value = _scalar(node)
+            if value is None:
+                self.has_nulls = True
+            return value
         key = id(node)
         built = self._built.get(key, _MISSING)
         if built is not _MISSING:  # an alias: the same collection again
@@ -317,7 +323,12 @@ class _Builder:
                                  self._position(key_node))
                 )
             seen[name] = key_node
-            result[name] = _scalar(value_node) if value_node.__class__ is yaml.ScalarNode else self._build(value_node)
+            if value_node.__class__ is yaml.ScalarNode:
+                value = result[name] = _scalar(value_node)
+                if value is None:
+                    self.has_nulls = True
+            else:
+                result[name] = self._build(value_node)
         for source in merged:
             for name, value in source.items():
                 result.setdefault(name, value)

@@ -258,21 +258,23 @@ class JsonSchema(Check):
         self._when_cache: tuple[Any, bool] | None = None
 
     def check(self, subject: Subject, ctx: RunContext) -> Iterable[Violation]:
-        if self._when is not None and not self._applies(subject.resource.body):
+        if self._when is not None and not self._applies(subject.resource.body, subject.resource.has_nulls):
             return ()
-        instance = _without_nulls(subject.value) if self._null_as_absent else subject.value
+        strip = self._null_as_absent and subject.resource.has_nulls
+        instance = _without_nulls(subject.value) if strip else subject.value
         errors = self._schema.errors(instance)
         if not errors:
             return ()
         return list(self._violations(subject, instance, errors))
 
-    def _applies(self, body: Any) -> bool:
+    def _applies(self, body: Any, has_nulls: bool = True) -> bool:
         # A rule with container targets asks once per container; the answer is the object's.
         cached = self._when_cache
         if cached is not None and cached[0] is body:
             return cached[1]
         assert self._when is not None
-        answer = self._when.is_valid(_without_nulls(body) if self._null_as_absent else body)
+        strip = self._null_as_absent and has_nulls
+        answer = self._when.is_valid(_without_nulls(body) if strip else body)
         self._when_cache = (body, answer)
         return answer
 

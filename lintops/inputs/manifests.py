@@ -127,5 +127,6 @@ def _add(result: FileManifests, body: Any, document: ParsedDocument, source: Sou
             source=source,
             root_pointer=root,
             locator=locator,
+            has_nulls=document.has_nulls,
         )
     )
