@@ -194,12 +194,15 @@ class Config:
         """The directory of the configuration file: repository rules live below it."""
         return self.path.parent if self.path else None
 
-    def relative(self, display_path: str) -> str:
-        """A finding's path relative to the configuration's directory, which path globs are written against."""
+    def relative(self, display_path: str, base: Path | None = None) -> str:
+        """A finding's path relative to the configuration's directory, which path globs are written against.
+
+        ``display_path`` is relative to ``base`` (the repository root reports use), or absolute.
+        """
         if self.root is None or display_path == "-":
             return display_path
         try:
-            return Path(display_path).resolve().relative_to(self.root.resolve()).as_posix()
+            return ((base or Path.cwd()) / display_path).resolve().relative_to(self.root.resolve()).as_posix()
         except ValueError:
             return display_path
 

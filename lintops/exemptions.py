@@ -20,10 +20,11 @@ from __future__ import annotations
 import fnmatch
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 from .config import Config
 from .model import Finding, Location, Resource, Severity, Violation
-from .rules import resolve
+from .rules import WORKLOAD_POD_SPECS, resolve
 from .yaml_source import Directive
 
 ANNOTATION_PREFIX = "lintops.io/ignore-"
@@ -39,8 +40,10 @@ class Exemption:
 class ExemptionPolicy:
     """Decides, for one finding, whether and why it is exempt, and applies per-path rule settings."""
 
-    def __init__(self, config: Config | None = None) -> None:
+    def __init__(self, config: Config | None = None, base: Path | None = None) -> None:
         self.config = config or Config()
+        #: The directory report paths are relative to (the repository root).
+        self.base = base
 
     # -- per-path overrides ------------------------------------------------------------------------
 
@@ -48,7 +51,7 @@ class ExemptionPolicy:
         """Apply ``overrides:`` for the finding's path: None when the rule is off there."""
         if not self.config.overrides:
             return finding
-        path = self.config.relative(finding.location.path)
+        path = self.config.relative(finding.location.path, self.base)
         for override in self.config.overrides:
             rule = override.rules.get(finding.rule_id)
             if rule is None or not override.matches(path):
@@ -114,7 +117,7 @@ class ExemptionPolicy:
         if not self.config.exemptions:
             return None
         obj = finding.object
-        path = self.config.relative(finding.location.path)
+        path = self.config.relative(finding.location.path, self.base)
         for exemption in self.config.exemptions:
             if exemption.matches(finding.rule_id, path, obj.kind if obj else None,
                                  obj.namespace if obj else None, obj.name if obj else None):
@@ -137,15 +140,19 @@ def _annotation_maps(resource: Resource, pointer: str) -> Iterable[dict]:
             yield found
 
 
+_TEMPLATE_POINTERS = {kind: pointer[: -len("/spec")] for kind, pointer in WORKLOAD_POD_SPECS.items()
+                      if pointer.endswith("/spec") and pointer != "/spec"}
+
+
 def _all_annotation_maps(resource: Resource) -> Iterable[tuple[str, dict]]:
     """The object's annotations (base "") and its pod template's (base = the template's pointer)."""
-    candidates = [""]
-    from .rules import WORKLOAD_POD_SPECS
-
-    pod_spec = WORKLOAD_POD_SPECS.get(resource.kind)
-    if pod_spec and pod_spec.endswith("/spec") and pod_spec != "/spec":
-        candidates.append(pod_spec[: -len("/spec")])
-    for base in candidates:
-        found = resolve(resource.body, base + "/metadata/annotations")
+    metadata = resource.body.get("metadata")
+    if isinstance(metadata, dict):
+        found = metadata.get("annotations")
         if isinstance(found, dict):
-            yield base, found
+            yield "", found
+    template = _TEMPLATE_POINTERS.get(resource.kind)
+    if template is not None:
+        found = resolve(resource.body, template + "/metadata/annotations")
+        if isinstance(found, dict):
+            yield template, found

@@ -404,7 +404,6 @@ def _same_file(a: Path, b: Path) -> bool:
 class _Published:
     """The diagnostics last published for a document, with the rule each one names (None: no rule)."""
 
-    version: int | None
     items: list[tuple[types.Diagnostic, str | None]]
 
 
@@ -417,6 +416,9 @@ class LintopsServer(LanguageServer):
         self.open_uris: set[str] = set()
 
     def is_lintable(self, document: TextDocument) -> bool:
+        """YAML documents in files or new buffers (not, e.g., the old side of a diff view)."""
+        if uri_scheme(document.uri) not in ("file", "untitled"):
+            return False
         if document.language_id == "yaml":
             return True
         name = document.uri.split("?", 1)[0].split("#", 1)[0].lower()
@@ -434,7 +436,7 @@ class LintopsServer(LanguageServer):
             self.window_log_message(types.LogMessageParams(type=types.MessageType.Error,
                                                            message=f"lintops: linting {uri} failed:\n{message}"))
             return
-        self.published[uri] = _Published(document.version, items)
+        self.published[uri] = _Published(items)
         self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
             uri=uri, version=document.version, diagnostics=[diagnostic for diagnostic, _ in items]))
 
@@ -464,7 +466,9 @@ class LintopsServer(LanguageServer):
         published = self.published.get(uri)
         if published is None:
             return []
-        lines = split_lines(self.workspace.get_text_document(uri).source)
+        text = self.workspace.get_text_document(uri).source
+        lines = split_lines(text)
+        newline = "\r\n" if "\r\n" in text else "\n"
         wanted = params.range
         actions: list[types.CodeAction] = []
         seen: set[tuple[str, int]] = set()
@@ -479,12 +483,12 @@ class LintopsServer(LanguageServer):
                 title=f"Exempt from {rule_id} (with a reason)",
                 kind=types.CodeActionKind.QuickFix,
                 diagnostics=[diagnostic],
-                edit=types.WorkspaceEdit(changes={uri: [exemption_edit(lines, line, rule_id)]}),
+                edit=types.WorkspaceEdit(changes={uri: [exemption_edit(lines, line, rule_id, newline)]}),
             ))
         return actions
 
 
-def exemption_edit(lines: Sequence[str], line: int, rule_id: str) -> types.TextEdit:
+def exemption_edit(lines: Sequence[str], line: int, rule_id: str, newline: str = "\n") -> types.TextEdit:
     """Insert ``# lintops: ignore[<rule-id>] REASON`` above ``line`` (0-based), at its indentation; when the
     line above already is an exemption comment, add the rule to it (a comment covers only the next line)."""
     above = lines[line - 1] if 0 < line <= len(lines) else None
@@ -506,7 +510,7 @@ def exemption_edit(lines: Sequence[str], line: int, rule_id: str) -> types.TextE
     position = types.Position(line=line, character=0)
     return types.TextEdit(
         range=types.Range(start=position, end=position),
-        new_text=f"{indent}# lintops: ignore[{rule_id}] {REASON_PLACEHOLDER}\n",
+        new_text=f"{indent}# lintops: ignore[{rule_id}] {REASON_PLACEHOLDER}{newline}",
     )
 
 

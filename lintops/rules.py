@@ -161,7 +161,7 @@ class Dispatcher:
     """
 
     def __init__(self, rules: Iterable[Rule], workloads: Mapping[str, str]) -> None:
-        self.rules = list(rules)
+        self.rules = [rule for rule in rules if rule.check.inspects_resources]
         self.workloads = workloads
         self._plans: dict[tuple[str, str], list[tuple[Rule, tuple[str, ...]]]] = {}
 

@@ -61,7 +61,8 @@ class Run:
         if self.baseline_path is not None:
             base = self.options.base_dir or Path.cwd()
             baseline = load_baseline(self.baseline_path, display_path(self.baseline_path, base))
-        return Engine(self.catalog.enabled_rules(), self.options, ExemptionPolicy(self.config), baseline)
+        return Engine(self.catalog.enabled_rules(), self.options, ExemptionPolicy(self.config, self.options.base_dir),
+                      baseline)
 
 
 def locate_config(settings: Settings) -> Path | None:

@@ -152,3 +152,12 @@ def test_bad_environment_pattern_is_a_config_error(cli, tmp_path):
     result = cli("check", str(tmp_path))
     assert result.exit_code == 2
     assert "environments" in result.stderr
+
+
+def test_per_path_settings_hold_when_run_from_a_subdirectory(lint_json, tmp_path, monkeypatch):
+    (tmp_path / ".git").mkdir()
+    write(tmp_path / ".lintops.yaml", "overrides:\n  - paths: ['legacy/**']\n    rules: {schema: warning}\n")
+    write(tmp_path / "legacy" / "a.yaml", BAD_IMAGE)
+    monkeypatch.chdir(tmp_path / "legacy")
+    _, report = lint_json(".")
+    assert {f["severity"] for f in report["findings"] if f["rule"] == "schema"} == {"warning"}

@@ -44,6 +44,8 @@ class Check:
 
     name: ClassVar[str]
     description: ClassVar[str] = ""
+    #: False for checks whose rules are fed by an earlier stage (parse problems): never dispatched.
+    inspects_resources: ClassVar[bool] = True
     params_schema: ClassVar[dict[str, Any]] = {"type": "object", "additionalProperties": False}
 
     def __init__(self, params: dict[str, Any] | None = None) -> None:

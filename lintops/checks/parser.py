@@ -21,6 +21,7 @@ if TYPE_CHECKING:  # pragma: no cover
 class Parser(Check):
     name = "parser"
     description = "Findings of the parse stage (YAML syntax, limits, duplicate keys, objects without kind)."
+    inspects_resources = False
 
     def check(self, subject: Subject, ctx: RunContext) -> Iterable[Violation]:
         return ()
