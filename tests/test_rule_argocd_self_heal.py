@@ -94,6 +94,7 @@ def test_staging_twin_in_another_file_satisfies_it(tmp_path):
     (tmp_path / "staging" / "guestbook.yaml").write_text(STAGING)
     assert lint_paths(tmp_path, base=tmp_path) == []
     # a file named alone (pre-commit passes changed files) still sees its staging twin in the repository
+    (tmp_path / ".git").mkdir()
     assert lint_paths(tmp_path / "production.yaml", base=tmp_path) == []
     # without the staging file the production file is reported, with its own path
     (tmp_path / "staging" / "guestbook.yaml").unlink()

@@ -11,6 +11,7 @@ import fnmatch
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from .argocd import AppSource
@@ -153,6 +154,8 @@ def discover(paths: Iterable[str], excludes: Iterable[str] = (), base: Path | No
                 add_file(path, display_path(path, base))
 
     context: list[InputFile] = []
+    root = base.resolve()
+    explicit = [p for p in explicit if root in p.parents]  # context comes from the file's own repository
     if explicit and render:
         # Files named one by one (pre-commit, --changed-since) bring the context they need: the
         # overlays that use a changed base, and every Application for the staging-twin rule.
@@ -195,12 +198,30 @@ def discover(paths: Iterable[str], excludes: Iterable[str] = (), base: Path | No
         yield KustomizeInput(root, display_path(root, base), tuple(applications.get(root.resolve(), ())))
 
 
-@dataclass
 class _RepositoryIndex:
-    """What a single changed file needs to know about the rest of the repository."""
+    """What a single changed file needs to know about the rest of its repository, computed lazily:
+    walking names is cheap, reading every file is not, and most runs need neither."""
 
-    kustomizations: list[Path]
-    application_files: list[Path]
+    def __init__(self, base: Path) -> None:
+        self.base = base
+        self._directories: list[tuple[Path, list[str]]] | None = None
+
+    @property
+    def directories(self) -> list[tuple[Path, list[str]]]:
+        if self._directories is None:
+            inside_repository = (self.base / ".git").exists()
+            self._directories = [(d, names) for d, names in _walk_directories(self.base, True)
+                                 if "Chart.yaml" not in names] if inside_repository else []
+        return self._directories
+
+    @cached_property
+    def kustomizations(self) -> list[Path]:
+        return [d.resolve() for d, names in self.directories if any(n in names for n in KUSTOMIZATION_FILES)]
+
+    @cached_property
+    def application_files(self) -> list[Path]:
+        return [(d / name).resolve() for d, names in self.directories for name in names
+                if name.endswith(MANIFEST_SUFFIXES) and _mentions_application(d / name)]
 
     def kustomizations_using(self, files: list[Path]) -> set[Path]:
         """Kustomization directories whose resources, patches or bases include one of ``files``."""
@@ -213,16 +234,7 @@ class _RepositoryIndex:
 
 
 def _repository_index(base: Path) -> _RepositoryIndex:
-    kustomizations, applications = [], []
-    for directory, names in _walk_directories(base, True):
-        if "Chart.yaml" in names:
-            continue
-        if any(name in names for name in KUSTOMIZATION_FILES):
-            kustomizations.append(directory.resolve())
-        for name in names:
-            if name.endswith(MANIFEST_SUFFIXES) and _mentions_application(directory / name):
-                applications.append((directory / name).resolve())
-    return _RepositoryIndex(kustomizations, applications)
+    return _RepositoryIndex(base)
 
 
 def _mentions_application(path: Path) -> bool:
