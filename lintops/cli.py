@@ -190,6 +190,45 @@ def record_baseline(paths: tuple[str, ...], output: str, **flags: Any) -> None:
     sys.exit(EXIT_INTERNAL if engine.internal_errors else EXIT_CLEAN)
 
 
+@main.command()
+@click.argument("paths", nargs=-1)
+@click.option("-c", "--config", "config_path", type=click.Path(dir_okay=False), help="Configuration file.")
+def render(paths: tuple[str, ...], config_path: str | None) -> None:
+    """Print what lintops lints for the charts and Kustomize overlays in PATHS: the rendered YAML,
+    each document headed by the file it came from and its environment."""
+    from .inputs.discover import ChartInput, InputError, KustomizeInput
+    from .inputs.render import render_input
+
+    run = _prepare(paths, config_path=config_path)
+    failed = False
+    try:
+        items = [item for item in run.discover(paths) if isinstance(item, (ChartInput, KustomizeInput))]
+    except InputError as exc:
+        _usage_error(str(exc))
+    if not items:
+        _usage_error("no Helm chart or Kustomize root below " + ", ".join(paths or (".",)))
+    for item in items:
+        result = render_input(item, run.options)
+        for problem in result.problems:
+            failed = True
+            where = f" [env: {problem.environment}]" if problem.environment else ""
+            click.echo(f"{problem.path}:{problem.line}:{problem.column}: error: {problem.message}{where}", err=True)
+        for source in result.sources:
+            environment = source.source.environment or "default"
+            for document in _documents(source.text):
+                click.echo(f"---\n# Source: {source.source.path} (environment: {environment})\n{document}")
+    sys.exit(EXIT_FINDINGS if failed else EXIT_CLEAN)
+
+
+def _documents(text: str) -> list[str]:
+    """The non-empty YAML documents of a rendered text, without their separators."""
+    import re
+
+    parts = re.split(r"^---[^\n]*\n", text, flags=re.MULTILINE)
+    return [part.rstrip("\n") for part in parts if part.strip() and not all(
+        line.startswith("#") or not line.strip() for line in part.splitlines())]
+
+
 @main.command("rules")
 @click.option("-c", "--config", "config_path", type=click.Path(dir_okay=False), help="Configuration file.")
 @click.argument("path", required=False, default=".")

@@ -189,3 +189,18 @@ def test_progress_line_only_on_a_terminal(tmp_path):
     path = write(tmp_path / "ok.yaml", GOOD)
     result = run_lintops("check", str(path))
     assert "[#" not in result.stderr
+
+
+def test_render_prints_overlays_with_their_sources(cli):
+    from conftest import FIXTURES
+
+    result = cli("render", str(FIXTURES / "kustomize" / "shop"))
+    assert result.exit_code == 0, result.stderr
+    assert "# Source: tests/fixtures/kustomize/shop/base/deployment.yaml (environment: production)" in result.stdout
+    assert "(environment: staging)" in result.stdout
+    assert "config.kubernetes.io/origin" not in result.stdout
+
+
+def test_render_without_charts_or_overlays_is_a_usage_error(cli, tmp_path):
+    write(tmp_path / "a.yaml", GOOD)
+    assert cli("render", str(tmp_path)).exit_code == 2
