@@ -59,6 +59,7 @@ from . import __version__
 from .config import CONFIG_NAMES, REPOSITORY_RULES_DIR, ConfigError, find_config
 from .inputs.discover import KUSTOMIZATION_FILES, MANIFEST_SUFFIXES, display_path, is_excluded, repository_root
 from .model import Finding, Severity
+from .reporters.base import message_with_context
 
 if TYPE_CHECKING:  # pragma: no cover
     from pygls.workspace import TextDocument
@@ -322,11 +323,7 @@ def _one_line(text: str) -> str:
 
 def finding_diagnostic(finding: Finding, lines: Sequence[str], codec: PositionCodec, run: Run | None,
                        root: Path | None) -> types.Diagnostic:
-    message = finding.message
-    if finding.object is not None:
-        message += f" ({finding.object})"
-    if finding.environment:
-        message += f" [env: {', '.join(finding.environment)}]"
+    message = message_with_context(finding)
     if finding.remediation:
         message += f"\n{_one_line(finding.remediation)}"
     spec = run.catalog.spec(finding.rule_id) if run is not None else None

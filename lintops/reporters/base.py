@@ -14,7 +14,7 @@ from ..model import Severity
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..engine import FileReport
-    from ..model import RunSummary
+    from ..model import Finding, RunSummary
     from ..rules import RuleSpec
 
 
@@ -48,3 +48,13 @@ class Reporter:
 
     def finish(self, summary: RunSummary) -> None:
         """The run is over: write whatever was collected, and the summary."""
+
+
+def message_with_context(finding: Finding, message: str | None = None) -> str:
+    """The finding's message followed by its object and environments, as one-line formats print it."""
+    text = finding.message if message is None else message
+    if finding.object is not None:
+        text += f" ({finding.object})"
+    if finding.environment:
+        text += f" [env: {', '.join(finding.environment)}]"
+    return text

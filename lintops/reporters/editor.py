@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..fingerprint import normalize_path
-from .base import Reporter
+from .base import Reporter, message_with_context
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..engine import FileReport
@@ -31,10 +31,7 @@ def format_finding(finding: Finding) -> str:
     message = one_line(finding.message)
     if finding.suppressed:
         severity, message = "info", f"suppressed: {message}"
-    if finding.object is not None:
-        message += f" ({finding.object})"
-    if finding.environment:
-        message += f" [env: {', '.join(finding.environment)}]"
+    message = message_with_context(finding, message)
     return f"{normalize_path(loc.path)}:{loc.line}:{loc.column}: {severity}: {message} [{finding.rule_id}]"
 
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from ..fingerprint import normalize_path
 from ..model import Severity
-from .base import Reporter
+from .base import Reporter, message_with_context
 from .text import summary_line
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -41,11 +41,7 @@ def format_command(finding: Finding) -> str:
         f"col={loc.column}",
         f"title={escape_property(finding.rule_id)}",
     ])
-    message = finding.message
-    if finding.object is not None:
-        message += f" ({finding.object})"
-    if finding.environment:
-        message += f" [env: {', '.join(finding.environment)}]"
+    message = message_with_context(finding)
     if finding.remediation:
         message += f"\n{finding.remediation}"
     return f"::{COMMANDS[finding.severity]} {properties}::{escape_data(message)}"
