@@ -1,7 +1,7 @@
 """ArgoCD Applications as the map of a GitOps repository.
 
 An Application whose source ``path`` points inside the linted repository says how that directory is
-deployed: to which environment (its destination), with which Helm values files, inline values,
+deployed: to which environment (its ``environment``/``env`` label, else its destination), with which Helm values files, inline values,
 parameters and release name, or which Kustomize image overrides. Rendering a chart or overlay with
 exactly those settings lints what ArgoCD will apply, not what the chart's defaults would give.
 
@@ -64,7 +64,9 @@ def _sources_of(body: dict[str, Any], repository: Path, display: str) -> list[Ap
     name = str(metadata.get("name") or "application")
     destination = spec.get("destination") if isinstance(spec.get("destination"), dict) else {}
     namespace = destination.get("namespace") if isinstance(destination.get("namespace"), str) else None
-    environment = namespace or str(destination.get("name") or name)
+    labels = metadata.get("labels") if isinstance(metadata.get("labels"), dict) else {}
+    label = labels.get("environment") or labels.get("env")
+    environment = str(label or namespace or destination.get("name") or name)
     sources = spec.get("sources") if isinstance(spec.get("sources"), list) else [spec.get("source")]
     result = []
     for source in sources:
