@@ -93,11 +93,22 @@ CONFIG_SCHEMA: dict[str, Any] = {
             "additionalProperties": {"type": "string", "pattern": "^(/[^/]+)+$"},
         },
         "baseline": {"type": "string"},
-        "helm": {"type": "object"},
-        "kustomize": {"type": "object"},
+        "helm": {"$ref": "#/$defs/helm"},
+        "kustomize": {
+            "type": "object",
+            "properties": {"roots": {"type": "array", "items": {"type": "string"}}},  # overlays to render
+            "additionalProperties": False,
+        },
     },
     "additionalProperties": False,
 }
+
+
+def config_schema() -> dict[str, Any]:
+    """The configuration's schema, with the sections renderers define themselves."""
+    from .inputs.helm import CONFIG_SCHEMA as HELM_SCHEMA
+
+    return {**CONFIG_SCHEMA, "$defs": {"helm": HELM_SCHEMA}}
 
 
 class ConfigError(Exception):
@@ -255,7 +266,7 @@ def load_config(path: Path | None) -> Config:
     data = document.data
     if isinstance(data, dict):  # a key left with only commented-out entries below it means "not set"
         data = {key: value for key, value in data.items() if value is not None}
-    error = first_schema_error(CONFIG_SCHEMA, data)
+    error = first_schema_error(config_schema(), data)
     if error is not None:
         pointer, message = error
         blamed = _blame_pointer(pointer, message)

@@ -1,9 +1,10 @@
 """ArgoCD Applications as the map of a GitOps repository.
 
 An Application whose source ``path`` points inside the linted repository says how that directory is
-deployed: to which environment (its ``environment``/``env`` label, else its destination), with which Helm values files, inline values,
-parameters and release name, or which Kustomize image overrides. Rendering a chart or overlay with
-exactly those settings lints what ArgoCD will apply, not what the chart's defaults would give.
+deployed: to which environment (its ``environment``/``env`` label, else its destination), with which
+Helm values files, inline values, parameters and release name, or which Kustomize image overrides.
+Rendering a chart or overlay with exactly those settings lints what ArgoCD will apply, not what the
+chart's defaults would give.
 
 Applications are found before rendering by a cheap pre-pass: only files whose bytes mention
 ``argoproj.io`` and ``Application`` are parsed here.

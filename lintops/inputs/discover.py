@@ -139,6 +139,8 @@ def discover(paths: Iterable[str], excludes: Iterable[str] = (), base: Path | No
                     continue
                 if render and "Chart.yaml" in names:
                     charts.setdefault(directory.resolve(), display_dir)
+                    for crd in sorted((directory / "crds").glob("*.y*ml")):
+                        add_file(crd, display_path(crd, base))  # helm installs crds/ as they are
                     continue
                 if render and any(name in names for name in KUSTOMIZATION_FILES):
                     kustomizations.add(directory.resolve())

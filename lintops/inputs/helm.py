@@ -28,54 +28,71 @@ Rendering
     ``lintops[helm]``), imported only when a chart is rendered. Neither available is a problem
     (``render-failed``), never a silent pass. Nothing is downloaded: a dependency listed in
     ``Chart.yaml`` that is not vendored under ``charts/`` (directory or ``.tgz``) is a problem at its
-    entry in ``Chart.yaml`` (``helm template`` refuses such a chart too; the SDK renders the chart
-    without it, so the rest is still linted). Nothing is written into the repository: a chart with a
-    ``values.schema.json`` is rendered from a temporary copy without its schema files, and its values
-    are validated against the schema here, so that each violation is a problem at the values key that
-    set the offending value (Helm's own message names only a JSON pointer). A template error is a
-    problem at the template file, line and column Helm reports (Go reports 0-based columns; they are
-    1-based here). Schema violations, template errors and missing dependencies are all
-    :class:`~lintops.inputs.rendered.RenderProblem` objects: the engine files them under ``render-failed``.
+    entry in ``Chart.yaml``. ``helm template`` refuses such a chart, so with the binary only the
+    dependency is reported; the SDK renders the chart without it, so the rest is still linted.
+    Nothing is written into the repository: a chart with a ``values.schema.json`` is rendered from a
+    temporary copy without its schema files (Helm would refuse the marked render described below),
+    and each environment's merged values are validated against the schema here (``jsonschema``,
+    draft 7 unless ``$schema`` says otherwise; remote references are never fetched), so that each
+    violation is a problem at the values key that set the offending value, naming what the schema
+    asks for but never the value. A template error is a problem at the template file, line and
+    column Helm reports; for an error inside an included template, the innermost place Helm names
+    (Go reports 0-based columns; they are 1-based here). Schema violations, template errors, missing
+    dependencies and unreadable values files are all :class:`~lintops.inputs.rendered.RenderProblem`
+    objects, which the engine files under ``render-failed``. ``NOTES.txt`` and templates that render
+    nothing are not handed on.
 
 Pointing back (how a rendered node finds its values key)
-    The chart is rendered a second time, only when a finding asks where a node came from, with every
-    values leaf that can carry a mark replaced by a unique marker: a non-empty string becomes
-    ``lntq<n>q`` (letters and digits, so that ``upper``, ``quote``, ``trunc`` of a name and
-    concatenations keep it; ``b64enc`` is undone when looking), and a number becomes
-    ``500000.0625 + 16 * n`` (printed the same by Go and YAML, and arithmetic on it never yields another
-    marker). Booleans, empty strings and nulls are not marked: replacing them would flip the chart's
-    conditionals. The rendered document of the second render is matched to the real one (same template
-    file, same index, or the same ordinal among documents of the same kind), and the node at the
-    finding's pointer (or its nearest existing parent) is read there:
+    The chart is rendered a second time, only when a finding first asks where a node of an
+    environment came from, with every values leaf that can carry a mark replaced by a unique marker:
+    a non-empty string becomes ``lntq<n>q`` (letters and digits, so that ``upper``, ``quote``,
+    ``trunc`` of a name and concatenations keep it; ``b64enc`` is undone when looking), a number
+    becomes ``0.5 + (n + 1) / 65536`` (exact in binary, printed alike by Go and YAML, and ``int`` of it
+    is 0, so a loop over a replica count stays empty instead of running away). Booleans, empty strings
+    and nulls are not marked: replacing them would flip the chart's conditionals. The rendered
+    document of the second render is matched to the real one (same template file, same index, or the
+    same ordinal among documents of the same kind), and the node at the finding's pointer (or its
+    nearest existing parent) is read there:
 
+    - a string whose tail after ``:`` is the chart's ``appVersion`` while the marked render has no
+      marker there (``tag | default .Chart.AppVersion``) points at ``appVersion`` in ``Chart.yaml``:
+      that is the line that sets the tag;
     - a scalar carrying markers came from those leaves: the leaf set by the most specific file wins
       (the environment file over ``values.yaml``), then the last one in the text (in
       ``repository:tag`` the tag). The marked text, with each marker replaced by the leaf's real value,
       must equal the real node, otherwise the match is refused (a flipped conditional cannot
-      mislead). A string whose unmarked tail is the chart's ``appVersion`` (``tag | default
-      .Chart.AppVersion``) points at ``appVersion`` in ``Chart.yaml`` instead;
+      mislead);
     - a mapping or list whose marked leaves all sit at the same relative place under one values key
       (``toYaml .Values.resources``) came from that key, if the key's value has the same shape;
-    - otherwise, when the node's own line in the template mentions exactly one ``.Values.x`` (or a
-      ``with .Values.x`` block renders ``toYaml .``), that key is used if it exists and has the
-      node's shape (empty blocks such as ``resources: {}``, booleans).
+    - otherwise, when the node's own line in the template (with the template-only lines indented
+      under it) mentions exactly one ``.Values.x``, or a ``with .Values.x`` block renders
+      ``toYaml .``, that key is used if it exists and has the node's shape (empty blocks such as
+      ``resources: {}``, booleans).
 
     The location is that key in the most specific values file that sets it for the environment (the
     environment file if it overrides, else ``values.yaml``, else a vendored sub-chart's
-    ``values.yaml``), and the template position is the related location. Otherwise the location is
-    the template: the line of the object in the template file (the segment between ``---`` lines
-    whose top-level ``kind:`` matches), and, following the pointer key by key through the template's
-    indentation (``- `` items by index, a ``range`` item by its only entry), the line of the node
-    itself or of its nearest parent that is written literally in the template.
+    ``values.yaml``; values an Application gives point where ``extra_values_origin`` says, else at the
+    template), and the template position is the related location. Otherwise the location is the
+    template: the segment between ``---`` lines whose top-level ``kind:`` matches the object (by
+    ordinal among segments of that kind), its first line for the object itself, and, following the
+    pointer key by key through the template's indentation, the line of the node or of its nearest
+    parent written literally in the template. List items are taken by index; when the template writes
+    several items and a conditional dropped some, the item whose first key (``- name: ...``, read as a
+    pattern with ``{{ }}`` as wildcards) fits the rendered item is taken; an item produced by
+    ``range`` is its single written entry. The column is the value's for a scalar written on the
+    line, else the key's.
 
     If the marked render fails (a template that validates a value, ``semverCompare``, ``index`` by a
-    value), the marked leaves are split in halves and rendered again, so that only the leaves the
-    chart cannot take as markers stay unmarked (at most :data:`MAX_MARKER_RENDERS` renders per
-    environment).
+    value), is much larger than the real one, or renders other objects than the real one (a marked
+    value compared with ``eq`` decides whether a template renders at all), the marked leaves are
+    split in halves and rendered again, so that only the leaves the chart cannot take as markers stay
+    unmarked (at most :data:`MAX_MARKER_RENDERS` renders per environment; a render of a small chart
+    takes a few milliseconds with the SDK). Every render that succeeded is used for the templates
+    whose objects it rendered alike.
 
-Values-only files (``production/values.yaml`` with no chart beside it) are not rendered:
-:func:`helm_values_resources` makes them ``lintops.io/v1`` ``HelmValues`` resources, which rules
-with ``targets: [helm-values]`` check (:mod:`lintops.checks.helm_values`).
+Values-only files (``production/values.yaml`` with no chart beside it) are not rendered: they become
+``lintops.io/v1`` ``HelmValues`` resources (:mod:`lintops.inputs.manifests`), which rules with
+``targets: [helm-values]`` check (:mod:`lintops.checks.helm_values`).
 """
 
 from __future__ import annotations
@@ -94,37 +111,60 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from ..model import Located, Location, Locator, Resource, Source, join_pointer
+from ..model import Located, Location, Locator, Source, join_pointer
 from ..yaml_source import ParsedDocument, ParsedFile, parse_text
 from .manifests import LocatorFactory
 from .rendered import RenderedSource, RenderProblem, RenderResult
 
 __all__ = [
-    "HELM_VALUES_API_VERSION",
-    "HELM_VALUES_KIND",
+    "CONFIG_SCHEMA",
     "MAX_MARKER_RENDERS",
     "ChartEnvironment",
     "available_backend",
     "find_environments",
-    "helm_values_resources",
-    "is_chart_dir",
-    "is_values_only_file",
     "render_chart",
+    "split_helm_output",
 ]
 
-HELM_VALUES_API_VERSION = "lintops.io/v1"
-HELM_VALUES_KIND = "HelmValues"
 #: Most renders spent per environment to learn which rendered node came from which values key.
-MAX_MARKER_RENDERS = 24
+MAX_MARKER_RENDERS = 32
 #: Seconds one ``helm template`` may take.
 BINARY_TIMEOUT = 120
 
 _ENV_FILE = re.compile(r"values-(?P<env>[^/\\]+)\.ya?ml")
-_VALUES_FILE = re.compile(r"(?:values|values-[^/\\]+|[^/\\]+[.-]values)\.ya?ml")
 _INSTALL_HINT = ("install the helm extra (pip install 'lintops[helm]', which brings helm-python-sdk) "
                  "or put the helm binary on PATH")
 
 Tokens = tuple[str, ...]
+
+_NAME = {"type": "string", "minLength": 1}
+#: JSON Schema of the configuration's ``helm:`` section (see the module docstring).
+CONFIG_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "backend": {"enum": ["auto", "binary", "sdk"]},
+        "release_name": _NAME,
+        "namespace": _NAME,
+        "charts": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["path"],
+                "properties": {
+                    "path": _NAME,
+                    "release_name": _NAME,
+                    "namespace": _NAME,
+                    "environments": {
+                        "type": "object",
+                        "additionalProperties": {"anyOf": [_NAME, {"type": "array", "items": _NAME}]},
+                    },
+                },
+                "additionalProperties": False,
+            },
+        },
+    },
+    "additionalProperties": False,
+}
 
 
 # -- environments -----------------------------------------------------------------------------------
@@ -208,35 +248,6 @@ def find_environments(chart_dir: Path, config: Mapping[str, Any] | None = None, 
     if not found:
         return [ChartEnvironment(None, ())]
     return [ChartEnvironment(name, found[name]) for name in sorted(found)]
-
-
-def is_chart_dir(path: Path) -> bool:
-    """True when ``path`` is a Helm chart directory (it holds ``Chart.yaml``)."""
-    return (Path(path) / "Chart.yaml").is_file()
-
-
-def is_values_only_file(path: Path) -> bool:
-    """A Helm values file with no chart beside it (``production/values.yaml``, ``values-prod.yaml``)."""
-    path = Path(path)
-    return bool(_VALUES_FILE.fullmatch(path.name)) and not is_chart_dir(path.parent)
-
-
-def helm_values_resources(parsed: ParsedFile, source: Source | None = None) -> list[Resource]:
-    """Each mapping document of a values-only file as a ``lintops.io/v1`` ``HelmValues`` resource.
-
-    ``name`` is the file's path; the body is the values data; positions are those of the file. Rules
-    with ``targets: [helm-values]`` see each one as ``Subject(resource, "", body)``.
-    """
-    from .manifests import file_locator
-
-    source = source or Source(parsed.path)
-    locators = file_locator(source.path)
-    resources = []
-    for document in parsed.documents:
-        if isinstance(document.data, dict):
-            resources.append(Resource(HELM_VALUES_API_VERSION, HELM_VALUES_KIND, None, source.path, document.data,
-                                      source, "", locators(document)))
-    return resources
 
 
 # -- backends ---------------------------------------------------------------------------------------
@@ -593,6 +604,8 @@ _TEMPLATE_ONLY = re.compile(r"^\s*(?:\{\{.*?\}\}\s*)+$")
 _KIND = re.compile(r"""^kind:[ ]*["']?(?P<kind>[A-Za-z0-9_.-]+)""")
 _VALUES_REF = re.compile(r"(?<![\w$])\.Values((?:\.[A-Za-z_][A-Za-z0-9_-]*)+)")
 _WITH_VALUES = re.compile(r"\{\{-?\s*with\s+\.Values((?:\.[A-Za-z_][A-Za-z0-9_-]*)+)\s*-?\}\}")
+#: A template-only line that prints a value (``{{ toYaml .Values.x | indent 10 }}`` written at column 0).
+_OUTPUT_ACTION = re.compile(r"^\s*\{\{-?\s*(?:toYaml|toJson|toPrettyJson|tpl|\.Values)\b")
 _DOT_USE = re.compile(r"\{\{-?\s*(?:toYaml|toJson|toPrettyJson)\s+\.\s*[|}-]")
 
 
@@ -673,13 +686,15 @@ class _Template:
         written = written.split(" #", 1)[0].strip()
         if written[:1] in "\"'" and written[-1:] == written[:1] and len(written) > 1:
             written = written[1:-1]
+        if not written:  # the value is written on the lines below: nothing to tell items apart
+            return True
         pattern = "".join(".*?" if part.startswith("{{") else re.escape(part)
                           for part in re.split(r"(\{\{.*?\}\})", written) if part)
-        return re.fullmatch(pattern or "", _scalar_text(item[info.key]), re.DOTALL) is not None
+        return re.fullmatch(pattern, _scalar_text(item[info.key]), re.DOTALL) is not None
 
     def find(self, kind: str | None, ordinal: int, tokens: Sequence[str],
-             data: Any = None) -> tuple[int, int, int | None, bool]:
-        """``(line, depth, _, last_is_key)``: the deepest node on ``tokens`` written in the template.
+             data: Any = None) -> tuple[int, int, bool]:
+        """``(line, depth, last_is_key)``: the deepest node on ``tokens`` written in the template.
 
         Returns the 0-based line, how many tokens were matched, and whether the last matched token
         was a mapping key. Line -1 when the template has no lines. ``data`` (the rendered document)
@@ -688,11 +703,11 @@ class _Template:
         """
         segment = self.segment(kind, ordinal)
         if segment is None:
-            return -1, 0, None, False
+            return -1, 0, False
         start, end = segment
         first = next((n for n in range(start, end) if self.info[n] is not None), None)
         if first is None:
-            return -1, 0, None, False
+            return -1, 0, False
         line, depth, last_is_key = first, 0, False
         parent, indent, item = start - 1, -1, False
         for token in tokens:
@@ -722,7 +737,7 @@ class _Template:
             info = self.info[line]
             parent, indent, item, last_is_key = line, info.key_column, False, True
             depth += 1
-        return line, depth, None, last_is_key
+        return line, depth, last_is_key
 
     def location(self, line: int, at_key: bool, key_matched: bool) -> Location:
         if line < 0:
@@ -740,8 +755,9 @@ class _Template:
         texts = [self.lines[line]]
         indent = len(self.lines[line]) - len(self.lines[line].lstrip(" "))
         following = line + 1
-        while following < len(self.lines) and _TEMPLATE_ONLY.match(self.lines[following]) \
-                and len(self.lines[following]) - len(self.lines[following].lstrip(" ")) > indent:
+        while following < len(self.lines) and _TEMPLATE_ONLY.match(self.lines[following]) and (
+                len(self.lines[following]) - len(self.lines[following].lstrip(" ")) > indent
+                or _OUTPUT_ACTION.match(self.lines[following])):
             texts.append(self.lines[following])
             following += 1
         refs = {m[1] for text in texts for m in _VALUES_REF.finditer(text)}
@@ -836,7 +852,10 @@ class _Context:
 
     def problem_from_failure(self, message: str, environment: str | None) -> RenderProblem:
         """A Helm error message as a problem at the template file, line and column it names."""
-        match = re.search(r"(?P<key>[^\s():\"']+/templates/[^\s():\"']+):(?P<line>\d+)(?::(?P<column>\d+))?", message)
+        # An error inside an included template names every call on the way: the last is where it failed.
+        matches = list(re.finditer(r"(?P<key>[^\s():\"']+/templates/[^\s():\"']+):(?P<line>\d+)(?::(?P<column>\d+))?",
+                                   message))
+        match = matches[-1] if matches else None
         text = " ".join(message.replace("template: ", "", 1).split()) if message else "helm could not render the chart"
         if match is None:
             return RenderProblem(self.display(self.chart_dir / "Chart.yaml"), 1, 1,
@@ -883,21 +902,24 @@ class _Environment:
         return self._marked
 
     def _attempt(self, session: Any, indices: list[int], budget: list[int]) -> None:
+        """Render with ``indices`` marked; on failure, or when marks changed which objects render, split."""
         if not indices or budget[0] <= 0:
             return
         budget[0] -= 1
+        complete = False
         try:
             output = session.render(self._marked_values(indices), self.context.release, self.context.namespace)
             if sum(map(len, output.values())) > _MAX_GROWTH * sum(map(len, self.outputs.values())) + 65536:
                 raise _RenderFailure("the marked render ran away")
-        except Exception:  # a leaf the chart cannot take as a marker: split and retry
-            if len(indices) > 1:
-                middle = len(indices) // 2
-                self._attempt(session, indices[:middle], budget)
-                self._attempt(session, indices[middle:], budget)
-            return
-        assert self._marked is not None
-        self._marked.append(output)
+            assert self._marked is not None
+            self._marked.append(output)  # still good for the templates whose objects did not change
+            complete = _kinds(output) == _kinds(self.outputs)
+        except Exception:  # a leaf the chart cannot take as a marker (it validates it, compares it, ...)
+            complete = False
+        if not complete and len(indices) > 1:
+            middle = len(indices) // 2
+            self._attempt(session, indices[:middle], budget)
+            self._attempt(session, indices[middle:], budget)
 
     def _marked_values(self, indices: list[int]) -> dict[str, Any]:
         values = copy.deepcopy(self.effective)
@@ -1063,7 +1085,7 @@ class _Environment:
         tokens = _existing(document.data, pointer)
         try:
             kind, ordinal = self._ordinal(key, document)
-            line, depth, _, last_is_key = template.find(kind, ordinal, tokens, document.data)
+            line, depth, last_is_key = template.find(kind, ordinal, tokens, document.data)
             exact = depth == len(tokens)
             template_location = template.location(line, at_key, exact and last_is_key)
         except Exception:  # never fail a finding over its position
@@ -1083,6 +1105,14 @@ class _Environment:
         if location is None:
             return Located(template_location)
         return Located(location, (template_location,))
+
+
+_TOP_LEVEL_KIND = re.compile(r"^kind:[ \t]*(\S+)", re.MULTILINE)
+
+
+def _kinds(outputs: Mapping[str, str]) -> dict[str, list[str]]:
+    """The kinds each template rendered, in order: a marked render that changes them flipped a conditional."""
+    return {key: kinds for key, text in outputs.items() if (kinds := _TOP_LEVEL_KIND.findall(text))}
 
 
 def _existing(data: Any, pointer: str) -> Tokens:
@@ -1216,6 +1246,10 @@ def render_chart(chart_dir: Path, *, display: Callable[[Path], str], config: Map
     if chart is None:
         return result
     chart_file = display(chart_dir / "Chart.yaml")
+    if settings.backend not in ("auto", "binary", "sdk"):
+        result.problems.append(RenderProblem(chart_file, 1, 1, f"cannot render the chart: helm.backend is "
+                                             f"'{settings.backend}' in the configuration; use auto, binary or sdk"))
+        return result
     backend = available_backend(settings.backend)
     if backend is None:
         result.problems.append(RenderProblem(chart_file, 1, 1, f"cannot render the chart: {_INSTALL_HINT}"))
