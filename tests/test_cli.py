@@ -204,3 +204,20 @@ def test_render_prints_overlays_with_their_sources(cli):
 def test_render_without_charts_or_overlays_is_a_usage_error(cli, tmp_path):
     write(tmp_path / "a.yaml", GOOD)
     assert cli("render", str(tmp_path)).exit_code == 2
+
+
+def test_rules_lists_every_rule_with_origin(cli):
+    result = cli("rules")
+    assert result.exit_code == 0
+    lines = {line.split()[0]: line for line in result.stdout.splitlines()}
+    for rule_id in ("schema", "liveness-probe", "pinned-image-tag", "no-plaintext-secret", "argocd-self-heal-staging",
+                    "api-removed", "duplicate-key", "yaml-syntax"):
+        assert rule_id in lines and "built-in" in lines[rule_id]
+
+
+def test_explain_prints_rationale_semantics_fix_and_examples(cli):
+    result = cli("explain", "liveness-probe")
+    assert result.exit_code == 0
+    for heading in ("Why:", "Exactly:", "Fix:", "Example that fires:", "Example that passes:"):
+        assert heading in result.stdout
+    assert cli("explain", "no-such-rule").exit_code == 2
