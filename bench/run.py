@@ -8,8 +8,9 @@ StatefulSets, CronJobs, Ingresses; a few objects per file, as repositories hold 
 * ``floor``: reading every file and ``yaml.compose_all`` with libyaml: the cost any YAML linter with
   positions pays, and the floor lintops is compared against;
 * ``lintops``: the full check in-process (parse, resources, every built-in rule, schema validation,
-  exemptions), findings discarded; its one-time set-up (configuration, plugins, rule catalog) is
-  reported apart as ``setup``, since the cold start below measures it;
+  exemptions), findings discarded, with the default worker processes (see lintops/parallel.py);
+  ``1 core``: the same in one process; the one-time set-up (configuration, plugins, rule catalog)
+  is reported apart as ``setup``, since the cold start below measures it;
 * ``cli``: the same through ``python -m lintops check DIR --format json`` (includes start-up).
 
 and, separately, the cold start of one small file end to end (median wall time of several runs).
@@ -179,17 +180,19 @@ def compose_floor(files: list[Path]) -> float:
     return time.perf_counter() - started
 
 
-def lintops_in_process(root: Path) -> tuple[float, float, int]:
-    """(check seconds, set-up seconds, findings): set-up (config, plugins, rules) is paid once per run."""
-    from lintops.inputs.discover import discover
+def lintops_in_process(root: Path, jobs: int | None = None) -> tuple[float, float, int]:
+    """(check seconds, set-up seconds, findings): set-up (config, plugins, rules) is paid once per run.
+
+    ``jobs`` None uses the default (worker processes on every available core for large runs).
+    """
     from lintops.runner import Settings, prepare
 
     gc.collect()
     started = time.perf_counter()
-    run = prepare(Settings(paths=(str(root),)))
+    run = prepare(Settings(paths=(str(root),), jobs=jobs))
     engine = run.engine()
     ready = time.perf_counter()
-    findings = sum(len(report.findings) for report in engine.lint(discover([str(root)])))
+    findings = sum(len(report.findings) for report in engine.lint(run.discover([str(root)])))
     return time.perf_counter() - ready, ready - started, findings
 
 
@@ -218,8 +221,11 @@ def main() -> None:
     parser.add_argument("--objects", type=int, nargs="+", default=[1000, 10000])
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
-    print(f"{'objects':>8} {'files':>6} {'floor s':>8} {'lintops s':>9} {'ratio':>6} {'setup s':>7} "
-          f"{'cli s':>7} {'us/object':>9} {'findings':>8}")
+    from lintops.runner import default_jobs
+
+    print(f"lintops uses {default_jobs()} worker process(es) for large runs; '1 core' forces one process")
+    print(f"{'objects':>8} {'files':>6} {'floor s':>8} {'lintops s':>9} {'ratio':>6} {'1 core s':>8} {'ratio':>6} "
+          f"{'setup s':>7} {'cli s':>7} {'us/object':>9} {'findings':>8}")
     for objects in args.objects:
         with tempfile.TemporaryDirectory() as directory:
             root = Path(directory)
@@ -227,9 +233,10 @@ def main() -> None:
             floor = min(compose_floor(files) for _ in range(args.repeat))
             runs = [lintops_in_process(root) for _ in range(args.repeat)]
             best, setup, findings = min(runs)
+            single = min(lintops_in_process(root, jobs=1)[0] for _ in range(args.repeat))
             cli = min(lintops_cli(root) for _ in range(args.repeat))
-            print(f"{objects:>8} {len(files):>6} {floor:>8.3f} {best:>9.3f} {best / floor:>6.2f} {setup:>7.3f} "
-                  f"{cli:>7.3f} {best / objects * 1e6:>9.0f} {findings:>8}")
+            print(f"{objects:>8} {len(files):>6} {floor:>8.3f} {best:>9.3f} {best / floor:>6.2f} {single:>8.3f} "
+                  f"{single / floor:>6.2f} {setup:>7.3f} {cli:>7.3f} {best / objects * 1e6:>9.0f} {findings:>8}")
     print(f"cold start, one small file end to end (median of 7): {cold_start(7) * 1000:.0f} ms")
 
 

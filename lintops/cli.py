@@ -49,6 +49,8 @@ def _check_options(function):
         click.option("--disable", multiple=True, metavar="RULE", help="Disable a rule (repeatable)."),
         click.option("--schema-backend", type=click.Choice(["jsonschema-rs", "jsonschema"]), default=None,
                      hidden=True, help="JSON Schema implementation (for testing both)."),
+        click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
+                     help="Worker processes for large runs (default: the available cores; 1 = none)."),
         click.option("--debug", is_flag=True, help="Print tracebacks of internal errors."),
     ]
     for option in reversed(options):

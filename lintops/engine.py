@@ -38,11 +38,12 @@ from .yaml_source import DEFAULT_LIMITS, Directive, Limits, ParsedFile, parse_by
 
 @contextlib.contextmanager
 def _gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while one file is linted.
+    """Pause the cyclic garbage collector for a run.
 
     Parsing and checking allocate many small acyclic objects (nodes, dicts, findings) that reference
-    counting frees; letting the collector scan them mid-file costs a quarter of the run for nothing.
-    Each file's garbage is freed when the next starts, so memory stays flat across a large run.
+    counting frees as soon as a file is done; the collector, left on, scans each file's live node
+    tree over and over and costs a third of the run for nothing. Measured on 20,000 objects: no
+    cyclic garbage at all and the same peak memory with the collector paused.
     """
     enabled = gc.isenabled()
     gc.disable()
@@ -62,6 +63,8 @@ class Options:
     fail_on: Severity = Severity.ERROR
     limits: Limits = DEFAULT_LIMITS
     schema_backend: str | None = None
+    #: Worker processes for large runs (see lintops.parallel); 1 lints in this process only.
+    jobs: int = 1
     workloads: dict[str, str] = field(default_factory=lambda: dict(WORKLOAD_POD_SPECS))
     #: How to tell staging from production (lintops.environments.EnvironmentPatterns); None = defaults.
     environments: Any = None
@@ -124,14 +127,30 @@ class Engine:
 
     def lint(self, inputs: Iterable[Input]) -> Iterator[FileReport]:
         """Lint each input in turn (files, charts, Kustomize roots), then what checks held back."""
+        with _gc_paused():
+            yield from self._lint(inputs)
+
+    def _lint(self, inputs: Iterable[Input]) -> Iterator[FileReport]:
+        from . import parallel
+
         rendered: list[ChartInput | KustomizeInput] = []
+        plain: list[InputFile] = []
         for item in inputs:
             if isinstance(item, InputFile) and item.context:
                 self._read_context(item)
             elif isinstance(item, InputFile):
-                yield self._lint_input(item)
+                if self.options.jobs > 1:
+                    plain.append(item)  # collected: a large run goes to worker processes
+                else:
+                    yield self._lint_input(item)
             else:
                 rendered.append(item)
+        if parallel.can_parallelize(self, plain):
+            for report, remote in parallel.lint_parallel(self, plain):
+                yield report if remote is None else self.account(report, *remote)
+        else:
+            for item in plain:
+                yield self._lint_input(item)
         if rendered:
             yield from self._lint_rendered(rendered)
         yield from self.finish()
@@ -239,15 +258,9 @@ class Engine:
 
     def finish(self) -> Iterator[FileReport]:
         """Findings of checks that waited for the whole run, grouped by file."""
-        by_path: dict[str, list[Finding]] = defaultdict(list)
-        for rule in self.rules:
-            try:
-                for resource, violation in rule.check.finish(self.context):
-                    finding = self._filter(self._finding(rule, resource, violation), resource)
-                    if finding is not None:
-                        by_path[finding.location.path].append(finding)
-            except Exception:
-                self._internal_error(f"rule {rule.id} (at the end of the run)")
+        by_path = self.held_findings()
+        if self.baseline is not None:  # before stale entries are looked for: held findings match them too
+            by_path = defaultdict(list, {path: self.baseline.apply(found) for path, found in by_path.items()})
         stale_rule = self.rules_by_id.get("baseline-stale")
         if self.baseline is not None and stale_rule is not None:
             for entry in self.baseline.stale():
@@ -257,6 +270,36 @@ class Engine:
                     entry.location, remediation=stale_rule.spec.remediation or None))
         for path in sorted(set(by_path) - self._context_paths):
             yield self._report(FileReport(path, by_path[path], 0))
+
+    def held_findings(self) -> dict[str, list[Finding]]:
+        """What checks held back until every file was read, filtered, by path (not yet reported)."""
+        by_path: dict[str, list[Finding]] = defaultdict(list)
+        for rule in self.rules:
+            try:
+                for resource, violation in rule.check.finish(self.context):
+                    finding = self._filter(self._finding(rule, resource, violation), resource)
+                    if finding is not None:
+                        by_path[finding.location.path].append(finding)
+            except Exception:
+                self._internal_error(f"rule {rule.id} (at the end of the run)")
+        return by_path
+
+    def account(self, report: FileReport, matched: set[str], internal_errors: list[str]) -> FileReport:
+        """Count a report that a worker process produced (it applied exemptions and the baseline)."""
+        self.summary.files += 1
+        self.summary.objects += report.objects
+        if not report.is_manifest:
+            self.summary.skipped += 1
+            self.summary.skipped_files.append(report.path)
+        for finding in report.findings:
+            self.summary.count(finding)
+            if not finding.suppressed and finding.severity.at_least(self.options.fail_on):
+                self._failing += 1
+        if self.baseline is not None:
+            self.baseline.matched |= matched
+        for where in internal_errors:
+            self.internal_errors.append(where)
+        return report
 
     @property
     def failed(self) -> bool:
@@ -274,9 +317,8 @@ class Engine:
             finding = self._parse_finding(input_file.display, "yaml-syntax", f"cannot read file: {exc.strerror}", 1, 1)
             self.summary.files += 1
             return self._report(FileReport(input_file.display, [finding] if finding else []))
-        with _gc_paused():
-            parsed = parse_bytes(raw, input_file.display, is_json=input_file.is_json, limits=self.options.limits)
-            return self.lint_parsed(parsed)
+        parsed = parse_bytes(raw, input_file.display, is_json=input_file.is_json, limits=self.options.limits)
+        return self.lint_parsed(parsed)
 
     def _register_crd(self, resource: Resource, findings: list[Finding]) -> None:
         rule = self.rules_by_id.get("schema-missing")

@@ -31,6 +31,7 @@ class Settings:
     disable: Sequence[str] = ()
     schema_backend: str | None = None
     baseline: str | None = None
+    jobs: int | None = None
     debug: bool = False
 
 
@@ -101,6 +102,7 @@ def prepare(settings: Settings) -> Run:
         helm=dict(config.helm),
         kustomize=dict(config.kustomize),
         base_dir=repository_root(),
+        jobs=settings.jobs if settings.jobs is not None else default_jobs(),
         debug=settings.debug,
     )
     catalog.enabled_rules()  # bind once now, so a rule with bad params is a configuration error up front
@@ -112,6 +114,17 @@ def prepare(settings: Settings) -> Run:
     if baseline is not None:
         run.engine()  # a missing or broken baseline is a configuration error up front
     return run
+
+
+def default_jobs() -> int:
+    """Worker processes for large runs: the cores this process may use, at most eight."""
+    import os
+
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, 8))
 
 
 class VersionError(ValueError):

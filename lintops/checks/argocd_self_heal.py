@@ -267,6 +267,7 @@ class ArgoCDSelfHealStaging(Check):
     name = "argocd-self-heal-staging"
     description = ("Reports ArgoCD Applications (and ApplicationSet templates) that self-heal outside staging "
                    "when no staging Application with automated sync deploys the same source.")
+    cross_object_kinds = frozenset({"Application", "ApplicationSet"})
 
     def __init__(self, params: dict[str, Any] | None = None) -> None:
         super().__init__(params)

@@ -26,6 +26,7 @@ if TYPE_CHECKING:  # pragma: no cover
 class KubernetesSchema(Check):
     name = "kubernetes-schema"
     description = "Validates each object against the Kubernetes (or CRD) JSON schema of the target version."
+    cross_object_kinds = frozenset({"CustomResourceDefinition"})
 
     def __init__(self, params: dict | None = None) -> None:
         super().__init__(params)
@@ -49,6 +50,7 @@ class KubernetesSchema(Check):
 class KubernetesSchemaKnown(Check):
     name = "kubernetes-schema-known"
     description = "Reports objects whose apiVersion and kind have no schema, so they were not validated."
+    cross_object_kinds = frozenset({"CustomResourceDefinition"})
 
     def __init__(self, params: dict | None = None) -> None:
         super().__init__(params)

@@ -63,16 +63,20 @@ def repository_root(start: Path | None = None) -> Path:
 def display_path(path: Path, base: Path) -> str:
     """The path relative to ``base`` when it lies below it, with forward slashes."""
     try:
-        relative = os.path.relpath(os.path.realpath(path), base)
+        relative = os.path.relpath(os.path.abspath(path), base)
+        if relative.startswith(".."):  # perhaps through a symbolic link: compare real paths
+            relative = os.path.relpath(os.path.realpath(path), base)
     except ValueError:  # another drive on Windows
         return path.as_posix()
     if relative.startswith(".."):
         return path.as_posix()
-    return Path(relative).as_posix()
+    return relative.replace(os.sep, "/")
 
 
 def is_excluded(display: str, excludes: Iterable[str]) -> bool:
     """True when the path, or any directory above it, matches one of the globs."""
+    if not excludes:
+        return False
     parts = display.split("/")
     candidates = {display} | {"/".join(parts[: i + 1]) for i in range(len(parts))} | set(parts)
     return any(fnmatch.fnmatch(candidate, pattern.rstrip("/")) for pattern in excludes for candidate in candidates)
@@ -118,7 +122,7 @@ def discover(paths: Iterable[str], excludes: Iterable[str] = (), base: Path | No
     kustomizations: set[Path] = set()
 
     def add_file(file: Path, display: str) -> None:
-        resolved = file.resolve()
+        resolved = Path(os.path.abspath(file))
         if resolved not in seen and not is_excluded(display, excludes):
             seen.add(resolved)
             files.append(InputFile(display, file))

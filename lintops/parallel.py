@@ -1,0 +1,117 @@
+"""Large runs on several cores: plain files are spread over forked worker processes.
+
+Parsing and checking one file needs nothing from another, except where a check compares objects
+across files (a custom resource and its CRD, an Application and its staging twin). Such checks
+declare the kinds they compare (:attr:`Check.cross_object_kinds`); every file whose bytes mention
+one of those kinds is linted first, in this process, so the CRDs are registered and the
+Applications held before any worker starts. The other files then go to workers forked from this
+process (they inherit the schema store with those CRDs), in chunks; each worker lints a chunk with
+fresh check instances, lets the checks report what they held back, and sends the chunk's reports
+home. Reports come back in input order, so output does not depend on scheduling.
+
+Parallelism is used only where it is safe and pays: on Linux (fork), for runs of at least
+:data:`MIN_FILES` files, when every check that holds objects back declares its kinds, and before any
+library that starts threads (the Helm SDK) is loaded.
+"""
+
+from __future__ import annotations
+
+import gc
+import multiprocessing
+import sys
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING
+
+from .checks.base import Check
+from .rules import Rule
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .engine import Engine, FileReport
+    from .inputs.discover import InputFile
+
+#: What a worker's report brings besides its findings: baseline fingerprints matched, internal errors.
+Remote = tuple[set[str], list[str]]
+
+MIN_FILES = 300
+CHUNK_FILES = 25
+
+_parent: Engine | None = None  # the engine workers are forked from (module state survives fork)
+
+
+def can_parallelize(engine: Engine, files: Sequence[InputFile]) -> bool:
+    if engine.options.jobs <= 1 or len(files) < MIN_FILES or not sys.platform.startswith("linux"):
+        return False
+    if "helm_python" in sys.modules or any(f.path is None for f in files):
+        return False
+    return all(type(rule.check).finish is Check.finish or rule.check.cross_object_kinds for rule in engine.rules)
+
+
+def cross_object_markers(engine: Engine) -> tuple[bytes, ...]:
+    kinds = set()
+    for rule in engine.rules:
+        kinds.update(rule.check.cross_object_kinds)
+    return tuple(kind.encode() for kind in sorted(kinds))
+
+
+def lint_parallel(engine: Engine, files: Sequence[InputFile]) -> Iterator[tuple[FileReport, Remote | None]]:
+    """Each file's report in input order; ``Remote`` (baseline matches, internal errors) for a worker's."""
+    global _parent
+    markers = cross_object_markers(engine)
+    local: dict[int, FileReport] = {}
+    remote: list[tuple[int, InputFile]] = []
+    for index, item in enumerate(files):
+        if markers and _mentions(item, markers):
+            local[index] = engine._lint_input(item)
+        else:
+            remote.append((index, item))
+    chunks = [remote[i:i + CHUNK_FILES] for i in range(0, len(remote), CHUNK_FILES)]
+    _parent = engine
+    gc.freeze()  # the workers' collectors need not scan (nor copy) everything inherited from here
+    try:
+        with multiprocessing.get_context("fork").Pool(processes=min(engine.options.jobs, len(chunks))) as pool:
+            for chunk, (reports, matched, errors) in zip(chunks, pool.imap(_lint_chunk, chunks), strict=True):
+                for index in sorted(i for i in local if i < chunk[0][0]):
+                    yield local.pop(index), None
+                yield reports[0], (matched, errors)
+                for report in reports[1:]:
+                    yield report, (set(), [])
+        for index in sorted(local):
+            yield local[index], None
+    finally:
+        _parent = None
+        gc.unfreeze()
+
+
+def _mentions(item: InputFile, markers: tuple[bytes, ...]) -> bool:
+    try:
+        raw = item.read_bytes()
+    except OSError:
+        return True  # let this process report the read error
+    return any(marker in raw for marker in markers)
+
+
+def _lint_chunk(chunk: list[tuple[int, InputFile]]) -> tuple[list[FileReport], set[str], list[str]]:
+    """In a worker: lint a chunk with fresh checks, then what they held back (every CRD is known)."""
+    from .engine import Engine
+
+    assert _parent is not None
+    rules = [Rule(rule.spec, type(rule.check)(dict(rule.spec.params))) for rule in _parent.rules]
+    baseline = _parent.baseline
+    if baseline is not None:
+        baseline.matched = set()
+    engine = Engine(rules, _parent.options, _parent.policy, baseline)
+    engine.context = _parent.context
+    reports = [engine._lint_input(item) for _, item in chunk]
+    by_path = {report.path: report for report in reports}
+    for path, findings in engine.held_findings().items():
+        if baseline is not None:
+            findings = baseline.apply(findings)
+        report = by_path.get(path)
+        if report is None:
+            from .engine import FileReport
+
+            report = by_path[path] = FileReport(path, [], 0)
+            reports.append(report)
+        report.findings = sorted([*report.findings, *findings], key=lambda f: f.sort_key)
+    matched = set(baseline.matched) if baseline is not None else set()
+    return reports, matched, engine.internal_errors
