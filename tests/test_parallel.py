@@ -6,13 +6,18 @@ with its own file's report from a worker, and after the last file from one proce
 
 from __future__ import annotations
 
+import json
+import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from conftest import FIXTURES, write
 
 from lintops import parallel
 from lintops.runner import Settings, prepare
+
+TESTS = Path(__file__).resolve().parent
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="workers are forked on Linux only")
 
@@ -54,33 +59,45 @@ def _run(root, jobs, baseline=None):
     return findings, (summary.files, summary.objects, summary.errors, summary.warnings, summary.suppressed), engine
 
 
-def test_workers_agree_with_one_process(tmp_path, monkeypatch):
-    _tree(tmp_path)
-    monkeypatch.setattr(parallel, "MIN_FILES", 5)
-    monkeypatch.setattr(parallel, "CHUNK_FILES", 7)
+def _compare(root: str, baseline: str | None) -> None:
+    """Run in a fresh interpreter (no thread-starting library loaded, so workers may fork)."""
+    parallel.MIN_FILES = 5
+    parallel.CHUNK_FILES = 7
     used = []
     original = parallel.lint_parallel
-    monkeypatch.setattr(parallel, "lint_parallel", lambda *a: used.append(True) or original(*a))
-    one = _run(tmp_path, 1)
-    many = _run(tmp_path, 2)
+    parallel.lint_parallel = lambda *a: used.append(True) or original(*a)
+    one = _run(root, 1, baseline)
+    many = _run(root, 2, baseline)
     assert used, "the run did not use worker processes"
-    assert sorted(many[0]) == sorted(one[0])
+    assert sorted(many[0]) == sorted(one[0]), (set(many[0]) ^ set(one[0]))
     assert many[1] == one[1]
-    rules = {f[3] for f in one[0]}
-    assert {"schema", "pinned-image-tag"} <= rules
-    assert any(f[0].endswith("a-training.yaml") and f[3] == "schema" for f in one[0])  # CRD from another file applied
     assert many[2].failed == one[2].failed
+    print(json.dumps({"findings": one[0], "failed": one[2].failed}))
+
+
+def _compare_in_subprocess(root, baseline=None) -> dict:
+    code = (f"import sys; sys.path.insert(0, {str(TESTS)!r}); import test_parallel; "
+            f"test_parallel._compare({str(root)!r}, {baseline!r})")
+    result = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_workers_agree_with_one_process(tmp_path):
+    _tree(tmp_path)
+    report = _compare_in_subprocess(tmp_path)
+    rules = {f[3] for f in report["findings"]}
+    assert {"schema", "pinned-image-tag"} <= rules
+    assert any(f[0] == "a-training.yaml" and f[3] == "schema" for f in report["findings"])  # CRD of another file
 
 
 def test_workers_apply_the_baseline_and_report_stale_entries(tmp_path, monkeypatch, cli):
     _tree(tmp_path)
-    monkeypatch.setattr(parallel, "MIN_FILES", 5)
+    (tmp_path / ".git").mkdir()
     monkeypatch.chdir(tmp_path)
     assert cli("baseline", ".", "--jobs", "1").exit_code == 0
     write(tmp_path / "apps" / "app-01.yaml", DEPLOYMENT.format(i=1, tag="1.19.10").replace("imagePulPolicy",
                                                                                           "imagePullPolicy"))
-    one = _run(tmp_path, 1, ".lintops-baseline.json")
-    many = _run(tmp_path, 2, ".lintops-baseline.json")
-    assert sorted(many[0]) == sorted(one[0])
-    assert any(f[3] == "baseline-stale" for f in one[0])
-    assert one[2].failed is False and many[2].failed is False
+    report = _compare_in_subprocess(tmp_path, ".lintops-baseline.json")
+    assert any(f[3] == "baseline-stale" for f in report["findings"])
+    assert report["failed"] is False
