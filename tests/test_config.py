@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from conftest import write
 
+from conftest import write
 from lintops.config import STARTER_CONFIG, ConfigError, find_config, load_config, match_path
 from lintops.model import Severity
 

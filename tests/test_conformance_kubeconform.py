@@ -7,6 +7,7 @@ Where the verdicts differ on purpose, the row says why.
 from __future__ import annotations
 
 import pytest
+
 from conftest import FIXTURES
 
 KC = FIXTURES / "kubeconform"

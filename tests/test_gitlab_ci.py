@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+
 from conftest import REPO, write
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="needs git")

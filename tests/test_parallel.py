@@ -12,8 +12,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, write
 
+from conftest import FIXTURES, write
 from lintops import parallel
 from lintops.runner import Settings, prepare
 

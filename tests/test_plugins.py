@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from conftest import run_lintops, write
 
 PLUGIN_SOURCE = Path(__file__).parent / "plugin_example"

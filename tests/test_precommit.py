@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 import pytest
+
 from conftest import REPO, write
 
 WHEELHOUSE = os.environ.get("LINTOPS_TEST_WHEELHOUSE")

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from conftest import FIXTURES, REPO, write
 
+from conftest import FIXTURES, REPO, write
 from lintops.catalog import available_checks, builtin_rule_specs
 from lintops.engine import Engine, FileReport, Options
 from lintops.fingerprint import fingerprint, fingerprints, normalize_path
