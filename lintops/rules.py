@@ -265,20 +265,36 @@ def bind(specs: Iterable[RuleSpec], checks: Mapping[str, type[Check]]) -> list[R
     for spec in specs:
         check_class = checks.get(spec.check)
         if check_class is None:
-            raise RuleError(f"{spec.path or spec.id}: rule '{spec.id}' names unknown check '{spec.check}' "
+            raise RuleError(f"{_where(spec, '/check')}: rule '{spec.id}' names unknown check '{spec.check}' "
                             f"(known: {', '.join(sorted(checks))})")
         problem = first_schema_error(check_class.params_schema, dict(spec.params))
         if problem is not None:
-            where, message = problem
-            raise RuleError(f"{spec.path or spec.id}: rule '{spec.id}', params{where}: {message}")
+            pointer, message = problem
+            raise RuleError(f"{_where(spec, '/params' + pointer)}: rule '{spec.id}', params{pointer}: {message}")
         try:
             check = check_class(spec.params)
         except RuleError as exc:
-            raise RuleError(f"{spec.path or spec.id}: rule '{spec.id}': {exc}") from None
+            raise RuleError(f"{_where(spec, '/params')}: rule '{spec.id}': {exc}") from None
         except ValueError as exc:
-            raise RuleError(f"{spec.path or spec.id}: rule '{spec.id}', params: {exc}") from None
+            raise RuleError(f"{_where(spec, '/params')}: rule '{spec.id}', params: {exc}") from None
         rules.append(Rule(spec, check))
     return rules
+
+
+def _where(spec: RuleSpec, pointer: str) -> str:
+    """``path:line:col`` of a node of the rule's file (its nearest existing parent), for error messages."""
+    if spec.path is None:
+        return spec.id
+    from .yaml_source import parse_bytes
+
+    try:
+        parsed = parse_bytes(Path(spec.path).read_bytes(), spec.path)
+    except OSError:
+        return spec.path
+    if not parsed.documents:
+        return spec.path
+    position = parsed.documents[0].position(pointer)
+    return f"{spec.path}:{position.line}:{position.column}"
 
 
 def first_schema_error(schema: Mapping[str, Any], instance: Any) -> tuple[str, str] | None:
