@@ -338,7 +338,8 @@ class _Builder:
                 continue
             if not isinstance(key_node, yaml.ScalarNode):
                 self.problems.append(
-                    ParseProblem("yaml-syntax", "mapping key is not a scalar; Kubernetes keys are strings",
+                    ParseProblem("yaml-syntax",
+                                 "mapping key is not a scalar (an unrendered {{ }} template?); Kubernetes keys are strings",
                                  self._position(key_node))
                 )
                 self._build(value_node)
