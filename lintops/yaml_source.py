@@ -338,9 +338,7 @@ class _Builder:
                 continue
             if not isinstance(key_node, yaml.ScalarNode):
                 self.problems.append(
-                    ParseProblem("yaml-syntax",
-                                 "mapping key is not a scalar (an unrendered {{ }} template?); Kubernetes keys are strings",
-                                 self._position(key_node))
+                    ParseProblem("yaml-syntax", _NON_SCALAR_KEY, self._position(key_node))
                 )
                 self._build(value_node)
                 continue
@@ -379,6 +377,7 @@ class _Builder:
 
 
 _MISSING = object()
+_NON_SCALAR_KEY = "mapping key is not a scalar (an unrendered {{ }} template?); Kubernetes keys are strings"
 
 
 def _scalar(node: yaml.ScalarNode) -> Any:
