@@ -1,0 +1,162 @@
+"""Running kustomize on one root, through a temporary wrapper kustomization that asks for origins.
+
+This is the only module that starts a process or writes a file (the wrapper, in a temporary
+directory). Why a wrapper, and why it refers to the root by a relative path, is explained in the
+package docstring.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ...model import join_pointer
+from ..rendered import RenderProblem, RenderResult
+from .paths import DisplayPaths
+from .references import KUSTOMIZATION_NAMES, Kustomization, walk_tree
+from .sources import rendered_sources
+
+#: The package's logger, as when the package was one module.
+log = logging.getLogger(__package__)
+
+#: Seconds one ``kustomize build`` may take before it is reported as failed.
+RENDER_TIMEOUT = 300
+_BLOCKED_PROXY = "http://127.0.0.1:9"
+
+
+def _command() -> list[str] | None:
+    kustomize = shutil.which("kustomize")
+    if kustomize:
+        return [kustomize, "build"]
+    kubectl = shutil.which("kubectl")
+    if kubectl:
+        return [kubectl, "kustomize"]
+    return None
+
+
+def _offline_environment() -> dict[str, str]:
+    env = dict(os.environ)
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
+        env[name] = _BLOCKED_PROXY
+    env["NO_PROXY"] = env["no_proxy"] = ""
+    env["GIT_TERMINAL_PROMPT"] = "0"
+    return env
+
+
+def image_override(spec: str | dict[str, Any]) -> dict[str, Any]:
+    """An ArgoCD ``kustomize.images`` entry (``[name=]image[:tag][@digest]``) as a kustomize ``images:`` entry."""
+    if isinstance(spec, dict):
+        return dict(spec)
+    name, _, new = spec.rpartition("=") if "=" in spec else ("", "", spec)
+    entry: dict[str, Any] = {}
+    if "@" in new:
+        new, entry["digest"] = new.split("@", 1)
+    colon = new.rfind(":")
+    if colon > new.rfind("/"):
+        new, entry["newTag"] = new[:colon], new[colon + 1:]
+    if not name:
+        return {"name": new, **entry}
+    return {"name": name, **({"newName": new} if new else {}), **entry}
+
+
+def render_kustomization(root: Path, *, display: Callable[[Path], str], environment: str | None = None,
+                         images: list | None = None) -> RenderResult:
+    """Render the kustomization at ``root``; each object knows the file and node that defined it.
+
+    ``display`` turns an absolute path into the path reports show; ``environment`` defaults to the
+    root's directory name; ``images`` are overrides applied on top (ArgoCD's ``kustomize.images``,
+    strings or kustomize ``images:`` entries).
+    """
+    return _render(root, display=display, environment=environment, images=images, symlink=False)
+
+
+def _render(root: Path, *, display: Callable[[Path], str], environment: str | None, images: list | None,
+            symlink: bool) -> RenderResult:
+    """:func:`render_kustomization`; ``symlink`` makes the wrapper refer to the root through a symbolic link."""
+    paths = DisplayPaths(root, display)
+    environment = environment or paths.logical_root.name
+    result = RenderResult()
+    cache: dict[Path, Kustomization | None] = {}
+    tree = walk_tree(paths.real_root, cache)
+    if not tree.kustomizations:
+        result.problems.append(RenderProblem(
+            paths.show(paths.real_root), 1, 1,
+            f"no kustomization file ({', '.join(KUSTOMIZATION_NAMES)}) in {paths.show(paths.real_root)}",
+            environment))
+        return result
+    top = tree.kustomizations[0]
+    top_display = paths.show(top.file)
+    command = _command()
+    if command is None:
+        result.problems.append(RenderProblem(
+            top_display, 1, 1,
+            f"cannot render the Kustomize overlay {paths.show(paths.real_root)}: neither `kustomize` nor `kubectl` "
+            f"is on PATH. Install kustomize (or kubectl, which includes it), or render it yourself and lint the "
+            f"output: `kustomize build {paths.show(paths.real_root)} | lintops check -`",
+            environment))
+        return result
+    for kustomization, key, index, entry in tree.remote:
+        position = kustomization.position(join_pointer(f"/{key}", index))
+        result.problems.append(RenderProblem(
+            paths.show(kustomization.file), position.line, position.column,
+            f"remote {key} entry {entry!r} is not rendered: lintops renders without network access; vendor it "
+            f"into the repository, or lint the rendered output (`kustomize build {paths.show(paths.real_root)} "
+            f"| lintops check -`)",
+            environment))
+    if tree.remote:
+        return result
+
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="lintops-kustomize-") as temporary:
+        wrapper_dir = Path(os.path.realpath(temporary))
+        reference, origin_base = _reference(wrapper_dir, paths.real_root, symlink)
+        wrapper: dict[str, Any] = {
+            "apiVersion": "kustomize.config.k8s.io/v1beta1",
+            "kind": "Kustomization",
+            "resources": [reference],
+            "buildMetadata": ["originAnnotations"],
+        }
+        if images:
+            wrapper["images"] = [image_override(spec) for spec in images]
+        (wrapper_dir / "kustomization.yaml").write_text(yaml.safe_dump(wrapper, sort_keys=False))
+        try:
+            completed = subprocess.run([*command, str(wrapper_dir)], cwd=wrapper_dir, capture_output=True, text=True,
+                                       env=_offline_environment(), timeout=RENDER_TIMEOUT, check=False)
+        except subprocess.TimeoutExpired:
+            result.problems.append(RenderProblem(
+                top_display, 1, 1, f"`{Path(command[0]).name} {command[1]}` did not finish within {RENDER_TIMEOUT} s",
+                environment))
+            return result
+        except OSError as exc:
+            result.problems.append(RenderProblem(top_display, 1, 1, f"cannot run {command[0]}: {exc}", environment))
+            return result
+    log.debug("rendered %s in %.3f s", paths.show(paths.real_root), time.perf_counter() - started)
+    if completed.returncode != 0:
+        from .errors import build_problem  # loaded only when a build fails: most never do
+
+        result.problems.append(build_problem(completed.stderr or completed.stdout, paths, tree, cache, environment,
+                                             wrapper_dir))
+        return result
+    result.sources.extend(rendered_sources(completed.stdout, origin_base, paths, tree, cache, environment))
+    return result
+
+
+def _reference(wrapper_dir: Path, real_root: Path, symlink: bool) -> tuple[str, Path]:
+    """How the wrapper names the root, and the directory the origin paths are relative to."""
+    if not symlink:
+        try:
+            return Path(os.path.relpath(real_root, wrapper_dir)).as_posix(), wrapper_dir
+        except ValueError:  # another drive on Windows
+            pass
+    link = wrapper_dir / (real_root.name or "root")
+    link.symlink_to(real_root, target_is_directory=True)
+    return link.name, real_root.parent
