@@ -1,0 +1,267 @@
+"""Helm charts rendered per environment, with every rendered node pointing back to the file a person edits.
+
+Environments
+    A chart's ``values.yaml`` is the base. Each ``values-<env>.yaml`` (or ``.yml``) beside it is one
+    environment, rendered on its own (``values.yaml`` + that file), all in the same run. The
+    configuration can add environments or replace a discovered one (same name) with a list of values
+    files, applied in order after ``values.yaml``. A chart without environment files is rendered once
+    with its defaults (environment ``None``). Values an ArgoCD Application supplies (``extra_values``)
+    are merged last, over every environment's files.
+
+Configuration (the ``helm:`` section of ``.lintops.yaml``)::
+
+    helm:
+      backend: auto            # auto (default): the helm binary when it is on PATH, else helm-python-sdk;
+                               # binary | sdk: only that one
+      release_name: web        # default release name (default: the chart's name)
+      namespace: apps          # default namespace (default: "default")
+      charts:                  # per-chart settings; path is relative to the repository root
+        - path: charts/web
+          release_name: web-prod
+          namespace: web
+          environments:        # name -> values files, relative to the chart directory
+            prod: [values-prod.yaml, secrets-prod.yaml]
+
+Rendering
+    With the ``helm`` binary (``helm template``) when it is on ``PATH``, else with the
+    ``helm-python-sdk`` package (Helm's Go SDK through a C library, no binary needed; the extra
+    ``lintops[helm]``), imported only when a chart is rendered. Neither available is a problem
+    (``render-failed``), never a silent pass. Nothing is downloaded: a dependency listed in
+    ``Chart.yaml`` that is not vendored under ``charts/`` (directory or ``.tgz``) is a problem at its
+    entry in ``Chart.yaml``. ``helm template`` refuses such a chart, so with the binary only the
+    dependency is reported; the SDK renders the chart without it, so the rest is still linted.
+    Nothing is written into the repository: a chart with a ``values.schema.json`` is rendered from a
+    temporary copy without its schema files (Helm would refuse the marked render described below),
+    and each environment's merged values are validated against the schema here (``jsonschema``,
+    draft 7 unless ``$schema`` says otherwise; remote references are never fetched), so that each
+    violation is a problem at the values key that set the offending value, naming what the schema
+    asks for but never the value. A template error is a problem at the template file, line and
+    column Helm reports; for an error inside an included template, the innermost place Helm names
+    (Go reports 0-based columns; they are 1-based here). Schema violations, template errors, missing
+    dependencies and unreadable values files are all :class:`~lintops.inputs.rendered.RenderProblem`
+    objects, which the engine files under ``render-failed``. ``NOTES.txt`` and templates that render
+    nothing are not handed on.
+
+Pointing back (how a rendered node finds its values key)
+    The chart is rendered a second time, only when a finding first asks where a node of an
+    environment came from, with every values leaf that can carry a mark replaced by a unique marker:
+    a non-empty string becomes ``lntq<n>q`` (letters and digits, so that ``upper``, ``quote``,
+    ``trunc`` of a name and concatenations keep it; ``b64enc`` is undone when looking), a number
+    becomes ``0.5 + (n + 1) / 65536`` (exact in binary, printed alike by Go and YAML, and ``int`` of it
+    is 0, so a loop over a replica count stays empty instead of running away). Booleans, empty strings
+    and nulls are not marked: replacing them would flip the chart's conditionals. The rendered
+    document of the second render is matched to the real one (same template file, same index, or the
+    same ordinal among documents of the same kind), and the node at the finding's pointer (or its
+    nearest existing parent) is read there:
+
+    - a string whose tail after ``:`` is the chart's ``appVersion`` while the marked render has no
+      marker there (``tag | default .Chart.AppVersion``) points at ``appVersion`` in ``Chart.yaml``:
+      that is the line that sets the tag;
+    - a scalar carrying markers came from those leaves: the leaf set by the most specific file wins
+      (the environment file over ``values.yaml``), then the last one in the text (in
+      ``repository:tag`` the tag). The marked text, with each marker replaced by the leaf's real value,
+      must equal the real node, otherwise the match is refused (a flipped conditional cannot
+      mislead);
+    - a mapping or list whose marked leaves all sit at the same relative place under one values key
+      (``toYaml .Values.resources``) came from that key, if the key's value has the same shape;
+    - otherwise, when the node's own line in the template (with the template-only lines indented
+      under it) mentions exactly one ``.Values.x``, or a ``with .Values.x`` block renders
+      ``toYaml .``, that key is used if it exists and has the node's shape (empty blocks such as
+      ``resources: {}``, booleans).
+
+    The location is that key in the most specific values file that sets it for the environment (the
+    environment file if it overrides, else ``values.yaml``, else a vendored sub-chart's
+    ``values.yaml``; values an Application gives point where ``extra_values_origin`` says, else at the
+    template), and the template position is the related location. Otherwise the location is the
+    template: the segment between ``---`` lines whose top-level ``kind:`` matches the object (by
+    ordinal among segments of that kind), its first line for the object itself, and, following the
+    pointer key by key through the template's indentation, the line of the node or of its nearest
+    parent written literally in the template. List items are taken by index; when the template writes
+    several items and a conditional dropped some, the item whose first key (``- name: ...``, read as a
+    pattern with ``{{ }}`` as wildcards) fits the rendered item is taken; an item produced by
+    ``range`` is its single written entry. The column is the value's for a scalar written on the
+    line, else the key's.
+
+    If the marked render fails (a template that validates a value, ``semverCompare``, ``index`` by a
+    value), is much larger than the real one, or renders other objects than the real one (a marked
+    value compared with ``eq`` decides whether a template renders at all), the marked leaves are
+    split in halves and rendered again, so that only the leaves the chart cannot take as markers stay
+    unmarked (at most :data:`MAX_MARKER_RENDERS` renders per environment; a render of a small chart
+    takes a few milliseconds with the SDK). Every render that succeeded is used for the templates
+    whose objects it rendered alike.
+
+Values-only files (``production/values.yaml`` with no chart beside it) are not rendered: they become
+``lintops.io/v1`` ``HelmValues`` resources (:mod:`lintops.inputs.manifests`), which rules with
+``targets: [helm-values]`` check (:mod:`lintops.checks.helm_values`).
+
+Modules
+    :mod:`.environments` (which environments, the ``helm:`` configuration), :mod:`.backends` (the
+    binary or the SDK), :mod:`.chart` (``Chart.yaml`` and vendored sub-charts), :mod:`.values`
+    (merging and coalescing), :mod:`.schema` (``values.schema.json``), :mod:`.context` (what a
+    chart's environments share), :mod:`.markers`, :mod:`.templates` and :mod:`.locate` (pointing
+    back). This module is the entry point, :func:`render_chart`; the modules that only rendering
+    needs are imported by it, on the first chart, so that importing this package (for
+    :data:`CONFIG_SCHEMA`, say) stays cheap.
+"""
+
+from __future__ import annotations
+
+# helm.shutil stays reachable as before: tests hide a helm binary through helm.shutil.which.
+import shutil as shutil
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ...model import Location, Source
+from ..rendered import RenderedSource, RenderProblem, RenderResult
+from .backends import _INSTALL_HINT, _RenderFailure, available_backend, split_helm_output
+from .backends import BINARY_TIMEOUT as BINARY_TIMEOUT  # importable from here as before
+from .environments import CONFIG_SCHEMA, ChartEnvironment, _settings, find_environments
+from .markers import MAX_MARKER_RENDERS
+from .values import Tokens as Tokens  # importable from here as before
+from .values import _coalesce, _get, _Layer, _merge, _nest
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .context import _Context
+
+__all__ = [
+    "CONFIG_SCHEMA",
+    "MAX_MARKER_RENDERS",
+    "ChartEnvironment",
+    "available_backend",
+    "find_environments",
+    "render_chart",
+    "split_helm_output",
+]
+
+
+def __getattr__(name: str) -> Any:
+    """``_Template`` (the template reader) stays reachable here as before, loaded on first use."""
+    if name == "_Template":
+        from .templates import _Template
+
+        return _Template
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def render_chart(chart_dir: Path, *, display: Callable[[Path], str], config: Mapping[str, Any] | None = None,
+                 environments: list[ChartEnvironment] | None = None, extra_values: Mapping[str, Any] | None = None,
+                 release_name: str | None = None, namespace: str | None = None,
+                 extra_values_origin: Callable[[str], Location | None] | None = None) -> RenderResult:
+    """Render a chart for each of its environments: one :class:`RenderedSource` per (environment, template).
+
+    ``display`` turns an absolute path into the path reports show. ``config`` is the ``helm:``
+    section of the configuration (see the module docstring). ``extra_values`` (an ArgoCD
+    Application's ``helm.values`` / ``valuesObject`` / ``parameters``) are merged over every
+    environment's files; ``extra_values_origin(pointer)`` may say where a key of them is written, so
+    that findings on values they set point there. Problems (no renderer, missing dependencies,
+    unreadable values, schema violations, template errors) are in ``RenderResult.problems``.
+    """
+    # Loaded with the first chart, not with this package: reading CONFIG_SCHEMA stays cheap.
+    from .chart import _document, _load_chart, _read_yaml
+    from .context import _Context
+
+    chart_dir = Path(chart_dir).absolute()
+    result = RenderResult()
+    settings = _settings(chart_dir, config, display)
+    chart = _load_chart(chart_dir, display, result.problems)
+    if chart is None:
+        return result
+    chart_file = display(chart_dir / "Chart.yaml")
+    if settings.backend not in ("auto", "binary", "sdk"):
+        result.problems.append(RenderProblem(chart_file, 1, 1, f"cannot render the chart: helm.backend is "
+                                             f"'{settings.backend}' in the configuration; use auto, binary or sdk"))
+        return result
+    backend = available_backend(settings.backend)
+    if backend is None:
+        result.problems.append(RenderProblem(chart_file, 1, 1, f"cannot render the chart: {_INSTALL_HINT}"))
+        return result
+    if backend == "binary" and any(p.path == chart_file and "not vendored" in p.message for p in result.problems):
+        return result  # helm template refuses a chart with missing dependencies; they are reported
+    chart = chart.with_prefix(())
+    context = _Context(chart, chart_dir, display, backend, release_name or settings.release_name or chart.name,
+                       namespace or settings.namespace or "default")
+    for sub in chart.all_charts():
+        if sub.directory is None or not (sub.directory / "values.yaml").is_file():
+            continue
+        parsed, problem = _read_yaml(sub.directory / "values.yaml", display)
+        if problem is not None:
+            result.problems.append(problem)
+            continue
+        document = _document(parsed)
+        data = document.data if document is not None and isinstance(document.data, dict) else {}
+        context.default_layers.append(_Layer(display(sub.directory / "values.yaml"), data, document, sub.prefix))
+        context.defaults = _coalesce(context.defaults, _nest(sub.prefix, data))
+    for environment in environments if environments is not None else find_environments(chart_dir, config,
+                                                                                          display=display):
+        _render_environment(context, environment, extra_values, extra_values_origin, result)
+    return result
+
+
+def _render_environment(context: _Context, environment: ChartEnvironment, extra_values: Mapping[str, Any] | None,
+                        extra_values_origin: Callable[[str], Location | None] | None, result: RenderResult) -> None:
+    from .chart import _document, _read_yaml
+    from .locate import _Environment
+    from .schema import _schema_problems
+
+    display = context.display
+    layers: list[_Layer] = []
+    user: dict[str, Any] = {}
+    for path in environment.values_files:
+        path = Path(path).absolute()
+        if not path.is_file():
+            result.problems.append(RenderProblem(display(path), 1, 1, f"values file of environment "
+                                                 f"'{environment.name}' does not exist", environment.name))
+            return
+        parsed, problem = _read_yaml(path, display)
+        if problem is not None:
+            result.problems.append(RenderProblem(problem.path, problem.line, problem.column, problem.message,
+                                                 environment.name))
+            return
+        document = _document(parsed)
+        data = document.data if document is not None else {}
+        if not isinstance(data, dict):
+            result.problems.append(RenderProblem(display(path), 1, 1, "a values file must be a mapping",
+                                                 environment.name))
+            return
+        user = _merge(user, data)
+        layers.insert(0, _Layer(display(path), data, document, environment_file=True))
+    if extra_values:
+        user = _merge(user, extra_values)
+        layers.insert(0, _Layer("<application values>", dict(extra_values), None, environment_file=True,
+                                origin=extra_values_origin or (lambda pointer: None)))
+    layers.extend(context.default_layers)
+    effective = _coalesce(user, context.defaults)
+    env = _Environment(context, environment.name, user, effective, layers, {})
+
+    for chart in context.chart.all_charts():
+        schema = chart.directory / "values.schema.json" if chart.directory is not None else None
+        if schema is not None and schema.is_file():
+            found, values = _get(effective, chart.prefix)
+            if found:
+                result.problems.extend(_schema_problems(schema, values, env, display, chart.prefix))
+
+    try:
+        outputs = context.session().render(user, context.release, context.namespace)
+    except _RenderFailure as failure:
+        result.problems.append(context.problem_from_failure(str(failure), environment.name))
+        return
+    except Exception as exc:  # the library failed to load, a broken installation
+        result.problems.append(RenderProblem(display(context.chart_dir / "Chart.yaml"), 1, 1,
+                                             f"cannot render the chart: {exc}; {_INSTALL_HINT}", environment.name))
+        return
+    env.outputs = outputs
+    for key in sorted(outputs):
+        text = outputs[key]
+        if key.endswith("NOTES.txt") or not text.strip() or not _has_content(text):
+            continue
+        result.sources.append(RenderedSource(
+            text=text,
+            source=Source(path=context.display_key(key), origin="helm", environment=environment.name),
+            locators=env.locators(key),
+        ))
+
+
+def _has_content(text: str) -> bool:
+    return any(line.strip() and not line.lstrip().startswith("#") and line.strip() != "---"
+               for line in text.splitlines())

@@ -1,0 +1,145 @@
+"""The chart on disk: ``Chart.yaml``, its vendored sub-charts, and the YAML files read from them.
+
+Nothing is downloaded, so a dependency that is not vendored under ``charts/`` is a problem at its
+entry in ``Chart.yaml``. Nothing is written into the repository either: a chart with a
+``values.schema.json`` is rendered from a temporary copy without it (:mod:`.schema` validates the
+values instead, so that a violation points at the values key).
+"""
+
+from __future__ import annotations
+
+import shutil
+import tarfile
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from ...model import join_pointer
+from ...yaml_source import ParsedDocument, ParsedFile, parse_text
+from ..rendered import RenderProblem
+from .values import Tokens
+
+
+@dataclass
+class _Chart:
+    """A chart and its vendored sub-charts, as files on disk."""
+
+    name: str
+    directory: Path | None  # None for a sub-chart vendored as .tgz
+    archive: Path | None = None
+    #: Where this chart's values sit in the top chart's values (() for the top chart).
+    prefix: Tokens = ()
+    #: Sub-charts by the key of their values (the dependency's alias, else its name).
+    subcharts: dict[str, _Chart] = field(default_factory=dict)
+    app_version: str | None = None
+    chart_file: ParsedFile | None = None
+
+    def all_charts(self) -> Iterator[_Chart]:
+        yield self
+        for sub in self.subcharts.values():
+            yield from sub.all_charts()
+
+    def with_prefix(self, prefix: Tokens) -> _Chart:
+        return replace(self, prefix=prefix,
+                       subcharts={key: sub.with_prefix((*prefix, key)) for key, sub in self.subcharts.items()})
+
+
+def _read_yaml(path: Path, display: Callable[[Path], str]) -> tuple[ParsedFile | None, RenderProblem | None]:
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        return None, RenderProblem(display(path), 1, 1, f"cannot read {path.name}: {exc.strerror or exc}")
+    except UnicodeDecodeError:
+        return None, RenderProblem(display(path), 1, 1, f"{path.name} is not UTF-8 text")
+    parsed = parse_text(text, display(path), is_json=path.suffix == ".json")
+    for problem in parsed.problems:
+        if problem.rule_id != "duplicate-key":
+            return parsed, RenderProblem(display(path), problem.position.line, problem.position.column,
+                                         f"{path.name} cannot be read: {problem.message}")
+    return parsed, None
+
+
+def _document(parsed: ParsedFile | None) -> ParsedDocument | None:
+    if parsed is None:
+        return None
+    return next((d for d in parsed.documents if d.data is not None), None)
+
+
+def _archive_chart_name(archive: Path) -> str | None:
+    try:
+        with tarfile.open(archive, "r:*") as tar:
+            for member in tar:
+                top = member.name.lstrip("./").split("/", 1)[0]
+                if top:
+                    return top
+    except (OSError, tarfile.TarError):
+        return None
+    return None
+
+
+def _load_chart(directory: Path, display: Callable[[Path], str], problems: list[RenderProblem]) -> _Chart | None:
+    """Read ``Chart.yaml`` and the vendored sub-charts; a missing dependency becomes a problem."""
+    chart_path = directory / "Chart.yaml"
+    parsed, problem = _read_yaml(chart_path, display)
+    if problem is not None:
+        problems.append(problem)
+        return None
+    document = _document(parsed)
+    meta = document.data if document is not None else None
+    if not isinstance(meta, dict) or not isinstance(meta.get("name"), str) or not meta["name"]:
+        problems.append(RenderProblem(display(chart_path), 1, 1, "Chart.yaml has no chart name ('name:')"))
+        return None
+    app_version = meta.get("appVersion")
+    chart = _Chart(meta["name"], directory, chart_file=parsed,
+                   app_version=str(app_version) if app_version not in (None, "") else None)
+    vendored: dict[str, _Chart] = {}
+    charts_dir = directory / "charts"
+    if charts_dir.is_dir():
+        for entry in sorted(charts_dir.iterdir()):
+            if entry.is_dir() and (entry / "Chart.yaml").is_file():
+                sub = _load_chart(entry, display, problems)
+                if sub is not None:
+                    vendored.setdefault(sub.name, sub)
+            elif entry.is_file() and entry.name.endswith((".tgz", ".tar.gz")):
+                name = _archive_chart_name(entry)
+                if name:
+                    vendored.setdefault(name, _Chart(name, None, archive=entry))
+    dependencies = meta.get("dependencies") or []
+    listed: set[str] = set()
+    for index, dependency in enumerate(dependencies if isinstance(dependencies, list) else []):
+        if not isinstance(dependency, dict) or not isinstance(dependency.get("name"), str):
+            continue
+        name = dependency["name"]
+        listed.add(name)
+        sub = vendored.get(name)
+        if sub is None:
+            position = document.position(join_pointer("/dependencies", index)) if document else None
+            repository = dependency.get("repository") or "its repository"
+            problems.append(RenderProblem(
+                display(chart_path), position.line if position else 1, position.column if position else 1,
+                f"dependency '{name}' is not vendored under charts/ (as a directory or .tgz), and lintops does "
+                f"not download it: run 'helm dependency build' and commit charts/ (source: {repository})",
+            ))
+            continue
+        alias = dependency.get("alias")
+        key = alias if isinstance(alias, str) and alias else name
+        # Helm renames an aliased dependency: its templates render as <parent>/charts/<alias>/...
+        chart.subcharts[key] = replace(sub, name=key) if key != name else sub
+    for name, sub in vendored.items():
+        if name not in listed:
+            chart.subcharts.setdefault(name, sub)
+    return chart
+
+
+def _has_schema(chart: _Chart) -> bool:
+    return any(c.directory is not None and (c.directory / "values.schema.json").is_file() for c in chart.all_charts())
+
+
+def _unschematized_copy(chart_dir: Path) -> tempfile.TemporaryDirectory[str]:
+    """A temporary copy of the chart without ``values.schema.json`` files (Helm would validate them)."""
+    scratch = tempfile.TemporaryDirectory(prefix="lintops-chart-")
+    target = Path(scratch.name) / chart_dir.name
+    shutil.copytree(chart_dir, target, symlinks=True,
+                    ignore=shutil.ignore_patterns("values.schema.json", ".git"))
+    return scratch

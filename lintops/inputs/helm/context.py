@@ -1,0 +1,113 @@
+"""What every environment of one chart shares: the chart, its defaults, and one renderer session.
+
+The session opens on first use and stays open, because the marked renders a finding may ask for come
+after the real ones. Template files are read here once per chart, and a Helm error message becomes a
+problem at the template line it names.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from ..rendered import RenderProblem
+from .backends import _INSTALL_HINT, _BinarySession, _RenderFailure, _SdkSession
+from .chart import _Chart, _has_schema, _unschematized_copy
+from .templates import _Template
+from .values import _Layer
+
+
+class _Context:
+    """What every environment of one chart shares: the chart, its defaults, one renderer session."""
+
+    def __init__(self, chart: _Chart, chart_dir: Path, display: Callable[[Path], str], backend: str,
+                 release: str, namespace: str) -> None:
+        self.chart = chart
+        self.chart_dir = chart_dir
+        self.display = display
+        self.backend = backend
+        self.release = release
+        self.namespace = namespace
+        self.defaults: dict[str, Any] = {}
+        self.default_layers: list[_Layer] = []
+        self._session: Any = None
+        self._scratch: tempfile.TemporaryDirectory[str] | None = None
+        self._templates: dict[str, _Template] = {}
+
+    def session(self) -> Any:
+        """The renderer, opened on first use and kept for the marked renders findings may ask for later."""
+        if self._session is None:
+            source = self.chart_dir
+            if _has_schema(self.chart):
+                self._scratch = _unschematized_copy(self.chart_dir)  # removed when this context is collected
+                source = Path(self._scratch.name) / self.chart_dir.name
+            if self.backend == "binary":
+                helm = shutil.which("helm")
+                if helm is None:
+                    raise _RenderFailure(f"the helm binary is no longer on PATH; {_INSTALL_HINT}")
+                self._session = _BinarySession(helm, source)
+            else:
+                try:
+                    self._session = _SdkSession(source)
+                finally:
+                    if self._scratch is not None:  # the SDK holds the chart in memory once loaded
+                        self._scratch.cleanup()
+                        self._scratch = None
+        return self._session
+
+    def template_file(self, key: str) -> tuple[Path | None, Path | None]:
+        """``(template file, archive)`` of a rendered key ``<chart>/[charts/<sub>/]templates/<file>``."""
+        parts = key.split("/")
+        chart = self.chart
+        index = 1
+        while index + 1 < len(parts) and parts[index] == "charts" and parts[index + 1] in chart.subcharts:
+            chart = chart.subcharts[parts[index + 1]]
+            index += 2
+            if chart.directory is None:
+                return None, chart.archive
+        if chart.directory is None:  # pragma: no cover - the top chart is always a directory
+            return None, chart.archive
+        return chart.directory.joinpath(*parts[index:]), None
+
+    def display_key(self, key: str) -> str:
+        path, archive = self.template_file(key)
+        if path is not None:
+            return self.display(path)
+        if archive is not None:
+            return self.display(archive)
+        return key
+
+    def template(self, key: str) -> _Template:
+        cached = self._templates.get(key)
+        if cached is None:
+            path, _ = self.template_file(key)
+            text = None
+            if path is not None:
+                try:
+                    text = path.read_text(encoding="utf-8-sig")
+                except (OSError, UnicodeDecodeError):
+                    text = None
+            cached = self._templates[key] = _Template(self.display_key(key), text)
+        return cached
+
+    def problem_from_failure(self, message: str, environment: str | None) -> RenderProblem:
+        """A Helm error message as a problem at the template file, line and column it names."""
+        # An error inside an included template names every call on the way: the last is where it failed.
+        matches = list(re.finditer(r"(?P<key>[^\s():\"']+/templates/[^\s():\"']+):(?P<line>\d+)(?::(?P<column>\d+))?",
+                                   message))
+        match = matches[-1] if matches else None
+        text = " ".join(message.replace("template: ", "", 1).split()) if message else "helm could not render the chart"
+        if match is None:
+            return RenderProblem(self.display(self.chart_dir / "Chart.yaml"), 1, 1,
+                                 f"helm could not render the chart: {text}", environment)
+        before, after = message[: match.start()], message[match.end():]
+        kind = "parse error" if "parse error" in before else "execution error" if "execution error" in before else ""
+        detail = " ".join(after.lstrip(" ):").split())
+        detail = f"{kind}: {detail}" if kind else detail
+        path = self.display_key(match["key"])
+        column = int(match["column"]) + 1 if match["column"] else 1
+        return RenderProblem(path, int(match["line"]), column, f"template error: {detail}", environment)
