@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
-    from collections.abc import Iterator
+    from collections.abc import Iterable, Iterator
 
 
 class Severity(str, enum.Enum):
@@ -197,6 +197,18 @@ def iter_pointer_tokens(pointer: str) -> Iterator[str]:
         return
     for token in pointer.lstrip("/").split("/"):
         yield token.replace("~1", "/").replace("~0", "~")
+
+
+def lookup(data: Any, tokens: Iterable[str]) -> tuple[bool, Any]:
+    """Whether plain data has a value at these pointer tokens (a null counts as a value), and that value."""
+    for token in tokens:
+        if isinstance(data, dict) and token in data:
+            data = data[token]
+        elif isinstance(data, list) and token.isdigit() and int(token) < len(data):
+            data = data[int(token)]
+        else:
+            return False, None
+    return True, data
 
 
 def join_pointer(pointer: str, *tokens: object) -> str:

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .checks.base import Subject
-from .model import Resource, Severity, iter_pointer_tokens, join_pointer
+from .model import Resource, Severity, iter_pointer_tokens, join_pointer, lookup
 
 if TYPE_CHECKING:  # pragma: no cover
     from .checks.base import Check
@@ -84,14 +84,7 @@ class RuleSpec:
 
 def resolve(value: Any, pointer: str) -> Any:
     """The value at a JSON pointer inside plain data, or None."""
-    for token in iter_pointer_tokens(pointer):
-        if isinstance(value, dict):
-            value = value.get(token)
-        elif isinstance(value, list) and token.isdigit() and int(token) < len(value):
-            value = value[int(token)]
-        else:
-            return None
-    return value
+    return lookup(value, iter_pointer_tokens(pointer))[1]
 
 
 _CONTAINER_KEYS = {"container": "containers", "init-container": "initContainers",

@@ -22,7 +22,8 @@ def builtin_checks() -> tuple[type[Check], ...]:
             continue
         module = importlib.import_module(f"{__name__}.{module_info.name}")
         for _, value in inspect.getmembers(module, inspect.isclass):
-            if issubclass(value, Check) and value is not Check and value.__module__ == module.__name__:
+            # a check names itself; a shared base class (no ``name`` of its own) is not a check
+            if issubclass(value, Check) and "name" in vars(value) and value.__module__ == module.__name__:
                 found.append(value)
     return tuple(found)
 

@@ -31,7 +31,7 @@ from ..rules import RuleError
 from .base import Check, Subject
 from .plaintext_secret import (
     DEFAULT_IGNORE_NAME_PATTERN,
-    DEFAULT_NAME_PATTERN,
+    SecretNameCheck,
     credential_format,
     is_named_literal,
 )
@@ -290,7 +290,7 @@ def _lookup(block: dict[str, Any], key: Tokens) -> tuple[bool, Any]:
     return True, value
 
 
-class HelmValuesSecretCheck(Check):
+class HelmValuesSecretCheck(SecretNameCheck):
     """No credential is written in a values file: secret-looking keys with literal values, known formats.
 
     Fires at a key whose name matches ``name_pattern`` and not ``ignore_name_pattern`` (both searched
@@ -304,22 +304,7 @@ class HelmValuesSecretCheck(Check):
 
     name = "helm-values-secret"
     description = "Helm values files contain no literal credentials."
-    params_schema: ClassVar[dict[str, Any]] = {
-        "type": "object",
-        "properties": {
-            "name_pattern": {"type": "string", "minLength": 1},
-            "ignore_name_pattern": {"type": "string"},
-        },
-        "additionalProperties": False,
-    }
-
-    def __init__(self, params: dict[str, Any] | None = None) -> None:
-        super().__init__(params)
-        self.name_re = _compile(self.params, "name_pattern", DEFAULT_NAME_PATTERN)
-        self.ignore_re = _compile(self.params, "ignore_name_pattern", DEFAULT_VALUES_IGNORE_NAME_PATTERN)
-
-    def looks_secret(self, name: str) -> bool:
-        return bool(self.name_re.search(name)) and not (self.ignore_re.pattern and self.ignore_re.search(name))
+    default_ignore_name_pattern = DEFAULT_VALUES_IGNORE_NAME_PATTERN
 
     def check(self, subject: Subject, ctx: RunContext) -> Iterable[Violation]:
         return list(self._walk(subject.value, ()))

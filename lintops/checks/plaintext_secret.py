@@ -113,10 +113,11 @@ def is_literal(value: str) -> bool:
     return True
 
 
-class PlaintextSecret(Check):
-    name = "plaintext-secret"
-    description = ("Secrets with data, credential-like environment variables with literal values, and "
-                   "credentials in ConfigMaps.")
+class SecretNameCheck(Check):
+    """A check that asks whether a name looks like it holds a credential: the ``name_pattern`` minus the
+    ``ignore_name_pattern`` (both parameters; subclasses choose the default ignore pattern)."""
+
+    default_ignore_name_pattern: ClassVar[str] = DEFAULT_IGNORE_NAME_PATTERN
     params_schema: ClassVar[dict[str, Any]] = {
         "type": "object",
         "properties": {
@@ -129,10 +130,16 @@ class PlaintextSecret(Check):
     def __init__(self, params: dict[str, Any] | None = None) -> None:
         super().__init__(params)
         self.name_re = _compile(self.params, "name_pattern", DEFAULT_NAME_PATTERN)
-        self.ignore_re = _compile(self.params, "ignore_name_pattern", DEFAULT_IGNORE_NAME_PATTERN)
+        self.ignore_re = _compile(self.params, "ignore_name_pattern", self.default_ignore_name_pattern)
 
     def looks_secret(self, name: str) -> bool:
         return bool(self.name_re.search(name)) and not (self.ignore_re.pattern and self.ignore_re.search(name))
+
+
+class PlaintextSecret(SecretNameCheck):
+    name = "plaintext-secret"
+    description = ("Secrets with data, credential-like environment variables with literal values, and "
+                   "credentials in ConfigMaps.")
 
     def check(self, subject: Subject, ctx: RunContext) -> Iterable[Violation]:
         body = subject.value

@@ -8,11 +8,11 @@ vendored sub-chart's defaults).
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ...model import Location, join_pointer
+from ...model import Location, join_pointer, lookup
 from ...yaml_source import ParsedDocument
 
 #: A path into values, key by key (list indexes as digit strings).
@@ -48,15 +48,7 @@ class _Layer:
         return Location(self.path, position.line, position.column)
 
 
-def _get(data: Any, tokens: Sequence[str]) -> tuple[bool, Any]:
-    for token in tokens:
-        if isinstance(data, dict) and token in data:
-            data = data[token]
-        elif isinstance(data, list) and token.isdigit() and int(token) < len(data):
-            data = data[int(token)]
-        else:
-            return False, None
-    return True, data
+_get = lookup  # (found, value) at pointer tokens
 
 
 def _merge(base: dict[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ...model import Position
+from ...model import Position, lookup
 
 #: Keys that identify an item of a Kubernetes list when patches merge lists (strategic merge keys).
 _MERGE_KEYS = ("name", "mountPath", "devicePath", "containerPort", "port", "ip", "topologyKey", "type")
@@ -28,16 +28,7 @@ class Hit:
     value: Any = None
 
 
-def value_at(data: Any, tokens: list[str]) -> tuple[bool, Any]:
-    """Whether ``data`` has a value at the pointer ``tokens``, and that value."""
-    for token in tokens:
-        if isinstance(data, dict) and token in data:
-            data = data[token]
-        elif isinstance(data, list) and token.isdigit() and int(token) < len(data):
-            data = data[int(token)]
-        else:
-            return False, None
-    return True, data
+value_at = lookup  # whether ``data`` has a value at the pointer tokens, and that value
 
 
 def _matching_item(item: Any, candidates: list[Any], index: int) -> int | None:
