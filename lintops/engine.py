@@ -54,6 +54,24 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
+def merge_environments(findings: Iterable[Finding]) -> list[Finding]:
+    """One finding per rule, place, node and message, naming every environment it occurs in.
+
+    The object is not part of the identity: overlays rename objects (``namePrefix``), yet a mistake
+    in the base is one mistake.
+    """
+    merged: dict[tuple, Finding] = {}
+    for finding in findings:
+        key = (finding.rule_id, finding.location, finding.pointer, finding.message)
+        known = merged.get(key)
+        if known is None:
+            merged[key] = finding
+        else:
+            environments = tuple(sorted(set(known.environment) | set(finding.environment)))
+            merged[key] = replace(known, environment=environments)
+    return list(merged.values())
+
+
 @dataclass
 class Options:
     """Everything a run needs to know besides its inputs and rules."""
@@ -225,30 +243,21 @@ class Engine:
         findings: list[Finding] = []
         resources: dict[str, list[ObjectRef]] = defaultdict(list)
         render_rule = self.rules_by_id.get("render-failed")
-        for problem in result.problems:
-            if render_rule is not None:
-                finding = Finding("render-failed", render_rule.severity, problem.message,
-                                  Location(problem.path, problem.line, problem.column),
-                                  remediation=render_rule.spec.remediation or None,
-                                  environment=(problem.environment,) if problem.environment else ())
-                findings.append(self._filter(finding, None) or finding)
+        for problem in result.problems if render_rule is not None else ():
+            finding = self._filter(Finding(
+                "render-failed", render_rule.severity, problem.message,
+                Location(problem.path, problem.line, problem.column),
+                remediation=render_rule.spec.remediation or None,
+                environment=(problem.environment,) if problem.environment else ()), None)
+            if finding is not None:
+                findings.append(finding)
         for rendered in result.sources:
             parsed = parse_text(rendered.text, rendered.source.path, limits=self.options.limits)
             found, refs, _ = self._collect(parsed, rendered.source, rendered.locators)
             findings.extend(found)
             resources[rendered.source.path].extend(refs)
-        merged: dict[tuple, Finding] = {}
-        for finding in findings:
-            # not the object: overlays rename objects (namePrefix), yet a base mistake is one finding
-            key = (finding.rule_id, finding.location, finding.pointer, finding.message)
-            if key in merged:
-                known = merged[key]
-                environments = tuple(sorted(set(known.environment) | set(finding.environment)))
-                merged[key] = replace(known, environment=environments)
-            else:
-                merged[key] = finding
         by_path: dict[str, list[Finding]] = defaultdict(list)
-        for finding in merged.values():
+        for finding in merge_environments(findings):
             by_path[finding.location.path].append(finding)
         paths = sorted(set(by_path) | set(resources))
         self.summary.files += len(paths)

@@ -77,3 +77,17 @@ def test_chart_is_rendered_as_the_application_deploys_it(lint_json, tmp_path, mo
 def test_an_application_pointing_elsewhere_is_ignored(tmp_path):
     write(tmp_path / "apps" / "web.yaml", APPLICATION.format(extra="").replace("charts/web", "../outside"))
     assert application_sources([("apps/web.yaml", tmp_path / "apps" / "web.yaml")], tmp_path) == {}
+
+
+def test_render_failures_follow_per_path_settings(lint_json, tmp_path, monkeypatch):
+    import shutil
+
+    shutil.copytree(FIXTURES / "helm" / "broken", tmp_path / "charts" / "broken")
+    (tmp_path / ".git").mkdir()
+    monkeypatch.chdir(tmp_path)
+    _, report = lint_json(".")
+    assert "render-failed" in {f["rule"] for f in report["findings"]}
+    write(tmp_path / ".lintops.yaml",
+          "overrides:\n  - paths: ['charts/broken/**']\n    rules: {render-failed: false}\n")
+    _, report = lint_json(".")
+    assert "render-failed" not in {f["rule"] for f in report["findings"]}
