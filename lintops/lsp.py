@@ -41,11 +41,10 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 import re
 import sys
 import traceback
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -242,9 +241,8 @@ class BufferLinter:
         run = prepared.run
         if path is not None and not self.lints(path, display, root, run):
             return Outcome(display=display, root=root, run=run)
-        with _working_directory(root):
-            engine = run.engine()
-            reports = list(engine.lint_text(text, display))
+        engine = run.engine()
+        reports = list(engine.lint_text(text, display))
         findings = [f for report in reports for f in report.findings
                     if f.location.path == display and not f.suppressed]
         return Outcome(findings, display, root, run=run)
@@ -272,10 +270,10 @@ class BufferLinter:
         cached = self._prepared.get(key)
         if cached is not None and cached.stamp == stamp:
             return cached
-        settings = Settings(paths=(str(root),), config_path=str(config_file) if config_file else None)
+        settings = Settings(paths=(str(root),), config_path=str(config_file) if config_file else None,
+                            base_dir=root)
         try:
-            with _working_directory(root):
-                prepared = _Prepared(stamp, run=prepare(settings))
+            prepared = _Prepared(stamp, run=prepare(settings))
         except (ConfigError, RuleError, PluginError, VersionError) as exc:
             prepared = _Prepared(stamp, error=str(exc))
         self._prepared[key] = prepared
@@ -300,18 +298,6 @@ def _stamp(config_file: Path | None, root: Path) -> tuple:
         except OSError:
             stamp.append((str(path), None))
     return tuple(stamp)
-
-
-@contextlib.contextmanager
-def _working_directory(directory: Path) -> Iterator[None]:
-    """Run in ``directory``: the engine resolves report paths against the working directory, as the CLI
-    does when started at the repository root. The server handles one message at a time, so this is safe."""
-    previous = os.getcwd()
-    os.chdir(directory)
-    try:
-        yield
-    finally:
-        os.chdir(previous)
 
 
 # -- findings to diagnostics ------------------------------------------------------------------------------

@@ -32,6 +32,9 @@ class Settings:
     schema_backend: str | None = None
     baseline: str | None = None
     jobs: int | None = None
+    #: The directory report paths are relative to (default: the git top level of the first path,
+    #: else the working directory).
+    base_dir: Path | None = None
     debug: bool = False
 
 
@@ -101,7 +104,7 @@ def prepare(settings: Settings) -> Run:
         environments=environments,
         helm=dict(config.helm),
         kustomize=dict(config.kustomize),
-        base_dir=repository_root(),
+        base_dir=settings.base_dir or repository_root(_first_directory(settings.paths), fallback=Path.cwd()),
         jobs=settings.jobs if settings.jobs is not None else default_jobs(),
         debug=settings.debug,
     )
@@ -114,6 +117,12 @@ def prepare(settings: Settings) -> Run:
     if baseline is not None:
         run.engine()  # a missing or broken baseline is a configuration error up front
     return run
+
+
+def _first_directory(paths: Sequence[str]) -> Path:
+    """Where the linted repository is: the first path named (its directory), else the working directory."""
+    first = next((Path(p) for p in paths if p != "-"), Path.cwd())
+    return first if first.is_dir() else first.parent
 
 
 def default_jobs() -> int:

@@ -346,3 +346,17 @@ async def test_windows_line_endings_keep_ranges_and_the_quick_fix_uses_them(clie
         range=schema.range, context=types.CodeActionContext(diagnostics=[schema])))
     [edit] = actions[0].edit.changes[deployment.as_uri()]
     assert edit.new_text == "          # lintops: ignore[schema] REASON\r\n"
+
+
+def test_buffer_outside_a_git_repository_uses_its_configuration(tmp_path, monkeypatch):
+    """Per-path settings apply relative to the document's own directory tree, whatever the server's cwd."""
+    from lintops.lsp import BufferLinter
+
+    (tmp_path / "project" / "legacy").mkdir(parents=True)
+    (tmp_path / "project" / ".lintops.yaml").write_text(
+        "overrides:\n  - paths: ['legacy/**']\n    rules: {schema: warning}\n")
+    document = tmp_path / "project" / "legacy" / "cm.yaml"
+    text = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\nbogus: 1\n"
+    monkeypatch.chdir(tmp_path)
+    outcome = BufferLinter().lint(text, document)
+    assert [(f.rule_id, f.severity.value) for f in outcome.findings] == [("schema", "warning")]

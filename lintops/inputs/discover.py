@@ -47,8 +47,9 @@ class InputFile:
         return self.path.read_bytes()
 
 
-def repository_root(start: Path | None = None) -> Path:
-    """The top of the git work tree containing ``start`` (default: the working directory), else ``start``.
+def repository_root(start: Path | None = None, fallback: Path | None = None) -> Path:
+    """The top of the git work tree containing ``start`` (default: the working directory), else
+    ``fallback`` (default: ``start``).
 
     Reports name files relative to it, so that CI artifacts and editors agree whatever directory
     lintops was started from.
@@ -57,7 +58,7 @@ def repository_root(start: Path | None = None) -> Path:
     for candidate in (start, *start.parents):
         if (candidate / ".git").exists():
             return candidate
-    return start
+    return (fallback or start).resolve()
 
 
 def display_path(path: Path, base: Path) -> str:
