@@ -207,8 +207,13 @@ class Engine:
             self._directives[parsed.path] = directives
         else:  # rendered text has no comments: exemptions are read from the files findings land in
             directives = []
-        raw = [self._parse_finding(parsed.path, p.rule_id, p.message, p.position.line, p.position.column)
-               for p in (*parsed.problems, *manifests.problems)]
+        if locators is None:
+            raw = [self._parse_finding(parsed.path, p.rule_id, p.message, p.position.line, p.position.column)
+                   for p in (*parsed.problems, *manifests.problems)]
+        else:  # a rendered text's lines are not the template's: say where in the output, point at the file
+            raw = [self._parse_finding(parsed.path, p.rule_id, f"{p.message} (at {p.position.line}:"
+                                       f"{p.position.column} of the rendered output; `lintops render` shows it)", 1, 1)
+                   for p in (*parsed.problems, *manifests.problems)]
         findings = [self._filter(f, None) for f in raw if f is not None]
         reason_rule = self.rules_by_id.get(REASON_RULE)
         if reason_rule is not None:

@@ -91,3 +91,16 @@ def test_render_failures_follow_per_path_settings(lint_json, tmp_path, monkeypat
           "overrides:\n  - paths: ['charts/broken/**']\n    rules: {render-failed: false}\n")
     _, report = lint_json(".")
     assert "render-failed" not in {f["rule"] for f in report["findings"]}
+
+
+def test_template_that_renders_to_invalid_yaml(lint_json, tmp_path):
+    write(tmp_path / "bad" / "Chart.yaml", "apiVersion: v2\nname: bad\nversion: 0.1.0\n")
+    write(tmp_path / "bad" / "values.yaml", "x: 1\n")
+    write(tmp_path / "bad" / "templates" / "cm.yaml",
+          "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n  k: {{ .Values.x }}\n   bad: indent\n")
+    code, report = lint_json(str(tmp_path / "bad"))
+    [finding] = report["findings"]
+    assert finding["rule"] == "yaml-syntax" and finding["path"].endswith("bad/templates/cm.yaml")
+    assert (finding["line"], finding["column"]) == (1, 1)
+    assert "at 7:7 of the rendered output" in finding["message"]
+    assert code == 1
