@@ -29,12 +29,22 @@ class ApiLifecycle(Check):
         "additionalProperties": False,
     }
 
+    def __init__(self, params: dict | None = None) -> None:
+        super().__init__(params)
+        self._verdicts: dict[tuple[str, str, str], tuple[Violation, ...]] = {}
+
     def check(self, subject: Subject, ctx: RunContext) -> Iterable[Violation]:
         resource = subject.resource
-        status = api_lifecycle.lookup(resource.api_version, resource.kind)
+        key = (resource.api_version, resource.kind, ctx.kubernetes_version)
+        verdict = self._verdicts.get(key)
+        if verdict is None:  # the same few apiVersions and kinds recur in every file
+            verdict = self._verdicts[key] = tuple(self._assess(*key))
+        return verdict
+
+    def _assess(self, api_version: str, kind: str, target: str) -> Iterable[Violation]:
+        status = api_lifecycle.lookup(api_version, kind)
         if status is None:
             return ()
-        target = ctx.kubernetes_version
         if self.params["report"] == "removed" and status.removed(target):
             return [Violation("/apiVersion", api_lifecycle.removed_message(status, target))]
         if self.params["report"] == "deprecated" and status.deprecated(target):

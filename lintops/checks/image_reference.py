@@ -15,6 +15,7 @@ validation. Tags are compared without regard to case.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -57,13 +58,12 @@ class ImageReferenceCheck(Check):
         image = container.get("image")
         if not isinstance(image, str):
             return ()
-        pointer = subject.at("image")
-        who = _container_label(subject)
         try:
-            reference = parse_image_reference(image)
+            reference = _parse(image)
         except InvalidImageReference as exc:
             if self.report != "untagged-or-latest":
                 return ()
+            pointer, who = subject.at("image"), _container_label(subject)
             if _redacted(image):  # the parser's message may quote the part that holds the credential
                 return [Violation(pointer, f"{who} has an invalid image reference {_shown(image)}: it embeds "
                                            "what looks like a credential; remove it and rotate the credential")]
@@ -73,16 +73,22 @@ class ImageReferenceCheck(Check):
         tag = reference.tag
         if self.report == "untagged-or-latest":
             if tag is None:
-                return [Violation(pointer, f"{who} uses image {_shown(image)} without a tag or digest, "
-                                           "so the runtime pulls 'latest'; pin a version tag or a digest")]
+                return _unpinned(subject, image, "without a tag or digest, so the runtime pulls 'latest'")
             if tag.lower() == "latest":
-                return [Violation(pointer, f"{who} uses image {_shown(image)} with the tag '{tag}', "
-                                           "which moves with every push; pin a version tag or a digest")]
+                return _unpinned(subject, image, f"with the tag '{tag}', which moves with every push")
             return ()
         if tag is not None and tag.lower() in self.floating_tags:
-            return [Violation(pointer, f"{who} uses image {_shown(image)} with the floating tag '{tag}', "
-                                       "which moves like 'latest'; pin a version tag or a digest")]
+            return _unpinned(subject, image, f"with the floating tag '{tag}', which moves like 'latest'")
         return ()
+
+
+def _unpinned(subject: Subject, image: str, why: str) -> list[Violation]:
+    return [Violation(subject.at("image"), f"{_container_label(subject)} uses image {_shown(image)} {why}; "
+                                           "pin a version tag or a digest")]
+
+
+#: Repositories name the same images over and over; each distinct reference is parsed once.
+_parse = functools.lru_cache(maxsize=4096)(parse_image_reference)
 
 
 def _container_label(subject: Subject) -> str:
