@@ -119,7 +119,8 @@ def _changed_paths(ref: str, paths: tuple[str, ...]) -> tuple[str, ...]:
         files = changed_files(ref, Path.cwd(), [Path(p) for p in paths if p != "-"] or None)
     except ChangesError as exc:
         _usage_error(str(exc))
-    return tuple(str(f) for f in files if f.name.endswith(MANIFEST_SUFFIXES) or f.name == "Kustomization")
+    # .tpl: a changed Helm helper renders its chart again
+    return tuple(str(f) for f in files if f.name.endswith((*MANIFEST_SUFFIXES, ".tpl")) or f.name == "Kustomization")
 
 
 def _parse_report(spec: str) -> tuple[str, str]:

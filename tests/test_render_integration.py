@@ -104,3 +104,14 @@ def test_template_that_renders_to_invalid_yaml(lint_json, tmp_path):
     assert (finding["line"], finding["column"]) == (1, 1)
     assert "at 7:7 of the rendered output" in finding["message"]
     assert code == 1
+
+
+def test_a_changed_template_helper_renders_its_chart(lint_json, tmp_path):
+    """pre-commit and --changed-since pass single files: a chart's helper stands for its chart."""
+    import shutil
+
+    shutil.copytree(WEB, tmp_path / "web")
+    helper = tmp_path / "web" / "templates" / "_helpers.tpl"
+    helper.write_text(helper.read_text() + "{{/* changed */}}\n")
+    _, report = lint_json(str(helper))
+    assert ("pinned-image-tag", ["production"]) in [(f["rule"], f["environment"]) for f in report["findings"]]
