@@ -47,6 +47,7 @@ spec:
             limits: {cpu: 500m, memory: 128Mi}
           livenessProbe: {httpGet: {path: /healthz, port: 8080}}
           readinessProbe: {httpGet: {path: /ready, port: 8080}}
+          securityContext: {runAsNonRoot: true, readOnlyRootFilesystem: true}
 """
 FIXED = DEPLOYMENT.replace("imagePulPolicy", "imagePullPolicy")
 BROKEN_YAML = """\
