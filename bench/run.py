@@ -16,7 +16,7 @@ a team that runs lintops writes them, so findings are few) and measures:
 
 and, separately, the cold start of one small file end to end (median wall time of several runs).
 Targets (see README): ``lintops / floor <= 1.5``; one small file under 200 ms. Times are the best of
-``--repeat`` runs, so a noisy neighbour inflates neither side of a ratio.
+``--repeat`` interleaved runs, so a noisy neighbour inflates neither side of a ratio.
 """
 
 from __future__ import annotations
@@ -237,11 +237,14 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as directory:
             root = Path(directory)
             files = generate(root, objects)
-            floor = min(compose_floor(files) for _ in range(args.repeat))
-            runs = [lintops_in_process(root) for _ in range(args.repeat)]
-            best, setup, findings = min(runs)
-            single = min(lintops_in_process(root, jobs=1)[0] for _ in range(args.repeat))
-            cli = min(lintops_cli(root) for _ in range(args.repeat))
+            # interleaved, so that a machine that speeds up or slows down affects every column alike
+            floors, runs, singles, clis = [], [], [], []
+            for _ in range(args.repeat):
+                floors.append(compose_floor(files))
+                runs.append(lintops_in_process(root))
+                singles.append(lintops_in_process(root, jobs=1)[0])
+                clis.append(lintops_cli(root))
+            floor, (best, setup, findings), single, cli = min(floors), min(runs), min(singles), min(clis)
             print(f"{objects:>8} {len(files):>6} {floor:>8.3f} {best:>9.3f} {best / floor:>6.2f} {single:>8.3f} "
                   f"{single / floor:>6.2f} {setup:>7.3f} {cli:>7.3f} {best / objects * 1e6:>9.0f} {findings:>8}")
     print(f"cold start, one small file end to end (median of 7): {cold_start(7) * 1000:.0f} ms")
