@@ -27,11 +27,11 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..image_reference import InvalidImageReference, parse_image_reference
 from ..model import Violation, join_pointer
-from ..rules import RuleError
 from .base import Check, Subject
 from .plaintext_secret import (
     DEFAULT_IGNORE_NAME_PATTERN,
     SecretNameCheck,
+    compile_pattern,
     credential_format,
     is_named_literal,
 )
@@ -83,14 +83,6 @@ def _dotted(tokens: Tokens) -> str:
 
 def _block_label(tokens: Tokens) -> str:
     return f"the block '{_dotted(tokens)}'" if tokens else "the top-level block"
-
-
-def _compile(params: dict[str, Any], key: str, default: str) -> re.Pattern[str]:
-    pattern = params.get(key, default)
-    try:
-        return re.compile(pattern, re.IGNORECASE)
-    except re.error as exc:
-        raise RuleError(f"params.{key}: not a valid regular expression: {exc}") from None
 
 
 class HelmValuesImageCheck(Check):
@@ -256,7 +248,7 @@ class HelmValuesProbeCheck(Check):
     def __init__(self, params: dict[str, Any] | None = None) -> None:
         super().__init__(params)
         self.keys = [tuple(k.split(".")) for k in self.params.get("keys", ["livenessProbe"])]
-        self.ignore = _compile(self.params, "ignore_block_pattern", DEFAULT_PROBE_IGNORE_BLOCK_PATTERN)
+        self.ignore = compile_pattern(self.params, "ignore_block_pattern", DEFAULT_PROBE_IGNORE_BLOCK_PATTERN)
 
     def check(self, subject: Subject, ctx: RunContext) -> Iterable[Violation]:
         violations = []

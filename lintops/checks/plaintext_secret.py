@@ -129,8 +129,8 @@ class SecretNameCheck(Check):
 
     def __init__(self, params: dict[str, Any] | None = None) -> None:
         super().__init__(params)
-        self.name_re = _compile(self.params, "name_pattern", DEFAULT_NAME_PATTERN)
-        self.ignore_re = _compile(self.params, "ignore_name_pattern", self.default_ignore_name_pattern)
+        self.name_re = compile_pattern(self.params, "name_pattern", DEFAULT_NAME_PATTERN)
+        self.ignore_re = compile_pattern(self.params, "ignore_name_pattern", self.default_ignore_name_pattern)
 
     def looks_secret(self, name: str) -> bool:
         return bool(self.name_re.search(name)) and not (self.ignore_re.pattern and self.ignore_re.search(name))
@@ -269,7 +269,8 @@ def _container_label(subject: Subject) -> str:
     return f"{kind} '{name}'" if isinstance(name, str) and name else f"a {kind}"
 
 
-def _compile(params: dict[str, Any], key: str, default: str) -> re.Pattern[str]:
+def compile_pattern(params: dict[str, Any], key: str, default: str) -> re.Pattern[str]:
+    """A rule's regular-expression parameter (case-insensitive), or a RuleError naming it."""
     pattern = params.get(key, default)
     try:
         return re.compile(pattern, re.IGNORECASE)
