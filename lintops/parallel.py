@@ -5,9 +5,9 @@ across files (a custom resource and its CRD, an Application and its staging twin
 declare the kinds they compare (:attr:`Check.cross_object_kinds`); every file whose bytes mention
 one of those kinds is linted first, in this process, so the CRDs are registered and the
 Applications held before any worker starts. The other files then go to workers forked from this
-process (they inherit the schema store with those CRDs), in chunks; each worker lints a chunk with
-fresh check instances, lets the checks report what they held back, and sends the chunk's reports
-home. Reports come back in input order, so output does not depend on scheduling.
+process (they inherit the schema store with those CRDs), in chunks. Each worker builds its engine
+once, with fresh check instances (the parent's hold the objects it read); for each chunk it lints
+the files, lets the checks report what they held back, and sends the chunk's reports home. Reports come back in input order, so output does not depend on scheduling.
 
 Parallelism is used only where it is safe and pays: on Linux (fork), for runs of at least
 :data:`MIN_FILES` files, when every check that holds objects back declares its kinds, and before any
@@ -55,7 +55,7 @@ def cross_object_markers(engine: Engine) -> tuple[bytes, ...]:
 
 def lint_parallel(engine: Engine, files: Sequence[InputFile]) -> Iterator[tuple[FileReport, Remote | None]]:
     """Each file's report in input order; ``Remote`` (baseline matches, internal errors) for a worker's."""
-    global _parent
+    global _parent, _engine_of_worker
     markers = cross_object_markers(engine)
     local: dict[int, FileReport] = {}
     remote: list[tuple[int, InputFile]] = []
@@ -65,7 +65,7 @@ def lint_parallel(engine: Engine, files: Sequence[InputFile]) -> Iterator[tuple[
         else:
             remote.append((index, item))
     chunks = [remote[i:i + CHUNK_FILES] for i in range(0, len(remote), CHUNK_FILES)]
-    _parent = engine
+    _parent, _engine_of_worker = engine, None  # workers make their own engine from this one
     gc.freeze()  # the workers' collectors need not scan (nor copy) everything inherited from here
     try:
         with multiprocessing.get_context("fork").Pool(processes=min(engine.options.jobs, len(chunks))) as pool:
@@ -91,16 +91,12 @@ def _mentions(item: InputFile, markers: tuple[bytes, ...]) -> bool:
 
 
 def _lint_chunk(chunk: list[tuple[int, InputFile]]) -> tuple[list[FileReport], set[str], list[str]]:
-    """In a worker: lint a chunk with fresh checks, then what they held back (every CRD is known)."""
-    from .engine import Engine
-
-    assert _parent is not None
-    rules = [Rule(rule.spec, type(rule.check)(dict(rule.spec.params))) for rule in _parent.rules]
-    baseline = _parent.baseline
+    """In a worker: lint a chunk, then what its checks held back (every CRD is known by now)."""
+    engine = _worker_engine()
+    baseline = engine.baseline
     if baseline is not None:
         baseline.matched = set()
-    engine = Engine(rules, _parent.options, _parent.policy, baseline)
-    engine.context = _parent.context
+    engine.internal_errors = []
     reports = [engine._lint_input(item) for _, item in chunk]
     by_path = {report.path: report for report in reports}
     for path, findings in engine.held_findings().items():
@@ -115,3 +111,20 @@ def _lint_chunk(chunk: list[tuple[int, InputFile]]) -> tuple[list[FileReport], s
         report.findings = sorted([*report.findings, *findings], key=lambda f: f.sort_key)
     matched = set(baseline.matched) if baseline is not None else set()
     return reports, matched, engine.internal_errors
+
+
+_engine_of_worker: Engine | None = None
+
+
+def _worker_engine() -> Engine:
+    """This worker's engine: fresh check instances (the parent's hold the objects it read), made once
+    per process, since compiling the rules' schemas costs more than linting a chunk."""
+    global _engine_of_worker
+    if _engine_of_worker is None:
+        from .engine import Engine
+
+        assert _parent is not None
+        rules = [Rule(rule.spec, type(rule.check)(dict(rule.spec.params))) for rule in _parent.rules]
+        _engine_of_worker = Engine(rules, _parent.options, _parent.policy, _parent.baseline)
+        _engine_of_worker.context = _parent.context
+    return _engine_of_worker
