@@ -7,7 +7,8 @@ one of those kinds is linted first, in this process, so the CRDs are registered 
 Applications held before any worker starts. The other files then go to workers forked from this
 process (they inherit the schema store with those CRDs), in chunks. Each worker builds its engine
 once, with fresh check instances (the parent's hold the objects it read); for each chunk it lints
-the files, lets the checks report what they held back, and sends the chunk's reports home. Reports come back in input order, so output does not depend on scheduling.
+the files, lets the checks report what they held back, and sends the chunk's reports home.
+Reports come back in input order, so output does not depend on scheduling.
 
 Parallelism is used only where it is safe and pays: on Linux (fork), for runs of at least
 :data:`MIN_FILES` files, when every check that holds objects back declares its kinds, and before any
