@@ -5,12 +5,17 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import textwrap
+from functools import cache
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
+from lintops.catalog import available_checks
 from lintops.cli import main
+from lintops.engine import Engine, Options
+from lintops.rules import WORKLOAD_POD_SPECS, RuleSpec, bind, load_rule_file
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -42,6 +47,27 @@ def run_lintops(*args: str, cwd: Path | None = None, input: str | None = None, e
     """The real console entry point in a subprocess (``python -m lintops``)."""
     return subprocess.run([sys.executable, "-m", "lintops", *args], cwd=cwd, input=input, capture_output=True,
                           text=True, env=env, timeout=120)
+
+
+@cache
+def rule_spec(rule_id: str) -> RuleSpec:
+    """A built-in rule as written in rules/."""
+    return load_rule_file(REPO / "rules" / f"{rule_id}.yaml", "built-in")
+
+
+def lint_rules(text: str, *rule_ids: str, specs: list[RuleSpec] | None = None, workloads: dict | None = None) -> list:
+    """Findings of the named built-in rules (and ``specs``) on ``text`` (dedented), through the real engine."""
+    specs = list(specs or []) + [rule_spec(rule_id) for rule_id in rule_ids]
+    options = Options(workloads={**WORKLOAD_POD_SPECS, **(workloads or {})})
+    engine = Engine(bind(specs, available_checks()), options)
+    findings = [f for report in engine.lint_text(textwrap.dedent(text), "x.yaml") for f in report.findings]
+    assert not engine.internal_errors
+    return findings
+
+
+def where(findings: list) -> list[tuple]:
+    """(rule, line, column, pointer) of each finding."""
+    return [(f.rule_id, f.location.line, f.location.column, f.pointer) for f in findings]
 
 
 def write(path: Path, text: str) -> Path:

@@ -19,11 +19,14 @@ from pathlib import Path
 
 import pytest
 
+from conftest import lint_rules as lint
+from conftest import rule_spec as spec
+from conftest import where
 from lintops.catalog import available_checks
 from lintops.engine import Engine, Options
 from lintops.inputs.manifests import resources_from
 from lintops.model import Severity
-from lintops.rules import WORKLOAD_POD_SPECS, RuleSpec, bind, load_rule_file
+from lintops.rules import WORKLOAD_POD_SPECS, RuleSpec, bind
 from lintops.yaml_source import parse_text
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,25 +34,9 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 ENUM, SELECTOR, DUPLICATE = "invalid-enum-value", "selector-mismatch", "duplicate-env-var"
 
 
-def spec(rule_id: str) -> RuleSpec:
-    return load_rule_file(ROOT / "rules" / f"{rule_id}.yaml", "built-in")
-
-
 def documentation(rule_id: str) -> str:
     """A rule's documentation with its line breaks and indentation folded to single spaces."""
     return " ".join(spec(rule_id).documentation.split())
-
-
-def lint(text: str, *rule_ids: str, specs: list[RuleSpec] | None = None, workloads: dict | None = None) -> list:
-    specs = list(specs or []) + [spec(rule_id) for rule_id in rule_ids]
-    engine = Engine(bind(specs, available_checks()), Options(workloads={**WORKLOAD_POD_SPECS, **(workloads or {})}))
-    findings = [f for report in engine.lint_text(textwrap.dedent(text), "x.yaml") for f in report.findings]
-    assert not engine.internal_errors
-    return findings
-
-
-def where(findings: list) -> list[tuple]:
-    return [(f.rule_id, f.location.line, f.location.column, f.pointer) for f in findings]
 
 
 def pointers(findings: list) -> list[str]:

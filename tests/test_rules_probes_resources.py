@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from lintops.catalog import available_checks
-from lintops.engine import Engine, Options
+from conftest import lint_rules as lint
+from conftest import rule_spec as spec
+from conftest import where
 from lintops.model import Severity
-from lintops.rules import WORKLOAD_POD_SPECS, RuleSpec, bind, load_rule_file
 
 RULES = Path(__file__).resolve().parent.parent / "rules"
 PROBES = ("liveness-probe", "readiness-probe")
@@ -23,23 +23,6 @@ RESOURCES = ("resource-limits", "resource-requests")
 
 FULL_RESOURCES = "resources: {requests: {cpu: 100m, memory: 64Mi}, limits: {cpu: 200m, memory: 64Mi}}"
 PROBED = "livenessProbe: {tcpSocket: {port: 8080}}\n    readinessProbe: {tcpSocket: {port: 8080}}"
-
-
-def spec(rule_id: str) -> RuleSpec:
-    return load_rule_file(RULES / f"{rule_id}.yaml", "built-in")
-
-
-def lint(text: str, *rule_ids: str, specs: list[RuleSpec] | None = None, workloads: dict | None = None) -> list:
-    specs = list(specs or []) + [spec(rule_id) for rule_id in rule_ids]
-    options = Options(workloads={**WORKLOAD_POD_SPECS, **(workloads or {})})
-    engine = Engine(bind(specs, available_checks()), options)
-    findings = [f for report in engine.lint_text(textwrap.dedent(text), "x.yaml") for f in report.findings]
-    assert not engine.internal_errors
-    return findings
-
-
-def where(findings: list) -> list[tuple]:
-    return [(f.rule_id, f.location.line, f.location.column, f.pointer) for f in findings]
 
 
 def pod(spec_body: str, kind: str = "Pod") -> str:

@@ -22,11 +22,14 @@ from pathlib import Path
 
 import pytest
 
+from conftest import lint_rules as lint
+from conftest import rule_spec as spec
+from conftest import where
 from lintops.catalog import available_checks
 from lintops.engine import Engine, Options
 from lintops.inputs.manifests import resources_from
 from lintops.model import Severity
-from lintops.rules import WORKLOAD_POD_SPECS, RuleSpec, bind, load_rule_file
+from lintops.rules import WORKLOAD_POD_SPECS, bind
 from lintops.yaml_source import parse_text
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,23 +37,6 @@ RULES = ROOT / "rules"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SECURITY = ("privileged-container", "privilege-escalation", "host-namespaces", "run-as-non-root",
             "read-only-root-filesystem", "sensitive-host-mounts")
-
-
-@cache
-def spec(rule_id: str) -> RuleSpec:
-    return load_rule_file(RULES / f"{rule_id}.yaml", "built-in")
-
-
-def lint(text: str, *rule_ids: str, workloads: dict | None = None) -> list:
-    options = Options(workloads={**WORKLOAD_POD_SPECS, **(workloads or {})})
-    engine = Engine(bind([spec(rule_id) for rule_id in rule_ids], available_checks()), options)
-    findings = [f for report in engine.lint_text(textwrap.dedent(text), "x.yaml") for f in report.findings]
-    assert not engine.internal_errors
-    return findings
-
-
-def where(findings: list) -> list[tuple]:
-    return [(f.rule_id, f.location.line, f.location.column, f.pointer) for f in findings]
 
 
 def pod(spec_body: str) -> str:
