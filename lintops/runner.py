@@ -6,8 +6,9 @@ Order of precedence: flags, then ``.lintops.yaml``, then the defaults.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .catalog import Catalog, build_catalog, configure
 from .config import Config, find_config, load_config
@@ -15,6 +16,10 @@ from .engine import Engine, Options
 from .exemptions import ExemptionPolicy
 from .model import Severity
 from .plugins import plugin_manager
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .baseline import Baseline
+    from .rules import Rule
 
 
 @dataclass
@@ -46,6 +51,10 @@ class Run:
     excludes: tuple[str, ...]
     #: Kustomize roots named in the configuration (otherwise: overlays no kustomization references).
     kustomize_roots: tuple[str, ...] = ()
+    baseline_path: Path | None = None
+    #: Rules bound while preparing (to refuse bad parameters up front), handed to the first engine so
+    #: that a run compiles its rules' schemas once.
+    _bound: list[Rule] | None = field(default=None, repr=False)
 
     def discover(self, paths: Sequence[str]):
         """The inputs of this run below ``paths`` (files, charts, Kustomize roots)."""
@@ -54,19 +63,20 @@ class Run:
         return discover(paths or (".",), self.excludes, base=self.options.base_dir,
                         kustomize_roots=self.kustomize_roots)
 
-    baseline_path: Path | None = None
-
     def engine(self) -> Engine:
         """A fresh engine (checks keep per-run state) with every enabled rule bound to its check."""
+        rules, self._bound = self._bound, None
+        return Engine(rules if rules is not None else self.catalog.enabled_rules(), self.options,
+                      ExemptionPolicy(self.config, self.options.base_dir), self.load_baseline())
+
+    def load_baseline(self) -> Baseline | None:
         from .baseline import load_baseline
         from .inputs.discover import display_path
 
-        baseline = None
-        if self.baseline_path is not None:
-            base = self.options.base_dir or Path.cwd()
-            baseline = load_baseline(self.baseline_path, display_path(self.baseline_path, base))
-        return Engine(self.catalog.enabled_rules(), self.options, ExemptionPolicy(self.config, self.options.base_dir),
-                      baseline)
+        if self.baseline_path is None:
+            return None
+        base = self.options.base_dir or Path.cwd()
+        return load_baseline(self.baseline_path, display_path(self.baseline_path, base))
 
 
 def locate_config(settings: Settings) -> Path | None:
@@ -108,14 +118,13 @@ def prepare(settings: Settings) -> Run:
         jobs=settings.jobs if settings.jobs is not None else default_jobs(),
         debug=settings.debug,
     )
-    catalog.enabled_rules()  # bind once now, so a rule with bad params is a configuration error up front
+    bound = catalog.enabled_rules()  # bind now, so a rule with bad params is a configuration error up front
     baseline = Path(settings.baseline) if settings.baseline else (
         config.root / config.baseline if config.baseline and config.root else None)
     run = Run(config, catalog, options, (*config.exclude, *settings.excludes),
               tuple(str((config.root or Path.cwd()) / root) for root in config.kustomize.get("roots", ())),
-              baseline)
-    if baseline is not None:
-        run.engine()  # a missing or broken baseline is a configuration error up front
+              baseline, bound)
+    run.load_baseline()  # a missing or broken baseline is a configuration error up front
     return run
 
 
