@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -76,6 +76,9 @@ class SchemaError:
 
     pointer: str
     message: str
+    #: The pointer names a field that should not be there: report its key, not its value. Derived from
+    #: the message's kind, so not part of an error's identity.
+    at_key: bool = field(default=False, compare=False)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -699,7 +702,10 @@ def _collect(raw: list[tuple[Any, str, Any, Any]]) -> list[SchemaError]:
     for path, keyword, detail, instance in raw:
         base = _pointer(path)
         for token, message in _messages(keyword, detail, instance):
-            found.add(SchemaError(base if token is None else base + "/" + _escape(token), message))
+            if token is None:
+                found.add(SchemaError(base, message))
+            else:
+                found.add(SchemaError(base + "/" + _escape(token), message, at_key=True))
     return sorted(found)
 
 

@@ -78,4 +78,4 @@ class KubernetesSchemaKnown(Check):
 
 
 def _violation(error) -> Violation:
-    return Violation(error.pointer, error.message, at_key=error.message.startswith("unknown field"))
+    return Violation(error.pointer, error.message, at_key=error.at_key)
