@@ -40,6 +40,10 @@ def _check_options(function):
     options = [
         click.option("-c", "--config", "config_path", type=click.Path(dir_okay=False),
                      help="Configuration file (default: the nearest .lintops.yaml above the first path)."),
+        click.option("--policy", "policy_path", type=click.Path(dir_okay=False), default=None,
+                     help="Trusted configuration from outside the linted tree (e.g. the target branch's "
+                          ".lintops.yaml): the tree's own configuration, rules and comments may only do what it "
+                          "grants; every attempt beyond is a policy-violation finding. See docs/security.md."),
         click.option("-k", "--kubernetes-version", default=None,
                      help="Kubernetes version to check against (default 1.18, or the configuration's)."),
         click.option("--strict/--no-strict", default=None, help="Unknown fields are errors (default) or allowed."),

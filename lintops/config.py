@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .model import Severity, join_pointer
+from .model import Position, Severity, join_pointer
 
 CONFIG_NAMES = (".lintops.yaml", ".lintops.yml")
 REPOSITORY_RULES_DIR = Path(".lintops") / "rules"
@@ -48,7 +48,7 @@ CONFIG_SCHEMA: dict[str, Any] = {
         "strict": {"type": "boolean"},
         "fail_on": _SEVERITY,
         "exclude": _GLOBS,
-        "plugins": {"type": "array", "items": {"type": "string", "pattern": r"^[A-Za-z_][\w.]*$"}},
+        "plugins": {"type": "array", "items": {"type": "string", "pattern": r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"}},
         "rules": {"type": "object", "additionalProperties": _RULE_OVERRIDE},
         "overrides": {
             "type": "array",
@@ -93,6 +93,7 @@ CONFIG_SCHEMA: dict[str, Any] = {
             "additionalProperties": {"type": "string", "pattern": "^(/[^/]+)+$"},
         },
         "baseline": {"type": "string"},
+        "repository": {"$ref": "#/$defs/repository"},  # read from a policy only (lintops.policy)
         "helm": {"$ref": "#/$defs/helm"},
         "kustomize": {
             "type": "object",
@@ -107,8 +108,9 @@ CONFIG_SCHEMA: dict[str, Any] = {
 def config_schema() -> dict[str, Any]:
     """The configuration's schema, with the sections renderers define themselves."""
     from .inputs.helm import CONFIG_SCHEMA as HELM_SCHEMA
+    from .policy import GRANTS_SCHEMA
 
-    return {**CONFIG_SCHEMA, "$defs": {"helm": HELM_SCHEMA}}
+    return {**CONFIG_SCHEMA, "$defs": {"helm": HELM_SCHEMA, "repository": GRANTS_SCHEMA}}
 
 
 class ConfigError(Exception):
@@ -199,11 +201,30 @@ class Config:
     baseline: str | None = None
     helm: Mapping[str, Any] = field(default_factory=dict)
     kustomize: Mapping[str, Any] = field(default_factory=dict)
+    #: A policy's ``repository:`` section: what the linted tree's own configuration may do (lintops.policy).
+    repository: Mapping[str, Any] = field(default_factory=dict)
+    #: The top-level keys the file sets (a policy pins what it sets; the defaults pin nothing).
+    keys: frozenset[str] = frozenset()
+    #: The parsed file, so that a refused setting is reported at its line.
+    document: Any = field(default=None, repr=False, compare=False)
+    #: Under a policy: its grants (lintops.policy.Grants); None when the configuration is trusted as it is.
+    grants: Any = None
+    #: Under a policy: the policy file, and the linted tree's own configuration file if there is one.
+    policy_path: Path | None = None
+    repository_path: Path | None = None
+    #: Where a relative ``baseline:`` is found (the directory of the file that named it).
+    baseline_root: Path | None = None
 
     @property
     def root(self) -> Path | None:
         """The directory of the configuration file: repository rules live below it."""
         return self.path.parent if self.path else None
+
+    def position(self, pointer: str, at_key: bool = False) -> Position:
+        """Where the node at ``pointer`` is written in the file (1:1 without a file)."""
+        if self.document is None:
+            return Position(1, 1)
+        return self.document.position(pointer, at_key=at_key)
 
     def relative(self, display_path: str, base: Path | None = None) -> str:
         """A finding's path relative to the configuration's directory, which path globs are written against.
@@ -272,7 +293,7 @@ def load_config(path: Path | None) -> Config:
         blamed = _blame_pointer(pointer, message)
         pos = document.position(blamed, at_key=blamed != pointer)
         raise ConfigError(f"{path}:{pos.line}:{pos.column}: {message}")
-    return _from_data(path, data)
+    return _from_data(path, data, document)
 
 
 def _blame_pointer(pointer: str, message: str) -> str:
@@ -293,7 +314,7 @@ def _as_tuple(value: Any) -> tuple[str, ...]:
     return (value,) if isinstance(value, str) else tuple(value)
 
 
-def _from_data(path: Path, data: Mapping[str, Any]) -> Config:
+def _from_data(path: Path, data: Mapping[str, Any], document: Any = None) -> Config:
     allow = data.get("allow_exemptions", {})
     version = data.get("kubernetes_version", "1.18")
     return Config(
@@ -326,6 +347,10 @@ def _from_data(path: Path, data: Mapping[str, Any]) -> Config:
         baseline=data.get("baseline"),
         helm=data.get("helm", {}),
         kustomize=data.get("kustomize", {}),
+        repository=data.get("repository", {}),
+        keys=frozenset(data),
+        document=document,
+        baseline_root=path.parent if data.get("baseline") else None,
     )
 
 

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from .baseline import Baseline
-from .exemptions import REASON_RULE, ExemptionPolicy, suppress
+from .exemptions import POLICY_RULE, REASON_RULE, ExemptionPolicy, suppress
 from .inputs.discover import ChartInput, Input, InputFile, KustomizeInput
 from .inputs.manifests import LocatorFactory, resources_from
 from .model import Finding, Location, ObjectRef, Resource, RunSummary, Severity, Source, Violation
@@ -140,6 +140,22 @@ class Engine:
         self.internal_errors: list[str] = []
         self._directives: dict[str, list[Directive]] = {}
         self._context_paths: set[str] = set()
+        self._violations: list[Finding] = []
+
+    def add_violations(self, violations: Iterable[Any]) -> None:
+        """Report what the linted tree tried beyond the run's policy (lintops.policy.Violation).
+
+        They are findings of the ``policy-violation`` rule that no exemption of the tree can suppress,
+        reported before the first file.
+        """
+        rule = self.rules_by_id.get("policy-violation")
+        if rule is None:
+            return
+        for violation in violations:
+            self._violations.append(Finding(
+                rule.id, rule.severity, violation.message,
+                Location(violation.path, violation.position.line, violation.position.column),
+                remediation=rule.spec.remediation or None))
 
     # -- the public entry points -------------------------------------------------------------------
 
@@ -150,6 +166,12 @@ class Engine:
 
     def _lint(self, inputs: Iterable[Input]) -> Iterator[FileReport]:
         from . import parallel
+
+        by_path: dict[str, list[Finding]] = defaultdict(list)
+        for finding in self._violations:
+            by_path[finding.location.path].append(finding)
+        for path in sorted(by_path):
+            yield self._report(FileReport(path, by_path[path], 0))
 
         rendered: list[ChartInput | KustomizeInput] = []
         plain: list[InputFile] = []
@@ -218,6 +240,9 @@ class Engine:
         reason_rule = self.rules_by_id.get(REASON_RULE)
         if reason_rule is not None:
             findings.extend(self.policy.comment_reason_findings(directives, parsed.path, reason_rule.severity))
+        policy_rule = self.rules_by_id.get(POLICY_RULE)
+        if policy_rule is not None and directives:
+            findings.extend(self.policy.refused_comment_findings(directives, parsed.path, policy_rule.severity))
         for resource in manifests.resources:
             if resource.kind == "CustomResourceDefinition" and resource.api_version.startswith("apiextensions.k8s.io/"):
                 self._register_crd(resource, findings)
@@ -346,6 +371,10 @@ class Engine:
         if reason_rule is not None:
             findings.extend(self._finding(reason_rule, resource, v)
                             for v in self.policy.annotation_reason_violations(resource))
+        policy_rule = self.rules_by_id.get(POLICY_RULE)
+        if policy_rule is not None:
+            findings.extend(self._finding(policy_rule, resource, v)
+                            for v in self.policy.refused_annotation_violations(resource))
         for rule, subjects in self.dispatcher.pairs(resource):
             try:
                 for subject in subjects:

@@ -24,11 +24,14 @@ from pathlib import Path
 
 from .config import Config
 from .model import Finding, Location, Resource, Severity, Violation
+from .policy import is_pattern
 from .rules import WORKLOAD_POD_SPECS, resolve
 from .yaml_source import Directive
 
 ANNOTATION_PREFIX = "lintops.io/ignore-"
 REASON_RULE = "exemption-reason"
+#: Refused attempts to relax the gate: never exempted by the linted repository itself.
+POLICY_RULE = "policy-violation"
 
 
 @dataclass(frozen=True)
@@ -65,7 +68,7 @@ class ExemptionPolicy:
     # -- annotations -------------------------------------------------------------------------------
 
     def annotation_exemption(self, resource: Resource, rule_id: str, pointer: str) -> Exemption | None:
-        if not self.config.allow_annotation_exemptions:
+        if not self.config.allow_annotation_exemptions or rule_id == POLICY_RULE:
             return None
         key = ANNOTATION_PREFIX + rule_id
         for found in _annotation_maps(resource, pointer):
@@ -88,17 +91,48 @@ class ExemptionPolicy:
     # -- comments ----------------------------------------------------------------------------------
 
     def comment_exemption(self, directives: list[Directive], finding: Finding) -> Exemption | None:
-        if not self.config.allow_inline_exemptions:
+        if not self.config.allow_inline_exemptions or finding.rule_id == POLICY_RULE:
             return None
         line = finding.location.line
         for directive in directives:
-            if not _names(directive.rules, finding.rule_id):
+            if not self._honoured(directive) or not _names(directive.rules, finding.rule_id):
                 continue
             if directive.scope == "file" or directive.line == line or (
                 directive.whole_line and directive.line == line - 1
             ):
                 return Exemption(directive.reason, "comment")
         return None
+
+    def _honoured(self, directive: Directive) -> bool:
+        """Under a policy, a comment exempts by pattern (``ignore-file[*]``) only where it is granted."""
+        grants = self.config.grants
+        return grants is None or grants.wildcard_exemptions or not any(is_pattern(r) for r in directive.rules)
+
+    def refused_comment_findings(self, directives: list[Directive], path: str, severity: Severity) -> list[Finding]:
+        """``policy-violation`` findings at exemption comments that are not honoured here (never silently)."""
+        refused = []
+        for directive in directives:
+            if not self.config.allow_inline_exemptions:
+                why = "exemption comments are forbidden here (allow_exemptions.inline: false)"
+            elif not self._honoured(directive):
+                why = ("exemption by pattern is not applied: the policy does not let the repository exempt rules "
+                       "by pattern (repository.wildcard_exemptions)")
+            else:
+                continue
+            refused.append(Finding(POLICY_RULE, severity, f"{why}; the findings stay", Location(path, directive.line,
+                                                                                             directive.column)))
+        return refused
+
+    def refused_annotation_violations(self, resource: Resource) -> Iterable[Violation]:
+        """``policy-violation`` violations at exemption annotations when annotation exemptions are forbidden."""
+        if self.config.allow_annotation_exemptions:
+            return
+        for base, found in _all_annotation_maps(resource):
+            for key in found:
+                if isinstance(key, str) and key.startswith(ANNOTATION_PREFIX):
+                    yield Violation(f"{base}/metadata/annotations/{key.replace('~', '~0').replace('/', '~1')}",
+                                    "exemption annotations are forbidden here (allow_exemptions.annotations: false); "
+                                    "the findings stay", at_key=True)
 
     def comment_reason_findings(self, directives: list[Directive], path: str, severity: Severity) -> list[Finding]:
         if not self.config.allow_inline_exemptions:
@@ -114,7 +148,7 @@ class ExemptionPolicy:
     # -- configuration -----------------------------------------------------------------------------
 
     def config_exemption(self, finding: Finding) -> Exemption | None:
-        if not self.config.exemptions:
+        if not self.config.exemptions or (finding.rule_id == POLICY_RULE and self.config.grants is not None):
             return None
         obj = finding.object
         path = self.config.relative(finding.location.path, self.base)

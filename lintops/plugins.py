@@ -1,17 +1,18 @@
-"""Finds and loads plugins: the built-ins first, then the ``lintops`` entry points, then the config's modules.
+"""Finds and loads plugins: the built-ins first, then every installed distribution's ``lintops`` entry points.
 
-Modules named in a repository's configuration are imported only from installed packages: the
-directory being linted (and the working directory) are taken off ``sys.path`` for the import, so a
-merge request cannot add a module that CI would then execute.
+Only the installation is trusted to bring code: a plugin is an installed distribution that declares
+the ``lintops`` entry-point group. A configuration's ``plugins:`` never imports anything; it names the
+plugins a repository needs (by entry-point name or distribution name), so that a run without them
+stops with a clear error instead of silently skipping their rules. A name that is not such a plugin
+(an arbitrary module, a file of the repository under review) is a configuration error.
 """
 
 from __future__ import annotations
 
-import importlib
 import os
+import re
 import sys
 from collections.abc import Iterable
-from pathlib import Path
 
 import pluggy
 
@@ -22,17 +23,37 @@ class PluginError(Exception):
     """A plugin that cannot be loaded (a configuration error)."""
 
 
-def plugin_manager(modules: Iterable[str] = (), untrusted: Iterable[Path] = ()) -> pluggy.PluginManager:
+def plugin_manager(required: Iterable[str] = ()) -> pluggy.PluginManager:
     manager = pluggy.PluginManager("lintops")
     manager.add_hookspecs(hookspecs)
     manager.register(builtin_plugin, name="lintops.builtin")
     if _entry_points_declared("lintops"):
         manager.load_setuptools_entrypoints("lintops")
-    for name in modules:
-        if manager.has_plugin(name):
-            continue
-        manager.register(_import_installed(name, untrusted), name=name)
+    required = list(required)
+    if required:
+        installed = _installed_names(manager)
+        for name in required:
+            if _normalize(name) not in installed:
+                known = ", ".join(sorted(installed)) or "none"
+                raise PluginError(f"plugin '{name}' is not an installed lintops plugin (a distribution declaring "
+                                  f"the 'lintops' entry-point group; installed: {known}); install it in the "
+                                  "environment that runs lintops")
     return manager
+
+
+def _normalize(name: str) -> str:
+    """Distribution names compare as packaging does: case and runs of ``-_.`` do not matter."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def _installed_names(manager: pluggy.PluginManager) -> set[str]:
+    """Entry-point names and distribution names of the plugins loaded from entry points."""
+    names = set()
+    for plugin, distribution in manager.list_plugin_distinfo():
+        names.add(_normalize(manager.get_name(plugin) or ""))
+        names.add(_normalize(distribution.metadata["name"] or ""))
+    names.discard("")
+    return names
 
 
 def _entry_points_declared(group: str) -> bool:
@@ -58,28 +79,3 @@ def _entry_points_declared(group: str) -> bool:
             except OSError:
                 continue
     return False
-
-
-def _import_installed(name: str, untrusted: Iterable[Path]) -> object:
-    blocked = {Path.cwd().resolve(), *(Path(p).resolve() for p in untrusted)}
-
-    def is_repository_entry(entry: str) -> bool:
-        return Path(entry or ".").resolve() in blocked
-
-    saved = sys.path[:]
-    sys.path[:] = [entry for entry in sys.path if not is_repository_entry(entry)]
-    try:
-        module = importlib.import_module(name)
-    except ImportError as exc:
-        raise PluginError(f"plugin '{name}' cannot be imported ({exc}); "
-                          "install it in the environment that runs lintops") from None
-    finally:
-        sys.path[:] = saved
-    location = getattr(module, "__file__", None)
-    if location:
-        resolved = Path(location).resolve()
-        installed = any(part in ("site-packages", "dist-packages") for part in resolved.parts)
-        if not installed and any(b in resolved.parents for b in blocked):
-            raise PluginError(f"plugin '{name}' resolves to {location}, inside the linted repository; "
-                              "plugins must be installed packages")
-    return module

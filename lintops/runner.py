@@ -16,6 +16,7 @@ from .engine import Engine, Options
 from .exemptions import ExemptionPolicy
 from .model import Severity
 from .plugins import plugin_manager
+from .policy import Grants, Violation, repository_rule_violations, restrict
 
 if TYPE_CHECKING:  # pragma: no cover
     from .baseline import Baseline
@@ -28,6 +29,8 @@ class Settings:
 
     paths: Sequence[str] = (".",)
     config_path: str | None = None
+    #: A trusted configuration from outside the linted tree that bounds what the tree's own may do.
+    policy_path: str | None = None
     kubernetes_version: str | None = None
     strict: bool | None = None
     fail_on: str | None = None
@@ -55,6 +58,8 @@ class Run:
     #: Rules bound while preparing (to refuse bad parameters up front), handed to the first engine so
     #: that a run compiles its rules' schemas once.
     _bound: list[Rule] | None = field(default=None, repr=False)
+    #: What the linted tree tried beyond the policy (lintops.policy), reported as findings of the run.
+    violations: list[Violation] = field(default_factory=list)
 
     def discover(self, paths: Sequence[str]):
         """The inputs of this run below ``paths`` (files, charts, Kustomize roots)."""
@@ -66,8 +71,10 @@ class Run:
     def engine(self) -> Engine:
         """A fresh engine (checks keep per-run state) with every enabled rule bound to its check."""
         rules, self._bound = self._bound, None
-        return Engine(rules if rules is not None else self.catalog.enabled_rules(), self.options,
-                      ExemptionPolicy(self.config, self.options.base_dir), self.load_baseline())
+        engine = Engine(rules if rules is not None else self.catalog.enabled_rules(), self.options,
+                        ExemptionPolicy(self.config, self.options.base_dir), self.load_baseline())
+        engine.add_violations(self.violations)
+        return engine
 
     def load_baseline(self) -> Baseline | None:
         from .baseline import load_baseline
@@ -87,24 +94,37 @@ def locate_config(settings: Settings) -> Path | None:
 
 
 def prepare(settings: Settings) -> Run:
-    """Load config, plugins and rules; raises ConfigError, RuleError or PluginError on bad input."""
+    """Load config, policy, plugins and rules; raises ConfigError, RuleError or PluginError on bad input."""
     from .config import ConfigError
     from .environments import EnvironmentPatterns
     from .inputs.discover import repository_root
     from .kube_schema import supported_versions
 
-    config = load_config(locate_config(settings))
+    base_dir = settings.base_dir or repository_root(_first_directory(settings.paths), fallback=Path.cwd())
+    tree = load_config(locate_config(settings))
+    policy = _load_policy(settings, tree)
+    rule_dirs, refused_rules = _repository_rule_dirs(settings, tree, policy)
+    trusted = policy or tree
+    plugins = trusted.plugins
+    if policy is not None and Grants.parse(policy.repository).plugins:
+        plugins = (*plugins, *tree.plugins)
+    manager = plugin_manager(plugins)
+    catalog = build_catalog(manager, rule_dirs)
+    violations: list[Violation] = []
+    config = tree
+    if policy is not None:
+        from .inputs.discover import display_path
+
+        defaults = {spec.id: spec.severity for spec in catalog.specs}
+        shown = display_path(tree.path, base_dir) if tree.path else ""
+        config, violations = restrict(policy, tree if tree.path else None, defaults, shown)
+        violations += repository_rule_violations([(display_path(p, base_dir), p) for p in refused_rules])
     try:
         environments = EnvironmentPatterns.from_config(config.environments)
     except ValueError as exc:
-        raise ConfigError(f"{config.path}: environments: {exc}") from None
+        raise ConfigError(f"{config.path or config.policy_path}: environments: {exc}") from None
     version = normalize_version(settings.kubernetes_version or config.kubernetes_version, supported_versions())
-    untrusted: list[Path] = [Path(p) for p in settings.paths if p != "-"]
-    if config.root:
-        untrusted.append(config.root)
-    manager = plugin_manager(config.plugins, untrusted)
-    catalog = configure(build_catalog(manager, config.repository_rule_dirs(settings.paths)), config,
-                        settings.enable, settings.disable)
+    catalog = configure(catalog, config, settings.enable, settings.disable)
     options = Options(
         kubernetes_version=version,
         strict=config.strict if settings.strict is None else settings.strict,
@@ -114,18 +134,54 @@ def prepare(settings: Settings) -> Run:
         environments=environments,
         helm=dict(config.helm),
         kustomize=dict(config.kustomize),
-        base_dir=settings.base_dir or repository_root(_first_directory(settings.paths), fallback=Path.cwd()),
+        base_dir=base_dir,
         jobs=settings.jobs if settings.jobs is not None else default_jobs(),
         debug=settings.debug,
     )
     bound = catalog.enabled_rules()  # bind now, so a rule with bad params is a configuration error up front
+    # A relative baseline is found beside the file that named it; a policy's, in the repository root
+    baseline_root = config.baseline_root or (base_dir if policy is not None else config.root)
     baseline = Path(settings.baseline) if settings.baseline else (
-        config.root / config.baseline if config.baseline and config.root else None)
+        baseline_root / config.baseline if config.baseline and baseline_root else None)
+    roots_base = base_dir if policy is not None and "kustomize" in policy.keys else (config.root or base_dir)
     run = Run(config, catalog, options, (*config.exclude, *settings.excludes),
-              tuple(str((config.root or Path.cwd()) / root) for root in config.kustomize.get("roots", ())),
-              baseline, bound)
+              tuple(str(roots_base / root) for root in config.kustomize.get("roots", ())),
+              baseline, bound, violations)
     run.load_baseline()  # a missing or broken baseline is a configuration error up front
     return run
+
+
+def _load_policy(settings: Settings, tree: Config) -> Config | None:
+    """The policy of the run (``--policy``), or None when the configuration is trusted as it is."""
+    if not settings.policy_path:
+        return None
+    from .config import ConfigError
+
+    path = Path(settings.policy_path)
+    if not path.is_file():
+        raise ConfigError(f"{path}: the policy file does not exist")
+    policy = load_config(path)
+    if tree.path is not None and tree.path.resolve() == path.resolve():
+        tree.path = None  # the policy is the repository's own file: nothing more to restrict
+    return policy
+
+
+def _repository_rule_dirs(settings: Settings, tree: Config, policy: Config | None) -> tuple[list[Path], list[Path]]:
+    """Rule directories to load, and the repository rule files a policy refuses.
+
+    Rules live in ``.lintops/rules`` next to the configuration in use. A configuration named with
+    ``-c`` (or a policy) is trusted for itself: the linted directories' own rule folders then load only
+    where a policy grants it, never just because they are there.
+    """
+    if policy is None:
+        linted = () if settings.config_path else settings.paths
+        return tree.repository_rule_dirs(linted), []
+    trusted = policy.repository_rule_dirs(())
+    tree_dirs = [d for d in (tree.repository_rule_dirs(settings.paths) if tree.path else
+                             Config().repository_rule_dirs(settings.paths)) if d not in trusted]
+    if Grants.parse(policy.repository).rules:
+        return [*trusted, *tree_dirs], []
+    return trusted, sorted(p for d in tree_dirs for p in d.glob("*.y*ml"))
 
 
 def _first_directory(paths: Sequence[str]) -> Path:

@@ -88,4 +88,20 @@ def test_config_plugin_from_the_repository_is_refused(tmp_path):
     result = run_lintops("check", ".", cwd=tmp_path)
     assert result.returncode == 2
     assert "repository code ran" not in result.stderr + result.stdout
-    assert "plugin 'evil_plugin' cannot be imported" in result.stderr
+    assert "plugin 'evil_plugin' is not an installed lintops plugin" in result.stderr
+
+
+def test_config_plugins_name_only_installed_lintops_distributions(plugin_env, tmp_path):
+    """``plugins:`` never imports a module by name: an installed non-plugin module (the standard
+    library's ``antigravity`` opens a browser when imported) is refused; the entry point is accepted."""
+    write(tmp_path / "d.yaml", DEPLOYMENT)
+    write(tmp_path / ".lintops.yaml", "plugins: [antigravity]\n")
+    refused = run_lintops("check", ".", cwd=tmp_path, env=plugin_env)
+    assert refused.returncode == 2
+    assert "plugin 'antigravity' is not an installed lintops plugin" in refused.stderr
+    assert "installed: example, lintops-example-plugin" in refused.stderr
+    for name in ("example", "lintops_example_plugin", "lintops-example-plugin"):
+        write(tmp_path / ".lintops.yaml", f"plugins: [{name}]\n")
+        accepted = run_lintops("check", ".", "--format", "json", cwd=tmp_path, env=plugin_env)
+        assert accepted.returncode in (0, 1), accepted.stderr
+        assert "example-team-label" in accepted.stdout
