@@ -12,7 +12,9 @@ and the documents that did parse are still returned.
 
 Scalars follow what Kubernetes does with YAML (sigs.k8s.io/yaml converts YAML to JSON): timestamps
 stay strings, mapping keys become their text (``80:`` is the key ``"80"``), tags other than the core
-schema keep the scalar's text.
+schema keep the scalar's text. A core tag that cannot hold its node (``!!int true``, ``!!float ""``,
+``!!binary`` that is not base64, ``!!map`` on a scalar) and an integer of more than 4,300 digits are
+``yaml-syntax`` problems at the node; the node keeps its text and the rest of the document is read.
 """
 
 from __future__ import annotations
@@ -45,7 +47,7 @@ class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
         if kind is yaml.ScalarNode and implicit[0]:
             tag = self._tags.get(value)
             if tag is None:
-                tag = _resolve(self, kind, value, implicit)
+                tag = _implicit_tag(_resolve(self, kind, value, implicit), value)
                 if len(self._tags) < 100_000:
                     self._tags[value] = tag
             return tag
@@ -63,7 +65,20 @@ _BOOL = "tag:yaml.org,2002:bool"
 _INT = "tag:yaml.org,2002:int"
 _FLOAT = "tag:yaml.org,2002:float"
 _MERGE = "tag:yaml.org,2002:merge"
+_TIMESTAMP = "tag:yaml.org,2002:timestamp"
+_BINARY = "tag:yaml.org,2002:binary"
+_MAP = "tag:yaml.org,2002:map"
+_SEQ = "tag:yaml.org,2002:seq"
+_SET = "tag:yaml.org,2002:set"
+_OMAP = "tag:yaml.org,2002:omap"
+_PAIRS = "tag:yaml.org,2002:pairs"
 _TRUE_WORDS = frozenset({"true", "yes", "on", "y"})
+_FALSE_WORDS = frozenset({"false", "no", "off", "n"})
+_NULL_WORDS = frozenset({"", "~", "null", "Null", "NULL"})
+#: Python refuses to turn longer digit strings into ints (CVE-2020-10735), and no Kubernetes field
+#: holds a number of that size; a longer integer is reported, whatever its base.
+_MAX_INT_DIGITS = 4300
+_MAX_INT_BITS = 14_284  # about 4,300 decimal digits
 
 _DOCUMENT_START = re.compile(r"^---(?:[ \t].*)?$")
 
@@ -287,7 +302,10 @@ class _Builder:
 
     def _build(self, node: yaml.Node) -> Any:
         if isinstance(node, yaml.ScalarNode):
-            value = _scalar(node)
+            try:
+                value = _scalar(node)
+            except _BadScalar as exc:
+                return self._bad_scalar(node, exc)
             if value is None:
                 self.has_nulls = True
             return value
@@ -310,11 +328,35 @@ class _Builder:
         self._in_progress.add(key)
         if isinstance(node, yaml.SequenceNode):
             value: Any = [self._build(child) for child in node.value]
+            if node.tag != _SEQ:
+                self._check_collection_tag(node, _SEQUENCE_TAGS, "sequence")
         else:
             value = self._mapping(node)
+            if node.tag != _MAP:
+                self._check_collection_tag(node, _MAPPING_TAGS, "mapping")
         self._in_progress.discard(key)
         self._built[key] = value
         return value
+
+    def _bad_scalar(self, node: yaml.ScalarNode, exc: _BadScalar) -> str:
+        """Report a scalar its tag cannot hold and keep its text, so the rest of the document is linted."""
+        self.problems.append(ParseProblem("yaml-syntax", str(exc), self._position(node)))
+        return node.value
+
+    def _check_collection_tag(self, node: yaml.CollectionNode, fitting: frozenset[str], kind: str) -> None:
+        """A core tag that names another kind of node (``!!str [a]``, ``!!seq {a: 1}``) cannot be constructed."""
+        tag = node.tag
+        if tag in fitting:
+            if tag in (_OMAP, _PAIRS) and not all(
+                isinstance(item, yaml.MappingNode) and len(item.value) == 1 for item in node.value
+            ):
+                self.problems.append(ParseProblem(
+                    "yaml-syntax", f"value tagged {_short(tag)} must be a sequence of one-key mappings",
+                    self._position(node)))
+        elif tag in _SCALAR_TAGS or tag in _COLLECTION_TAGS:
+            self.problems.append(ParseProblem(
+                "yaml-syntax", f"value tagged {_short(tag)} is a {kind}; remove the tag or fix the value",
+                self._position(node)))
 
     def _size(self, node: yaml.Node) -> int:
         """Nodes in the expansion of ``node`` (aliases counted as often as they appear)."""
@@ -351,7 +393,10 @@ class _Builder:
                 )
             seen[name] = key_node
             if value_node.__class__ is yaml.ScalarNode:
-                value = result[name] = _scalar(value_node)
+                try:
+                    value = result[name] = _scalar(value_node)
+                except _BadScalar as exc:
+                    value = result[name] = self._bad_scalar(value_node, exc)
                 if value is None:
                     self.has_nulls = True
             else:
@@ -381,22 +426,132 @@ _NON_SCALAR_KEY = "mapping key is not a scalar (an unrendered {{ }} template?); 
 
 
 def _scalar(node: yaml.ScalarNode) -> Any:
+    """The plain value of a scalar; :class:`_BadScalar` when its (explicit) tag cannot hold its text."""
     tag = node.tag
     value = node.value
     if tag == _STR:
         return value
     if tag == _NULL:
-        return None
+        if value in _NULL_WORDS:
+            return None
+        raise _BadScalar("!!null", "null (~, null or nothing)")
     if tag == _BOOL:
-        return value.lower() in _TRUE_WORDS
+        lowered = value.lower()
+        if lowered in _TRUE_WORDS:
+            return True
+        if lowered in _FALSE_WORDS:
+            return False
+        raise _BadScalar("!!bool", "boolean (true, false, yes, no, on, off)")
     if tag == _INT:
         try:
             return int(value)
         except ValueError:
-            return _int_constructor.construct_yaml_int(node)
+            return _slow_int(value)
     if tag == _FLOAT:
-        return _int_constructor.construct_yaml_float(node)
+        return _float(value)
+    if tag == _TIMESTAMP:  # implicit timestamps resolve to strings (see _implicit_tag): this one is explicit
+        _check_timestamp(value)
+        return value
+    if tag == _BINARY:
+        _check_base64(value)
+        return value
+    if tag in _COLLECTION_TAGS:
+        raise _BadScalar(_short(tag), _COLLECTION_TAGS[tag], scalar=True)
     return value  # timestamps, binary and custom tags keep their text, as Kubernetes' YAML-to-JSON does
+
+
+class _BadScalar(Exception):
+    """A scalar whose tag cannot hold its text. The message never quotes the text: it may be a secret."""
+
+    def __init__(self, tag: str, expected: str, scalar: bool = False) -> None:
+        what = f"is a scalar, not a {expected}" if scalar else f"is not a valid {expected}"
+        super().__init__(f"value tagged {tag} {what}; remove the tag or fix the value")
+
+
+class _TooLarge(_BadScalar):
+    def __init__(self, digits: str) -> None:
+        Exception.__init__(self, f"integer of {digits} digits is larger than any Kubernetes field holds "
+                                 f"(more than {_MAX_INT_DIGITS:,} digits); not read as a number")
+
+
+_COLLECTION_TAGS = {_MAP: "mapping", _SEQ: "sequence", _SET: "set (a mapping)", _OMAP: "ordered mapping (a sequence)",
+                    _PAIRS: "sequence of pairs"}
+_SCALAR_TAGS = frozenset({_STR, _NULL, _BOOL, _INT, _FLOAT, _TIMESTAMP, _BINARY})
+_MAPPING_TAGS = frozenset({_MAP, _SET})
+_SEQUENCE_TAGS = frozenset({_SEQ, _OMAP, _PAIRS})
+
+
+def _short(tag: str) -> str:
+    return "!!" + tag.rsplit(":", 1)[-1]
+
+
+def _slow_int(value: str) -> int:
+    """YAML 1.1 integers that ``int()`` does not read: 0x/0o/0b, 0-prefixed octal, 1_000, sexagesimal."""
+    digits = sum(c.isdigit() for c in value)
+    if digits > _MAX_INT_DIGITS:
+        raise _TooLarge(f"{digits:,}")
+    try:
+        number = _int_constructor.construct_yaml_int(_text_node(value))
+    except (ValueError, IndexError):
+        raise _BadScalar("!!int", "integer") from None
+    if number.bit_length() > _MAX_INT_BITS:
+        raise _TooLarge(f"about {int(number.bit_length() * 0.30103):,}")
+    return number
+
+
+def _float(value: str) -> float:
+    try:
+        return _int_constructor.construct_yaml_float(_text_node(value))
+    except (ValueError, IndexError, OverflowError):
+        raise _BadScalar("!!float", "floating-point number") from None
+
+
+def _check_timestamp(value: str) -> None:
+    try:
+        _int_constructor.construct_yaml_timestamp(_text_node(value))
+    except (ValueError, AttributeError, OverflowError):
+        raise _BadScalar("!!timestamp", "timestamp (2001-12-14 or 2001-12-14T21:59:43.10Z)") from None
+
+
+def _check_base64(value: str) -> None:
+    import base64
+    import binascii
+
+    try:
+        base64.b64decode("".join(value.split()), validate=True)
+    except (binascii.Error, ValueError):
+        raise _BadScalar("!!binary", "base64 text") from None
+
+
+def _text_node(value: str) -> yaml.ScalarNode:
+    """What PyYAML's scalar constructors read from a node: its text (they check its type too)."""
+    return yaml.ScalarNode(_STR, value)
+
+
+def _implicit_tag(tag: str, value: str) -> str:
+    """The tag of an untagged plain scalar, as Kubernetes reads it.
+
+    Timestamps stay strings (so a node tagged ``!!timestamp`` was tagged by its author), and a plain
+    scalar that matches YAML 1.1's number patterns but is no number (``0x_``) is a string, as Go's
+    YAML decoder reads it; a too long integer keeps its tag, so that it is reported.
+    """
+    if tag == _TIMESTAMP:
+        return _STR
+    if tag in (_INT, _FLOAT):
+        try:
+            _scalar(_TaggedText(tag, value))
+        except _TooLarge:
+            return tag
+        except _BadScalar:
+            return _STR
+    return tag
+
+
+class _TaggedText:
+    __slots__ = ("tag", "value")
+
+    def __init__(self, tag: str, value: str) -> None:
+        self.tag, self.value = tag, value
 
 
 # -- inline directives ------------------------------------------------------------------------------
