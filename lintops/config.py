@@ -1,8 +1,10 @@
 """``.lintops.yaml``: find it, load it, validate it against its own schema, merge it with the flags.
 
 The file is found by walking up from the first linted path (or named with ``--config``). It is data
-only: ``plugins:`` names installed Python modules, never files of the repository under review, so a
-merge request cannot make CI run its code. An unknown key or a wrong type is a configuration error
+only: ``plugins:`` names installed lintops plugins (distributions declaring the ``lintops`` entry-point
+group) that the repository needs, and never imports anything, so a merge request cannot make CI run
+its code. Under a policy (``--policy``, :mod:`lintops.policy`) a file of the linted tree may only do
+what the policy grants. An unknown key or a wrong type is a configuration error
 (exit 2) that names ``path:line:col``.
 """
 
@@ -405,6 +407,7 @@ environments:
 # workloads:
 #   Rollout: /spec/template/spec
 
-# Installed plugin modules to load (besides those registered through the `lintops` entry point).
-# plugins: [my_company_lintops_rules]
+# Plugins this repository needs: installed distributions declaring the `lintops` entry-point group
+# (they load by themselves; naming one here makes a run without it stop with a clear error).
+# plugins: [my-company-lintops-rules]
 """

@@ -48,13 +48,18 @@ def merge_request(tmp_path):
     return work
 
 
-def test_template_script_lints_only_the_merge_request(merge_request):
+def _run_job(work: Path) -> subprocess.CompletedProcess:
     job = yaml.safe_load(TEMPLATE.read_text())["lintops"]
     env = dict(os.environ, **{k: str(v) for k, v in job["variables"].items()},
                CI_MERGE_REQUEST_TARGET_BRANCH_NAME="main", CI_PIPELINE_SOURCE="merge_request_event")
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env["PATH"]])
-    result = subprocess.run(["bash", "-c", "set -e\n" + "\n".join(job["script"])], cwd=merge_request, env=env,
-                            capture_output=True, text=True, timeout=300)
+    return subprocess.run(["bash", "-c", "set -e\n" + "\n".join(job["script"])], cwd=work, env=env,
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_template_script_lints_only_the_merge_request(merge_request):
+    job = yaml.safe_load(TEMPLATE.read_text())["lintops"]
+    result = _run_job(merge_request)
     assert result.returncode == 1, result.stdout + result.stderr
     assert "deploy/web.yaml:5:18" in result.stdout
     assert "old.yaml" not in result.stdout  # debt of the target branch is not this merge request's
@@ -65,3 +70,29 @@ def test_template_script_lints_only_the_merge_request(merge_request):
     assert "deploy/web.yaml" in junit and "<failure" in junit
     for path in job["artifacts"]["reports"].values():
         assert (merge_request / path).is_file()
+
+
+def test_a_merge_request_cannot_switch_the_gate_off_with_its_own_configuration(merge_request):
+    """The policy is the target branch's .lintops.yaml: the branch's new excludes and rule settings
+    are refused (policy-violation findings), and its new mistake still fails the job."""
+    write(merge_request / ".lintops.yaml", 'exclude: ["**"]\nrules: {schema: false}\n')
+    _git(merge_request, "add", ".")
+    _git(merge_request, "commit", "-qm", "quiet please")
+    result = _run_job(merge_request)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "deploy/web.yaml:5:18" in result.stdout
+    assert ".lintops.yaml:1:11" in result.stdout and "[policy-violation]" in result.stdout
+
+
+def test_grants_on_the_target_branch_apply_to_the_merge_request(merge_request):
+    _git(merge_request, "checkout", "-q", "main")
+    write(merge_request / ".lintops.yaml", "repository: {exclude: true}\n")
+    _git(merge_request, "add", ".")
+    _git(merge_request, "commit", "-qm", "grant excludes")
+    _git(merge_request, "push", "-q", "origin", "main")
+    _git(merge_request, "checkout", "-q", "feature")
+    _git(merge_request, "merge", "-q", "main", "-m", "merge")
+    write(merge_request / ".lintops.yaml", 'repository: {exclude: true}\nexclude: ["deploy/web.yaml"]\n')
+    _git(merge_request, "commit", "-qam", "exclude the new file")
+    result = _run_job(merge_request)
+    assert result.returncode == 0, result.stdout + result.stderr
