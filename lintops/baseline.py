@@ -67,7 +67,11 @@ def load_baseline(path: Path, display_path: str) -> Baseline:
     except OSError as exc:
         raise BaselineError(f"{display_path}: cannot read baseline: {exc.strerror}") from None
     parsed = parse_bytes(raw, display_path, is_json=True)
-    if parsed.problems or len(parsed.documents) != 1 or not isinstance(parsed.documents[0].data, dict):
+    if parsed.problems:
+        problem = parsed.problems[0]
+        raise BaselineError(f"{display_path}:{problem.position.line}:{problem.position.column}: not a lintops "
+                            f"baseline (JSON written by `lintops baseline`): {problem.message}")
+    if len(parsed.documents) != 1 or not isinstance(parsed.documents[0].data, dict):
         raise BaselineError(f"{display_path}:1:1: not a lintops baseline (JSON written by `lintops baseline`)")
     document = parsed.documents[0]
     data = document.data
