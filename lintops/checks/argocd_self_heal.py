@@ -41,8 +41,11 @@ def normalise_repo_url(url: Any) -> str:
         return ""
     text = url.strip()
     if "://" in text:
-        parts = urlsplit(text)
-        host = (parts.hostname or "").lower()
+        try:
+            parts = urlsplit(text)
+            host = (parts.hostname or "").lower()
+        except ValueError:  # "https://[git.example/repo": not a URL, compared as written
+            return text
         path = parts.path
     else:
         scp = re.match(r"^(?:[^@/]+@)?([^:/]+):(?!\d+/)(.*)$", text)  # git@host:org/repo

@@ -73,13 +73,14 @@ def _sources_of(body: dict[str, Any], repository: Path, display: str) -> list[Ap
     for source in sources:
         if not isinstance(source, dict) or not isinstance(source.get("path"), str):
             continue
-        directory = (repository / source["path"]).resolve()
-        if not directory.is_dir() or repository.resolve() not in (directory, *directory.parents):
+        directory = _resolve(repository / source["path"])
+        if directory is None or not directory.is_dir() or repository.resolve() not in (directory, *directory.parents):
             continue  # another repository, or a path that is not here
         helm = source.get("helm") if isinstance(source.get("helm"), dict) else {}
         kustomize = source.get("kustomize") if isinstance(source.get("kustomize"), dict) else {}
         value_files = tuple(
-            (directory / item).resolve() for item in helm.get("valueFiles") or () if isinstance(item, str)
+            resolved for item in _list(helm.get("valueFiles")) if isinstance(item, str)
+            if (resolved := _resolve(directory / item)) is not None
         )
         result.append(
             AppSource(
@@ -90,7 +91,7 @@ def _sources_of(body: dict[str, Any], repository: Path, display: str) -> list[Ap
                 values=_helm_values(helm),
                 release_name=helm.get("releaseName") if isinstance(helm.get("releaseName"), str) else None,
                 namespace=namespace,
-                images=tuple(str(image) for image in kustomize.get("images") or ()),
+                images=tuple(str(image) for image in _list(kustomize.get("images"))),
                 defined_in=display,
             )
         )
@@ -106,10 +107,23 @@ def _helm_values(helm: Mapping[str, Any]) -> dict[str, Any]:
         parsed = parse_bytes(helm["values"].encode(), "<helm.values>").documents
         if parsed and isinstance(parsed[0].data, dict):
             values = dict(parsed[0].data)
-    for parameter in helm.get("parameters") or ():
+    for parameter in _list(helm.get("parameters")):
         if isinstance(parameter, dict) and isinstance(parameter.get("name"), str):
             _set_dotted(values, parameter["name"], parameter.get("value"))
     return values
+
+
+def _list(value: Any) -> list[Any]:
+    """A field the Application's schema says is a list; anything else (a hostile file) holds nothing."""
+    return value if isinstance(value, list) else []
+
+
+def _resolve(path: Path) -> Path | None:
+    """``path`` resolved, or None when the file system refuses it (a NUL byte, a name too long, a loop)."""
+    try:
+        return path.resolve()
+    except (OSError, ValueError, RuntimeError):
+        return None
 
 
 def _set_dotted(values: dict[str, Any], dotted: str, value: Any) -> None:
