@@ -113,6 +113,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ...model import Location, Source
+from ...redact import Redactor
 from ..rendered import RenderedSource, RenderProblem, RenderResult
 from .backends import _INSTALL_HINT, _RenderFailure, available_backend, split_helm_output
 from .backends import BINARY_TIMEOUT as BINARY_TIMEOUT  # importable from here as before
@@ -241,14 +242,20 @@ def _render_environment(context: _Context, environment: ChartEnvironment, extra_
             if found:
                 result.problems.extend(_schema_problems(schema, values, env, display, chart.prefix))
 
+    # Helm's own messages quote values (`fail`, `required`, a template error): the environment's values
+    # (files, an Application's inline values and parameters, the charts' defaults) are masked in them.
+    secrets = Redactor()
+    secrets.add_values(effective)
     try:
         outputs = context.session().render(user, context.release, context.namespace)
     except _RenderFailure as failure:
-        result.problems.append(context.problem_from_failure(str(failure), environment.name))
+        result.problems.extend(secrets.redact_messages([context.problem_from_failure(str(failure),
+                                                                                     environment.name)]))
         return
     except Exception as exc:  # the library failed to load, a broken installation
-        result.problems.append(RenderProblem(display(context.chart_dir / "Chart.yaml"), 1, 1,
-                                             f"cannot render the chart: {exc}; {_INSTALL_HINT}", environment.name))
+        result.problems.extend(secrets.redact_messages([RenderProblem(
+            display(context.chart_dir / "Chart.yaml"), 1, 1, f"cannot render the chart: {exc}; {_INSTALL_HINT}",
+            environment.name)]))
         return
     env.outputs = outputs
     for key in sorted(outputs):

@@ -3,7 +3,8 @@
 Kustomize reports errors as one long line about the temporary wrapper and absolute paths; a person
 needs the file and line to fix. This module strips the wrapper from the message, shows paths as the
 report does, and finds the kustomization entry (resource, patch) or the file (a YAML syntax error)
-the message is about.
+the message is about. Generator literals and the contents of generator files are masked in the
+message (:mod:`.secrets`): kustomize quotes a literal it cannot split, secret or not.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from ...yaml_source import parse_bytes, parse_text
 from ..rendered import RenderProblem
 from .paths import DisplayPaths
 from .references import RESOURCE_FIELDS, Kustomization, KustomizationTree, load_kustomization
+from .secrets import generator_redactor
 
 _KUBECTL_ERROR = re.compile(r'"command failed" err="(.*)"\s*$', re.S)
 _WRAPPER_PREFIX = re.compile(
@@ -65,6 +67,7 @@ def build_problem(stderr: str, paths: DisplayPaths, tree: KustomizationTree,
         position = _entry_position(kustomization, accumulating[-1]) or position
     elif "patch" in message:
         position = _patch_entry_position(kustomization, message) or position
+    message = generator_redactor(tree).redact(message)  # kustomize quotes the literals it refuses
     message = _ABSOLUTE.sub(lambda m: _show_absolute(m.group(0), paths), message)
     return RenderProblem(paths.show(Path(os.path.realpath(path))), position.line, position.column,
                          f"kustomize build failed: {message}", environment)
