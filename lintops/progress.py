@@ -2,7 +2,8 @@
 
 Shown only when standard error is a terminal, not with ``--quiet``, and only once a run has taken
 long enough to be worth it (half a second), so short runs and pre-commit output stay clean. It is
-redrawn at most ten times a second and erased before the summary.
+redrawn at most ten times a second and erased before the summary. The label (a path from the linted
+tree) has its control characters escaped, so that it cannot move the cursor or end the line.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ import sys
 import time
 from collections.abc import Iterable, Iterator
 from typing import TextIO, TypeVar
+
+from .escape import escape_controls
 
 T = TypeVar("T")
 
@@ -31,7 +34,7 @@ class Progress:
         self._last = now
         width = 24
         filled = int(width * done / self.total) if self.total else width
-        text = f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{self.total} {label[-50:]}"
+        text = f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{self.total} {escape_controls(label)[-50:]}"
         self.stream.write(text.ljust(100)[:100])
         self.stream.flush()
         self._shown = True

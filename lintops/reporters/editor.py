@@ -6,13 +6,16 @@ a finding: no headers, no blank lines, no summary. Lines are written as each fil
 
 Severities are ``error``, ``warning`` and ``info``. Suppressed findings appear only with ``--verbose``,
 as ``info`` with the message prefixed by ``suppressed:``. A message never spans lines: line breaks in
-it are replaced by spaces, so one finding is always one line.
+it are replaced by spaces, and every other control character in the path, the message or a name is
+escaped (``\x1b``, ``\r``; :mod:`lintops.escape`), so one finding is always one line and a file name
+cannot forge another.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ..escape import escape_controls
 from ..fingerprint import normalize_path
 from .base import Reporter, message_with_context
 
@@ -32,7 +35,8 @@ def format_finding(finding: Finding) -> str:
     if finding.suppressed:
         severity, message = "info", f"suppressed: {message}"
     message = message_with_context(finding, message)
-    return f"{normalize_path(loc.path)}:{loc.line}:{loc.column}: {severity}: {message} [{finding.rule_id}]"
+    return (f"{escape_controls(normalize_path(loc.path))}:{loc.line}:{loc.column}: {severity}: "
+            f"{escape_controls(message)} [{escape_controls(finding.rule_id)}]")
 
 
 class EditorReporter(Reporter):

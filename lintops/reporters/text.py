@@ -2,12 +2,15 @@
 
 Each line starts with ``path:line:col`` so terminals and editors make it clickable; files are
 separated by a blank line. Colour only when writing to a terminal (and not with ``NO_COLOR``).
+Control characters in paths, messages and names are escaped (:mod:`lintops.escape`): they come from
+the linted tree and must not move the cursor or start a line.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ..escape import escape_controls
 from ..model import Finding, Severity
 from .base import Reporter
 
@@ -35,12 +38,13 @@ class TextReporter(Reporter):
     def format_finding(self, finding: Finding) -> str:
         severity = finding.severity.value
         label = "suppressed" if finding.suppressed else severity
-        where = self._paint(_BOLD, str(finding.location))
-        line = f"{where}: {self._paint(_COLORS[finding.severity], label)} [{finding.rule_id}] {finding.message}"
+        where = self._paint(_BOLD, escape_controls(str(finding.location)))
+        line = (f"{where}: {self._paint(_COLORS[finding.severity], label)} [{escape_controls(finding.rule_id)}] "
+                f"{escape_controls(finding.message)}")
         if finding.object is not None:
-            line += self._paint(_DIM, f" ({finding.object})")
+            line += self._paint(_DIM, escape_controls(f" ({finding.object})"))
         if finding.environment:
-            line += self._paint(_DIM, f" [env: {', '.join(finding.environment)}]")
+            line += self._paint(_DIM, escape_controls(f" [env: {', '.join(finding.environment)}]"))
         return line
 
     def file_done(self, report: FileReport) -> None:
@@ -60,7 +64,7 @@ class TextReporter(Reporter):
                 self.stream.write("\n")
             self.stream.write("Not Kubernetes manifests (skipped):\n")
             for path in summary.skipped_files:
-                self.stream.write(f"  {path}\n")
+                self.stream.write(f"  {escape_controls(path)}\n")
         if self._wrote_any or (self.run.verbose and summary.skipped_files):
             self.stream.write("\n")
         self.stream.write(summary_line(summary, self.run.kubernetes_version) + "\n")

@@ -1,0 +1,48 @@
+"""Control characters from the linted tree shown as escapes, so that output lines cannot be forged.
+
+Everything a terminal-facing line prints (a message, a path, an object name, an environment) may come
+from the repository under review: ``metadata.name: "\\e[2K\\rall good"`` would erase the line a
+terminal shows and print a clean verdict over it, a file name with a line break would add a
+``path:1:1: error:`` line that problem matchers believe. The ``text``, ``editor`` and ``github``
+reporters, the progress line and the command line's own messages pass every such value through
+:func:`escape_controls`. Structured formats (JSON, SARIF, JUnit, Code Quality) escape by their own
+syntax and need nothing from here.
+
+Escaped, as Python writes them in a string literal: C0 controls except tab (``\\x1b``, ``\\r``,
+``\\n``, ``\\x00``), DEL (``\\x7f``), C1 controls (``\\u009b``, a one-character CSI on some terminals),
+the line and paragraph separators U+2028/U+2029 (line breaks to editors and to
+:meth:`str.splitlines`) and the bidirectional overrides and isolates U+202A to U+202E, U+2066 to U+2069
+(which reorder what a line appears to say). A tab stays: it moves the cursor forward and no further.
+A backslash stays as it is: messages quote regular expressions and Windows paths, and escaping it
+would make them harder to read for no safety gained.
+"""
+
+from __future__ import annotations
+
+import re
+
+_CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_CONTROL_BUT_LINE_BREAKS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_NAMED = {"\n": "\\n", "\r": "\\r"}
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match.group(0)
+    named = _NAMED.get(char)
+    if named is not None:
+        return named
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x80 else f"\\u{code:04x}"
+
+
+def escape_controls(text: str, *, keep_line_breaks: bool = False) -> str:
+    """``text`` with every control character (see the module docstring) written as an escape.
+
+    ``keep_line_breaks`` leaves LF and CR alone, for a format that encodes them itself (GitHub's
+    workflow commands write them as ``%0A`` and ``%0D``, and show them as line breaks of the
+    annotation, not of the log).
+    """
+    pattern = _CONTROL_BUT_LINE_BREAKS if keep_line_breaks else _CONTROL
+    if pattern.search(text) is None:
+        return text
+    return pattern.sub(_escape, text)
