@@ -15,6 +15,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from ..offline import offline_environment
+
 #: Seconds one ``helm template`` may take.
 BINARY_TIMEOUT = 120
 _INSTALL_HINT = ("install the helm extra (pip install 'lintops[helm]', which brings helm-python-sdk) "
@@ -75,6 +77,7 @@ class _BinarySession:
                     [self._helm, "template", release, str(self._chart_path), "--namespace", namespace,
                      "--values", str(values_file)],
                     capture_output=True, text=True, timeout=BINARY_TIMEOUT, check=False, cwd=scratch,
+                    env=offline_environment(Path(scratch)),
                 )
             except (OSError, subprocess.TimeoutExpired) as exc:
                 raise _RenderFailure(f"helm template could not run: {exc}") from None

@@ -20,6 +20,8 @@ from typing import Any
 import yaml
 
 from ...model import join_pointer
+from ..files import LintedRoot
+from ..offline import offline_environment
 from ..rendered import RenderProblem, RenderResult
 from .paths import DisplayPaths
 from .references import KUSTOMIZATION_NAMES, Kustomization, walk_tree
@@ -30,7 +32,6 @@ log = logging.getLogger(__package__)
 
 #: Seconds one ``kustomize build`` may take before it is reported as failed.
 RENDER_TIMEOUT = 300
-_BLOCKED_PROXY = "http://127.0.0.1:9"
 
 
 def _command() -> list[str] | None:
@@ -41,15 +42,6 @@ def _command() -> list[str] | None:
     if kubectl:
         return [kubectl, "kustomize"]
     return None
-
-
-def _offline_environment() -> dict[str, str]:
-    env = dict(os.environ)
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
-        env[name] = _BLOCKED_PROXY
-    env["NO_PROXY"] = env["no_proxy"] = ""
-    env["GIT_TERMINAL_PROMPT"] = "0"
-    return env
 
 
 def image_override(spec: str | dict[str, Any]) -> dict[str, Any]:
@@ -69,29 +61,36 @@ def image_override(spec: str | dict[str, Any]) -> dict[str, Any]:
 
 
 def render_kustomization(root: Path, *, display: Callable[[Path], str], environment: str | None = None,
-                         images: list | None = None) -> RenderResult:
+                         images: list | None = None, within: LintedRoot | None = None) -> RenderResult:
     """Render the kustomization at ``root``; each object knows the file and node that defined it.
 
     ``display`` turns an absolute path into the path reports show; ``environment`` defaults to the
     root's directory name; ``images`` are overrides applied on top (ArgoCD's ``kustomize.images``,
-    strings or kustomize ``images:`` entries).
+    strings or kustomize ``images:`` entries). ``within`` is what every file the overlay names must
+    stay inside (see :class:`.references.UnsafeEntry`); an overlay naming anything else is not rendered.
     """
-    return _render(root, display=display, environment=environment, images=images, symlink=False)
+    return _render(root, display=display, environment=environment, images=images, symlink=False, within=within)
 
 
 def _render(root: Path, *, display: Callable[[Path], str], environment: str | None, images: list | None,
-            symlink: bool) -> RenderResult:
+            symlink: bool, within: LintedRoot | None = None) -> RenderResult:
     """:func:`render_kustomization`; ``symlink`` makes the wrapper refer to the root through a symbolic link."""
     paths = DisplayPaths(root, display)
     environment = environment or paths.logical_root.name
     result = RenderResult()
     cache: dict[Path, Kustomization | None] = {}
-    tree = walk_tree(paths.real_root, cache)
+    tree = walk_tree(paths.real_root, cache, within)
     if not tree.kustomizations:
         result.problems.append(RenderProblem(
             paths.show(paths.real_root), 1, 1,
             f"no kustomization file ({', '.join(KUSTOMIZATION_NAMES)}) in {paths.show(paths.real_root)}",
             environment))
+        return result
+    for unsafe in tree.unsafe:  # before anything runs: kustomize would read these
+        position = unsafe.position
+        result.problems.append(RenderProblem(paths.show(unsafe.kustomization.file), position.line, position.column,
+                                             unsafe.message, environment))
+    if tree.unsafe:
         return result
     top = tree.kustomizations[0]
     top_display = paths.show(top.file)
@@ -130,7 +129,7 @@ def _render(root: Path, *, display: Callable[[Path], str], environment: str | No
         (wrapper_dir / "kustomization.yaml").write_text(yaml.safe_dump(wrapper, sort_keys=False))
         try:
             completed = subprocess.run([*command, str(wrapper_dir)], cwd=wrapper_dir, capture_output=True, text=True,
-                                       env=_offline_environment(), timeout=RENDER_TIMEOUT, check=False)
+                                       env=offline_environment(wrapper_dir), timeout=RENDER_TIMEOUT, check=False)
         except subprocess.TimeoutExpired:
             result.problems.append(RenderProblem(
                 top_display, 1, 1, f"`{Path(command[0]).name} {command[1]}` did not finish within {RENDER_TIMEOUT} s",

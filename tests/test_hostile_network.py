@@ -1,0 +1,187 @@
+"""A hostile tree reaches no network and runs no foreign program: real listeners record every attempt.
+
+Every test points the tree's references at a loopback HTTP server and a raw TCP listener of its own
+(JSON Schema ``$ref``/``$schema``/``$id`` in values schemas, repository rules and CRDs; the remote
+forms of kustomize and git), and asserts the finding at ``path:line:col``, that the listeners saw no
+connection, that a file outside the tree was not read (its marker text appears in no output), and
+that the other files were still linted. The renderers' environment is checked with real child
+processes (``env``, ``git``, ``kubectl``).
+"""
+
+from __future__ import annotations
+
+import http.server
+import json
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from conftest import write
+from lintops.inputs.offline import offline_environment
+
+HAS_KUBECTL = shutil.which("kustomize") is not None or shutil.which("kubectl") is not None
+needs_kustomize = pytest.mark.skipif(not HAS_KUBECTL, reason="needs kustomize or kubectl on PATH")
+FILE_MARKER = "MARKER-OUTSIDE-FILE-5f1c"
+HTTP_MARKER = "MARKER-FROM-HTTP-93ab"
+SECRET = "MARKER-SECRET-VALUE-77e2"
+
+
+class Listener:
+    """A loopback TCP port that records every connection made to it (and answers HTTP when asked to)."""
+
+    def __init__(self, speaks_http: bool) -> None:
+        self.connections: list[bytes] = []
+        self._lock = threading.Lock()
+        if speaks_http:
+            listener = self
+
+            class Handler(http.server.BaseHTTPRequestHandler):
+                def do_GET(self) -> None:
+                    body = json.dumps({"enum": [HTTP_MARKER]}).encode()
+                    self.send_response(200)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+
+                def log_message(self, *args: object) -> None:
+                    pass
+
+            class Server(http.server.ThreadingHTTPServer):
+                daemon_threads = True
+
+                def verify_request(self, request, client_address) -> bool:  # every connection, HTTP or not
+                    listener.record(b"connection")
+                    return True
+
+            self._server: http.server.ThreadingHTTPServer | None = Server(("127.0.0.1", 0), Handler)
+            self.port = self._server.server_address[1]
+            self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        else:
+            self._server = None
+            self._socket = socket.socket()
+            self._socket.bind(("127.0.0.1", 0))
+            self._socket.listen(16)
+            self.port = self._socket.getsockname()[1]
+            self._thread = threading.Thread(target=self._accept, daemon=True)
+        self._thread.start()
+
+    def record(self, what: bytes) -> None:
+        with self._lock:
+            self.connections.append(what)
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                connection, _ = self._socket.accept()
+            except OSError:
+                return
+            self.record(b"connection")
+            connection.close()
+
+    def close(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+        else:
+            self._socket.close()
+
+
+@pytest.fixture
+def http_listener() -> Iterator[Listener]:
+    listener = Listener(speaks_http=True)
+    yield listener
+    listener.close()
+
+
+@pytest.fixture
+def tcp_listener() -> Iterator[Listener]:
+    listener = Listener(speaks_http=False)
+    yield listener
+    listener.close()
+
+
+@pytest.fixture
+def outside(tmp_path: Path) -> Path:
+    """A JSON schema outside the linted tree, whose marker must never appear in any output."""
+    return write(tmp_path / "elsewhere" / "x.json", json.dumps({"enum": [FILE_MARKER], "$defs": {"a": {}}}))
+
+
+def kubeconfig_at(path: Path, port: int) -> Path:
+    """A kubeconfig whose cluster is one of our listeners (with a token that must never be sent)."""
+    return write(path, f"""\
+apiVersion: v1
+kind: Config
+clusters: [{{name: c, cluster: {{server: "http://127.0.0.1:{port}"}}}}]
+users: [{{name: u, user: {{token: {SECRET}}}}}]
+contexts: [{{name: x, context: {{cluster: c, user: u}}}}]
+current-context: x
+""")
+
+
+# -- the renderers' environment ------------------------------------------------------------------
+
+
+def test_a_child_gets_no_secret_and_no_kubeconfig_of_the_parent(tmp_path, monkeypatch, http_listener):
+    monkeypatch.setenv("LINTOPS_TEST_SECRET", SECRET)
+    monkeypatch.setenv("KUBECONFIG", str(kubeconfig_at(tmp_path / "kubeconfig", http_listener.port)))
+    monkeypatch.setenv("SSH_AUTH_SOCK", str(tmp_path / "agent.sock"))
+    monkeypatch.setenv("HTTPS_PROXY", f"http://127.0.0.1:{http_listener.port}")
+    monkeypatch.setenv("NO_PROXY", "*")
+    with tempfile.TemporaryDirectory() as scratch:
+        env = offline_environment(Path(scratch))
+        printed = subprocess.run(["env"], env=env, capture_output=True, text=True, check=True).stdout
+        seen = dict(line.split("=", 1) for line in printed.splitlines() if "=" in line)
+        home = Path(seen["HOME"])
+        assert home.parent == Path(scratch) and home.is_dir()
+    assert SECRET not in printed and "LINTOPS_TEST_SECRET" not in seen and "SSH_AUTH_SOCK" not in seen
+    assert Path(seen["KUBECONFIG"]).parent.parent == home
+    assert seen["PATH"] == os.environ["PATH"]
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
+        assert seen[name] == "http://127.0.0.1:0"
+    assert seen["NO_PROXY"] == "" and seen["no_proxy"] == ""
+    assert seen["GIT_TERMINAL_PROMPT"] == "0" and seen["GIT_CONFIG_NOSYSTEM"] == "1"
+    assert seen["GIT_SSH_COMMAND"] == "false" and seen["GIT_SSH"] == "false" and seen["GIT_ASKPASS"] == "false"
+    for name in ("XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME", "HELM_CACHE_HOME", "HELM_CONFIG_HOME",
+                 "HELM_DATA_HOME", "HELM_PLUGINS", "GIT_CONFIG_GLOBAL"):
+        assert Path(seen[name]).is_relative_to(home), name
+    assert not Path(scratch).exists()  # the home goes with the caller's scratch directory
+    assert http_listener.connections == []
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+def test_git_can_use_no_transport(tmp_path, http_listener, tcp_listener):
+    repository = tmp_path / "local.git"
+    subprocess.run(["git", "init", "-q", "--bare", str(repository)], check=True)
+    with tempfile.TemporaryDirectory() as scratch:
+        env = offline_environment(Path(scratch))
+        for url in (f"http://127.0.0.1:{http_listener.port}/org/repo.git",
+                    f"https://127.0.0.1:{http_listener.port}/org/repo.git",
+                    f"ssh://git@127.0.0.1:{tcp_listener.port}/org/repo.git",
+                    f"git://127.0.0.1:{tcp_listener.port}/org/repo.git",
+                    repository.as_uri(), str(repository)):
+            done = subprocess.run(["git", "ls-remote", url], env=env, capture_output=True, text=True, timeout=30)
+            assert done.returncode != 0, url
+            assert "not allowed" in done.stderr, (url, done.stderr)
+    assert http_listener.connections == [] and tcp_listener.connections == []
+
+
+@needs_kustomize
+def test_kubectl_never_dials_the_cluster_of_the_parents_kubeconfig(tmp_path, monkeypatch, http_listener):
+    monkeypatch.setenv("KUBECONFIG", str(kubeconfig_at(tmp_path / "kubeconfig", http_listener.port)))
+    write(tmp_path / "k" / "kustomization.yaml", "resources: [cm.yaml]\n")
+    write(tmp_path / "k" / "cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n")
+    command = ["kustomize", "build"] if shutil.which("kustomize") else ["kubectl", "kustomize"]
+    with tempfile.TemporaryDirectory() as scratch:
+        done = subprocess.run([*command, str(tmp_path / "k")], env=offline_environment(Path(scratch)),
+                              capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "kind: ConfigMap" in done.stdout
+    assert http_listener.connections == []
