@@ -27,6 +27,7 @@ from typing import Any
 
 import yaml
 
+from .inputs.files import DEFAULT_MAX_BYTES
 from .model import Position, iter_pointer_tokens
 
 _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -87,8 +88,9 @@ _DOCUMENT_START = re.compile(r"^---(?:[ \t].*)?$")
 class Limits:
     """Bounds that keep hostile input from hanging the run or exhausting memory."""
 
-    #: Files larger than this are reported, not parsed.
-    max_file_bytes: int = 32 * 1024 * 1024
+    #: Files larger than this are reported, not parsed (files of the tree: not even read, see
+    #: lintops.inputs.files, whose cap this is).
+    max_file_bytes: int = DEFAULT_MAX_BYTES
     #: Nodes that aliases may add on top of the document's own nodes (billion laughs protection).
     max_alias_expansion: int = 100_000
 

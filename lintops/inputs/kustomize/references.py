@@ -3,29 +3,53 @@
 Reading kustomization files is its own step because discovery needs it without rendering anything:
 the roots decide what gets rendered, and the referenced files decide which plain manifests are
 already covered by an overlay (and so are not linted a second time as plain files).
+
+It is also where the overlay is checked before kustomize reads it (:class:`UnsafeEntry`):
+kustomize follows symbolic links, loads base directories from anywhere, and blocks on a named pipe.
+Every file or directory a kustomization names (resources, bases, components, patches, replacements,
+generator files and env files, configurations, crds, transformers, generators, validators, Helm
+values files, the OpenAPI schema) must lead inside the linted root and be a regular file (or a
+directory) within the size cap; a kustomization file that may not be read is refused the same way.
+A base that is refused is never loaded, so nothing behind it is read either.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ...model import Position
+from ...model import Position, join_pointer
 from ...yaml_source import ParsedDocument, ParsedFile, parse_bytes
+from ..files import UNCONFINED, LintedRoot, Refusal
 
 KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 RESOURCE_FIELDS = ("resources", "bases", "components")
 _FILE_LIST_FIELDS = ("configurations", "crds", "transformers", "generators", "validators")
 
 
+#: What reading is confined to: one root, the root of each directory (discovery below several given
+#: paths), or nothing but the checks every read makes (None).
+Within = LintedRoot | Callable[[Path], LintedRoot] | None
+
+
+def _root(within: Within, directory: Path) -> LintedRoot:
+    if within is None:
+        return UNCONFINED
+    return within if isinstance(within, LintedRoot) else within(directory)
+
+
 def kustomization_file(directory: Path) -> Path | None:
-    """The kustomization file of ``directory`` (the first of :data:`KUSTOMIZATION_NAMES`), if any."""
+    """The kustomization file of ``directory`` (the first of :data:`KUSTOMIZATION_NAMES`), if any.
+
+    Anything but a directory counts, so that a named pipe or a link out of the root is refused when
+    it is read rather than passed over as "no kustomization here".
+    """
     for name in KUSTOMIZATION_NAMES:
         candidate = directory / name
-        if candidate.is_file():
+        if os.path.lexists(candidate) and not candidate.is_dir():
             return candidate
     return None
 
@@ -35,9 +59,11 @@ class Kustomization:
     """One parsed kustomization file; the data is ``{}`` when the file holds no mapping."""
 
     directory: Path  # real path
-    file: Path  # real path
+    file: Path  # real path (the name found in ``directory`` when the file was refused)
     parsed: ParsedFile
     data: dict[str, Any]
+    #: Why the kustomization file was not read (a named pipe, a link out of the root), if it was not.
+    refused: Refusal | None = None
 
     @property
     def document(self) -> ParsedDocument | None:
@@ -56,19 +82,24 @@ class Kustomization:
         return document.position(pointer, at_key) if document is not None else Position(1, 1)
 
 
-def load_kustomization(directory: Path, cache: dict[Path, Kustomization | None]) -> Kustomization | None:
-    """The kustomization of ``directory`` (parsed once per real directory), if it has one."""
+def load_kustomization(directory: Path, cache: dict[Path, Kustomization | None],
+                       within: Within = None) -> Kustomization | None:
+    """The kustomization of ``directory`` (parsed once per real directory), if it has one.
+
+    A kustomization file that may not be read (see :mod:`lintops.inputs.files`) is returned empty,
+    with :attr:`Kustomization.refused` saying why.
+    """
     directory = Path(os.path.realpath(directory))
     if directory in cache:
         return cache[directory]
     found = kustomization_file(directory)
     result = None
     if found is not None:
-        try:
-            parsed = parse_bytes(found.read_bytes(), str(found))
-        except OSError:
-            parsed = None
-        if parsed is not None:
+        raw = _root(within, directory).read(found)
+        if isinstance(raw, Refusal):
+            result = Kustomization(directory, found, ParsedFile(str(found), ""), {}, refused=raw)
+        else:
+            parsed = parse_bytes(raw, str(found))
             data = parsed.documents[0].data if parsed.documents else None
             result = Kustomization(directory, Path(os.path.realpath(found)), parsed,
                                    data if isinstance(data, dict) else {})
@@ -87,40 +118,141 @@ def _looks_remote(entry: str) -> bool:
     return first in _GIT_HOSTS or ("//" in entry and "." in first and not first.startswith("."))
 
 
+@dataclass(frozen=True)
+class UnsafeEntry:
+    """A file or directory a kustomization names that kustomize must not read (or its own file, refused).
+
+    ``pointer`` is the entry in the kustomization (None: the kustomization file itself).
+    """
+
+    kustomization: Kustomization
+    pointer: str | None
+    entry: str
+    refusal: Refusal
+
+    @property
+    def position(self) -> Position:
+        return self.kustomization.position(self.pointer) if self.pointer is not None else Position(1, 1)
+
+    @property
+    def message(self) -> str:
+        what = "kustomization file" if self.pointer is None else f"{self.pointer.split('/')[1]} entry {self.entry!r}"
+        return f"{what} {self.refusal.detail}; kustomize would read it, so the overlay is not rendered"
+
+
 @dataclass
 class KustomizationTree:
-    """Every kustomization a root pulls in, the root first (breadth first), and its remote entries."""
+    """Every kustomization a root pulls in, the root first (breadth first), its remote entries, and the
+    entries kustomize must not read (:class:`UnsafeEntry`; the tree is not rendered when there are any)."""
 
     kustomizations: list[Kustomization] = field(default_factory=list)
     remote: list[tuple[Kustomization, str, int, str]] = field(default_factory=list)
+    unsafe: list[UnsafeEntry] = field(default_factory=list)
 
 
-def walk_tree(root: Path, cache: dict[Path, Kustomization | None] | None = None) -> KustomizationTree:
-    """The kustomizations ``root`` pulls in through ``resources``, ``bases`` and ``components``."""
+def walk_tree(root: Path, cache: dict[Path, Kustomization | None] | None = None,
+              within: Within = None) -> KustomizationTree:
+    """The kustomizations ``root`` pulls in through ``resources``, ``bases`` and ``components``.
+
+    Every entry of each is checked against ``within`` (see :class:`UnsafeEntry`); a directory that is
+    refused is not loaded. Directories named by ``transformers``, ``generators`` and ``validators``
+    are kustomizations kustomize builds too: they are checked the same way, but are not part of
+    :attr:`KustomizationTree.kustomizations`.
+    """
     cache = {} if cache is None else cache
     tree = KustomizationTree()
-    first = load_kustomization(root, cache)
-    queue = [first] if first is not None else []
+    first = load_kustomization(root, cache, within)
+    queue = [(first, True)] if first is not None else []
     seen = {first.directory} if first is not None else set()
     while queue:
-        current = queue.pop(0)
-        tree.kustomizations.append(current)
+        current, in_tree = queue.pop(0)
+        if in_tree:
+            tree.kustomizations.append(current)
+        if current.refused is not None:
+            tree.unsafe.append(UnsafeEntry(current, None, "", current.refused))
+            continue
+        checked = _root(within, current.directory)
         for key in RESOURCE_FIELDS:
             for index, entry in current.items(key):
                 if not isinstance(entry, str):
                     continue
                 target = current.directory / entry
                 if target.is_dir():
-                    child = load_kustomization(target, cache)
+                    refusal = checked.check_directory(target)
+                    if refusal is not None:
+                        tree.unsafe.append(UnsafeEntry(current, join_pointer(f"/{key}", index), entry, refusal))
+                        continue
+                    child = load_kustomization(target, cache, within)
                     if child is not None and child.directory not in seen:
                         seen.add(child.directory)
-                        queue.append(child)
+                        queue.append((child, in_tree))
                 elif not target.exists() and _looks_remote(entry):
                     tree.remote.append((current, key, index, entry))
+        for pointer, entry, directory_allowed in _file_entries(current):
+            target = current.directory / entry
+            if not os.path.lexists(target):
+                continue  # missing, or remote: kustomize (or the remote check) reports it
+            if target.is_dir():
+                if not directory_allowed or pointer.startswith(_RESOURCE_POINTERS):
+                    continue  # a file was expected (kustomize reports it), or a base already looked at
+                refusal = checked.check_directory(target)
+                if refusal is None:
+                    child = load_kustomization(target, cache, within)
+                    if child is not None and child.directory not in seen:
+                        seen.add(child.directory)
+                        queue.append((child, False))
+            else:
+                refusal = checked.check_file(target)
+                if refusal is not None and refusal.reason == "missing":
+                    refusal = None  # a dangling link inside the root: kustomize reports it
+            if refusal is not None:
+                tree.unsafe.append(UnsafeEntry(current, pointer, entry, refusal))
     return tree
 
 
-def find_roots(kustomization_dirs: Iterable[Path], configured: Iterable[Path] = ()) -> list[Path]:
+_RESOURCE_POINTERS = tuple(f"/{key}/" for key in RESOURCE_FIELDS)
+
+
+def _file_entries(kustomization: Kustomization) -> Iterator[tuple[str, str, bool]]:
+    """``(pointer, path, may be a directory)`` of every entry of ``kustomization`` that names a file or
+    directory (inline patches and non-strings left out)."""
+    def entry(pointer: str, value: Any, directory: bool = False) -> Iterator[tuple[str, str, bool]]:
+        if isinstance(value, str) and value and "\n" not in value:
+            yield pointer, value, directory
+
+    for key in (*RESOURCE_FIELDS, *_FILE_LIST_FIELDS):
+        for index, value in kustomization.items(key):
+            yield from entry(join_pointer(f"/{key}", index), value, True)
+    for index, value in kustomization.items("patchesStrategicMerge"):
+        yield from entry(join_pointer("/patchesStrategicMerge", index), value)
+    for key in ("patches", "patchesJson6902", "replacements"):
+        for index, value in kustomization.items(key):
+            if isinstance(value, dict):
+                yield from entry(join_pointer(f"/{key}", index, "path"), value.get("path"))
+    for key in ("configMapGenerator", "secretGenerator"):
+        for index, value in kustomization.items(key):
+            if not isinstance(value, dict):
+                continue
+            for number, source in enumerate(value.get("files") or () if isinstance(value.get("files"), list) else ()):
+                if isinstance(source, str):
+                    yield from entry(join_pointer(f"/{key}", index, "files", number), source.split("=", 1)[-1])
+            for number, source in enumerate(value.get("envs") or () if isinstance(value.get("envs"), list) else ()):
+                yield from entry(join_pointer(f"/{key}", index, "envs", number), source)
+            yield from entry(join_pointer(f"/{key}", index, "env"), value.get("env"))
+    for index, value in kustomization.items("helmCharts"):
+        if isinstance(value, dict):
+            yield from entry(join_pointer("/helmCharts", index, "valuesFile"), value.get("valuesFile"))
+            extra = value.get("additionalValuesFiles")
+            for number, source in enumerate(extra if isinstance(extra, list) else ()):
+                yield from entry(join_pointer("/helmCharts", index, "additionalValuesFiles", number), source)
+    for key, name in (("openapi", "path"), ("helmGlobals", "chartHome")):
+        section = kustomization.data.get(key)
+        if isinstance(section, dict):
+            yield from entry(join_pointer(f"/{key}", name), section.get(name), key == "helmGlobals")
+
+
+def find_roots(kustomization_dirs: Iterable[Path], configured: Iterable[Path] = (),
+               within: Within = None) -> list[Path]:
     """The directories to render: the configured roots, else the overlays among ``kustomization_dirs``.
 
     An overlay is a kustomization that no other kustomization of the set refers to (through
@@ -135,7 +267,7 @@ def find_roots(kustomization_dirs: Iterable[Path], configured: Iterable[Path] = 
     for directory in kustomization_dirs:
         given.setdefault(Path(os.path.realpath(directory)), directory)
     referenced: set[Path] = set()
-    loaded = {real: load_kustomization(real, cache) for real in given}
+    loaded = {real: load_kustomization(real, cache, within) for real in given}
     for real, kustomization in loaded.items():
         if kustomization is None:
             continue
@@ -149,52 +281,26 @@ def find_roots(kustomization_dirs: Iterable[Path], configured: Iterable[Path] = 
     roots = [real for real in candidates if real not in referenced]
     reached: set[Path] = set()
     for root in roots:
-        reached.update(k.directory for k in walk_tree(root, cache).kustomizations)
+        reached.update(k.directory for k in walk_tree(root, cache, within).kustomizations)
     for real in sorted(candidates):  # cycles: nobody is unreferenced, render them anyway
         if real not in reached:
             roots.append(real)
-            reached.update(k.directory for k in walk_tree(real, cache).kustomizations)
+            reached.update(k.directory for k in walk_tree(real, cache, within).kustomizations)
     return sorted((given[real] for real in roots), key=lambda p: p.as_posix())
 
 
-def referenced_files(root: Path) -> set[Path]:
+def referenced_files(root: Path, within: Within = None) -> set[Path]:
     """Every file ``root`` pulls in (kustomization files, resources, patches, generator sources, ...).
 
-    Bases and components are followed recursively. Paths are absolute and resolved (``Path.resolve``);
-    remote entries and inline patches are not files and are left out.
+    Bases and components are followed recursively (those ``within`` refuses are not). Paths are
+    absolute and resolved (``Path.resolve``); remote entries and inline patches are not files and are
+    left out.
     """
     files: set[Path] = set()
-
-    def add(directory: Path, entry: Any) -> None:
-        if isinstance(entry, str) and entry and "\n" not in entry:
-            path = directory / entry
+    for kustomization in walk_tree(root, within=within).kustomizations:
+        files.add(kustomization.file.resolve())
+        for _, entry, _ in _file_entries(kustomization):
+            path = kustomization.directory / entry
             if path.is_file():
                 files.add(path.resolve())
-
-    for kustomization in walk_tree(root).kustomizations:
-        directory = kustomization.directory
-        files.add(kustomization.file.resolve())
-        for key in (*RESOURCE_FIELDS, *_FILE_LIST_FIELDS, "patchesStrategicMerge"):
-            for _, entry in kustomization.items(key):
-                add(directory, entry)
-        for key in ("patches", "patchesJson6902", "replacements"):
-            for _, entry in kustomization.items(key):
-                if isinstance(entry, dict):
-                    add(directory, entry.get("path"))
-        for key in ("configMapGenerator", "secretGenerator"):
-            for _, entry in kustomization.items(key):
-                if not isinstance(entry, dict):
-                    continue
-                for source in entry.get("files") or []:
-                    if isinstance(source, str):
-                        add(directory, source.split("=", 1)[-1])
-                for source in entry.get("envs") or []:
-                    add(directory, source)
-                add(directory, entry.get("env"))
-        for _, entry in kustomization.items("helmCharts"):
-            if isinstance(entry, dict):
-                add(directory, entry.get("valuesFile"))
-        openapi = kustomization.data.get("openapi")
-        if isinstance(openapi, dict):
-            add(directory, openapi.get("path"))
     return files
