@@ -90,7 +90,10 @@ def load_baseline(path: Path, display_path: str) -> Baseline:
 
 
 def write_baseline(path: Path, findings: list[Finding]) -> int:
-    """Record every unsuppressed finding; returns how many. Sorted, so the file diffs well."""
+    """Record every unsuppressed finding; returns how many. Sorted, so the file diffs well.
+
+    Raises :class:`lintops.report_output.ReportWriteError` when the file cannot be written (the
+    previous baseline, if any, is then left as it was)."""
     findings = [f for f in findings if not f.suppressed]
     entries = sorted(
         ({"fingerprint": value, "rule": f.rule_id, "path": f.location.path, "message": f.message}
@@ -98,5 +101,7 @@ def write_baseline(path: Path, findings: list[Finding]) -> int:
         key=lambda e: (e["path"], e["rule"], e["fingerprint"]),
     )
     unique = list({entry["fingerprint"]: entry for entry in entries}.values())
-    path.write_text(json.dumps({"version": FORMAT_VERSION, "findings": unique}, indent=2) + "\n")
+    from .report_output import write_text_atomically  # complete or not at all, like every report
+
+    write_text_atomically(path, json.dumps({"version": FORMAT_VERSION, "findings": unique}, indent=2) + "\n")
     return len(unique)

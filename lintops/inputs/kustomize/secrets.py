@@ -52,14 +52,16 @@ def _add_generator(redactor: Redactor, directory: Path, entry: Any) -> None:
     for literal in _strings(entry.get("literals")):
         _add_pair(redactor, literal)
     for source in [*_strings(entry.get("envs")), *_strings([entry.get("env")])]:
-        text = _read_small(directory / source)
-        if text is not None:
-            for line in text.splitlines():
-                _add_pair(redactor, line)
+        raw = _read_small(directory / source)
+        for line in raw.splitlines() if raw is not None else ():
+            _add_pair(redactor, line.decode("utf-8", "replace"))
+            # A line that is not UTF-8 is printed as Go prints a byte slice: [255 254 75 61 ...]
+            for part in (line, line.split(b"=", 1)[-1]):
+                redactor.add(" ".join(str(byte) for byte in part))
     for source in _strings(entry.get("files")):
-        text = _read_small(directory / source.split("=", 1)[-1])
-        if text is not None:
-            redactor.add(text)
+        raw = _read_small(directory / source.split("=", 1)[-1])
+        if raw is not None:
+            redactor.add(raw.decode("utf-8", "replace"))
 
 
 def _add_pair(redactor: Redactor, literal: str) -> None:
@@ -80,10 +82,10 @@ def _generator_configs(directory: Path, entry: Any) -> Iterator[dict[str, Any]]:
     if isinstance(entry, dict):
         documents: list[Any] = [entry]
     elif isinstance(entry, str) and "\n" not in entry:
-        text = _read_small(directory / entry)
-        if text is None:
+        raw = _read_small(directory / entry)
+        if raw is None:
             return
-        documents = [document.data for document in parse_bytes(text.encode("utf-8"), entry).documents]
+        documents = [document.data for document in parse_bytes(raw, entry).documents]
     elif isinstance(entry, str):
         documents = [document.data for document in parse_bytes(entry.encode("utf-8"), "<generator>").documents]
     else:
@@ -93,8 +95,8 @@ def _generator_configs(directory: Path, entry: Any) -> Iterator[dict[str, Any]]:
             yield data
 
 
-def _read_small(path: Path) -> str | None:
-    """The text of a regular file of at most :data:`MAX_FILE_BYTES`, else None (never blocks)."""
+def _read_small(path: Path) -> bytes | None:
+    """The bytes of a regular file of at most :data:`MAX_FILE_BYTES`, else None (never blocks)."""
     try:
         if not stat.S_ISREG(os.stat(path).st_mode):
             return None
@@ -111,6 +113,4 @@ def _read_small(path: Path) -> str | None:
         return None
     finally:
         os.close(descriptor)
-    if len(raw) > MAX_FILE_BYTES:
-        return None
-    return raw.decode("utf-8", "replace")
+    return raw if len(raw) <= MAX_FILE_BYTES else None
