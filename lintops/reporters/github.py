@@ -6,11 +6,11 @@ One command per finding, written as each file finishes::
 
 ``error`` for errors, ``warning`` for warnings, ``notice`` for info. Suppressed findings are not
 annotated. Property values escape ``%``, CR, LF, ``:`` and ``,``; the message escapes ``%``, CR and
-LF, as GitHub documents. Before that, every other control character in the values themselves (a
-path, a message, an object name) is escaped (``\x1b``, ``\u009b``; :mod:`lintops.escape`), so that
-nothing from the linted tree reaches the log raw: CR and LF are already encoded by the format, and a
-line break in a message stays a line break of the annotation, never of the log. The run's summary
-follows as a plain log line.
+LF, as GitHub documents. Before that, control characters from the linted tree are escaped
+(``\x1b``, ``\u009b``; :mod:`lintops.escape`), so that none reaches the log raw: every one of them in
+the path, the object's name and the environments (CR and LF too, as ``\r`` and ``\n``); in the
+message and the remediation all but CR and LF, which the format encodes and GitHub shows as line
+breaks of the annotation, never of the log. The run's summary follows as a plain log line.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from ..escape import escape_controls
 from ..fingerprint import normalize_path
 from ..model import Severity
-from .base import Reporter, message_with_context
+from .base import Reporter
 from .text import summary_line
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -38,22 +38,21 @@ def escape_property(text: str) -> str:
     return escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def _safe(text: str) -> str:
-    return escape_controls(text, keep_line_breaks=True)  # escape_data encodes CR and LF
-
-
 def format_command(finding: Finding) -> str:
     loc = finding.location
     properties = ",".join([
-        f"file={escape_property(_safe(normalize_path(loc.path)))}",
+        f"file={escape_property(escape_controls(normalize_path(loc.path)))}",
         f"line={loc.line}",
         f"col={loc.column}",
-        f"title={escape_property(_safe(finding.rule_id))}",
+        f"title={escape_property(escape_controls(finding.rule_id))}",
     ])
-    message = message_with_context(finding)
+    message = escape_controls(finding.message, keep_line_breaks=True)  # escape_data encodes CR and LF
+    if finding.object is not None:
+        message += escape_controls(f" ({finding.object})")
+    if finding.environment:
+        message += escape_controls(f" [env: {', '.join(finding.environment)}]")
     if finding.remediation:
-        message += f"\n{finding.remediation}"
-    message = _safe(message)
+        message += "\n" + escape_controls(finding.remediation, keep_line_breaks=True)
     return f"::{COMMANDS[finding.severity]} {properties}::{escape_data(message)}"
 
 
