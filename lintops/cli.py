@@ -93,21 +93,23 @@ def check(paths: tuple[str, ...], output_format: str | None, reports: tuple[str,
         if name not in run.catalog.reporters:
             _usage_error(f"unknown format '{name}' (available: {', '.join(sorted(run.catalog.reporters))})")
     engine = run.engine()
-    reporters = _open_reporters(run, targets, verbose)
-    try:
+    outputs = _open_reporters(run, targets, verbose)
+    from .report_output import ReportWriteError
+
+    try:  # report files are published only once complete; a failed or interrupted run leaves them as they were
         from .progress import track
 
         inputs = run.discover(paths) if paths or changed_since is None else iter(())
         show_progress = not quiet and sys.stderr.isatty()
         for report in engine.lint(track(inputs, show_progress, label=lambda item: item.display)):
-            for reporter in reporters:
-                reporter.file_done(report)
+            outputs.file_done(report)
+        outputs.finish(engine.summary)
     except InputError as exc:
         _usage_error(str(exc))
-    for reporter in reporters:
-        reporter.finish(engine.summary)
-        if reporter.stream is not sys.stdout:
-            reporter.stream.close()
+    except ReportWriteError as exc:  # a full disk, a closed pipe: one line, exit 2
+        _usage_error(str(exc))
+    finally:
+        outputs.discard()
     if engine.internal_errors:
         sys.exit(EXIT_INTERNAL)
     sys.exit(EXIT_FINDINGS if engine.failed else EXIT_CLEAN)
@@ -134,29 +136,27 @@ def _parse_report(spec: str) -> tuple[str, str]:
     return name, path
 
 
-def _open_reporters(run: Any, targets: list[tuple[str, str | None]], verbose: bool) -> list:
+def _open_reporters(run: Any, targets: list[tuple[str, str | None]], verbose: bool) -> Any:
+    """The run's reporters and their outputs (:class:`lintops.report_output.Reports`); files written atomically."""
+    from .report_output import ReportOutput, Reports, open_report
     from .reporters import RunInfo, load_reporter
 
     rules = tuple(spec for spec in run.catalog.specs if spec.enabled)
-    reporters = []
+    outputs = Reports()
     for name, path in targets:
-        stream = sys.stdout if path is None else _open_output(path)
-        color = path is None and stream.isatty() and "NO_COLOR" not in os.environ
+        if path is None:
+            output = ReportOutput.stdout()
+        else:
+            try:
+                output = open_report(path)
+            except OSError as exc:
+                outputs.discard()
+                _usage_error(f"cannot write report {path}: {exc.strerror or exc}")
+        color = path is None and output.stream.isatty() and "NO_COLOR" not in os.environ
         info = RunInfo(__version__, run.options.kubernetes_version, run.options.strict, verbose=verbose, color=color,
                        rules=rules, fail_on=run.options.fail_on)
-        reporters.append(load_reporter(run.catalog.reporters[name])(stream, info))
-    return reporters
-
-
-def _open_output(path: str) -> Any:
-    from pathlib import Path
-
-    target = Path(path)
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        return target.open("w", encoding="utf-8")
-    except OSError as exc:
-        _usage_error(f"cannot write report {path}: {exc.strerror}")
+        outputs.add(load_reporter(run.catalog.reporters[name])(output.stream, info), output)
+    return outputs
 
 
 def _prepare(paths: tuple[str, ...], **flags: Any):
@@ -192,7 +192,12 @@ def record_baseline(paths: tuple[str, ...], output: str, **flags: Any) -> None:
         findings = [finding for report in engine.lint(run.discover(paths)) for finding in report.findings]
     except InputError as exc:
         _usage_error(str(exc))
-    count = write_baseline(Path(output), findings)
+    from .report_output import ReportWriteError
+
+    try:
+        count = write_baseline(Path(output), findings)
+    except ReportWriteError as exc:
+        _usage_error(str(exc))
     click.echo(f"wrote {output}: {count} finding{'s' if count != 1 else ''} recorded")
     sys.exit(EXIT_INTERNAL if engine.internal_errors else EXIT_CLEAN)
 
@@ -203,6 +208,7 @@ def record_baseline(paths: tuple[str, ...], output: str, **flags: Any) -> None:
 def render(paths: tuple[str, ...], config_path: str | None) -> None:
     """Print what lintops lints for the charts and Kustomize overlays in PATHS: the rendered YAML,
     each document headed by the file it came from and its environment."""
+    from .escape import escape_controls
     from .inputs.discover import ChartInput, InputError, KustomizeInput
     from .inputs.render import render_input
 
@@ -219,11 +225,13 @@ def render(paths: tuple[str, ...], config_path: str | None) -> None:
         for problem in result.problems:
             failed = True
             where = f" [env: {problem.environment}]" if problem.environment else ""
-            click.echo(f"{problem.path}:{problem.line}:{problem.column}: error: {problem.message}{where}", err=True)
+            click.echo(escape_controls(f"{problem.path}:{problem.line}:{problem.column}: error: "
+                                       f"{problem.message}{where}"), err=True)
         for source in result.sources:
             environment = source.source.environment or "default"
             for document in _documents(source.text):
-                click.echo(f"---\n# Source: {source.source.path} (environment: {environment})\n{document}")
+                header = escape_controls(f"# Source: {source.source.path} (environment: {environment})")
+                click.echo(f"---\n{header}\n{document}")
     sys.exit(EXIT_FINDINGS if failed else EXIT_CLEAN)
 
 
@@ -303,18 +311,36 @@ def init(target: str, force: bool) -> None:
 
 
 def _usage_error(message: str) -> Any:
-    click.echo(f"lintops: error: {message}", err=True)
+    from .escape import escape_controls  # messages quote paths and keys from the linted tree
+
+    click.echo(f"lintops: error: {escape_controls(message)}", err=True)
     sys.exit(EXIT_USAGE)
 
 
 def run() -> None:
-    """Console-script entry point: any unexpected exception is exit code 3, not a traceback."""
+    """Console-script entry point: any unexpected exception is exit code 3, not a traceback.
+
+    SIGINT and SIGTERM end the run with one line and exit 130 or 143 (:mod:`lintops.interrupts`),
+    after every ``finally`` on the way has run: report files are left as they were, workers stopped.
+    """
+    from .escape import escape_controls
+    from .interrupts import Interrupted, install
+
+    install()
     try:
         main(standalone_mode=True)
+        return
     except SystemExit:
         raise
+    except Interrupted as exc:
+        code, line = exc.exit_code, f"lintops: interrupted by {exc.signal_name}"
     except Exception as exc:
         if "--debug" in sys.argv:
             raise
-        click.echo(f"lintops: internal error: {type(exc).__name__}: {exc} (rerun with --debug for details)", err=True)
-        sys.exit(EXIT_INTERNAL)
+        code = EXIT_INTERNAL
+        line = escape_controls(f"lintops: internal error: {type(exc).__name__}: {exc} "
+                               f"(rerun with --debug for details)")
+    # Out of the except block, the traceback is gone: the frames it held are unwound and their
+    # generators closed (the worker pool terminated) before the line is printed.
+    click.echo(line, err=True)
+    sys.exit(code)

@@ -13,12 +13,18 @@ Reports come back in input order, so output does not depend on scheduling.
 Parallelism is used only where it is safe and pays: on Linux (fork), for runs of at least
 :data:`MIN_FILES` files, when every check that holds objects back declares its kinds, and before any
 library that starts threads (the Helm SDK) is loaded.
+
+Workers end with the parent and print nothing (:func:`lintops.interrupts.detach_worker`): they ignore
+SIGINT, die quietly on the SIGTERM with which the pool is terminated when the parent is interrupted,
+and die with the parent if it is killed. They are forked with SIGINT and SIGTERM blocked, so that no
+signal reaches one before it has dropped the parent's handlers.
 """
 
 from __future__ import annotations
 
 import gc
 import multiprocessing
+import os
 import sys
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
@@ -69,7 +75,15 @@ def lint_parallel(engine: Engine, files: Sequence[InputFile]) -> Iterator[tuple[
     _parent, _engine_of_worker = engine, None  # workers make their own engine from this one
     gc.freeze()  # the workers' collectors need not scan (nor copy) everything inherited from here
     try:
-        with multiprocessing.get_context("fork").Pool(processes=min(engine.options.jobs, len(chunks))) as pool:
+        from .interrupts import block, detach_worker, unblock
+
+        previous = block()
+        try:
+            pool = multiprocessing.get_context("fork").Pool(processes=min(engine.options.jobs, len(chunks)),
+                                                            initializer=detach_worker, initargs=(os.getpid(),))
+        finally:
+            unblock(previous)
+        with pool:
             for chunk, (reports, matched, errors) in zip(chunks, pool.imap(_lint_chunk, chunks), strict=True):
                 for index in sorted(i for i in local if i < chunk[0][0]):
                     yield local.pop(index), None
