@@ -2,7 +2,8 @@
 
 Exit codes separate "findings" from "the tool failed", which the peers conflate:
 0 clean (or only findings below ``--fail-on``), 1 findings at or above ``--fail-on``,
-2 usage or configuration error, 3 internal error.
+2 usage or configuration error (or a report that cannot be written), 3 internal error;
+130 and 143 when SIGINT or SIGTERM stopped the run.
 """
 
 from __future__ import annotations
