@@ -1,8 +1,9 @@
 """Schema store: offline, strict JSON Schema validation of Kubernetes objects and custom resources.
 
-Data (see ``schemas/README.md``): per Kubernetes version one compact ``definitions.json`` (the
-non-strict OpenAPI definitions, Draft 4, descriptions dropped) and an ``index.json`` mapping
-``apiVersion`` and ``kind`` to a definition; converted CRD schemas (ArgoCD, SealedSecret) under
+Data (see ``schemas/README.md``): per Kubernetes version (1.17 to 1.37) an index mapping ``apiVersion`` and
+``kind`` to a definition, over one content-addressed store of the compact non-strict OpenAPI definitions
+(Draft 4, descriptions dropped) that all versions share; read by :mod:`lintops.schema.kube.bundle`,
+one version at a time and one definition at a time. Converted CRD schemas (ArgoCD, SealedSecret) under
 ``schemas/crds``, available in every version. Nothing is read before it is needed, and a kind's
 schema is built and compiled on its first use, from the closure of the definitions it reaches only.
 
@@ -29,6 +30,16 @@ from pathlib import Path
 from typing import Any
 
 from .data import data_dir
+from .schema.kube import bundle as _bundle
+from .schema.kube import versions as _versions
+from .schema.kube.compact import KEEP as _KEEP
+from .schema.kube.compact import PRESERVE as _PRESERVE
+from .schema.kube.compact import REF as _REF
+from .schema.kube.compact import SCHEMA_LISTS as _SCHEMA_LISTS
+from .schema.kube.compact import SCHEMA_MAPS as _SCHEMA_MAPS
+from .schema.kube.compact import SCHEMA_ONE as _SCHEMA_ONE
+from .schema.kube.compact import compact_definitions, index_definitions
+from .schema.kube.compact import merge_type_alternatives as _merge_type_alternatives
 
 __all__ = [
     "SchemaError",
@@ -44,24 +55,9 @@ __all__ = [
 
 DRAFT4 = "http://json-schema.org/draft-04/schema#"
 OBJECT_META = "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"
-QUANTITY = "io.k8s.apimachinery.pkg.api.resource.Quantity"
 BACKENDS = ("jsonschema-rs", "jsonschema")
 
-_REF = "#/definitions/"
 _NULLABLE = "-nullable"  # suffix of the definition copies that also accept null
-_PRESERVE = "x-kubernetes-preserve-unknown-fields"
-
-# JSON Schema keywords the compact data keeps; everything else (description, format, x-kubernetes-*
-# annotations other than the preserve marker, defaults, examples) is dropped.
-_KEEP = frozenset({
-    "$ref", "type", "properties", "patternProperties", "additionalProperties", "items", "required",
-    "enum", "pattern", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf",
-    "minLength", "maxLength", "minItems", "maxItems", "minProperties", "maxProperties", "uniqueItems",
-    "allOf", "anyOf", "oneOf", "not",
-})
-_SCHEMA_MAPS = ("properties", "patternProperties")
-_SCHEMA_ONE = ("additionalProperties", "items", "not")
-_SCHEMA_LISTS = ("allOf", "anyOf", "oneOf")
 
 
 @dataclass(frozen=True, order=True)
@@ -87,133 +83,16 @@ class SchemaError:
 
 def _normalise_version(version: object) -> str | None:
     """``"1.18"``, ``"v1.18"``, ``"1.18.0"`` (any patch) -> ``"1.18"``; None if not a version."""
-    text = str(version).strip()
-    if text[:1] in ("v", "V"):
-        text = text[1:]
-    parts = text.split(".")
-    if len(parts) not in (2, 3) or not all(part.isdigit() for part in parts):
-        return None
-    return f"{int(parts[0])}.{int(parts[1])}"
-
-
-def _version_key(version: str) -> tuple[int, ...]:
-    return tuple(int(part) for part in version.split("."))
-
-
-_SOURCES: dict[str, tuple[str, Path]] | None = None
-
-
-def _version_sources() -> dict[str, tuple[str, Path]]:
-    """version -> ("bundled", dir with index.json + definitions.json) or ("kubernetes-validate", _definitions.json)."""
-    global _SOURCES
-    if _SOURCES is None:
-        sources: dict[str, tuple[str, Path]] = {}
-        for path in _kubernetes_validate_dirs():
-            version = _normalise_version(path.name.split("-", 1)[0])
-            definitions = path / "_definitions.json"
-            if version and definitions.is_file():
-                sources.setdefault(version, ("kubernetes-validate", definitions))
-        try:
-            bundled = data_dir("schemas") / "kubernetes"
-            entries = sorted(bundled.iterdir()) if bundled.is_dir() else []
-        except FileNotFoundError:
-            entries = []
-        for path in entries:
-            version = _normalise_version(path.name)
-            if version and (path / "index.json").is_file() and (path / "definitions.json").is_file():
-                sources[version] = ("bundled", path)  # the bundled data wins
-        _SOURCES = sources
-    return _SOURCES
-
-
-def _kubernetes_validate_dirs() -> list[Path]:
-    """The non-strict ``vX.Y.Z-local`` schema folders of an installed ``kubernetes_validate`` (not imported)."""
-    import importlib.util
-
-    try:
-        spec = importlib.util.find_spec("kubernetes_validate")
-    except (ImportError, ValueError):
-        return []
-    if spec is None or not spec.submodule_search_locations:
-        return []
-    found = []
-    for location in spec.submodule_search_locations:
-        root = Path(location) / "kubernetes-json-schema"
-        if root.is_dir():
-            found.extend(path for path in root.iterdir() if path.is_dir() and path.name.endswith("-local"))
-    # highest patch last, so that setdefault keeps the lowest; all patches of a minor carry one API
-    return sorted(found, key=lambda path: path.name)
+    return _versions.minor(version)
 
 
 def supported_versions() -> list[str]:
     """Kubernetes versions with schemas: the bundled ones and those of an installed ``kubernetes_validate``."""
-    return sorted(_version_sources(), key=_version_key)
+    return _versions.supported_versions()
 
 
 # ----------------------------------------------------------------------------------------------
 # Data preparation (shared by scripts/generate_schemas.py and the runtime)
-
-
-def _compact(node: Any) -> Any:
-    """Keep the validation keywords of a schema node (recursively), drop documentation."""
-    if not isinstance(node, dict):
-        return node
-    out: dict[str, Any] = {}
-    for key, value in node.items():
-        if key in _SCHEMA_MAPS and isinstance(value, dict):
-            out[key] = {name: _compact(sub) for name, sub in value.items()}
-        elif key in _SCHEMA_ONE:
-            out[key] = [_compact(sub) for sub in value] if isinstance(value, list) else _compact(value)
-        elif key in _SCHEMA_LISTS and isinstance(value, list):
-            out[key] = [_compact(sub) for sub in value]
-        elif key in _KEEP or (key == _PRESERVE and value is True):
-            out[key] = value
-    _merge_type_alternatives(out)
-    return out
-
-
-def _merge_type_alternatives(node: dict) -> None:
-    """``oneOf``/``anyOf`` of bare ``{"type": T}`` branches -> ``"type": [T, ...]`` (same meaning,
-    clearer errors). Kubernetes' IntOrString and Quantity are ``oneOf: [string, integer]``."""
-    if "type" in node:
-        return
-    for key in ("oneOf", "anyOf"):
-        branches = node.get(key)
-        if not isinstance(branches, list) or not branches:
-            continue
-        if not all(isinstance(b, dict) and set(b) == {"type"} and isinstance(b["type"], str) for b in branches):
-            continue
-        types = sorted({b["type"] for b in branches})
-        if key == "oneOf" and (len(types) != len(branches) or {"integer", "number"} <= set(types)):
-            continue  # overlapping alternatives: oneOf would reject what a type list accepts
-        del node[key]
-        node["type"] = types[0] if len(types) == 1 else types
-        return
-
-
-def compact_definitions(definitions: dict[str, Any]) -> dict[str, Any]:
-    """The Kubernetes OpenAPI definitions with validation keywords only (see :func:`_compact`).
-
-    One correction: a ``Quantity`` (``resources.limits.cpu`` ...) is published as string or
-    integer, but the API server also decodes a JSON number (``cpu: 0.5``), so it becomes
-    ``type: [number, string]``."""
-    out = {name: _compact(schema) for name, schema in definitions.items()}
-    if QUANTITY in out:
-        out[QUANTITY] = {"type": ["number", "string"]}
-    return out
-
-
-def index_definitions(definitions: dict[str, Any]) -> dict[str, dict[str, str]]:
-    """apiVersion -> kind -> definition name, from ``x-kubernetes-group-version-kind`` (core group = "v1")."""
-    index: dict[str, dict[str, str]] = {}
-    for name in sorted(definitions):
-        for gvk in definitions[name].get("x-kubernetes-group-version-kind") or ():
-            group, version, kind = gvk.get("group", ""), gvk.get("version", ""), gvk.get("kind", "")
-            api_version = f"{group}/{version}" if group else version
-            previous = index.setdefault(api_version, {}).setdefault(kind, name)
-            if previous != name:
-                raise ValueError(f"{api_version} {kind} is defined twice: {previous}, {name}")
-    return index
 
 
 def strictify(node: Any, strict: bool = True) -> Any:
@@ -508,49 +387,8 @@ def _read_json(path: Path) -> Any:
         return json.loads(handle.read())
 
 
-class _VersionData:
-    """The index and definitions of one Kubernetes version, read on first use."""
-
-    def __init__(self, version: str) -> None:
-        self.version = version
-        self.origin, self.path = _version_sources()[version]
-        self._index: dict[str, dict[str, str]] | None = None
-        self._definitions: dict[str, Any] | None = None
-
-    @property
-    def index(self) -> dict[str, dict[str, str]]:
-        if self._index is None:
-            if self.origin == "bundled":
-                self._index = _read_json(self.path / "index.json")["kinds"]
-            else:
-                self._load_kubernetes_validate()
-        return self._index  # type: ignore[return-value]
-
-    @property
-    def definitions(self) -> dict[str, Any]:
-        if self._definitions is None:
-            if self.origin == "bundled":
-                self._definitions = _read_json(self.path / "definitions.json")["definitions"]
-            else:
-                self._load_kubernetes_validate()
-        return self._definitions  # type: ignore[return-value]
-
-    def _load_kubernetes_validate(self) -> None:
-        raw = _read_json(self.path)["definitions"]
-        self._index = index_definitions(raw)
-        self._definitions = compact_definitions(raw)
-
-    def lookup(self, api_version: str, kind: str) -> str | None:
-        return self.index.get(api_version, {}).get(kind)
-
-
-_VERSIONS: dict[str, _VersionData] = {}
-
-
-def _version_data(version: str) -> _VersionData:
-    if version not in _VERSIONS:
-        _VERSIONS[version] = _VersionData(version)
-    return _VERSIONS[version]
+def _version_data(version: str) -> _bundle.VersionData:
+    return _bundle.load(version)
 
 
 _BUNDLED_CRDS: dict[str, dict[str, str]] | None = None
@@ -814,15 +652,16 @@ _COMPILED: dict[tuple[str, bool, str, str, str], Callable[[Any], list[SchemaErro
 
 
 class SchemaStore:
-    """The schemas of one Kubernetes version: built-in kinds, bundled CRDs, CRDs of the run."""
+    """The schemas of one Kubernetes version: built-in kinds, bundled CRDs, CRDs of the run.
+
+    A run that targets several versions makes one store per version: the version data is loaded once
+    per process (:func:`lintops.schema.kube.bundle.load`) and compiled validators are cached by version,
+    so stores of different versions share what their versions have in common. Raises ``ValueError``
+    (:class:`~lintops.schema.kube.versions.UnsupportedVersion`) naming the supported range for a version
+    without data."""
 
     def __init__(self, kubernetes_version: str = "1.18", strict: bool = True, backend: str | None = None) -> None:
-        version = _normalise_version(kubernetes_version)
-        versions = supported_versions()
-        if version not in versions:
-            raise ValueError(
-                f"Kubernetes version {kubernetes_version!r} has no schemas; supported versions: {', '.join(versions)}"
-            )
+        version = _versions.resolve(kubernetes_version)
         self.kubernetes_version = version
         self.strict = bool(strict)
         self.backend = _resolve_backend(backend)

@@ -205,11 +205,17 @@ class VersionError(ValueError):
     pass
 
 
-def normalize_version(value: str, supported: Iterable[str]) -> str:
-    """``v1.18.3`` and ``1.18`` both mean ``1.18``; unsupported versions are a usage error."""
-    text = str(value).strip().lstrip("v")
-    normalized = ".".join(text.split(".")[:2])
-    supported = list(supported)
-    if normalized not in supported:
-        raise VersionError(f"'{value}' is not a supported Kubernetes version (supported: {', '.join(supported)})")
-    return normalized
+def normalize_version(value: str, supported: Iterable[str] | None = None) -> str:
+    """The minor version a target names: ``1.29``, ``1.29.4`` and ``v1.29.4`` all mean ``1.29``.
+
+    A version without schema data (or not in ``supported``, when given) is a usage error naming the
+    supported range; so is data that cannot be read (a broken ``kubernetes-validate`` folder): one clear
+    error before the run, not one per object."""
+    from .schema.kube import bundle, versions
+
+    try:
+        version = versions.resolve(value, None if supported is None else list(supported))
+        bundle.load(version)
+    except (versions.UnsupportedVersion, bundle.SchemaDataError) as exc:
+        raise VersionError(str(exc)) from None
+    return version

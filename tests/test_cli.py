@@ -79,7 +79,7 @@ def test_stdin_and_files_together_with_version_117(tmp_path, lint_json):
 def test_unsupported_version_is_a_usage_error(cli):
     result = cli("check", "-k", "1.5", str(FIXTURES / "kubeconform" / "valid.yaml"))
     assert result.exit_code == 2
-    assert "not a supported Kubernetes version" in result.stderr
+    assert "Kubernetes 1.5 is not supported; supported versions: 1.17 to 1.37" in result.stderr
 
 
 def test_missing_path_is_a_usage_error(cli, tmp_path):

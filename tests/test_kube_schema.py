@@ -321,18 +321,17 @@ def backend(request) -> str:
 
 def test_supported_versions_include_bundled():
     versions = supported_versions()
-    assert "1.17" in versions and "1.18" in versions
-    assert versions == sorted(versions, key=lambda v: tuple(int(p) for p in v.split(".")))
+    assert versions == [f"1.{minor}" for minor in range(17, 38)]  # every minor version 1.17 to 1.37
 
 
-@pytest.mark.parametrize("spelling", ["1.18", "v1.18", "1.18.0", "v1.18.0", "1.18.6"])
+@pytest.mark.parametrize("spelling", ["1.18", "v1.18", "1.18.0", "v1.18.0", "1.18.6", "v1.18.20-gke.100", "1.18.3+k3s1"])
 def test_version_spellings(spelling):
     assert SchemaStore(spelling).kubernetes_version == "1.18"
 
 
-@pytest.mark.parametrize("bad", ["1.25", "2", "latest", "", "1.18.0.1", "v1.x"])
+@pytest.mark.parametrize("bad", ["1.16", "1.38", "2", "latest", "", "1.18.0.1", "v1.x"])
 def test_unknown_version_is_a_clear_value_error(bad):
-    with pytest.raises(ValueError, match=r"supported versions: .*1\.17, 1\.18"):
+    with pytest.raises(ValueError, match=r"supported versions: 1\.17 to 1\.37$"):
         SchemaStore(bad)
 
 
@@ -347,7 +346,8 @@ def test_default_backend_prefers_jsonschema_rs():
 
 
 def test_data_dir_finds_the_bundled_schemas():
-    assert (SCHEMAS / "kubernetes" / "v1.18" / "index.json").is_file()
+    assert (SCHEMAS / "kubernetes" / "v1.18.json").is_file()
+    assert (SCHEMAS / "kubernetes" / "definitions.jsonl").is_file()
     assert (SCHEMAS / "crds" / "index.json").is_file()
 
 
@@ -696,18 +696,31 @@ def test_bundled_crd_schemas_match_their_sources():
 # data and helpers
 
 
-@pytest.mark.parametrize("version", ["1.17", "1.18"])
+@pytest.mark.parametrize("version", ["1.17", "1.18", "1.24", "1.25", "1.37"])
 def test_bundled_kubernetes_data(version):
-    folder = SCHEMAS / "kubernetes" / f"v{version}"
-    assert (folder / "definitions.json").stat().st_size < 1_000_000
-    index = json.loads((folder / "index.json").read_text())["kinds"]
-    definitions = json.loads((folder / "definitions.json").read_text())["definitions"]
+    folder = SCHEMAS / "kubernetes"
+    manifest = json.loads((folder / f"v{version}.json").read_text())
+    pool = (folder / "definitions.jsonl").read_text(encoding="utf-8").splitlines()
+    assert manifest["kubernetes"] == version
+    index, lines = manifest["kinds"], manifest["definitions"]
+    definitions = {name: json.loads(pool[line]) for name, line in lines.items()}
     assert index["apps/v1"]["Deployment"] == "io.k8s.api.apps.v1.Deployment"
     assert index["v1"]["Service"] == "io.k8s.api.core.v1.Service"
     assert all(name in definitions for kinds in index.values() for name in kinds.values())
-    assert '"description":"' not in (folder / "definitions.json").read_text()  # texts dropped (fields stay)
+    assert '"description":"' not in "".join(pool)  # texts dropped (fields stay)
+    assert "$defs" not in "".join(pool) and '"null"' not in "".join(pool)  # one layout for every version
     schema = kube_schema.kind_schema(definitions, "io.k8s.api.apps.v1.Deployment", strict=True, optional_null=False)
-    assert 90 <= len(schema["definitions"]) <= 110  # the closure, not all ~600 definitions
+    assert 90 <= len(schema["definitions"]) <= 130  # the closure, not all 600 to 860 definitions
+
+
+def test_bundled_definitions_are_stored_once():
+    folder = SCHEMAS / "kubernetes"
+    pool = (folder / "definitions.jsonl").read_text(encoding="utf-8").splitlines()
+    assert len(set(pool)) == len(pool)  # content-addressed: each distinct definition once
+    used = set()
+    for path in folder.glob("v1.*.json"):
+        used.update(json.loads(path.read_text())["definitions"].values())
+    assert used == set(range(len(pool)))  # and nothing unused
 
 
 def test_strictify_rule():
@@ -759,9 +772,15 @@ def test_compact_and_index_definitions():
 
 
 def test_versions_of_an_installed_kubernetes_validate(tmp_path, monkeypatch):
+    """More in tests/test_versions.py (both layouts, a broken file)."""
+    from lintops.schema.kube import bundle, versions
+
     package = tmp_path / "kubernetes_validate"
-    folder = package / "kubernetes-json-schema" / "v1.21.0-local"
+    folder = package / "kubernetes-json-schema" / "v1.40.0-local"
     folder.mkdir(parents=True)
+    bundled = package / "kubernetes-json-schema" / "v1.21.0-local"  # a bundled version: the bundle wins
+    bundled.mkdir()
+    (bundled / "_definitions.json").write_text("not json")
     (package / "__init__.py").write_text("raise ImportError('must not be imported')\n")
     definitions = {
         "io.k8s.api.core.v1.ConfigMap": {
@@ -773,10 +792,12 @@ def test_versions_of_an_installed_kubernetes_validate(tmp_path, monkeypatch):
     }
     (folder / "_definitions.json").write_text(json.dumps({"definitions": definitions}))
     monkeypatch.syspath_prepend(str(tmp_path))
-    monkeypatch.setattr(kube_schema, "_SOURCES", None)
-    monkeypatch.setattr(kube_schema, "_VERSIONS", {})
-    assert supported_versions() == ["1.17", "1.18", "1.21"]
-    store = SchemaStore("v1.21.0")
+    monkeypatch.setattr(versions, "_SOURCES", None)
+    monkeypatch.setattr(bundle, "_LOADED", {})
+    monkeypatch.setattr(kube_schema, "_COMPILED", {})
+    assert supported_versions() == [*(f"1.{minor}" for minor in range(17, 38)), "1.40"]
+    assert SchemaStore("1.21").has_schema("apps/v1", "Deployment")
+    store = SchemaStore("v1.40.0")
     assert store.has_schema("v1", "ConfigMap") and not store.has_schema("apps/v1", "Deployment")
     assert store.validate("v1", "ConfigMap", {"apiVersion": "v1", "kind": "ConfigMap", "data": {"a": 1}, "x": 1}) == [
         SchemaError("/data/a", "expected string, got integer"),
