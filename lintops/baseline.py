@@ -59,13 +59,17 @@ class Baseline:
                 yield entry
 
 
-def load_baseline(path: Path, display_path: str) -> Baseline:
+def load_baseline(path: Path, display_path: str, root: Path | None = None) -> Baseline:
+    """Read a baseline; ``root`` is the directory it must stay inside when it comes from the linted tree
+    (a named pipe, a device or a file over the cap is refused wherever it is)."""
+    from .inputs.files import LintedRoot, Refusal
     from .yaml_source import parse_bytes
 
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise BaselineError(f"{display_path}: cannot read baseline: {exc.strerror}") from None
+    raw = LintedRoot(root).read(path)
+    if isinstance(raw, Refusal):
+        if raw.reason in ("missing", "unreadable"):
+            raise BaselineError(f"{display_path}: cannot read baseline: {raw.detail}")
+        raise BaselineError(f"{display_path}:1:1: baseline {raw.detail}; not read")
     parsed = parse_bytes(raw, display_path, is_json=True)
     if parsed.problems:
         problem = parsed.problems[0]

@@ -265,15 +265,18 @@ def find_config(start: Path) -> Path | None:
     return None
 
 
-def load_config(path: Path | None) -> Config:
-    """Read and validate a configuration file; ``None`` gives the defaults."""
+def load_config(path: Path | None, within: Path | None = None) -> Config:
+    """Read and validate a configuration file; ``None`` gives the defaults. ``within``: the directory a
+    configuration found in the linted tree must stay inside (lintops.inputs.files; special files and
+    files over the cap are refused wherever they are)."""
     if path is None:
         return Config()
+    from .inputs.files import LintedRoot
     from .rules import first_schema_error
     from .yaml_source import parse_bytes
 
     try:
-        raw = path.read_bytes()
+        raw = LintedRoot(within).read_or_raise(path)
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read configuration: {exc.strerror}") from None
     parsed = parse_bytes(raw, str(path))

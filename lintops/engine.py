@@ -199,9 +199,10 @@ class Engine:
         """Let cross-object checks see a file's resources without reporting on it."""
         self._context_paths.add(item.display)
         try:
-            parsed = parse_bytes(item.read_bytes(), item.display, is_json=item.is_json, limits=self.options.limits)
-        except OSError:
+            raw = item.read_bytes(self.options.limits.max_file_bytes)
+        except OSError:  # also a refused file (lintops.inputs.files): context is never reported on
             return
+        parsed = parse_bytes(raw, item.display, is_json=item.is_json, limits=self.options.limits)
         objects = self.summary.objects
         self._collect(parsed, None, None)
         self.summary.objects = objects
@@ -351,9 +352,12 @@ class Engine:
 
     def _lint_input(self, input_file: InputFile) -> FileReport:
         try:
-            raw = input_file.read_bytes()
-        except OSError as exc:
-            finding = self._parse_finding(input_file.display, "yaml-syntax", f"cannot read file: {exc.strerror}", 1, 1)
+            raw = input_file.read_bytes(self.options.limits.max_file_bytes)
+        except OSError as exc:  # a refusal (lintops.inputs.files) says which rule: unsafe-path, yaml-limit, ...
+            refusal = getattr(exc, "refusal", None)
+            rule_id, message = (refusal.rule_id, refusal.message) if refusal else (
+                "yaml-syntax", f"cannot read file: {exc.strerror}")
+            finding = self._parse_finding(input_file.display, rule_id, message, 1, 1)
             self.summary.files += 1
             return self._report(FileReport(input_file.display, [finding] if finding else []))
         parsed = parse_bytes(raw, input_file.display, is_json=input_file.is_json, limits=self.options.limits)
@@ -403,8 +407,12 @@ class Engine:
         if directives is None:
             directives = []
             if path != "-" and self.options.base_dir is not None:
-                with contextlib.suppress(OSError):
-                    directives = parse_directives((self.options.base_dir / path).read_text(errors="replace"))
+                from .inputs.files import LintedRoot
+
+                raw = LintedRoot(self.options.base_dir).read(self.options.base_dir / path,
+                                                             self.options.limits.max_file_bytes)
+                if isinstance(raw, bytes):
+                    directives = parse_directives(raw.decode("utf-8", errors="replace"))
             self._directives[path] = directives
         return directives
 

@@ -185,11 +185,19 @@ def _group(api_version: str) -> str:
     return api_version.rsplit("/", 1)[0] if "/" in api_version else ""
 
 
-def load_rule_file(path: Path, origin: str) -> RuleSpec:
-    """Read and validate one rule file (the structure; the params are validated against the check later)."""
+def load_rule_file(path: Path, origin: str, within: Path | None = None) -> RuleSpec:
+    """Read and validate one rule file (the structure; the params are validated against the check later).
+
+    ``within`` is the directory a rule file of the linted tree must stay inside; a named pipe, a device,
+    a link out of ``within`` or a file over the size cap is a :class:`RuleError`, never read.
+    """
+    from .inputs.files import LintedRoot, Refusal
     from .yaml_source import parse_bytes
 
-    parsed = parse_bytes(path.read_bytes(), str(path))
+    raw = LintedRoot(within).read(path)
+    if isinstance(raw, Refusal):
+        raise RuleError(f"{path}:1:1: rule file {raw.detail}; not read")
+    parsed = parse_bytes(raw, str(path))
     if parsed.problems:
         problem = parsed.problems[0]
         raise RuleError(f"{path}:{problem.position.line}:{problem.position.column}: {problem.message}")
@@ -249,7 +257,9 @@ def load_rule_file(path: Path, origin: str) -> RuleSpec:
 
 
 def load_rule_dir(directory: Path, origin: str) -> list[RuleSpec]:
-    return [load_rule_file(path, origin) for path in sorted(directory.glob("*.y*ml"))]
+    """The rules of a directory; a repository's (``.lintops/rules``) stay inside the directory holding ``.lintops``."""
+    within = directory.parent.parent if origin == "repository" else None
+    return [load_rule_file(path, origin, within) for path in sorted(directory.glob("*.y*ml"))]
 
 
 def bind(specs: Iterable[RuleSpec], checks: Mapping[str, type[Check]]) -> list[Rule]:
@@ -278,12 +288,13 @@ def _where(spec: RuleSpec, pointer: str) -> str:
     """``path:line:col`` of a node of the rule's file (its nearest existing parent), for error messages."""
     if spec.path is None:
         return spec.id
+    from .inputs.files import UNCONFINED
     from .yaml_source import parse_bytes
 
-    try:
-        parsed = parse_bytes(Path(spec.path).read_bytes(), spec.path)
-    except OSError:
+    raw = UNCONFINED.read(spec.path)  # read and checked once already, when the rule loaded
+    if not isinstance(raw, bytes):
         return spec.path
+    parsed = parse_bytes(raw, spec.path)
     if not parsed.documents:
         return spec.path
     position = parsed.documents[0].position(pointer)

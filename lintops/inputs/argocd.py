@@ -7,17 +7,22 @@ Rendering a chart or overlay with exactly those settings lints what ArgoCD will 
 chart's defaults would give.
 
 Applications are found before rendering by a cheap pre-pass: only files whose bytes mention
-``argoproj.io`` and ``Application`` are parsed here.
+``argoproj.io`` and ``Application`` are parsed here. Files are read through
+:class:`~lintops.inputs.files.LintedRoot`; values files an Application names are kept as written
+(not resolved), so that the chart's renderer checks them like any file of the tree and a link out of
+it is reported under its own name.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..yaml_source import parse_bytes
+from .files import LintedRoot
 
 
 @dataclass(frozen=True)
@@ -35,18 +40,19 @@ class AppSource:
     defined_in: str = ""
 
 
-def application_sources(files: Iterable[tuple[str, Path]], repository: Path) -> dict[Path, list[AppSource]]:
+def application_sources(files: Iterable[tuple[str, Path]], repository: Path,
+                        within: LintedRoot | None = None) -> dict[Path, list[AppSource]]:
     """Every directory of ``repository`` that an Application among ``files`` deploys, with its settings.
 
-    ``files`` are ``(display path, file path)`` pairs. Directories are resolved absolute paths.
+    ``files`` are ``(display path, file path)`` pairs, read within ``within`` (default: the
+    repository); one that may not be read is left out (it is reported when it is linted).
+    Directories are resolved absolute paths.
     """
+    reader = within or LintedRoot(repository)
     found: dict[Path, list[AppSource]] = {}
     for display, path in files:
-        try:
-            raw = path.read_bytes()
-        except OSError:
-            continue
-        if b"argoproj.io" not in raw or b"Application" not in raw:
+        raw = reader.read(path)
+        if not isinstance(raw, bytes) or b"argoproj.io" not in raw or b"Application" not in raw:
             continue
         for document in parse_bytes(raw, display).documents:
             body = document.data
@@ -78,9 +84,8 @@ def _sources_of(body: dict[str, Any], repository: Path, display: str) -> list[Ap
             continue  # another repository, or a path that is not here
         helm = source.get("helm") if isinstance(source.get("helm"), dict) else {}
         kustomize = source.get("kustomize") if isinstance(source.get("kustomize"), dict) else {}
-        value_files = tuple(
-            resolved for item in _list(helm.get("valueFiles")) if isinstance(item, str)
-            if (resolved := _resolve(directory / item)) is not None
+        value_files = tuple(  # as written: the renderer checks where each leads before reading it
+            Path(os.path.normpath(directory / item)) for item in _list(helm.get("valueFiles")) if isinstance(item, str)
         )
         result.append(
             AppSource(

@@ -3,6 +3,12 @@
 Directories are walked for ``*.yaml``, ``*.yml`` and ``*.json``; ``.git`` and paths matching an
 ``--exclude`` glob are skipped. ``-`` is standard input. A path that does not exist is a usage error
 (raised as :class:`InputError`), because a typo in CI must not turn into a green run.
+
+Every input carries the :class:`~lintops.inputs.files.LintedRoot` it must stay inside: the
+repository root for a path below it, else the directory given (or the directory of the file given).
+Directory links are never walked; one that leads outside the root, and a file (or a directory given
+by name) that does, become an input whose reading is refused, so each is an ``unsafe-path`` finding
+and nothing behind it is read or listed.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from functools import cached_property
 from pathlib import Path
 
 from .argocd import AppSource
+from .files import DEFAULT_MAX_BYTES, LintedRoot
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 SKIPPED_DIRECTORIES = frozenset({".git", ".hg", ".svn", "node_modules", "__pycache__", ".venv"})
@@ -34,17 +41,21 @@ class InputFile:
     #: Read only as context for cross-object rules (the staging twin of a changed Application):
     #: its own findings are not reported.
     context: bool = False
+    #: What the file must stay inside (None: nothing, only special files and the cap are refused).
+    root: LintedRoot | None = None
 
     @property
     def is_json(self) -> bool:
         return self.display.endswith(".json")
 
-    def read_bytes(self) -> bytes:
+    def read_bytes(self, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
+        """The file's bytes, at most ``max_bytes`` (more tells the parser it is too large); a file that
+        may not be read raises :class:`~lintops.inputs.files.RefusedFile`, an ``OSError``."""
         if self.path is None:
             import sys
 
-            return sys.stdin.buffer.read()
-        return self.path.read_bytes()
+            return sys.stdin.buffer.read(max_bytes + 1)
+        return (self.root or LintedRoot()).read_or_raise(self.path, max_bytes)
 
 
 def repository_root(start: Path | None = None, fallback: Path | None = None) -> Path:
@@ -90,6 +101,8 @@ class ChartInput:
     directory: Path
     display: str
     applications: tuple[AppSource, ...] = ()
+    #: What the chart (and the values files it is rendered with) must stay inside.
+    root: LintedRoot | None = None
 
 
 @dataclass(frozen=True)
@@ -99,6 +112,8 @@ class KustomizeInput:
     directory: Path
     display: str
     applications: tuple[AppSource, ...] = ()
+    #: What every file and directory the overlay references must stay inside.
+    root: LintedRoot | None = None
 
 
 Input = InputFile | ChartInput | KustomizeInput
@@ -119,14 +134,27 @@ def discover(paths: Iterable[str], excludes: Iterable[str] = (), base: Path | No
     excludes = tuple(excludes)
     seen: set[Path] = set()
     files: list[InputFile] = []
-    charts: dict[Path, str] = {}
+    charts: dict[Path, tuple[str, LintedRoot]] = {}
     kustomizations: set[Path] = set()
+    repository = LintedRoot(base)
+    within = repository  # the root of the path being discovered
+    given_roots: list[LintedRoot] = [repository]
+
+    def root_for(directory: Path) -> LintedRoot:
+        """The root of the given path ``directory`` was found below (the repository if none: a configured
+        Kustomize root outside every given path is then refused when it is read)."""
+        real = os.path.realpath(directory)
+        for candidate in given_roots:
+            top = candidate.real or ""
+            if real == top or real.startswith(top.rstrip(os.sep) + os.sep):
+                return candidate
+        return repository
 
     def add_file(file: Path, display: str) -> None:
         resolved = Path(os.path.abspath(file))
         if resolved not in seen and not is_excluded(display, excludes):
             seen.add(resolved)
-            files.append(InputFile(display, file))
+            files.append(InputFile(display, file, root=within))
 
     stdin = False
     explicit: list[Path] = []
@@ -135,29 +163,39 @@ def discover(paths: Iterable[str], excludes: Iterable[str] = (), base: Path | No
             stdin = True
             continue
         path = Path(raw)
-        if not path.exists():
+        if not path.exists() and not path.is_symlink():
             raise InputError(f"{raw}: no such file or directory")
-        if path.is_dir():
-            for directory, names in _walk_directories(path, render):
+        within = _root_of(path, base, repository)
+        if within not in given_roots:
+            given_roots.append(within)
+        if path.is_dir() and within.check_directory(path) is not None:
+            add_file(path, display_path(path, base))  # a directory link out of the root: refused when read
+        elif path.is_dir():
+            for directory, names, links in _walk_directories(path, render):
                 display_dir = display_path(directory, base)
                 if is_excluded(display_dir, excludes) and directory != path:
                     continue
+                for link in links:  # never walked; one that leads outside the root is a finding
+                    if within.check_directory(directory / link) is not None:
+                        add_file(directory / link, display_path(directory / link, base))
                 if render and "Chart.yaml" in names:
-                    charts.setdefault(directory.resolve(), display_dir)
-                    for crd in sorted((directory / "crds").glob("*.y*ml")):
-                        add_file(crd, display_path(crd, base))  # helm installs crds/ as they are
+                    charts.setdefault(_real(directory), (display_dir, within))
+                    if within.check_directory(directory / "crds") is None:  # else the chart reports it
+                        for crd in sorted((directory / "crds").glob("*.y*ml")):
+                            add_file(crd, display_path(crd, base))  # helm installs crds/ as they are
                     continue
                 if render and any(name in names for name in KUSTOMIZATION_FILES):
-                    kustomizations.add(directory.resolve())
+                    kustomizations.add(_real(directory))
                 for name in names:
                     if name.endswith(MANIFEST_SUFFIXES) or name == "Kustomization":
                         add_file(directory / name, display_path(directory / name, base))
         else:
-            chart = _enclosing_chart(path, base) if render else None
+            outside = not isinstance(within.resolve(path), tuple)
+            chart = _enclosing_chart(path, base) if render and not outside else None
             if chart is not None:
-                charts.setdefault(chart, display_path(chart, base))
+                charts.setdefault(chart, (display_path(chart, base), _root_of(chart, base, repository)))
             else:
-                explicit.append(path.resolve())
+                explicit.append(_real(path))
                 add_file(path, display_path(path, base))
 
     context: list[InputFile] = []
@@ -166,43 +204,58 @@ def discover(paths: Iterable[str], excludes: Iterable[str] = (), base: Path | No
     if explicit and render:
         # Files named one by one (pre-commit, --changed-since) bring the context they need: the
         # overlays that use a changed base, and every Application for the staging-twin rule.
-        repository = _repository_index(base)
-        for directory in repository.kustomizations:
+        index = _repository_index(base)
+        for directory in index.kustomizations:
             if any(p == directory or directory in p.parents for p in explicit):
                 kustomizations.add(directory)
-        kustomizations.update(repository.kustomizations_using(explicit))
-        if any(_mentions_application(p) for p in explicit):
-            named = {f.path.resolve() for f in files if f.path is not None}
-            context = [InputFile(display_path(p, base), p, context=True) for p in repository.application_files
+        kustomizations.update(index.kustomizations_using(explicit))
+        if any(_mentions_application(p, repository) for p in explicit):
+            named = {_real(f.path) for f in files if f.path is not None}
+            context = [InputFile(display_path(p, base), p, context=True, root=repository)
+                       for p in index.application_files
                        if p not in named and not is_excluded(display_path(p, base), excludes)]
 
     roots: list[Path] = []
     if kustomizations or tuple(kustomize_roots):
         from .kustomize import find_roots, referenced_files
 
-        configured = [Path(p).resolve() for p in kustomize_roots]
-        roots = find_roots(sorted(kustomizations), configured)
+        configured = [_real(p) for p in kustomize_roots]
+        roots = find_roots(sorted(kustomizations), configured, within=root_for)
         owned: set[Path] = set()
         for directory in kustomizations:
-            owned.update((directory / name).resolve() for name in KUSTOMIZATION_FILES)
+            owned.update(_real(directory / name) for name in KUSTOMIZATION_FILES)
         for root in roots:
-            owned.update(p.resolve() for p in referenced_files(root))
-        files = [f for f in files if f.path is None or f.path.resolve() not in owned]
+            owned.update(referenced_files(root, within=root_for(root)))
+        files = [f for f in files if f.path is None or _real(f.path) not in owned]
 
     applications: dict[Path, list[AppSource]] = {}
     if render and (charts or roots):
         from .argocd import application_sources
 
-        applications = application_sources(((f.display, f.path) for f in files if f.path is not None), base)
+        applications = application_sources(((f.display, f.path) for f in files if f.path is not None), base,
+                                           within=repository)
 
     yield from context
     yield from files
     if stdin:
         yield InputFile(STDIN, None)
     for directory in sorted(charts):
-        yield ChartInput(directory, charts[directory], tuple(applications.get(directory, ())))
+        display, chart_root = charts[directory]
+        yield ChartInput(directory, display, tuple(applications.get(directory, ())), root=chart_root)
     for root in roots:
-        yield KustomizeInput(root, display_path(root, base), tuple(applications.get(root.resolve(), ())))
+        yield KustomizeInput(root, display_path(root, base), tuple(applications.get(_real(root), ())),
+                             root=root_for(root))
+
+
+def _root_of(path: Path, base: Path, repository: LintedRoot) -> LintedRoot:
+    """What an input named by ``path`` must stay inside: the repository when the path is written below
+    it (a link given by name is then checked like any other), else the directory given (a path outside
+    the repository comes from the person running lintops), or the directory of the file given."""
+    absolute = Path(os.path.abspath(path))
+    for top in {Path(os.path.abspath(base)), Path(os.path.realpath(base))}:
+        if absolute == top or top in absolute.parents:
+            return repository
+    return LintedRoot(absolute if path.is_dir() else absolute.parent)
 
 
 class _RepositoryIndex:
@@ -217,18 +270,22 @@ class _RepositoryIndex:
     def directories(self) -> list[tuple[Path, list[str]]]:
         if self._directories is None:
             inside_repository = (self.base / ".git").exists()
-            self._directories = [(d, names) for d, names in _walk_directories(self.base, True)
+            self._directories = [(d, names) for d, names, _ in _walk_directories(self.base, True)
                                  if "Chart.yaml" not in names] if inside_repository else []
         return self._directories
 
     @cached_property
+    def within(self) -> LintedRoot:
+        return LintedRoot(self.base)
+
+    @cached_property
     def kustomizations(self) -> list[Path]:
-        return [d.resolve() for d, names in self.directories if any(n in names for n in KUSTOMIZATION_FILES)]
+        return [_real(d) for d, names in self.directories if any(n in names for n in KUSTOMIZATION_FILES)]
 
     @cached_property
     def application_files(self) -> list[Path]:
-        return [(d / name).resolve() for d, names in self.directories for name in names
-                if name.endswith(MANIFEST_SUFFIXES) and _mentions_application(d / name)]
+        return [_real(d / name) for d, names in self.directories for name in names
+                if name.endswith(MANIFEST_SUFFIXES) and _mentions_application(d / name, self.within)]
 
     def kustomizations_using(self, files: list[Path]) -> set[Path]:
         """Kustomization directories whose resources, patches or bases include one of ``files``."""
@@ -237,33 +294,40 @@ class _RepositoryIndex:
         from .kustomize import referenced_files
 
         wanted = set(files)
-        return {d for d in self.kustomizations if wanted & {p.resolve() for p in referenced_files(d)}}
+        return {d for d in self.kustomizations
+                if wanted & referenced_files(d, within=self.within)}
 
 
 def _repository_index(base: Path) -> _RepositoryIndex:
     return _RepositoryIndex(base)
 
 
-def _mentions_application(path: Path) -> bool:
-    try:
-        raw = path.read_bytes()
-    except OSError:
-        return False
-    return b"argoproj.io" in raw and b"Application" in raw
+def _mentions_application(path: Path, within: LintedRoot) -> bool:
+    raw = within.read(path)
+    return isinstance(raw, bytes) and b"argoproj.io" in raw and b"Application" in raw
 
 
-def _walk_directories(root: Path, render: bool) -> Iterator[tuple[Path, list[str]]]:
+def _walk_directories(root: Path, render: bool) -> Iterator[tuple[Path, list[str], list[str]]]:
+    """Each directory below ``root`` (links to directories are not followed), its files, and its links to
+    directories (which the caller checks: one that leads out of the root is a finding)."""
     for directory, subdirectories, names in os.walk(root):
-        subdirectories[:] = sorted(d for d in subdirectories if d not in SKIPPED_DIRECTORIES)
+        links = sorted(d for d in subdirectories if d not in SKIPPED_DIRECTORIES
+                       and os.path.islink(os.path.join(directory, d)))
+        subdirectories[:] = sorted(d for d in subdirectories if d not in SKIPPED_DIRECTORIES and d not in links)
         if render and "Chart.yaml" in names:
             subdirectories[:] = []  # everything below a chart belongs to it (templates, sub-charts)
-        yield Path(directory), sorted(names)
+        yield Path(directory), sorted(names), links
+
+
+def _real(path: Path | str) -> Path:
+    """The real path (``Path.resolve`` raises on a loop of links, which the tree may hold; this does not)."""
+    return Path(os.path.realpath(path))
 
 
 def _enclosing_chart(path: Path, base: Path) -> Path | None:
     """The chart directory a file lies in (its own or an ancestor's ``Chart.yaml``), if any."""
-    resolved = path.resolve()
-    stop = base.resolve()
+    resolved = _real(path)
+    stop = _real(base)
     for directory in resolved.parents:
         if (directory / "Chart.yaml").is_file():
             # the outermost chart owns sub-charts vendored under charts/

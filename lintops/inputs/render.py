@@ -9,10 +9,12 @@ Applications that deploy it.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .discover import ChartInput, KustomizeInput, display_path
+from .files import LintedRoot
 from .rendered import RenderResult
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -33,14 +35,15 @@ def render_input(item: ChartInput | KustomizeInput, options: Options) -> RenderR
 def _render_chart(item: ChartInput, options: Options, display) -> RenderResult:
     from . import helm
 
+    within = _within(item, options)
     if not item.applications:
-        return helm.render_chart(item.directory, display=display, config=options.helm)
+        return helm.render_chart(item.directory, display=display, config=options.helm, within=within)
     result = RenderResult()
     for app in item.applications:
         environment = helm.ChartEnvironment(app.environment, tuple(app.value_files))
         rendered = helm.render_chart(item.directory, display=display, config=options.helm,
                                      environments=[environment], extra_values=app.values or None,
-                                     release_name=app.release_name, namespace=app.namespace)
+                                     release_name=app.release_name, namespace=app.namespace, within=within)
         result.sources.extend(rendered.sources)
         result.problems.extend(rendered.problems)
     return result
@@ -51,4 +54,12 @@ def _render_kustomization(item: KustomizeInput, options: Options, display) -> Re
 
     images = [image for app in item.applications for image in app.images] or None
     environment = item.applications[0].environment if len(item.applications) == 1 else None
-    return kustomize.render_kustomization(item.directory, display=display, environment=environment, images=images)
+    return kustomize.render_kustomization(item.directory, display=display, environment=environment, images=images,
+                                          within=_within(item, options))
+
+
+def _within(item: ChartInput | KustomizeInput, options: Options) -> LintedRoot:
+    """What the renderer's inputs must stay inside (the input's root, else the repository), at the run's cap."""
+    root = item.root or LintedRoot(options.base_dir or Path.cwd())
+    cap = options.limits.max_file_bytes
+    return root if root.max_bytes == cap else replace(root, max_bytes=cap)

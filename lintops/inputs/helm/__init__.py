@@ -114,6 +114,7 @@ from typing import TYPE_CHECKING, Any
 
 from ...model import Location, Source
 from ...redact import Redactor
+from ..files import UNCONFINED, LintedRoot
 from ..rendered import RenderedSource, RenderProblem, RenderResult
 from .backends import _INSTALL_HINT, _RenderFailure, available_backend, split_helm_output
 from .backends import BINARY_TIMEOUT as BINARY_TIMEOUT  # importable from here as before
@@ -148,7 +149,8 @@ def __getattr__(name: str) -> Any:
 def render_chart(chart_dir: Path, *, display: Callable[[Path], str], config: Mapping[str, Any] | None = None,
                  environments: list[ChartEnvironment] | None = None, extra_values: Mapping[str, Any] | None = None,
                  release_name: str | None = None, namespace: str | None = None,
-                 extra_values_origin: Callable[[str], Location | None] | None = None) -> RenderResult:
+                 extra_values_origin: Callable[[str], Location | None] | None = None,
+                 within: LintedRoot | None = None) -> RenderResult:
     """Render a chart for each of its environments: one :class:`RenderedSource` per (environment, template).
 
     ``display`` turns an absolute path into the path reports show. ``config`` is the ``helm:``
@@ -157,13 +159,20 @@ def render_chart(chart_dir: Path, *, display: Callable[[Path], str], config: Map
     environment's files; ``extra_values_origin(pointer)`` may say where a key of them is written, so
     that findings on values they set point there. Problems (no renderer, missing dependencies,
     unreadable values, schema violations, template errors) are in ``RenderResult.problems``.
+    ``within`` is what the chart and its values files must stay inside: a chart with an entry that
+    leads outside it (or a named pipe, a device, a file over the cap) is not rendered, see
+    :func:`.chart._refused_entries`.
     """
     # Loaded with the first chart, not with this package: reading CONFIG_SCHEMA stays cheap.
-    from .chart import _document, _load_chart, _read_yaml
+    from .chart import _document, _load_chart, _read_yaml, _refused_entries
     from .context import _Context
 
     chart_dir = Path(chart_dir).absolute()
     result = RenderResult()
+    within = within or UNCONFINED
+    result.problems.extend(_refused_entries(chart_dir, within, display))
+    if result.problems:  # checked before anything of the chart is read, by lintops or by Helm
+        return result
     settings = _settings(chart_dir, config, display)
     chart = _load_chart(chart_dir, display, result.problems)
     if chart is None:
@@ -181,7 +190,7 @@ def render_chart(chart_dir: Path, *, display: Callable[[Path], str], config: Map
         return result  # helm template refuses a chart with missing dependencies; they are reported
     chart = chart.with_prefix(())
     context = _Context(chart, chart_dir, display, backend, release_name or settings.release_name or chart.name,
-                       namespace or settings.namespace or "default")
+                       namespace or settings.namespace or "default", within)
     for sub in chart.all_charts():
         if sub.directory is None or not (sub.directory / "values.yaml").is_file():
             continue
@@ -210,11 +219,11 @@ def _render_environment(context: _Context, environment: ChartEnvironment, extra_
     user: dict[str, Any] = {}
     for path in environment.values_files:
         path = Path(path).absolute()
-        if not path.is_file():
+        if not path.exists() and not path.is_symlink():  # a named pipe, a link out: refused when read
             result.problems.append(RenderProblem(display(path), 1, 1, f"values file of environment "
                                                  f"'{environment.name}' does not exist", environment.name))
             return
-        parsed, problem = _read_yaml(path, display)
+        parsed, problem = _read_yaml(path, display, context.within)
         if problem is not None:
             result.problems.append(RenderProblem(problem.path, problem.line, problem.column, problem.message,
                                                  environment.name))

@@ -4,6 +4,16 @@ Nothing is downloaded, so a dependency that is not vendored under ``charts/`` is
 entry in ``Chart.yaml``. Nothing is written into the repository either: a chart with a
 ``values.schema.json`` is rendered from a temporary copy without it (:mod:`.schema` validates the
 values instead, so that a violation points at the values key).
+
+Before Helm sees a chart, :func:`_refused_entries` looks at every entry of its directory: Helm's
+loader reads every file, follows symbolic links (also out of the chart, only logging it) and blocks
+on a named pipe. An entry that leads outside the linted root, a special file, a link loop or a file
+over the size cap is a problem at that entry, and the chart is then not rendered at all. Not
+rendering is the safe choice over rendering a copy without those entries: nothing of such a chart
+reaches Helm, so no loader behaviour we did not foresee (``.Files.Glob``, ``.helmignore``, archives
+of sub-charts) can bring the entry back, and no finding is made on a render that is not what would
+be deployed (a template reading a file that went missing renders differently). The author sees every
+refused entry at once; the run goes on with the other inputs.
 """
 
 from __future__ import annotations
@@ -17,6 +27,7 @@ from pathlib import Path
 
 from ...model import join_pointer
 from ...yaml_source import ParsedDocument, ParsedFile, parse_text
+from ..files import UNCONFINED, LintedRoot, RefusedFile
 from ..rendered import RenderProblem
 from .values import Tokens
 
@@ -45,9 +56,23 @@ class _Chart:
                        subcharts={key: sub.with_prefix((*prefix, key)) for key, sub in self.subcharts.items()})
 
 
-def _read_yaml(path: Path, display: Callable[[Path], str]) -> tuple[ParsedFile | None, RenderProblem | None]:
+def _refused_entries(chart_dir: Path, within: LintedRoot, display: Callable[[Path], str]) -> list[RenderProblem]:
+    """A problem at each entry of the chart directory Helm must not load (see the module docstring)."""
+    problems = []
+    for path, refusal in within.scan(chart_dir):
+        name = path.relative_to(chart_dir).as_posix() if path != chart_dir else "the chart directory"
+        problems.append(RenderProblem(display(path), 1, 1, f"{name} {refusal.detail}; Helm would load it, so the "
+                                                           f"chart is not rendered"))
+    return problems
+
+
+def _read_yaml(path: Path, display: Callable[[Path], str],
+               within: LintedRoot | None = None) -> tuple[ParsedFile | None, RenderProblem | None]:
+    """A chart's YAML file (``within``: what it must stay inside; the chart itself was scanned already)."""
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        text = (within or UNCONFINED).read_text(path)
+    except RefusedFile as exc:
+        return None, RenderProblem(display(path), 1, 1, f"{path.name} {exc.refusal.detail}; not read")
     except OSError as exc:
         return None, RenderProblem(display(path), 1, 1, f"cannot read {path.name}: {exc.strerror or exc}")
     except UnicodeDecodeError:
@@ -136,10 +161,19 @@ def _has_schema(chart: _Chart) -> bool:
     return any(c.directory is not None and (c.directory / "values.schema.json").is_file() for c in chart.all_charts())
 
 
-def _unschematized_copy(chart_dir: Path) -> tempfile.TemporaryDirectory[str]:
-    """A temporary copy of the chart without ``values.schema.json`` files (Helm would validate them)."""
+def _unschematized_copy(chart_dir: Path, within: LintedRoot | None = None) -> tempfile.TemporaryDirectory[str]:
+    """A temporary copy of the chart without ``values.schema.json`` files (Helm would validate them).
+
+    Links are copied as what they lead to (a relative link would lead elsewhere from the copy), each
+    file read through ``within``: the copy holds only what a read of the tree may see.
+    """
+    reader = within or UNCONFINED
+
+    def copy(source: str, target: str) -> None:
+        Path(target).write_bytes(reader.read_or_raise(source))
+
     scratch = tempfile.TemporaryDirectory(prefix="lintops-chart-")
     target = Path(scratch.name) / chart_dir.name
-    shutil.copytree(chart_dir, target, symlinks=True,
+    shutil.copytree(chart_dir, target, symlinks=False, copy_function=copy,
                     ignore=shutil.ignore_patterns("values.schema.json", ".git"))
     return scratch

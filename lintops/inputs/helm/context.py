@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from ..files import UNCONFINED, LintedRoot
 from ..rendered import RenderProblem
 from .backends import _INSTALL_HINT, _BinarySession, _RenderFailure, _SdkSession
 from .chart import _Chart, _has_schema, _unschematized_copy
@@ -25,8 +26,10 @@ class _Context:
     """What every environment of one chart shares: the chart, its defaults, one renderer session."""
 
     def __init__(self, chart: _Chart, chart_dir: Path, display: Callable[[Path], str], backend: str,
-                 release: str, namespace: str) -> None:
+                 release: str, namespace: str, within: LintedRoot | None = None) -> None:
         self.chart = chart
+        #: What the chart's files and the environments' values files must stay inside.
+        self.within = within or UNCONFINED
         self.chart_dir = chart_dir
         self.display = display
         self.backend = backend
@@ -43,7 +46,7 @@ class _Context:
         if self._session is None:
             source = self.chart_dir
             if _has_schema(self.chart):
-                self._scratch = _unschematized_copy(self.chart_dir)  # removed when this context is collected
+                self._scratch = _unschematized_copy(self.chart_dir, self.within)  # removed when collected
                 source = Path(self._scratch.name) / self.chart_dir.name
             if self.backend == "binary":
                 helm = shutil.which("helm")
@@ -88,7 +91,7 @@ class _Context:
             text = None
             if path is not None:
                 try:
-                    text = path.read_text(encoding="utf-8-sig")
+                    text = self.within.read_text(path)
                 except (OSError, UnicodeDecodeError):
                     text = None
             cached = self._templates[key] = _Template(self.display_key(key), text)

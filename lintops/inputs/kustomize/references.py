@@ -293,14 +293,16 @@ def referenced_files(root: Path, within: Within = None) -> set[Path]:
     """Every file ``root`` pulls in (kustomization files, resources, patches, generator sources, ...).
 
     Bases and components are followed recursively (those ``within`` refuses are not). Paths are
-    absolute and resolved (``Path.resolve``); remote entries and inline patches are not files and are
-    left out.
+    absolute and real (``os.path.realpath``); remote entries and inline patches are not files and are
+    left out. Entries kustomize must not read (a named pipe, a link out of the root) are included:
+    they are reported at the kustomization entry, not a second time as plain files.
     """
     files: set[Path] = set()
-    for kustomization in walk_tree(root, within=within).kustomizations:
-        files.add(kustomization.file.resolve())
+    tree = walk_tree(root, within=within)
+    for kustomization in tree.kustomizations:
+        files.add(Path(os.path.realpath(kustomization.file)))
         for _, entry, _ in _file_entries(kustomization):
             path = kustomization.directory / entry
-            if path.is_file():
-                files.add(path.resolve())
-    return files
+            if os.path.lexists(path) and not path.is_dir():
+                files.add(Path(os.path.realpath(path)))
+    return files | {Path(os.path.realpath(u.kustomization.directory / u.entry)) for u in tree.unsafe if u.pointer}
