@@ -185,3 +185,153 @@ def test_kubectl_never_dials_the_cluster_of_the_parents_kubeconfig(tmp_path, mon
     assert done.returncode == 0, done.stderr
     assert "kind: ConfigMap" in done.stdout
     assert http_listener.connections == []
+
+
+# -- kustomize: every remote form, in every field, refused before kustomize runs -----------------
+
+CONFIGMAP = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: plain\ndata:\n  a: b\n"
+
+
+@pytest.fixture
+def fake_git(tmp_path: Path, monkeypatch) -> Path:
+    """A ``git`` first on PATH that records each invocation (and then fails): kustomize must never run it."""
+    log = tmp_path / "git-invocations.log"
+    bin_dir = tmp_path / "bin"
+    write(bin_dir / "git", f"#!/bin/sh\necho \"$@\" >> '{log}'\nexit 1\n").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    return log
+
+
+def _remote_forms(http: int, tcp: int, outside: Path) -> list[str]:
+    return [
+        f"https://127.0.0.1:{http}/x.yaml",
+        f"HTTPS://127.0.0.1:{http}/x.yaml",
+        f"http://127.0.0.1:{http}/org/repo//dir?ref=v1",
+        f"ssh://git@127.0.0.1:{tcp}/x.git",
+        f"git::http://127.0.0.1:{http}/org/repo//dir",
+        f"git::https://127.0.0.1:{http}/org/repo",
+        f"git://127.0.0.1:{tcp}/x.git",
+        f"{outside.parent.as_uri()}/repo.git",
+        "root@127.0.0.1:org/repo.git",
+        "git@127.0.0.1:org/repo",
+        "git@127.0.0.1/org/repo",
+        "127.0.0.1:org/repo.git",
+        "gh:org/repo",
+        "github.com/org/repo",
+        "GitHub.com/org/repo?ref=v1",
+        "gitlab.com/org/repo",
+        "example.com/org/repo//deploy?ref=v1.0.0",
+        "example.com/org/repo.git",
+        "dev.azure.com/org/project/_git/repo",
+    ]
+
+
+def _render(root: Path, base: Path):
+    from lintops.inputs.kustomize import render_kustomization
+
+    return render_kustomization(root, display=lambda p: Path(os.path.relpath(p, base)).as_posix())
+
+
+def _entry_position(text: str, entry: str) -> tuple[int, int]:
+    quoted = json.dumps(entry)
+    offset = text.index(quoted)
+    line = text.count("\n", 0, offset) + 1
+    return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
+
+
+@needs_kustomize
+def test_every_remote_form_in_resources_is_refused_at_its_entry(tmp_path, http_listener, tcp_listener, outside,
+                                                                 fake_git):
+    repo = tmp_path / "repo"
+    write(repo / "cm.yaml", CONFIGMAP)
+    write(repo / "github.com" / "org" / "repo" / "kustomization.yaml", "resources: [../../../cm.yaml]\n")
+    for number, entry in enumerate(_remote_forms(http_listener.port, tcp_listener.port, outside)):
+        overlay = repo / f"overlay{number}"
+        text = f"resources:\n  - ../cm.yaml\n  - {json.dumps(entry)}\n"
+        write(overlay / "kustomization.yaml", text)
+        if entry == "github.com/org/repo":  # a local directory of that name does not make it local
+            (overlay / "github.com").symlink_to(repo / "github.com")
+        result = _render(overlay, repo)
+        assert result.sources == [], entry
+        (problem,) = result.problems
+        assert (problem.path, problem.line, problem.column) == (f"overlay{number}/kustomization.yaml", 3, 5), entry
+        assert f"resources[1] {entry!r} is " in problem.message and "network" in problem.message, problem.message
+    assert http_listener.connections == [] and tcp_listener.connections == []
+    assert not fake_git.exists(), fake_git.read_text()
+
+
+def _field_cases(url: str) -> list[tuple[str, str]]:
+    """(kustomization text with ENTRY where the remote address goes, field as the message names it)."""
+    base = "resources:\n  - ../cm.yaml\n"
+    return [
+        ("resources:\n  - ENTRY\n", "resources[0]"),
+        ("bases:\n  - ENTRY\n", "bases[0]"),
+        (base + "components:\n  - ENTRY\n", "components[0]"),
+        (base + "patches:\n  - path: ENTRY\n", "patches[0].path"),
+        (base + "patchesStrategicMerge:\n  - ENTRY\n", "patchesStrategicMerge[0]"),
+        (base + "patchesJson6902:\n  - target: {kind: ConfigMap, name: plain, version: v1}\n    path: ENTRY\n",
+         "patchesJson6902[0].path"),
+        (base + "replacements:\n  - path: ENTRY\n", "replacements[0].path"),
+        (base + "configMapGenerator:\n  - name: g\n    files:\n      - ENTRY\n", "configMapGenerator[0].files[0]"),
+        (base + "configMapGenerator:\n  - name: g\n    envs:\n      - ENTRY\n", "configMapGenerator[0].envs[0]"),
+        (base + "configMapGenerator:\n  - name: g\n    env: ENTRY\n", "configMapGenerator[0].env"),
+        (base + "secretGenerator:\n  - name: g\n    files:\n      - ENTRY\n", "secretGenerator[0].files[0]"),
+        (base + "openapi:\n  path: ENTRY\n", "openapi.path"),
+        (base + "crds:\n  - ENTRY\n", "crds[0]"),
+        (base + "configurations:\n  - ENTRY\n", "configurations[0]"),
+        (base + "transformers:\n  - ENTRY\n", "transformers[0]"),
+        (base + "generators:\n  - ENTRY\n", "generators[0]"),
+        (base + "validators:\n  - ENTRY\n", "validators[0]"),
+        (base + "helmCharts:\n  - name: c\n    version: 1.0.0\n    repo: ENTRY\n", "helmCharts[0].repo"),
+        (base + "helmCharts:\n  - name: c\n    valuesFile: ENTRY\n", "helmCharts[0].valuesFile"),
+        (base + "helmGlobals:\n  chartHome: ENTRY\n", "helmGlobals.chartHome"),
+    ]
+
+
+@needs_kustomize
+def test_remote_addresses_in_every_field_kustomize_loads_from_are_refused(tmp_path, http_listener, fake_git):
+    repo = tmp_path / "repo"
+    write(repo / "cm.yaml", CONFIGMAP)
+    url = f"http://127.0.0.1:{http_listener.port}/remote.yaml"
+    for number, (template, field) in enumerate(_field_cases(url)):
+        overlay = repo / f"overlay{number}"
+        text = template.replace("ENTRY", json.dumps(url))
+        write(overlay / "kustomization.yaml", text)
+        result = _render(overlay, repo)
+        assert result.sources == [], field
+        (problem,) = result.problems
+        assert (problem.path, problem.line, problem.column) == (f"overlay{number}/kustomization.yaml",
+                                                                *_entry_position(text, url)), field
+        assert problem.message.startswith(f"{field} {url!r} is "), problem.message
+    keyed = repo / "keyed"
+    text = f"configMapGenerator:\n  - name: g\n    files:\n      - {json.dumps('k=' + url)}\n"
+    write(keyed / "kustomization.yaml", text)
+    (problem,) = _render(keyed, repo).problems
+    assert (problem.line, problem.column) == _entry_position(text, "k=" + url)
+    assert http_listener.connections == []
+    assert not fake_git.exists()
+
+
+@needs_kustomize
+def test_a_remote_address_in_a_base_stops_the_overlay_and_local_overlays_still_render(tmp_path, http_listener):
+    repo = tmp_path / "repo"
+    write(repo / "base" / "cm.yaml", CONFIGMAP)
+    text = f"resources:\n  - cm.yaml\npatches:\n  - path: {json.dumps(f'https://127.0.0.1:{http_listener.port}/p')}\n"
+    write(repo / "base" / "kustomization.yaml", text)
+    write(repo / "prod" / "kustomization.yaml", "resources:\n  - ../base\n")
+    (problem,) = _render(repo / "prod", repo).problems
+    assert (problem.path, problem.line, problem.column) == ("base/kustomization.yaml", 4, 11)
+    write(repo / "local" / "kustomization.yaml", "resources:\n  - cm.yaml\n")
+    write(repo / "local" / "cm.yaml", CONFIGMAP)
+    result = _render(repo / "local", repo)
+    assert result.problems == [] and [s.source.path for s in result.sources] == ["local/cm.yaml"]
+    assert http_listener.connections == []
+
+
+def test_local_paths_are_not_taken_for_remote_addresses(tmp_path):
+    from lintops.inputs.kustomize.remote import remote_form
+
+    write(tmp_path / "app.staging" / "x.yaml", CONFIGMAP)
+    for entry in ("../base", "deployment.yaml", "config.d/x.yaml", "base.v1/x.yaml", "app.staging/x.yaml",
+                  "./github.com.yaml", "apiVersion: v1\nkind: ConfigMap\n", '{"op": "add"}', "C:/charts/x"):
+        assert remote_form(entry, tmp_path) is None, entry

@@ -19,7 +19,6 @@ from typing import Any
 
 import yaml
 
-from ...model import join_pointer
 from ..files import LintedRoot
 from ..offline import offline_environment
 from ..rendered import RenderProblem, RenderResult
@@ -90,7 +89,11 @@ def _render(root: Path, *, display: Callable[[Path], str], environment: str | No
         position = unsafe.position
         result.problems.append(RenderProblem(paths.show(unsafe.kustomization.file), position.line, position.column,
                                              unsafe.message, environment))
-    if tree.unsafe:
+    for remote in tree.remote:  # before anything runs: kustomize would fetch, clone or pull these
+        position = remote.position
+        result.problems.append(RenderProblem(paths.show(remote.kustomization.file), position.line, position.column,
+                                             remote.message(paths.show(paths.real_root)), environment))
+    if tree.unsafe or tree.remote:
         return result
     top = tree.kustomizations[0]
     top_display = paths.show(top.file)
@@ -102,16 +105,6 @@ def _render(root: Path, *, display: Callable[[Path], str], environment: str | No
             f"is on PATH. Install kustomize (or kubectl, which includes it), or render it yourself and lint the "
             f"output: `kustomize build {paths.show(paths.real_root)} | lintops check -`",
             environment))
-        return result
-    for kustomization, key, index, entry in tree.remote:
-        position = kustomization.position(join_pointer(f"/{key}", index))
-        result.problems.append(RenderProblem(
-            paths.show(kustomization.file), position.line, position.column,
-            f"remote {key} entry {entry!r} is not rendered: lintops renders without network access; vendor it "
-            f"into the repository, or lint the rendered output (`kustomize build {paths.show(paths.real_root)} "
-            f"| lintops check -`)",
-            environment))
-    if tree.remote:
         return result
 
     started = time.perf_counter()

@@ -24,6 +24,7 @@ from typing import Any
 from ...model import Position, join_pointer
 from ...yaml_source import ParsedDocument, ParsedFile, parse_bytes
 from ..files import UNCONFINED, LintedRoot, Refusal
+from .remote import RemoteEntry, remote_entries, remote_form
 
 KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 RESOURCE_FIELDS = ("resources", "bases", "components")
@@ -107,17 +108,6 @@ def load_kustomization(directory: Path, cache: dict[Path, Kustomization | None],
     return result
 
 
-_GIT_HOSTS = frozenset({"github.com", "gitlab.com", "bitbucket.org", "dev.azure.com", "ssh.dev.azure.com"})
-
-
-def _looks_remote(entry: str) -> bool:
-    """A URL, a git address or a kustomize remote target (``host/org/repo//dir?ref=v1``)."""
-    if "://" in entry or entry.startswith("git@") or "?ref=" in entry or "?version=" in entry:
-        return True
-    first = entry.split("/", 1)[0]
-    return first in _GIT_HOSTS or ("//" in entry and "." in first and not first.startswith("."))
-
-
 @dataclass(frozen=True)
 class UnsafeEntry:
     """A file or directory a kustomization names that kustomize must not read (or its own file, refused).
@@ -146,7 +136,7 @@ class KustomizationTree:
     entries kustomize must not read (:class:`UnsafeEntry`; the tree is not rendered when there are any)."""
 
     kustomizations: list[Kustomization] = field(default_factory=list)
-    remote: list[tuple[Kustomization, str, int, str]] = field(default_factory=list)
+    remote: list[RemoteEntry] = field(default_factory=list)
     unsafe: list[UnsafeEntry] = field(default_factory=list)
 
 
@@ -171,11 +161,12 @@ def walk_tree(root: Path, cache: dict[Path, Kustomization | None] | None = None,
         if current.refused is not None:
             tree.unsafe.append(UnsafeEntry(current, None, "", current.refused))
             continue
+        tree.remote.extend(RemoteEntry(current, *found) for found in remote_entries(current))
         checked = _root(within, current.directory)
         for key in RESOURCE_FIELDS:
             for index, entry in current.items(key):
-                if not isinstance(entry, str):
-                    continue
+                if not isinstance(entry, str) or remote_form(entry, current.directory) is not None:
+                    continue  # a remote address is tried before a local directory of that name: never loaded
                 target = current.directory / entry
                 if target.is_dir():
                     refusal = checked.check_directory(target)
@@ -186,9 +177,9 @@ def walk_tree(root: Path, cache: dict[Path, Kustomization | None] | None = None,
                     if child is not None and child.directory not in seen:
                         seen.add(child.directory)
                         queue.append((child, in_tree))
-                elif not target.exists() and _looks_remote(entry):
-                    tree.remote.append((current, key, index, entry))
         for pointer, entry, directory_allowed in _file_entries(current):
+            if remote_form(entry, current.directory) is not None:
+                continue  # refused as remote (tree.remote)
             target = current.directory / entry
             if not os.path.lexists(target):
                 continue  # missing, or remote: kustomize (or the remote check) reports it

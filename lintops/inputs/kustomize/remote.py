@@ -1,0 +1,182 @@
+"""Which entries of a kustomization would make kustomize reach the network or run git: every one is refused.
+
+Kustomize loads a good part of a kustomization from wherever its entries point, and does so before it
+checks anything else (checked with kustomize v5.5, ``kubectl kustomize``):
+
+- any field it reads a file from (``patches[].path``, generator ``files``/``envs``/``env``,
+  ``openapi.path``, ``crds``, ``configurations``, ``replacements[].path``, ``transformers`` ...) sends
+  an HTTP GET for an ``http://`` or ``https://`` entry, whatever the case of the scheme;
+- ``resources``, ``bases`` and ``components`` (and ``transformers``, ``generators``, ``validators``,
+  which may name kustomizations) run ``git init``/``fetch`` for a repository address: ``https://``,
+  ``http://``, ``ssh://`` and ``file://`` URLs, ``git::`` addresses, scp-like ``user@host:path`` and
+  ``user@host/path`` (git then runs ``ssh``), and ``github.com/org/repo`` without a scheme (any case).
+  The address is tried *before* a local directory of the same name, so an existing directory called
+  ``github.com/org/repo`` does not make the entry local;
+- ``helmCharts`` with a ``repo`` would run ``helm pull`` (with ``--enable-helm``, which lintops never
+  passes: the entry is still refused, so that the reason is said at the entry).
+
+Older kustomize releases (and ArgoCD's) also clone schemeless addresses of any host
+(``example.com/org/repo//dir?ref=v1``), and git itself takes ``host:path`` as ssh; those forms are
+refused as well. An entry is judged by its text alone, except a schemeless ``host.tld/path``
+without any other remote mark, which is remote only when no such local path exists.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ...model import Position, join_pointer
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .references import Kustomization
+
+#: Fields whose entries are paths (or, for the ones marked in the docstring, kustomizations or inline YAML).
+LIST_FIELDS = ("resources", "bases", "components", "crds", "configurations", "transformers", "generators",
+               "validators", "patchesStrategicMerge")
+#: Fields whose entries are mappings with a ``path``.
+PATH_FIELDS = ("patches", "patchesJson6902", "replacements")
+GENERATOR_FIELDS = ("configMapGenerator", "secretGenerator")
+#: Hosts kustomize clones from without a scheme (github.com in any case, in v5; the others in older releases).
+GIT_HOSTS = frozenset({"github.com", "gitlab.com", "bitbucket.org", "dev.azure.com", "ssh.dev.azure.com"})
+
+_FORCED = re.compile(r"^([A-Za-z0-9]+)::")  # go-getter's forced getters: git::, s3::, hg:: ...
+_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
+_DOS_DRIVE = re.compile(r"^[A-Za-z]:[\\/]")
+_HOST = re.compile(r"^(?=.{4,253}$)([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}(?::\d+)?$")
+_REPOSITORY_MARKS = re.compile(r"(^[^/]+/.*//)|\?(ref|version|timeout|submodules)=|\.git(/|$)|/_git/")
+_WHAT = {"http": "an HTTP URL", "https": "an HTTPS URL", "ssh": "a git ssh:// URL", "git": "a git:// URL",
+         "file": "a file:// URL (kustomize clones it with git)"}
+
+
+@dataclass(frozen=True)
+class RemoteEntry:
+    """An entry of a kustomization that names a remote address; the overlay is not rendered when there is one."""
+
+    kustomization: Kustomization
+    #: The entry's node in the kustomization file.
+    pointer: str
+    #: How a person names the entry (``patches[0].path``).
+    field: str
+    entry: str
+    #: What kind of address it is (``an HTTPS URL``).
+    form: str
+
+    @property
+    def position(self) -> Position:
+        return self.kustomization.position(self.pointer)
+
+    def message(self, root: str) -> str:
+        return (f"{self.field} {self.entry!r} is {self.form}: lintops renders without network access and never lets "
+                f"kustomize fetch, clone or pull, so the overlay is not rendered; vendor it into the repository, or "
+                f"lint the rendered output (`kustomize build {root} | lintops check -`)")
+
+
+def remote_form(entry: str, directory: Path) -> str | None:
+    """What kind of remote address ``entry`` is (``"an HTTPS URL"``), or None for a local path.
+
+    ``directory`` is the kustomization's directory, against which a schemeless ``host.tld/path`` is
+    looked up before it is called remote.
+    """
+    text = entry.strip()
+    if not text or "\n" in text or text[0] in "{[":  # an inline patch or configuration, not a reference
+        return None
+    lowered = text.lower()
+    forced = _FORCED.match(text)
+    if forced is not None:
+        return f"a {forced[1]}:: address"
+    if lowered.startswith("gh:"):
+        return "a gh: (GitHub) address"
+    scheme = _SCHEME.match(text)
+    if scheme is not None:
+        return _WHAT.get(scheme[1].lower(), f"a URL ({scheme[1]}://)")
+    first = text.split("/", 1)[0]
+    if ":" in first and not _DOS_DRIVE.match(text):
+        return "an scp-like git address (git runs ssh for it)"
+    if "@" in first:
+        return "a git address with a user (git runs ssh for it)"
+    host = first.split("?", 1)[0].lower()
+    if host in GIT_HOSTS or (host.startswith("www.") and host[4:] in GIT_HOSTS):
+        return f"a {host} repository address"
+    if "?ref=" in lowered or "?version=" in lowered:
+        return "a remote target with a ref"
+    if _HOST.match(host) and "/" in text:
+        if _REPOSITORY_MARKS.search(text):
+            return f"a repository address on {host}"
+        if not (directory / text).exists():
+            return f"a remote address on {host} (no such local path)"
+    return None
+
+
+def remote_entries(kustomization: Kustomization) -> Iterator[tuple[str, str, str, str]]:
+    """``(pointer, field, entry, form)`` for every remote address of one kustomization, in every field kustomize
+    loads from; ``pointer`` names the entry's node in the kustomization file, ``field`` is how a person names it
+    (``patches[0].path``)."""
+    directory, data = kustomization.directory, kustomization.data
+
+    def check(pointer: str, label: str, value: Any) -> Iterator[tuple[str, str, str, str]]:
+        if isinstance(value, str):
+            form = remote_form(value, directory)
+            if form is not None:
+                yield pointer, label, value, form
+
+    def items(key: str) -> list[tuple[int, Any]]:
+        value = data.get(key)
+        return list(enumerate(value)) if isinstance(value, list) else []
+
+    for key in LIST_FIELDS:
+        for index, entry in items(key):
+            yield from check(join_pointer("", key, index), f"{key}[{index}]", entry)
+    for key in PATH_FIELDS:
+        for index, entry in items(key):
+            if isinstance(entry, dict):
+                yield from check(join_pointer("", key, index, "path"), f"{key}[{index}].path", entry.get("path"))
+    for key in GENERATOR_FIELDS:
+        for index, generator in items(key):
+            if not isinstance(generator, dict):
+                continue
+            for field in ("files", "envs"):
+                sources = generator.get(field)
+                for position, source in enumerate(sources if isinstance(sources, list) else []):
+                    pointer = join_pointer("", key, index, field, position)
+                    label = f"{key}[{index}].{field}[{position}]"
+                    if field == "files" and isinstance(source, str) and "=" in source:  # key=path
+                        path = source.split("=", 1)[1]
+                        yield from ((p, lbl, source, form) for p, lbl, _, form in check(pointer, label, path))
+                    else:
+                        yield from check(pointer, label, source)
+            yield from check(join_pointer("", key, index, "env"), f"{key}[{index}].env", generator.get("env"))
+    openapi = data.get("openapi")
+    if isinstance(openapi, dict):
+        yield from check("/openapi/path", "openapi.path", openapi.get("path"))
+    for index, chart in items("helmCharts"):
+        if not isinstance(chart, dict):
+            continue
+        repo = chart.get("repo")
+        if isinstance(repo, str) and repo.strip():
+            yield join_pointer("", "helmCharts", index, "repo"), f"helmCharts[{index}].repo", repo, \
+                "a Helm chart repository (kustomize would run helm pull)"
+        yield from check(join_pointer("", "helmCharts", index, "valuesFile"), f"helmCharts[{index}].valuesFile",
+                         chart.get("valuesFile"))
+        extra = chart.get("additionalValuesFiles")
+        for position, path in enumerate(extra if isinstance(extra, list) else []):
+            yield from check(join_pointer("", "helmCharts", index, "additionalValuesFiles", position),
+                             f"helmCharts[{index}].additionalValuesFiles[{position}]", path)
+    for index, chart in items("helmChartInflationGenerator"):  # the field helmCharts replaced
+        if not isinstance(chart, dict):
+            continue
+        url = chart.get("chartRepoUrl")
+        if isinstance(url, str) and url.strip():
+            yield join_pointer("", "helmChartInflationGenerator", index, "chartRepoUrl"), \
+                f"helmChartInflationGenerator[{index}].chartRepoUrl", url, \
+                "a Helm chart repository (kustomize would run helm pull)"
+        for field in ("chartHome", "values"):
+            yield from check(join_pointer("", "helmChartInflationGenerator", index, field),
+                             f"helmChartInflationGenerator[{index}].{field}", chart.get(field))
+    globals_ = data.get("helmGlobals")
+    if isinstance(globals_, dict):
+        for field in ("chartHome", "configHome"):
+            yield from check(join_pointer("", "helmGlobals", field), f"helmGlobals.{field}", globals_.get(field))
