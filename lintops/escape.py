@@ -19,20 +19,20 @@ would make them harder to read for no safety gained.
 
 from __future__ import annotations
 
-import re
+_CONTROLS = [*range(0x00, 0x09), *range(0x0A, 0x20), *range(0x7F, 0xA0), 0x2028, 0x2029, *range(0x202A, 0x202F),
+             *range(0x2066, 0x206A)]
+_NAMED = {0x0A: "\\n", 0x0D: "\\r"}
+_tables: dict[bool, dict[int, str]] = {}
 
-_CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
-_CONTROL_BUT_LINE_BREAKS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
-_NAMED = {"\n": "\\n", "\r": "\\r"}
 
-
-def _escape(match: re.Match[str]) -> str:
-    char = match.group(0)
-    named = _NAMED.get(char)
-    if named is not None:
-        return named
-    code = ord(char)
-    return f"\\x{code:02x}" if code < 0x80 else f"\\u{code:04x}"
+def _table(keep_line_breaks: bool) -> dict[int, str]:
+    """The ``str.translate`` table, built on first use: most runs print nothing that needs it."""
+    table = _tables.get(keep_line_breaks)
+    if table is None:
+        table = {code: _NAMED.get(code) or (f"\\x{code:02x}" if code < 0x80 else f"\\u{code:04x}")
+                 for code in _CONTROLS if not (keep_line_breaks and code in _NAMED)}
+        _tables[keep_line_breaks] = table
+    return table
 
 
 def escape_controls(text: str, *, keep_line_breaks: bool = False) -> str:
@@ -42,7 +42,6 @@ def escape_controls(text: str, *, keep_line_breaks: bool = False) -> str:
     workflow commands write them as ``%0A`` and ``%0D``, and show them as line breaks of the
     annotation, not of the log).
     """
-    pattern = _CONTROL_BUT_LINE_BREAKS if keep_line_breaks else _CONTROL
-    if pattern.search(text) is None:
+    if text.isprintable():  # the common case, in C: no control, separator or format character at all
         return text
-    return pattern.sub(_escape, text)
+    return text.translate(_table(keep_line_breaks))

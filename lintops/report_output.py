@@ -25,7 +25,6 @@ import contextlib
 import os
 import stat
 import sys
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -133,6 +132,7 @@ def open_report(path: str) -> ReportOutput:
         return ReportOutput(path, open(target, "w", encoding="utf-8"))  # closed by commit()
     target.parent.mkdir(parents=True, exist_ok=True)
     mode = stat.S_IMODE(status.st_mode) if status is not None else 0o666 & ~_umask()
+    import tempfile  # only for a report file: a run printing to standard output does without it
     descriptor, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     try:
         stream = os.fdopen(descriptor, "w", encoding="utf-8")
