@@ -11,16 +11,16 @@ syntax and need nothing from here.
 Escaped, as Python writes them in a string literal: C0 controls except tab (``\\x1b``, ``\\r``,
 ``\\n``, ``\\x00``), DEL (``\\x7f``), C1 controls (``\\u009b``, a one-character CSI on some terminals),
 the line and paragraph separators U+2028/U+2029 (line breaks to editors and to
-:meth:`str.splitlines`) and the bidirectional overrides and isolates U+202A to U+202E, U+2066 to U+2069
-(which reorder what a line appears to say). A tab stays: it moves the cursor forward and no further.
-A backslash stays as it is: messages quote regular expressions and Windows paths, and escaping it
-would make them harder to read for no safety gained.
+:meth:`str.splitlines`) and Unicode's bidirectional controls (U+061C, U+200E, U+200F, U+202A to
+U+202E, U+2066 to U+2069, which reorder what a line appears to say). A tab stays: it moves the
+cursor forward and no further. A backslash stays as it is: messages quote regular expressions and
+Windows paths, and escaping it would make them harder to read for no safety gained.
 """
 
 from __future__ import annotations
 
-_CONTROLS = [*range(0x00, 0x09), *range(0x0A, 0x20), *range(0x7F, 0xA0), 0x2028, 0x2029, *range(0x202A, 0x202F),
-             *range(0x2066, 0x206A)]
+_CONTROLS = [*range(0x00, 0x09), *range(0x0A, 0x20), *range(0x7F, 0xA0), 0x2028, 0x2029,
+             0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)]  # the last: Bidi_Control
 _NAMED = {0x0A: "\\n", 0x0D: "\\r"}
 _tables: dict[bool, dict[int, str]] = {}
 
