@@ -16,6 +16,7 @@ from pathlib import Path
 
 from ...model import Position, join_pointer
 from ...yaml_source import parse_bytes, parse_text
+from ..files import UNCONFINED
 from ..rendered import RenderProblem
 from .paths import DisplayPaths
 from .references import RESOURCE_FIELDS, Kustomization, KustomizationTree, load_kustomization
@@ -91,7 +92,7 @@ def _patch_entry_position(kustomization: Kustomization, message: str) -> Positio
                 continue
             if "\n" not in text and (kustomization.directory / text).is_file():
                 try:
-                    text = (kustomization.directory / text).read_text(encoding="utf-8")
+                    text = UNCONFINED.read_text(kustomization.directory / text, "utf-8")
                 except (OSError, UnicodeDecodeError):
                     continue
             for document in parse_text(text, "<patch>").documents:
@@ -110,7 +111,7 @@ def _show_absolute(text: str, paths: DisplayPaths) -> str:
 
 def _syntax_position(path: Path, message: str) -> Position | None:
     try:
-        parsed = parse_bytes(path.read_bytes(), str(path))
+        parsed = parse_bytes(UNCONFINED.read_or_raise(path), str(path))
     except OSError:
         return None
     if parsed.problems:

@@ -12,6 +12,7 @@ from typing import Any
 
 from ...model import Located, Location, Locator, iter_pointer_tokens, join_pointer
 from ...yaml_source import ParsedDocument, ParsedFile, parse_bytes
+from ..files import UNCONFINED
 from .objects import RenderedObject
 from .patches import Patch, patch_applies, patch_hit, patches_of
 from .paths import DisplayPaths
@@ -34,7 +35,8 @@ class LocatorContext:
     def parsed(self, path: Path) -> ParsedFile | None:
         if path not in self._files:
             try:
-                self._files[path] = parse_bytes(path.read_bytes(), str(path))
+                # files kustomize read, checked before it ran; still never a pipe, never past the cap
+                self._files[path] = parse_bytes(UNCONFINED.read_or_raise(path), str(path))
             except OSError:
                 self._files[path] = None
         return self._files[path]
