@@ -21,12 +21,18 @@ What is masked, and why so:
   (``on``, ``yes``, ``80``, ``web``) is no credential worth the name, and masking every ``80`` or
   ``web`` would mangle the line numbers, paths and words the message needs to be read at all.
 
+Credentials written into an address need no list of literals: :func:`mask_url_credentials` masks the
+user-info of any URL (``https://deploy:TOKEN@host/repo.git``) and the value of token-like query
+parameters, wherever the address is quoted (a remote ``resources:`` entry that is refused, a Helm
+dependency's ``repository``); the render stage applies it to every problem a renderer hands on.
+
 Booleans and nulls are never literals (they print as words every message uses). The cost is paid
 only when a renderer fails: values are collected by reference and walked on the first message.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from typing import Any, TypeVar
@@ -39,6 +45,32 @@ MIN_LENGTH = 4
 _MAX_DEPTH = 200
 
 T = TypeVar("T")
+
+_URL_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s@'\"<>]+@")
+_TOKEN_PARAMETER = re.compile(
+    r"(?i)([?&;](?:[a-z0-9_.-]*(?:token|secret|password|passwd|pwd|key|sig|signature|credential)[a-z0-9_.-]*)=)"
+    r"[^&;\s'\"<>]+")
+
+
+def mask_url_credentials(text: str) -> str:
+    """``text`` with the user-info of every URL and the value of token-like query parameters masked."""
+    if "@" not in text and "=" not in text:
+        return text
+    text = _URL_USERINFO.sub(lambda m: f"{m.group(1)}{MASK}@", text)
+    return _TOKEN_PARAMETER.sub(lambda m: f"{m.group(1)}{MASK}", text)
+
+
+def mask_problems(items: list[T]) -> list[T]:
+    """Dataclass instances with a ``message`` field, each message with :func:`mask_url_credentials` applied."""
+    result = []
+    for item in items:
+        message = getattr(item, "message", None)
+        if isinstance(message, str):
+            masked = mask_url_credentials(message)
+            if masked != message:
+                item = replace(item, message=masked)  # type: ignore[type-var]
+        result.append(item)
+    return result
 
 
 class Redactor:

@@ -49,6 +49,7 @@ def _all_reports(tmp_path: Path, target: str, stdout_format: str = "text") -> tu
     for name in FORMATS:
         args += ["--report", f"{name}={reports / name}"]
     result = run_lintops(*args, cwd=tmp_path)
+    assert result.returncode in (0, 1), result.stderr
     texts = {name: (reports / name).read_text(encoding="utf-8") for name in FORMATS}
     texts["stdout"], texts["stderr"] = result.stdout, result.stderr
     return result, texts
@@ -110,6 +111,28 @@ def test_generator_env_files_are_masked_even_when_kustomize_prints_them_as_bytes
     assert "invalid utf8" in problem.message and MASK in problem.message
     decimal = " ".join(str(byte) for byte in SECRET.encode())
     assert SECRET not in problem.message and decimal not in problem.message
+
+
+def test_credentials_in_an_address_are_masked_wherever_a_renderer_quotes_it(tmp_path):
+    from lintops.redact import mask_url_credentials
+
+    assert mask_url_credentials("https://deploy:glpat-x1@git.example/r.git?ref=v1&access_token=t0k3n") == (
+        f"https://{MASK}@git.example/r.git?ref=v1&access_token={MASK}")
+    assert mask_url_credentials("git@github.com:org/repo.git?ref=v1") == "git@github.com:org/repo.git?ref=v1"
+    write(tmp_path / "overlay" / "kustomization.yaml",
+          "resources:\n  - https://deploy:glpat-SECRETTOKEN1@gitlab.example.com/org/repo.git//base?ref=v1\n")
+    write(tmp_path / "charts" / "shop" / "Chart.yaml",
+          "apiVersion: v2\nname: shop\nversion: 0.1.0\ndependencies:\n  - name: db\n    version: 1.0.0\n"
+          "    repository: https://robot:CHARTPASSWORD1@charts.example.com/stable\n")
+    write(tmp_path / "charts" / "shop" / "templates" / "cm.yaml", "apiVersion: v1\nkind: ConfigMap\n"
+          "metadata:\n  name: shop\n")
+    (tmp_path / ".git").mkdir()
+    _, texts = _all_reports(tmp_path, ".")
+    for name, text in texts.items():
+        assert "SECRETTOKEN1" not in text and "CHARTPASSWORD1" not in text, name
+    failed = {f["path"]: f["message"] for f in json.loads(texts["json"])["findings"] if f["rule"] == "render-failed"}
+    assert f"https://{MASK}@gitlab.example.com/org/repo.git" in failed["overlay/kustomization.yaml"]
+    assert f"https://{MASK}@charts.example.com/stable" in failed["charts/shop/Chart.yaml"]
 
 
 HELM_CHART = {

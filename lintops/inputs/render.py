@@ -27,9 +27,13 @@ def render_input(item: ChartInput | KustomizeInput, options: Options) -> RenderR
     def display(path: Path) -> str:
         return display_path(path, base)
 
-    if isinstance(item, ChartInput):
-        return _render_chart(item, options, display)
-    return _render_kustomization(item, options, display)
+    result = _render_chart(item, options, display) if isinstance(item, ChartInput) else \
+        _render_kustomization(item, options, display)
+    if result.problems:  # an address quoted in a message keeps no credential (lintops.redact)
+        from ..redact import mask_problems
+
+        result.problems[:] = mask_problems(result.problems)
+    return result
 
 
 def _render_chart(item: ChartInput, options: Options, display) -> RenderResult:
