@@ -46,7 +46,8 @@ def _check_options(function):
                           ".lintops.yaml): the tree's own configuration, rules and comments may only do what it "
                           "grants; every attempt beyond is a policy-violation finding. See docs/security.md."),
         click.option("-k", "--kubernetes-version", default=None,
-                     help="Kubernetes version to check against (default 1.18, or the configuration's)."),
+                     help="Kubernetes version to check against, written 1.N, 1.N.P or v1.N.P: 1.17 to 1.37 are "
+                          "bundled (default 1.18, or the configuration's)."),
         click.option("--strict/--no-strict", default=None, help="Unknown fields are errors (default) or allowed."),
         click.option("--exclude", "excludes", multiple=True, metavar="GLOB",
                      help="Skip files and directories matching GLOB (repeatable)."),

@@ -12,8 +12,8 @@ from conftest import FIXTURES
 
 KC = FIXTURES / "kubeconform"
 #: The rules kubeconform's verdicts speak about (house rules are out of its scope).
-SCHEMA_RULES = {"schema", "schema-missing", "duplicate-key", "api-removed", "api-deprecated", "yaml-syntax",
-                "yaml-limit"}
+SCHEMA_RULES = {"schema", "schema-missing", "duplicate-key", "api-removed", "api-unavailable", "api-deprecated",
+                "yaml-syntax", "yaml-limit"}
 
 # fixture, kubeconform verdict, lintops rules expected (unsuppressed), objects, note
 ROWS = [

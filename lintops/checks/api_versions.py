@@ -1,9 +1,18 @@
-"""Check ``api-lifecycle``: apiVersions that the target Kubernetes version removed or deprecated.
+"""Check ``api-lifecycle``: apiVersions and kinds the target Kubernetes version does not serve, or deprecates.
 
 "Valid against the schema" is not "served by the cluster": the 1.17 schemas still describe
-``extensions/v1beta1`` Deployments although 1.16 stopped serving them. This check reads the table in
-``schemas/api-lifecycle.yaml`` and names the replacement. Parameter ``report`` chooses what a rule
-reports: ``removed`` (not served by the target version) or ``deprecated`` (served, but going away).
+``extensions/v1beta1`` Deployments although 1.16 stopped serving them, and a 1.18 cluster refuses a
+``policy/v1`` PodDisruptionBudget (served from 1.21) although a newer schema set has it. The verdicts
+come from :mod:`lintops.schema.kube.served`, which combines what each version's bundle has with the
+removal table ``schemas/api-lifecycle.yaml``, for objects of a built-in API group only (a custom
+resource's schema is ``schema-missing``'s question). Parameter ``report`` chooses what a rule reports:
+
+- ``removed``: no longer served by the target (removed by the table, or served by earlier versions only);
+- ``unavailable``: not served by the target although it is by later versions, or not by any version
+  (``apiVersion: v1`` with ``kind: Deployment``, a misspelt kind);
+- ``deprecated``: served, but deprecated and going away.
+
+Every message names the versions that serve it and what the target serves instead.
 """
 
 from __future__ import annotations
@@ -11,8 +20,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, ClassVar
 
-from .. import api_lifecycle
 from ..model import Violation
+from ..schema.kube.served import assess
 from .base import Check, Subject
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -21,10 +30,11 @@ if TYPE_CHECKING:  # pragma: no cover
 
 class ApiLifecycle(Check):
     name = "api-lifecycle"
-    description = "Reports apiVersion/kind pairs removed or deprecated in the target Kubernetes version."
+    description = ("Reports apiVersion/kind pairs of built-in API groups that the target Kubernetes version does "
+                   "not serve (removed, or not yet or never available), or deprecates.")
     params_schema: ClassVar[dict] = {
         "type": "object",
-        "properties": {"report": {"enum": ["removed", "deprecated"]}},
+        "properties": {"report": {"enum": ["removed", "unavailable", "deprecated"]}},
         "required": ["report"],
         "additionalProperties": False,
     }
@@ -42,11 +52,9 @@ class ApiLifecycle(Check):
         return verdict
 
     def _assess(self, api_version: str, kind: str, target: str) -> Iterable[Violation]:
-        status = api_lifecycle.lookup(api_version, kind)
-        if status is None:
+        if not isinstance(api_version, str) or not isinstance(kind, str):
             return ()
-        if self.params["report"] == "removed" and status.removed(target):
-            return [Violation("/apiVersion", api_lifecycle.removed_message(status, target))]
-        if self.params["report"] == "deprecated" and status.deprecated(target):
-            return [Violation("/apiVersion", api_lifecycle.deprecated_message(status, target))]
-        return ()
+        verdict = assess(api_version, kind, target)
+        if verdict is None or verdict.report != self.params["report"]:
+            return ()
+        return [Violation("/apiVersion", verdict.message)]
