@@ -366,8 +366,10 @@ class Engine:
     def _register_crd(self, resource: Resource, findings: list[Finding]) -> None:
         rule = self.rules_by_id.get("schema-missing")
         for problem in self.context.schemas.add_crd(resource.body):
-            if rule is not None:
-                findings.append(self._finding(rule, resource, Violation("/spec", problem)))
+            if rule is not None:  # a problem that names its node (lintops.schema_refs.PositionedProblem) is there
+                pointer = getattr(problem, "pointer", None)
+                violation = Violation(pointer, str(problem), at_key=True) if pointer else Violation("/spec", problem)
+                findings.append(self._finding(rule, resource, violation))
 
     def _check(self, resource: Resource) -> list[Finding | None]:
         findings: list[Finding | None] = []

@@ -551,7 +551,9 @@ class _RustValidator:
     def __init__(self, schema: dict[str, Any]) -> None:
         import jsonschema_rs
 
-        self._validator = jsonschema_rs.Draft4Validator(schema, validate_formats=False)
+        from .schema_refs import refuse_retrieval  # fetch nothing, whatever a schema names
+
+        self._validator = jsonschema_rs.Draft4Validator(schema, validate_formats=False, retriever=refuse_retrieval)
 
     def __call__(self, body: Any) -> list[SchemaError]:
         try:
@@ -590,7 +592,9 @@ class _PythonValidator:
     def __init__(self, schema: dict[str, Any]) -> None:
         import jsonschema
 
-        self._validator = jsonschema.Draft4Validator(schema)
+        from .schema_refs import python_registry  # fetch nothing, whatever a schema names
+
+        self._validator = jsonschema.Draft4Validator(schema, registry=python_registry())
 
     def __call__(self, body: Any) -> list[SchemaError]:
         body = _plain(body)
@@ -688,6 +692,11 @@ class SchemaStore:
     def add_crd(self, crd_body: dict) -> list[str]:
         """Register the served versions of a CustomResourceDefinition found among the inputs; they
         take precedence over bundled schemas of the same kind. Returns problems, never raises."""
+        from .schema_refs import crd_reference_problems
+
+        refused = crd_reference_problems(crd_body)  # a $ref out of the CRD: not used (each names its node)
+        if refused:
+            return list(refused)
         try:
             found, problems = crd_versions(crd_body)
         except (TypeError, ValueError, AttributeError) as exc:  # malformed beyond what is checked

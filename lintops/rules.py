@@ -276,15 +276,17 @@ def bind(specs: Iterable[RuleSpec], checks: Mapping[str, type[Check]]) -> list[R
             raise RuleError(f"{_where(spec, '/params' + pointer)}: rule '{spec.id}', params{pointer}: {message}")
         try:
             check = check_class(spec.params)
-        except RuleError as exc:
-            raise RuleError(f"{_where(spec, '/params')}: rule '{spec.id}': {exc}") from None
+        except RuleError as exc:  # one that names its node (a $ref of the schema) is reported at that key
+            pointer = getattr(exc, "pointer", None)
+            at = _where(spec, "/params" + pointer, at_key=True) if pointer else _where(spec, "/params")
+            raise RuleError(f"{at}: rule '{spec.id}': {exc}") from None
         except ValueError as exc:
             raise RuleError(f"{_where(spec, '/params')}: rule '{spec.id}', params: {exc}") from None
         rules.append(Rule(spec, check))
     return rules
 
 
-def _where(spec: RuleSpec, pointer: str) -> str:
+def _where(spec: RuleSpec, pointer: str, at_key: bool = False) -> str:
     """``path:line:col`` of a node of the rule's file (its nearest existing parent), for error messages."""
     if spec.path is None:
         return spec.id
@@ -297,7 +299,7 @@ def _where(spec: RuleSpec, pointer: str) -> str:
     parsed = parse_bytes(raw, spec.path)
     if not parsed.documents:
         return spec.path
-    position = parsed.documents[0].position(pointer)
+    position = parsed.documents[0].position(pointer, at_key)
     return f"{spec.path}:{position.line}:{position.column}"
 
 

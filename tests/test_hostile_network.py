@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import write
+from conftest import run_lintops, write
 from lintops.inputs.offline import offline_environment
 
 HAS_KUBECTL = shutil.which("kustomize") is not None or shutil.which("kubectl") is not None
@@ -335,3 +335,253 @@ def test_local_paths_are_not_taken_for_remote_addresses(tmp_path):
     for entry in ("../base", "deployment.yaml", "config.d/x.yaml", "base.v1/x.yaml", "app.staging/x.yaml",
                   "./github.com.yaml", "apiVersion: v1\nkind: ConfigMap\n", '{"op": "add"}', "C:/charts/x"):
         assert remote_form(entry, tmp_path) is None, entry
+
+
+
+# -- JSON Schema references: values schemas, repository rules, CRDs ---------------------------------
+
+DEPLOYMENT_WITH_TYPO = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: default}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+        - name: web
+          image: nginx:1.25.3
+          imagePulPolicy: Always
+"""
+
+
+def _lint(repo: Path, env: dict[str, str] | None = None) -> tuple[int, dict, str]:
+    done = run_lintops("check", ".", "--format", "json", "-j", "1", cwd=repo, env=env)
+    output = done.stdout + done.stderr
+    assert FILE_MARKER not in output and HTTP_MARKER not in output and SECRET not in output
+    assert "Traceback" not in done.stderr, done.stderr
+    return done.returncode, json.loads(done.stdout) if done.stdout.strip() else {}, done.stderr
+
+
+def _at(report: dict, rule: str) -> list[tuple[str, int, int]]:
+    return sorted((f["path"], f["line"], f["column"]) for f in report["findings"] if f["rule"] == rule)
+
+
+def _typo_found(report: dict) -> bool:
+    return ("plain.yaml", 12, 11) in _at(report, "schema")
+
+
+def _position_of(text: str, needle: str) -> tuple[int, int]:
+    offset = text.index(needle)
+    return text.count("\n", 0, offset) + 1, offset - (text.rfind("\n", 0, offset) + 1) + 1
+
+
+def _chart(repo: Path, schema_text: str) -> str:
+    chart = repo / "charts" / "app"
+    write(chart / "Chart.yaml", "apiVersion: v2\nname: app\nversion: 0.1.0\n")
+    write(chart / "values.yaml", "mode: fast\nimage: nginx:1.25.3\n")
+    write(chart / "templates" / "cm.yaml",
+          "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\ndata:\n  mode: {{ .Values.mode | quote }}\n")
+    write(chart / "values.schema.json", schema_text)
+    return schema_text
+
+
+needs_helm = pytest.mark.skipif(
+    shutil.which("helm") is None and __import__("importlib").util.find_spec("helm_python") is None,
+    reason="needs helm-python-sdk or the helm binary")
+
+
+@needs_helm
+def test_values_schema_references_out_of_the_chart_are_refused_at_their_keys(tmp_path, http_listener, outside):
+    repo = tmp_path / "repo"
+    write(repo / "plain.yaml", DEPLOYMENT_WITH_TYPO)
+    http = f"http://127.0.0.1:{http_listener.port}"
+    text = _chart(repo, f"""{{
+  "$schema": "http://json-schema.org/draft-07/schema#",
+  "properties": {{
+    "mode": {{"$ref": "{outside.as_uri()}"}},
+    "image": {{"$ref": "{http}/image.json"}},
+    "up": {{"$ref": "../../../elsewhere/x.json"}},
+    "nested": {{"$id": "{http}/base/", "properties": {{"x": {{"$ref": "x.json"}}}}}},
+    "meta": {{"$schema": "{http}/meta", "type": "object"}},
+    "dynamic": {{"$dynamicRef": "{http}/dynamic"}},
+    "fine": {{"$ref": "#/definitions/fine"}}
+  }},
+  "definitions": {{"fine": {{"type": "string"}}}}
+}}
+""")
+    code, report, _ = _lint(repo)
+    expected = sorted(("charts/app/values.schema.json", *_position_of(text, needle)) for needle in (
+        f'"$ref": "{outside.as_uri()}', f'"$ref": "{http}/image.json', '"$ref": "../../../elsewhere',
+        '"$ref": "x.json"', f'"$schema": "{http}/meta', '"$dynamicRef"'))
+    assert _at(report, "render-failed") == expected
+    assert code == 1 and _typo_found(report)  # the other files were still linted
+    assert report["summary"]["objects"] == 2  # the Deployment, and the chart's ConfigMap: the chart still rendered
+    assert http_listener.connections == []
+
+
+@needs_helm
+def test_values_schema_may_refer_to_a_file_inside_the_chart(tmp_path, http_listener):
+    repo = tmp_path / "repo"
+    _chart(repo, '{"properties": {"mode": {"$ref": "defs.json#/definitions/mode"}}}')
+    write(repo / "charts" / "app" / "defs.json", '{"definitions": {"mode": {"enum": ["slow", "medium"]}}}')
+    code, report, _ = _lint(repo)
+    assert code == 1
+    (finding,) = [f for f in report["findings"] if f["rule"] == "render-failed"]
+    assert (finding["path"], finding["line"], finding["column"]) == ("charts/app/values.yaml", 1, 1)
+    assert 'must be one of ["slow", "medium"]' in finding["message"]
+    assert http_listener.connections == []
+
+
+def _rule(repo: Path, schema_yaml: str) -> str:
+    text = ("id: team-rule\nseverity: error\nsummary: a team rule\ncheck: json-schema\ntargets: ['*']\n"
+            "params:\n  message: \"{name} breaks the team rule\"\n  schema:\n" + schema_yaml)
+    write(repo / ".lintops" / "rules" / "team.yaml", text)
+    return text
+
+
+@pytest.mark.parametrize("schema_yaml, needle", [
+    ("    $schema: \"http://127.0.0.1:{port}/meta\"\n", "$schema"),
+    ("    properties:\n      kind:\n        $ref: \"http://127.0.0.1:{port}/kind.json\"\n", "$ref"),
+    ("    $defs:\n      a:\n        $ref: \"{outside}\"\n", "$ref"),
+    ("    $id: \"http://127.0.0.1:{port}/base/\"\n    properties:\n      kind:\n        $ref: \"kind.json\"\n",
+     "$ref"),
+    ("    properties:\n      kind:\n        $dynamicRef: \"https://127.0.0.1:{port}/d\"\n", "$dynamicRef"),
+    ("    items:\n      $recursiveRef: \"http://127.0.0.1:{port}/r\"\n", "$recursiveRef"),
+])
+def test_a_repository_rule_referring_out_of_its_schema_is_a_rule_file_error(tmp_path, http_listener, outside,
+                                                                             schema_yaml, needle):
+    repo = tmp_path / "repo"
+    write(repo / "plain.yaml", DEPLOYMENT_WITH_TYPO)
+    text = _rule(repo, schema_yaml.format(port=http_listener.port, outside=outside.as_uri()))
+    code, _, stderr = _lint(repo)
+    line, column = _position_of(text, needle + ":")
+    assert code == 2
+    assert f".lintops/rules/team.yaml:{line}:{column}: rule 'team-rule'" in stderr, stderr
+    assert http_listener.connections == []
+
+
+def test_a_repository_rule_with_a_bundled_draft_still_works(tmp_path, http_listener):
+    repo = tmp_path / "repo"
+    write(repo / "plain.yaml", DEPLOYMENT_WITH_TYPO)
+    _rule(repo, "    $schema: \"http://json-schema.org/draft-07/schema#\"\n    required: [spec]\n"
+                "    properties:\n      kind: {$ref: \"#/definitions/kind\"}\n"
+                "    definitions:\n      kind: {const: Service}\n")
+    code, report, _ = _lint(repo)
+    assert code == 1 and _typo_found(report)
+    assert _at(report, "team-rule") == [("plain.yaml", 2, 7)]
+    assert http_listener.connections == []
+
+
+def test_a_crd_referring_out_of_itself_is_not_used_and_said_at_its_key(tmp_path, http_listener, outside):
+    repo = tmp_path / "repo"
+    write(repo / "plain.yaml", DEPLOYMENT_WITH_TYPO)
+    text = write(repo / "crd.yaml", f"""\
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: widgets.example.com
+spec:
+  group: example.com
+  names: {{kind: Widget, plural: widgets, singular: widget, listKind: WidgetList}}
+  scope: Namespaced
+  versions:
+    - name: v1
+      served: true
+      storage: true
+      schema:
+        openAPIV3Schema:
+          type: object
+          properties:
+            spec:
+              $ref: "http://127.0.0.1:{http_listener.port}/widget.json"
+            status:
+              $ref: "{outside.as_uri()}"
+---
+apiVersion: example.com/v1
+kind: Widget
+metadata: {{name: w, namespace: default}}
+spec: {{size: 3}}
+""").read_text()
+    code, report, _ = _lint(repo)
+    refused = [f for f in report["findings"] if f["rule"] == "schema-missing" and "is not used" in f["message"]]
+    assert sorted((f["path"], f["line"], f["column"]) for f in refused) == [("crd.yaml", 18, 15), ("crd.yaml", 20, 15)]
+    assert _position_of(text, "$ref: \"http") == (18, 15)
+    widget = [f for f in report["findings"] if f["object"] and f["object"]["kind"] == "Widget"]
+    assert [f["rule"] for f in widget] == ["schema-missing"]  # not validated against the refused CRD
+    assert _typo_found(report) and code == 1
+    assert http_listener.connections == []
+
+
+def _tgz(files: dict[str, bytes]) -> bytes:
+    import io
+    import tarfile
+
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+        for name, data in files.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()
+
+
+@needs_helm
+def test_a_vendored_archive_whose_schema_refers_out_is_not_given_to_helm(tmp_path, http_listener, outside):
+    repo = tmp_path / "repo"
+    write(repo / "plain.yaml", DEPLOYMENT_WITH_TYPO)
+    chart = repo / "charts" / "app"
+    write(chart / "Chart.yaml", "apiVersion: v2\nname: app\nversion: 0.1.0\ndependencies:\n"
+                                "  - {name: sub, version: 0.1.0, repository: 'file://../sub'}\n"
+                                "  - {name: deep, version: 0.1.0, repository: 'file://../deep'}\n")
+    write(chart / "values.yaml", "a: 1\n")
+    write(chart / "templates" / "cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: app}\n")
+
+    def subchart(name: str, schema: dict, extra: dict[str, bytes] | None = None) -> bytes:
+        return _tgz({f"{name}/Chart.yaml": f"apiVersion: v2\nname: {name}\nversion: 0.1.0\n".encode(),
+                     f"{name}/values.yaml": b"b: 1\n", f"{name}/values.schema.json": json.dumps(schema).encode(),
+                     f"{name}/templates/cm.yaml": f"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: {name}}}\n"
+                     .encode(), **(extra or {})})
+
+    (chart / "charts").mkdir()
+    http = f"http://127.0.0.1:{http_listener.port}/sub-schema"
+    (chart / "charts" / "sub-0.1.0.tgz").write_bytes(subchart("sub", {"properties": {"b": {"$ref": http}}}))
+    inner = subchart("inner", {"properties": {"b": {"$ref": outside.as_uri()}}})
+    (chart / "charts" / "deep-0.1.0.tgz").write_bytes(subchart("deep", {}, {"deep/charts/inner-0.1.0.tgz": inner}))
+    code, report, _ = _lint(repo)
+    refused = {(f["path"], f["line"], f["column"]): f["message"] for f in report["findings"]
+               if f["rule"] == "render-failed"}
+    assert set(refused) == {("charts/app/charts/sub-0.1.0.tgz", 1, 1), ("charts/app/charts/deep-0.1.0.tgz", 1, 1)}
+    assert refused[("charts/app/charts/sub-0.1.0.tgz", 1, 1)].startswith("sub/values.schema.json (inside the archive)")
+    assert "deep/charts/inner-0.1.0.tgz:inner/values.schema.json" in refused[("charts/app/charts/deep-0.1.0.tgz", 1, 1)]
+    assert code == 1 and _typo_found(report)
+    assert http_listener.connections == []
+
+
+@pytest.mark.skipif(shutil.which("kubectl") is None, reason="needs kubectl (wrapped as kustomize to see its env)")
+def test_a_whole_run_reaches_no_cluster_fetches_nothing_and_passes_no_secret(tmp_path, http_listener, tcp_listener):
+    repo = tmp_path / "repo"
+    write(repo / "plain.yaml", DEPLOYMENT_WITH_TYPO)
+    write(repo / "overlays" / "good" / "kustomization.yaml", "resources:\n  - cm.yaml\n")
+    write(repo / "overlays" / "good" / "cm.yaml", CONFIGMAP)
+    ssh, https = f"ssh://git@127.0.0.1:{tcp_listener.port}/x.git", f"https://127.0.0.1:{http_listener.port}/x.yaml"
+    write(repo / "overlays" / "remote" / "kustomization.yaml",
+          f"resources:\n  - {ssh}\n  - {https}\nconfigMapGenerator:\n  - name: g\n    files:\n      - {https}\n")
+    seen = tmp_path / "renderer-env.log"
+    bin_dir = tmp_path / "bin"  # a kustomize that records the environment it gets, then builds with kubectl
+    write(bin_dir / "kustomize", f"#!/bin/sh\nenv > '{seen}'\nshift\nexec kubectl kustomize \"$@\"\n").chmod(0o755)
+    parent = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}", "LINTOPS_TEST_SECRET": SECRET,
+              "KUBECONFIG": str(kubeconfig_at(tmp_path / "kubeconfig", http_listener.port)),
+              "HTTPS_PROXY": f"http://127.0.0.1:{http_listener.port}", "GIT_SSH_COMMAND": "ssh -v"}
+    code, report, _ = _lint(repo, env=parent)
+    assert _at(report, "render-failed") == [("overlays/remote/kustomization.yaml", 2, 5),
+                                            ("overlays/remote/kustomization.yaml", 3, 5),
+                                            ("overlays/remote/kustomization.yaml", 7, 9)]
+    assert code == 1 and _typo_found(report)
+    assert report["summary"]["objects"] == 2  # the Deployment and the good overlay's ConfigMap
+    child = dict(line.split("=", 1) for line in seen.read_text().splitlines() if "=" in line)
+    assert SECRET not in seen.read_text() and "LINTOPS_TEST_SECRET" not in child
+    assert child["KUBECONFIG"] != parent["KUBECONFIG"] and child["HOME"] != os.environ.get("HOME")
+    assert child["GIT_SSH_COMMAND"] == "false" and child["HTTPS_PROXY"] == "http://127.0.0.1:0"
+    assert http_listener.connections == [] and tcp_listener.connections == []

@@ -67,13 +67,20 @@ except ImportError:  # pragma: no cover - exercised where jsonschema-rs has no w
     jsonschema_rs = None
 
 PLACEHOLDERS = frozenset({"name", "kind", "path", "missing", "error"})
-_REF_KEYWORDS = ("$ref", "$dynamicRef", "$recursiveRef")
 _IDENTIFIER = re.compile(r"^[A-Za-z0-9_-]+$")
 _MAX_EXPANSION_DEPTH = 16
 
 
 class SchemaParamError(RuleError, ValueError):
-    """A ``json-schema`` rule whose parameters cannot be used (an invalid schema, an unknown placeholder)."""
+    """A ``json-schema`` rule whose parameters cannot be used (an invalid schema, an unknown placeholder).
+
+    ``pointer``, when the problem is one node of the parameters (a ``$ref``), is its JSON pointer inside
+    ``params``, so that the rule loader reports it at that key of the rule file.
+    """
+
+    def __init__(self, message: str, pointer: str | None = None) -> None:
+        super().__init__(message)
+        self.pointer = pointer
 
 
 @dataclass(frozen=True)
@@ -97,7 +104,7 @@ class CompiledSchema:
             raise SchemaParamError(f"{where}: a JSON Schema must be a mapping")
         self.schema = dict(schema)
         self.where = where
-        _refuse_remote_refs(self.schema, where)
+        _refuse_foreign_references(self.schema, where)
         declared = self.schema.get("$schema")
         if declared is not None and not isinstance(declared, str):
             raise SchemaParamError(f"{where}: '$schema' must be a string")
@@ -114,7 +121,9 @@ class CompiledSchema:
         if jsonschema_rs is None or (declared and "draft-03" in declared):
             return None
         try:
-            jsonschema_rs.meta.validate(self.schema)
+            from ..schema_refs import refuse_retrieval, rust_registry
+
+            jsonschema_rs.meta.validate(self.schema, registry=rust_registry())  # fetches no unknown $schema
         except jsonschema_rs.ValidationError as exc:
             at = "/".join(str(token) for token in exc.instance_path)
             draft = next((name for marker, name in _DRAFT_NAMES if declared and marker in declared), "Draft202012")
@@ -123,7 +132,7 @@ class CompiledSchema:
         except Exception:  # an unknown $schema: let the Python backend explain it
             return None
         try:
-            return jsonschema_rs.validator_for(self.schema, validate_formats=True)
+            return jsonschema_rs.validator_for(self.schema, validate_formats=True, retriever=refuse_retrieval)
         except Exception:  # what Rust cannot compile, Python still can
             return None
 
@@ -143,7 +152,9 @@ class CompiledSchema:
             at = "/".join(str(token) for token in exc.absolute_path)
             raise SchemaParamError(f"{where}{'/' + at if at else ''}: not a valid JSON Schema "
                                    f"({cls.__name__.removesuffix('Validator')}): {exc.message}") from None
-        return cls(self.schema, format_checker=cls.FORMAT_CHECKER)
+        from ..schema_refs import python_registry
+
+        return cls(self.schema, format_checker=cls.FORMAT_CHECKER, registry=python_registry())
 
     @property
     def backend(self) -> str:
@@ -411,15 +422,19 @@ def _checked_template(text: Any, where: str) -> str:
     return text
 
 
-def _refuse_remote_refs(node: Any, where: str) -> None:
-    if isinstance(node, dict):
-        for key, value in node.items():
-            if key in _REF_KEYWORDS and isinstance(value, str) and not value.startswith("#"):
-                raise SchemaParamError(f"{where}: only local references ('#/$defs/...') are allowed, not {value!r}")
-            _refuse_remote_refs(value, where)
-    elif isinstance(node, list):
-        for item in node:
-            _refuse_remote_refs(item, where)
+def _refuse_foreign_references(schema: Mapping[str, Any], where: str) -> None:
+    """A rule's schema refers only into itself (and names a bundled draft): a rule never makes lintops read a
+    file or the network. Checked before either library sees the schema; their retrieval hooks refuse too."""
+    from ..schema_refs import foreign_references
+
+    for reference in foreign_references(schema)[:1]:
+        pointer = "/" + where.removeprefix("params.").replace(".", "/") + reference.pointer
+        if reference.keyword == "$schema":
+            raise SchemaParamError(f"{where}{reference.pointer}: unknown '$schema' {reference.value!r} (supported: "
+                                   "JSON Schema drafts 3, 4, 6, 7, 2019-09 and 2020-12; no other is fetched)", pointer)
+        raise SchemaParamError(f"{where}{reference.pointer}: only local references ('#/$defs/...') are allowed, not "
+                               f"{reference.value!r} ({reference.keyword} {reference.reason}): a rule never makes "
+                               f"lintops read a file or the network", pointer)
 
 
 def _without_nulls(value: Any) -> Any:

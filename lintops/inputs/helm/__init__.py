@@ -177,6 +177,12 @@ def render_chart(chart_dir: Path, *, display: Callable[[Path], str], config: Map
     chart = _load_chart(chart_dir, display, result.problems)
     if chart is None:
         return result
+    from .schema import archived_schema_problems
+
+    refused = archived_schema_problems(chart, display)
+    if refused:  # a vendored archive's schema refers out of itself: Helm would fetch or read it
+        result.problems.extend(refused)
+        return result
     chart_file = display(chart_dir / "Chart.yaml")
     if settings.backend not in ("auto", "binary", "sdk"):
         result.problems.append(RenderProblem(chart_file, 1, 1, f"cannot render the chart: helm.backend is "

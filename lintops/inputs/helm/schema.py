@@ -10,16 +10,19 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ...model import Location, join_pointer
+from ...schema_refs import ForeignReference, foreign_references, python_registry
 from ..rendered import RenderProblem
 from .chart import _document, _read_yaml
 from .values import Tokens
 
 if TYPE_CHECKING:  # pragma: no cover
+    from ...yaml_source import ParsedDocument
+    from .chart import _Chart
     from .locate import _Environment
 
 
@@ -34,9 +37,14 @@ def _schema_problems(schema_path: Path, values: Any, env: _Environment, display:
     schema = document.data if document is not None else None
     if not isinstance(schema, dict):
         return []
+    chart_root = env.context.chart_dir
+    foreign = foreign_references(schema, base_uri=schema_path.as_uri(), root=chart_root)
+    if foreign:  # checked before the validator sees the schema; its registry refuses the same references too
+        return [_foreign_problem(reference, document, display(schema_path), env.name) for reference in foreign]
     try:
         validator_class = jsonschema.validators.validator_for(schema, default=jsonschema.Draft7Validator)
-        errors = list(validator_class(schema).iter_errors(values))
+        registry = python_registry(chart_root, schema_path.as_uri(), validator_class.META_SCHEMA.get("$schema"))
+        errors = list(validator_class(schema, registry=registry).iter_errors(values))
     except jsonschema.exceptions.SchemaError as exc:
         return [RenderProblem(display(schema_path), 1, 1, f"values.schema.json is not a valid JSON Schema: "
                                                            f"{exc.message}", env.name)]
@@ -63,6 +71,82 @@ def _schema_problems(schema_path: Path, values: Any, env: _Environment, display:
                                       f"values do not match {display(schema_path)} at {where}: "
                                       f"{_schema_message(error)}", env.name))
     return problems
+
+
+def _foreign_problem(reference: ForeignReference, document: ParsedDocument | None, path: str,
+                     environment: str | None) -> RenderProblem:
+    """A reference of the values schema that leaves the chart, at its key: the schema is not used."""
+    at = document.position(reference.pointer, at_key=True) if document is not None else None
+    return RenderProblem(path, at.line if at else 1, at.column if at else 1,
+                         f"values.schema.json cannot be used: "
+                         f"{reference.message('the JSON Schema drafts lintops bundles and files inside the chart')}",
+                         environment)
+
+
+#: How much of a vendored chart archive is looked through for schemas (Helm's own loader refuses more),
+#: how deep archives inside archives are opened, and the largest schema read from one.
+_ARCHIVE_BYTES = 100 << 20
+_ARCHIVE_DEPTH = 3
+_ARCHIVED_SCHEMA_BYTES = 4 << 20
+
+
+def archived_schema_problems(chart: _Chart, display: Callable[[Path], str]) -> list[RenderProblem]:
+    """The references out of themselves of the ``values.schema.json`` files inside vendored chart archives.
+
+    A sub-chart vendored as ``charts/<name>.tgz`` keeps its schema, and Helm validates the values
+    against it with its own JSON Schema library, which sends a GET for an ``http(s)`` reference and
+    reads a ``file://`` one (a relative one too, against the file system's root). lintops cannot hand
+    Helm that archive without its schema, so a chart with such an archive is not rendered: each
+    reference is a problem at the archive, naming the file inside it and the reference.
+    """
+    problems: list[RenderProblem] = []
+    for sub in chart.all_charts():
+        if sub.archive is None:
+            continue
+        try:
+            with open(sub.archive, "rb") as handle:
+                found = list(_archived_references(handle, "", 0))
+        except OSError:
+            continue  # unreadable: the chart loader reports it
+        for member, reference in found:
+            said = reference.message("the JSON Schema drafts Helm and lintops bundle")
+            problems.append(RenderProblem(
+                display(sub.archive), 1, 1, f"{member} (inside the archive) cannot be used: {said}; Helm would "
+                                            f"follow it while validating the values, so the chart is not rendered"))
+    return problems
+
+
+def _archived_references(handle: Any, prefix: str, depth: int) -> Iterator[tuple[str, ForeignReference]]:
+    import io
+    import posixpath
+    import tarfile
+
+    try:
+        with tarfile.open(fileobj=handle, mode="r:*") as archive:
+            for member in archive:
+                if member.offset > _ARCHIVE_BYTES:
+                    return
+                if not member.isfile():
+                    continue
+                name = member.name.lstrip("./")
+                nested = name.endswith((".tgz", ".tar.gz")) and depth < _ARCHIVE_DEPTH
+                if posixpath.basename(name) != "values.schema.json" and not nested:
+                    continue
+                if member.size > (_ARCHIVE_BYTES if nested else _ARCHIVED_SCHEMA_BYTES):
+                    continue
+                extracted = archive.extractfile(member)
+                data = extracted.read() if extracted is not None else b""
+                if nested:
+                    yield from _archived_references(io.BytesIO(data), f"{prefix}{name}:", depth + 1)
+                    continue
+                try:
+                    schema = json.loads(data)
+                except ValueError:
+                    continue  # Helm refuses it before it resolves anything
+                for reference in foreign_references(schema):
+                    yield f"{prefix}{name}", reference
+    except (tarfile.TarError, OSError, EOFError, ValueError):
+        return  # not an archive Helm can read either: its loader reports it
 
 
 def _unknown_keys(error: Any) -> list[str]:
