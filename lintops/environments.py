@@ -18,8 +18,7 @@ it decides nothing, and the next value asked decides (see :meth:`EnvironmentPatt
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -30,16 +29,68 @@ PRODUCTION = "production"
 ENV_MARK = "{env}"
 
 
-@lru_cache(maxsize=64)
-def _compile(patterns: tuple[str, ...]) -> tuple[re.Pattern[str], ...]:
-    compiled = []
-    for pattern in patterns:
+class _Word:
+    """One environment pattern, matched by RE2 with the "not glued to letters" rule built in.
+
+    RE2 has no lookaround, so the boundaries become part of the expression:
+    ``(?:^|[^a-z])(PATTERN)(?:[^a-z]|$)`` (case-insensitive), and group 1 is the word. Because the
+    boundary characters are inside the expression, RE2's leftmost-first match is the one that
+    ``(?<![a-z])(?:PATTERN)(?![a-z])`` gives with backtracking (for ``prod|production`` against
+    ``production-eu`` both take ``production``). Each next search starts at the word's end, or one
+    character before it when that character is not a letter, since it may be the boundary in front
+    of the next word, as lookbehind would see it.
+    """
+
+    def __init__(self, pattern: str) -> None:
+        from .patterns import PatternError, compile_pattern
+
         try:
-            re.compile(pattern)  # first alone, so that an error's position is within the pattern as written
-            compiled.append(re.compile(rf"(?<![a-z])(?:{pattern})(?![a-z])", re.IGNORECASE))
-        except re.error as exc:
+            compile_pattern(pattern, True)  # first alone, so that an error's position is within the pattern
+        except PatternError as exc:
             raise ValueError(f"environment pattern {pattern!r} is not a valid regular expression: {exc}") from None
-    return tuple(compiled)
+        self._first = compile_pattern(f"(?:^|[^a-z])({pattern})(?:[^a-z]|$)", True)
+        # After the first search ``^`` can no longer match (RE2 sees the whole text), so the rest need
+        # a boundary character; spelled out, so that a search may start at 0 again after an empty word.
+        self._rest = compile_pattern(f"[^a-z]({pattern})(?:[^a-z]|$)", True)
+        self._letter = compile_pattern("[a-z]", True)
+
+    def spans(self, value: str) -> Iterator[tuple[int, int]]:
+        """``(start, end)`` of each non-empty word in ``value``, left to right, not overlapping."""
+        data = value.encode("utf-8")
+        chars = None if len(data) == len(value) else _char_offsets(value)
+        match = self._first.search(data)
+        while match is not None:
+            start, end = match.start(1), match.end(1)
+            if end > start:
+                yield (start, end) if chars is None else (chars[start], chars[end])
+                last = _char_start(data, end)
+                position = end if self._letter.fullmatch(data[last:end]) else last
+            else:  # an empty word is no word; the character at its place may be the next one's boundary
+                position = start
+            match = self._rest.search(data, position)
+
+
+def _char_offsets(value: str) -> dict[int, int]:
+    """Byte offset (UTF-8) -> character offset, for each character boundary of ``value``."""
+    offsets, at = {}, 0
+    for index, char in enumerate(value):
+        offsets[at] = index
+        at += len(char.encode("utf-8"))
+    offsets[at] = len(value)
+    return offsets
+
+
+def _char_start(data: bytes, end: int) -> int:
+    """The byte offset where the UTF-8 character ending at ``end`` starts."""
+    start = end - 1
+    while start > 0 and data[start] & 0xC0 == 0x80:
+        start -= 1
+    return start
+
+
+@lru_cache(maxsize=64)
+def _compile(patterns: tuple[str, ...]) -> tuple[_Word, ...]:
+    return tuple(_Word(pattern) for pattern in patterns)
 
 
 @dataclass(frozen=True)
@@ -98,8 +149,8 @@ class EnvironmentPatterns:
         """The environment words in ``value`` as (start, end, environment), overlaps resolved."""
         found: list[tuple[int, int, str]] = []
         for environment, patterns in ((STAGING, self.staging), (PRODUCTION, self.production)):
-            for regex in _compile(patterns):
-                found.extend((m.start(), m.end(), environment) for m in regex.finditer(value) if m.end() > m.start())
+            for word in _compile(patterns):
+                found.extend((start, end, environment) for start, end in word.spans(value))
         # A match inside a strictly longer match of the other environment is part of that word.
         kept = [
             (start, end, env) for start, end, env in found

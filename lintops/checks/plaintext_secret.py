@@ -269,10 +269,20 @@ def _container_label(subject: Subject) -> str:
     return f"{kind} '{name}'" if isinstance(name, str) and name else f"a {kind}"
 
 
-def compile_pattern(params: dict[str, Any], key: str, default: str) -> re.Pattern[str]:
-    """A rule's regular-expression parameter (case-insensitive), or a RuleError naming it."""
+def compile_pattern(params: dict[str, Any], key: str, default: str) -> Any:
+    """A rule's regular-expression parameter (case-insensitive, searched), or a RuleError naming it.
+
+    A pattern a rule supplies may come from the linted repository (``.lintops/rules/``), so it is
+    compiled by RE2 (:mod:`lintops.patterns`: linear-time matching, no lookaround or
+    backreferences); the defaults are written here and stay on ``re``.
+    """
     pattern = params.get(key, default)
+    if pattern == default:
+        return re.compile(default, re.IGNORECASE)
+    from ..patterns import PatternError
+    from ..patterns import compile_pattern as compile_re2
+
     try:
-        return re.compile(pattern, re.IGNORECASE)
-    except re.error as exc:
+        return compile_re2(pattern, True)
+    except PatternError as exc:
         raise RuleError(f"params.{key}: not a valid regular expression: {exc}") from None

@@ -13,15 +13,22 @@ from dataclasses import dataclass
 from typing import Any
 
 from ...model import Location
+from ...patterns import compile_pattern, escape, fullmatch
 from .values import Tokens, _get, _scalar_text
 
-_KEY_LINE = re.compile(
+# The template's lines are the tree author's text: the expressions that read whole lines run on RE2
+# (linear time). With ``re``, _TEMPLATE_ONLY backtracks exponentially on a line of 40 ``{{a}}`` and
+# an ``x``, and _KEY_LINE quadratically on a line of spaces.
+_KEY_LINE = compile_pattern(
     r"^(?P<indent>[ ]*)(?P<dashes>(?:-[ ]+)*)"
     r"""(?P<key>"[^"\n]*"|'[^'\n]*'|[^\s#'"{}\[\]:,&*!|>%@`-][^:#{}\n]*?|-[^\s:#{}][^:#{}\n]*?)"""
     r"[ ]*:(?:[ ]+(?P<value>\S.*?))?[ ]*$"
 )
-_DASH_LINE = re.compile(r"^(?P<indent>[ ]*)-(?:[ ]+(?P<rest>\S.*))?$")
-_TEMPLATE_ONLY = re.compile(r"^\s*(?:\{\{.*?\}\}\s*)+$")
+_KEY, _VALUE = _KEY_LINE.groupindex["key"], _KEY_LINE.groupindex["value"]
+_DASH_LINE = compile_pattern(r"^(?P<indent>[ ]*)-(?:[ ]+(?P<rest>\S.*))?$")
+_REST = _DASH_LINE.groupindex["rest"]
+_TEMPLATE_ONLY = compile_pattern(r"^\s*(?:\{\{.*?\}\}\s*)+$")
+_ACTION = compile_pattern(r"(\{\{.*?\}\})")
 _KIND = re.compile(r"""^kind:[ ]*["']?(?P<kind>[A-Za-z0-9_.-]+)""")
 _VALUES_REF = re.compile(r"(?<![\w$])\.Values((?:\.[A-Za-z_][A-Za-z0-9_-]*)+)")
 _WITH_VALUES = re.compile(r"\{\{-?\s*with\s+\.Values((?:\.[A-Za-z_][A-Za-z0-9_-]*)+)\s*-?\}\}")
@@ -49,11 +56,11 @@ def _line_info(text: str) -> _Line | None:
         key = match["key"]
         if key[:1] in "\"'":
             key = key[1:-1]
-        value_column = match.start("value") if match["value"] and not match["value"].startswith("#") else None
-        return _Line(indent, bool(match["dashes"]), key, match.start("key"), value_column)
+        value_column = match.start(_VALUE) if match["value"] and not match["value"].startswith("#") else None
+        return _Line(indent, bool(match["dashes"]), key, match.start(_KEY), value_column)
     dash = _DASH_LINE.match(text)
     if dash is not None:
-        column = dash.start("rest") if dash["rest"] else indent
+        column = dash.start(_REST) if dash["rest"] else indent
         return _Line(indent, True, None, column, column if dash["rest"] else None)
     return _Line(indent, False, None, indent, indent)
 
@@ -109,9 +116,10 @@ class _Template:
             written = written[1:-1]
         if not written:  # the value is written on the lines below: nothing to tell items apart
             return True
-        pattern = "".join(".*?" if part.startswith("{{") else re.escape(part)
-                          for part in re.split(r"(\{\{.*?\}\})", written) if part)
-        return re.fullmatch(pattern, _scalar_text(item[info.key]), re.DOTALL) is not None
+        # RE2: a line with many ``{{ }}`` would make a backtracking engine try every split of the value
+        pattern = "".join(".*?" if part.startswith("{{") else escape(part)
+                          for part in _ACTION.split(written) if part)
+        return fullmatch(f"(?s){pattern}", _scalar_text(item[info.key]))
 
     def find(self, kind: str | None, ordinal: int, tokens: Sequence[str],
              data: Any = None) -> tuple[int, int, bool]:

@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from ...model import Position, iter_pointer_tokens, join_pointer
+from ...patterns import fullmatch
 from ...yaml_source import ParsedDocument, ParsedFile, parse_text
 from .nodes import node_at
 from .objects import RenderedObject, name_matches
@@ -168,10 +169,8 @@ def patch_applies(patch: Patch, obj: RenderedObject, original_name: str | None) 
     name = target.get("name")
     if name is not None:
         names = [n for n in (obj.name, original_name) if n]
-        try:
-            matched = any(re.fullmatch(str(name), n) for n in names)
-        except re.error:
-            matched = False
+        # kustomize matches the name as a Go (RE2) regular expression; RE2 here too, in linear time
+        matched = any(fullmatch(str(name), n) for n in names)
         if not matched and not name_matches(name, obj, original_name):
             return False
     metadata = obj.data.get("metadata") if isinstance(obj.data.get("metadata"), dict) else {}

@@ -1,0 +1,317 @@
+"""Regular expressions that come from the linted tree, matched in linear time (RE2).
+
+A pattern written in the repository under review (a rule's ``name_pattern``, an ``environments``
+word, a ``pattern`` or ``patternProperties`` key of a JSON Schema in a rule, a CRD or a
+``values.schema.json``, a Kustomize patch target name) is the attacker's. Python's ``re``
+backtracks: ``^(a+)+$`` against 34 ``a`` followed by ``!`` never finishes. RE2 (google-re2) matches
+in time linear in the text for every pattern it accepts, and it is the syntax the Kubernetes API
+server (Go's ``regexp``) applies to CRD patterns, so a pattern means here what it means to the
+cluster. What RE2 refuses (lookaround, backreferences, possessive quantifiers, ``\\Z``) is refused
+here with RE2's reason and, where RE2 names the offending part, its position in the pattern.
+
+The patterns lintops itself writes (constants in the code) may keep using ``re``: they are trusted
+and some use lookaround on purpose.
+
+This module also gives the JSON Schema backends RE2 semantics:
+:func:`jsonschema_rs_pattern_options` for jsonschema-rs (its linear-time ``regex`` engine, whose
+syntax is RE2's) and :func:`linear_time_validator` for the pure-Python ``jsonschema`` package,
+whose ``pattern``, ``patternProperties``, ``additionalProperties`` and ``unevaluatedProperties``
+keywords are replaced by ones that match with RE2.
+
+``re2`` (about 8 ms to import) and ``jsonschema`` are imported on first use only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from functools import cache, lru_cache
+from typing import Any, Protocol
+
+#: What RE2 allows a compiled pattern (bytes of its program); larger patterns are refused, not slow.
+MAX_PROGRAM_MEMORY = 8 << 20
+
+
+class Match(Protocol):  # pragma: no cover - typing only
+    def start(self, group: int = 0) -> int: ...
+    def end(self, group: int = 0) -> int: ...
+    def group(self, *groups: int) -> Any: ...
+
+
+class Pattern(Protocol):  # pragma: no cover - typing only
+    """What a compiled RE2 pattern offers (a subset of ``re.Pattern``)."""
+
+    @property
+    def pattern(self) -> str: ...
+    def search(self, text: Any, pos: int | None = None, endpos: int | None = None) -> Match | None: ...
+    def match(self, text: Any, pos: int | None = None, endpos: int | None = None) -> Match | None: ...
+    def fullmatch(self, text: Any, pos: int | None = None, endpos: int | None = None) -> Match | None: ...
+    def finditer(self, text: Any, pos: int | None = None, endpos: int | None = None) -> Iterator[Match]: ...
+
+
+class PatternError(ValueError):
+    """A pattern RE2 refuses: ``reason`` is RE2's, ``position`` (0-based, or None) where in the pattern."""
+
+    def __init__(self, pattern: str, reason: str, position: int | None) -> None:
+        self.pattern = pattern
+        self.reason = reason
+        self.position = position
+        where = f" at position {position}" if position is not None else ""
+        super().__init__(f"{reason}{where}{_hint(reason)}")
+
+
+def _hint(reason: str) -> str:
+    if "(?=" in reason or "(?!" in reason or "(?<=" in reason or "(?<!" in reason:
+        return " (lookaround is not supported: patterns use RE2 syntax, matched in linear time)"
+    if reason.startswith("invalid escape sequence: \\") and reason[-1:].isdigit():
+        return " (backreferences are not supported: patterns use RE2 syntax, matched in linear time)"
+    if reason.startswith("invalid escape sequence: \\Z"):
+        return " (RE2 writes the end of the text as \\z)"
+    if reason.startswith("bad repetition operator"):
+        return " (possessive quantifiers are not supported: patterns use RE2 syntax)"
+    return ""
+
+
+def _options(ignore_case: bool) -> Any:
+    import re2
+
+    options = re2.Options()
+    options.log_errors = False  # RE2 would print every refused pattern on stderr
+    options.max_mem = MAX_PROGRAM_MEMORY
+    options.case_sensitive = not ignore_case
+    return options
+
+
+@lru_cache(maxsize=1024)
+def compile_pattern(pattern: str, ignore_case: bool = False) -> Pattern:
+    """``pattern`` compiled by RE2 (cached); :class:`PatternError` when RE2 refuses it.
+
+    ``ignore_case`` matches case-insensitively (``(?-i:...)`` inside the pattern turns it off again).
+    """
+    import re2
+
+    if not isinstance(pattern, str):
+        raise PatternError(str(pattern), f"a pattern must be a string, not {type(pattern).__name__}", None)
+    try:
+        compiled: Pattern = re2.compile(pattern, _options(ignore_case))
+    except re2.error as exc:
+        raise _error(pattern, exc) from None
+    return compiled
+
+
+def _error(pattern: str, exc: Exception) -> PatternError:
+    raw = exc.args[0] if exc.args else str(exc)
+    reason = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
+    _, sep, fragment = reason.partition(": ")
+    position = None
+    # RE2 names the offending part of the pattern; where it occurs once, that is the position.
+    if sep and fragment and fragment != pattern and pattern.count(fragment) == 1:
+        position = pattern.find(fragment)
+    return PatternError(pattern, reason, position)
+
+
+def check_pattern(pattern: Any) -> str | None:
+    """Why RE2 refuses ``pattern`` (the :class:`PatternError` message), or None when it is usable."""
+    try:
+        compile_pattern(pattern)
+    except PatternError as exc:
+        return str(exc)
+    return None
+
+
+def search(pattern: str, text: str) -> bool:
+    """Whether ``pattern`` (RE2) matches somewhere in ``text``; a pattern RE2 refuses matches nothing."""
+    try:
+        return compile_pattern(pattern).search(text) is not None
+    except PatternError:
+        return False
+
+
+def fullmatch(pattern: str, text: str) -> bool:
+    """Whether ``pattern`` (RE2) matches all of ``text``; a pattern RE2 refuses matches nothing."""
+    try:
+        return compile_pattern(pattern).fullmatch(text) is not None
+    except PatternError:
+        return False
+
+
+def escape(text: str) -> str:
+    """``text`` as an RE2 pattern that matches exactly it."""
+    import re2
+
+    escaped: str = re2.escape(text)
+    return escaped
+
+
+def schema_patterns(schema: Any) -> Iterator[tuple[str, Any]]:
+    """Every ``pattern`` value and ``patternProperties`` key of a JSON Schema, with a JSON pointer to it."""
+    stack: list[tuple[str, Any]] = [("", schema)]
+    while stack:
+        where, node = stack.pop()
+        if isinstance(node, list):
+            stack.extend((f"{where}/{index}", item) for index, item in enumerate(node))
+            continue
+        if not isinstance(node, Mapping):
+            continue
+        for key, value in node.items():
+            at = f"{where}/{str(key).replace('~', '~0').replace('/', '~1')}"
+            if key == "pattern" and isinstance(value, str):
+                yield at, value
+            elif key == "patternProperties" and isinstance(value, Mapping):
+                for pattern, sub in value.items():
+                    yield f"{at}/{str(pattern).replace('~', '~0').replace('/', '~1')}", pattern
+                    stack.append((f"{at}/{pattern}", sub))
+                continue
+            if key in ("enum", "const", "examples", "default"):
+                continue  # data, not schema: a "pattern" key there is a value
+            if isinstance(value, (Mapping, list)):
+                stack.append((at, value))
+
+
+def refused_schema_patterns(schema: Any) -> list[tuple[str, str, str]]:
+    """``(pointer, pattern, reason)`` for each pattern of ``schema`` that RE2 refuses, in document order."""
+    found = [(where, pattern, reason) for where, pattern in schema_patterns(schema)
+             if (reason := check_pattern(pattern)) is not None]
+    return sorted(found)
+
+
+# -- JSON Schema backends ------------------------------------------------------------------------
+
+def jsonschema_rs_pattern_options() -> Any:
+    """``pattern_options`` for jsonschema-rs: the linear-time ``regex`` engine (RE2 syntax).
+
+    jsonschema-rs' default engine (fancy-regex) backtracks for lookaround and backreferences; the
+    ``regex`` engine has neither and refuses a schema that uses them, like RE2.
+    """
+    import jsonschema_rs
+
+    return jsonschema_rs.RegexOptions()
+
+
+def _pattern(validator: Any, pattern: Any, instance: Any, schema: Any) -> Iterator[Any]:
+    from jsonschema.exceptions import ValidationError
+
+    if validator.is_type(instance, "string") and not search(pattern, instance):
+        yield ValidationError(f"the value does not match {pattern!r}")
+
+
+def _pattern_properties(validator: Any, patterns: Any, instance: Any, schema: Any) -> Iterator[Any]:
+    if not validator.is_type(instance, "object"):
+        return
+    for pattern, subschema in patterns.items():
+        for key, value in instance.items():
+            if search(pattern, key):
+                yield from validator.descend(value, subschema, path=key, schema_path=pattern)
+
+
+def additional_keys(schema: Mapping[str, Any], instance: Iterable[str]) -> list[str]:
+    """The keys of ``instance`` that neither ``properties`` nor ``patternProperties`` (RE2) of ``schema`` name."""
+    properties = schema.get("properties") or {}
+    patterns = list(schema.get("patternProperties") or {})
+    return [key for key in instance
+            if key not in properties and not any(search(pattern, key) for pattern in patterns)]
+
+
+def _additional_properties(validator: Any, allowed: Any, instance: Any, schema: Any) -> Iterator[Any]:
+    from jsonschema.exceptions import ValidationError
+
+    if not validator.is_type(instance, "object"):
+        return
+    extras = additional_keys(schema, instance)
+    if validator.is_type(allowed, "object"):
+        for extra in extras:
+            yield from validator.descend(instance[extra], allowed, path=extra)
+    elif not allowed and extras:
+        yield ValidationError(f"Additional properties are not allowed ({', '.join(map(repr, sorted(extras)))} "
+                              f"{'was' if len(extras) == 1 else 'were'} unexpected)")
+
+
+def _evaluated_keys(validator: Any, instance: Mapping[str, Any], schema: Any, draft2019: bool) -> set[str]:
+    """The keys of ``instance`` that ``schema`` evaluates (JSON Schema 2019-09/2020-12), patterns by RE2.
+
+    Follows ``jsonschema``'s own ``find_evaluated_property_keys_by_schema`` keyword for keyword.
+    """
+    if validator.is_type(schema, "boolean") or not isinstance(schema, Mapping):
+        return set()
+    keys: set[str] = set()
+    references = [schema["$ref"]] if isinstance(schema.get("$ref"), str) else []
+    if not draft2019 and isinstance(schema.get("$dynamicRef"), str):
+        references.append(schema["$dynamicRef"])
+    for reference in references:
+        resolved = validator._resolver.lookup(reference)
+        keys |= _evaluated_keys(validator.evolve(schema=resolved.contents, _resolver=resolved.resolver),
+                                instance, resolved.contents, draft2019)
+    if draft2019 and "$recursiveRef" in schema:
+        from referencing.jsonschema import lookup_recursive_ref
+
+        resolved = lookup_recursive_ref(validator._resolver)
+        keys |= _evaluated_keys(validator.evolve(schema=resolved.contents, _resolver=resolved.resolver),
+                                instance, resolved.contents, draft2019)
+    if draft2019:
+        for keyword in ("properties", "additionalProperties", "unevaluatedProperties"):
+            value = schema.get(keyword)
+            if value is True:
+                keys |= set(instance)
+            elif isinstance(value, Mapping):
+                keys |= {key for key in value if key in instance}
+    else:
+        properties = schema.get("properties")
+        if isinstance(properties, Mapping):
+            keys |= set(properties) & set(instance)
+        for keyword in ("additionalProperties", "unevaluatedProperties"):
+            if (subschema := schema.get(keyword)) is not None:
+                keys |= {key for key, value in instance.items() if validator.evolve(schema=subschema).is_valid(value)}
+    for pattern in schema.get("patternProperties") or {}:
+        keys |= {key for key in instance if search(pattern, key)}
+    for key, subschema in (schema.get("dependentSchemas") or {}).items():
+        if key in instance:
+            keys |= _evaluated_keys(validator, instance, subschema, draft2019)
+    for keyword in ("allOf", "oneOf", "anyOf"):
+        for subschema in schema.get(keyword) or []:
+            if validator.evolve(schema=subschema).is_valid(instance):
+                keys |= _evaluated_keys(validator, instance, subschema, draft2019)
+    if "if" in schema:
+        if validator.evolve(schema=schema["if"]).is_valid(instance):
+            keys |= _evaluated_keys(validator, instance, schema["if"], draft2019)
+            if "then" in schema:
+                keys |= _evaluated_keys(validator, instance, schema["then"], draft2019)
+        elif "else" in schema:
+            keys |= _evaluated_keys(validator, instance, schema["else"], draft2019)
+    return keys
+
+
+def _unevaluated(draft2019: bool) -> Any:
+    def unevaluated_properties(validator: Any, allowed: Any, instance: Any, schema: Any) -> Iterator[Any]:
+        from jsonschema.exceptions import ValidationError
+
+        if not validator.is_type(instance, "object"):
+            return
+        evaluated = _evaluated_keys(validator, instance, schema, draft2019)
+        bad = [key for key in instance if key not in evaluated
+               and not validator.evolve(schema=allowed).is_valid(instance[key])]
+        if bad:
+            yield ValidationError(f"Unevaluated properties are not allowed ({', '.join(map(repr, sorted(bad)))} "
+                                  f"{'was' if len(bad) == 1 else 'were'} unexpected)")
+    return unevaluated_properties
+
+
+@cache
+def linear_time_validator(cls: Any) -> Any:
+    """The ``jsonschema`` validator class ``cls`` with its pattern keywords matched by RE2.
+
+    A pattern RE2 refuses matches nothing while validating; callers that take schemas from the tree
+    check them first with :func:`refused_schema_patterns` to report such a pattern.
+    """
+    import jsonschema
+
+    keywords = getattr(cls, "VALIDATORS", {})
+    replaced: dict[str, Any] = {}
+    if "pattern" in keywords:
+        replaced["pattern"] = _pattern
+    if "patternProperties" in keywords:
+        replaced["patternProperties"] = _pattern_properties
+    if "additionalProperties" in keywords:
+        replaced["additionalProperties"] = _additional_properties
+    if "unevaluatedProperties" in keywords:
+        replaced["unevaluatedProperties"] = _unevaluated("2019-09" in str(getattr(cls, "META_SCHEMA", {})
+                                                                          .get("$schema", "")))
+    return jsonschema.validators.extend(cls, replaced)
