@@ -36,9 +36,12 @@ How a root is rendered
       inflation (``--enable-helm``) and plugins (``--enable-alpha-plugins``) stay off, which they do:
       a kustomization that needs them fails to render and is reported.
 
-    Rendering runs without network access: a remote base (``github.com/org/repo//dir?ref=v1``, an
-    ``https://`` file) is reported as a problem at its entry instead of being fetched, and the build
-    runs with the proxy variables pointing at a closed local port, so that nothing can leak out.
+    Rendering runs without network access: every remote address kustomize or git accepts, in every
+    field kustomize loads from (a remote base ``github.com/org/repo//dir?ref=v1``, an ``https://``
+    patch or generator file, ``git@host:org/repo``, a ``helmCharts`` repository; :mod:`.remote`), is
+    reported as a problem at its entry and the overlay is not rendered. The build itself runs in the
+    environment of :mod:`lintops.inputs.offline`: no cluster, no git transport, a temporary home,
+    proxies pointing at a port nothing listens on, none of the job's secrets.
 
 Mapping back
     One :class:`RenderedSource` per origin file: the rendered objects that came from that file, with
@@ -56,8 +59,9 @@ Mapping back
     given).
 
 Modules
-    :mod:`.references` reads kustomization files (roots, referenced files); :mod:`.build` runs
-    kustomize on a root and :mod:`.errors` turns its failures into problems; :mod:`.sources` groups
+    :mod:`.references` reads kustomization files (roots, referenced files) and :mod:`.remote` finds
+    their remote addresses; :mod:`.build` runs kustomize on a root and :mod:`.errors` turns its
+    failures into problems; :mod:`.sources` groups
     the output by origin file, :mod:`.objects` strips the origin annotation from each object, and
     :mod:`.locate` maps nodes back with :mod:`.translate` (origin files), :mod:`.patches` and
     :mod:`.transformers` (kustomization fields); :mod:`.nodes` and :mod:`.paths` are shared helpers.
