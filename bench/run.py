@@ -1,6 +1,6 @@
 """Benchmark: lintops against the libyaml compose floor, in one run, as ratios.
 
-Usage: ``python bench/run.py [--objects 1000 10000] [--repeat 3]``
+Usage: ``python bench/run.py [--objects 1000 10000] [--repeat 3] [--kubernetes-version 1.18]``
 
 For each corpus size it generates a realistic GitOps tree (Deployments, Services, ConfigMaps,
 StatefulSets, CronJobs, Ingresses; a few objects per file, as repositories hold them; written the way
@@ -15,6 +15,9 @@ a team that runs lintops writes them, so findings are few) and measures:
 * ``cli``: the same through ``python -m lintops check DIR --format json`` (includes start-up).
 
 and, separately, the cold start of one small file end to end (median wall time of several runs).
+Everything runs against ``--kubernetes-version`` (default 1.18); the corpus uses the CronJob and
+Ingress apiVersions that version serves (``batch/v1`` from 1.21, ``networking.k8s.io/v1`` from 1.19),
+as a team targeting it writes them.
 Targets (see README): ``lintops / floor <= 1.5``; one small file under 200 ms. Times are the best of
 ``--repeat`` interleaved runs, so a noisy neighbour inflates neither side of a ratio.
 """
@@ -164,13 +167,38 @@ spec:
       - path: /
         backend: {{serviceName: app-{i}, servicePort: 80}}
 """
+INGRESS_V1 = """\
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: app-{i}
+  namespace: team-{team}
+spec:
+  rules:
+  - host: app-{i}.example.com
+    http:
+      paths:
+      - path: /
+        pathType: Prefix
+        backend:
+          service: {{name: app-{i}, port: {{number: 80}}}}
+"""
 TEMPLATES = [DEPLOYMENT, SERVICE, CONFIGMAP, STATEFULSET, CRONJOB, INGRESS]
 
 
-def generate(root: Path, objects: int) -> list[Path]:
+def templates(kubernetes_version: str) -> list[str]:
+    """The corpus' object templates in the apiVersions ``kubernetes_version`` serves."""
+    minor = int(kubernetes_version.split(".")[1])
+    cronjob = CRONJOB.replace("batch/v1beta1", "batch/v1") if minor >= 21 else CRONJOB
+    ingress = INGRESS_V1 if minor >= 19 else INGRESS
+    return [DEPLOYMENT, SERVICE, CONFIGMAP, STATEFULSET, cronjob, ingress]
+
+
+def generate(root: Path, objects: int, kubernetes_version: str = "1.18") -> list[Path]:
     files = []
+    kinds = templates(kubernetes_version)
     for start in range(0, objects, OBJECTS_PER_FILE):
-        documents = [TEMPLATES[(start + k) % len(TEMPLATES)].format(i=start + k, team=(start + k) % 17)
+        documents = [kinds[(start + k) % len(kinds)].format(i=start + k, team=(start + k) % 17)
                      for k in range(min(OBJECTS_PER_FILE, objects - start))]
         path = root / f"team-{start % 17}" / f"app-{start}.yaml"
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -188,7 +216,8 @@ def compose_floor(files: list[Path]) -> float:
     return time.perf_counter() - started
 
 
-def lintops_in_process(root: Path, jobs: int | None = None) -> tuple[float, float, int]:
+def lintops_in_process(root: Path, jobs: int | None = None,
+                       kubernetes_version: str = "1.18") -> tuple[float, float, int]:
     """(check seconds, set-up seconds, findings): set-up (config, plugins, rules) is paid once per run.
 
     ``jobs`` None uses the default (worker processes on every available core for large runs).
@@ -197,24 +226,24 @@ def lintops_in_process(root: Path, jobs: int | None = None) -> tuple[float, floa
 
     gc.collect()
     started = time.perf_counter()
-    run = prepare(Settings(paths=(str(root),), jobs=jobs))
+    run = prepare(Settings(paths=(str(root),), jobs=jobs, kubernetes_version=kubernetes_version))
     engine = run.engine()
     ready = time.perf_counter()
     findings = sum(len(report.findings) for report in engine.lint(run.discover([str(root)])))
     return time.perf_counter() - ready, ready - started, findings
 
 
-def lintops_cli(root: Path) -> float:
+def lintops_cli(root: Path, kubernetes_version: str = "1.18") -> float:
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "lintops", "check", str(root), "--format", "json"],
+    subprocess.run([sys.executable, "-m", "lintops", "check", "-k", kubernetes_version, str(root), "--format", "json"],
                    stdout=subprocess.DEVNULL, check=False)
     return time.perf_counter() - started
 
 
-def cold_start(repeat: int) -> float:
+def cold_start(repeat: int, kubernetes_version: str = "1.18") -> float:
     """Median wall time of one small file end to end, with bytecode cached as after a pip install."""
     env = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
-    command = [sys.executable, "-m", "lintops", "check"]
+    command = [sys.executable, "-m", "lintops", "check", "-k", kubernetes_version]
     with tempfile.TemporaryDirectory() as directory:
         path = Path(directory) / "deployment.yaml"
         path.write_text(DEPLOYMENT.format(i=1, team=1))
@@ -231,27 +260,30 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--objects", type=int, nargs="+", default=[1000, 10000])
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("-k", "--kubernetes-version", default="1.18", help="target version (default 1.18)")
     args = parser.parse_args()
+    version = args.kubernetes_version
     from lintops.runner import default_jobs
 
-    print(f"lintops uses {default_jobs()} worker process(es) for large runs; '1 core' forces one process")
+    print(f"Kubernetes {version}; lintops uses {default_jobs()} worker process(es) for large runs; "
+          "'1 core' forces one process")
     print(f"{'objects':>8} {'files':>6} {'floor s':>8} {'lintops s':>9} {'ratio':>6} {'1 core s':>8} {'ratio':>6} "
           f"{'setup s':>7} {'cli s':>7} {'us/object':>9} {'findings':>8}")
     for objects in args.objects:
         with tempfile.TemporaryDirectory() as directory:
             root = Path(directory)
-            files = generate(root, objects)
+            files = generate(root, objects, version)
             # interleaved, so that a machine that speeds up or slows down affects every column alike
             floors, runs, singles, clis = [], [], [], []
             for _ in range(args.repeat):
                 floors.append(compose_floor(files))
-                runs.append(lintops_in_process(root))
-                singles.append(lintops_in_process(root, jobs=1)[0])
-                clis.append(lintops_cli(root))
+                runs.append(lintops_in_process(root, kubernetes_version=version))
+                singles.append(lintops_in_process(root, jobs=1, kubernetes_version=version)[0])
+                clis.append(lintops_cli(root, version))
             floor, (best, setup, findings), single, cli = min(floors), min(runs), min(singles), min(clis)
             print(f"{objects:>8} {len(files):>6} {floor:>8.3f} {best:>9.3f} {best / floor:>6.2f} {single:>8.3f} "
                   f"{single / floor:>6.2f} {setup:>7.3f} {cli:>7.3f} {best / objects * 1e6:>9.0f} {findings:>8}")
-    print(f"cold start, one small file end to end (median of 7): {cold_start(7) * 1000:.0f} ms")
+    print(f"cold start, one small file end to end (median of 7): {cold_start(7, version) * 1000:.0f} ms")
 
 
 if __name__ == "__main__":
