@@ -320,14 +320,12 @@ def crd_versions(crd: Any) -> tuple[list[tuple[str, str, dict[str, Any]]], list[
 def _drop_bad_patterns(node: Any) -> list[str]:
     """Remove (in place) the ``pattern`` keywords and ``patternProperties`` keys that are not valid
     regular expressions; returns them."""
-    import re
+    from .patterns import check_pattern
 
     bad: list[str] = []
 
     def usable(pattern: Any) -> bool:
-        try:
-            re.compile(pattern)
-        except (re.error, TypeError):
+        if check_pattern(pattern) is not None:  # RE2, as the API server's Go regexp: linear-time matching
             bad.append(str(pattern))
             return False
         return True
@@ -356,10 +354,16 @@ def _drop_bad_patterns(node: Any) -> list[str]:
     return bad
 
 
-def _crd_kind_schema(schema: dict[str, Any], definitions: dict[str, Any] | None, strict: bool) -> dict[str, Any]:
+def _crd_kind_schema(schema: dict[str, Any], definitions: dict[str, Any] | None, strict: bool,
+                     prune_nulls: bool = False) -> dict[str, Any]:
     """A compiled-ready schema for a custom resource: the CRD schema made strict (if asked), with
-    apiVersion and kind allowed and metadata validated as the version's ObjectMeta."""
-    root = _prepare(schema, strict, False, set())
+    apiVersion and kind allowed and metadata validated as the version's ObjectMeta.
+
+    With ``prune_nulls`` (targets from 1.20, whose API server prunes a ``null`` in a field that is not
+    ``nullable`` before validating, and so accepts it unless the field is required) ``null`` is accepted
+    for every optional field and map value, as for built-in kinds; otherwise (1.17 to 1.19, which reject
+    it) only where the CRD says ``nullable: true``."""
+    root = _prepare(schema, strict, prune_nulls, set())
     root["$schema"] = DRAFT4
     props = root.get("properties")
     if not isinstance(props, dict):
@@ -551,9 +555,11 @@ class _RustValidator:
     def __init__(self, schema: dict[str, Any]) -> None:
         import jsonschema_rs
 
+        from .patterns import jsonschema_rs_pattern_options
         from .schema_refs import refuse_retrieval  # fetch nothing, whatever a schema names
 
-        self._validator = jsonschema_rs.Draft4Validator(schema, validate_formats=False, retriever=refuse_retrieval)
+        self._validator = jsonschema_rs.Draft4Validator(schema, validate_formats=False, retriever=refuse_retrieval,
+                                                        pattern_options=jsonschema_rs_pattern_options())
 
     def __call__(self, body: Any) -> list[SchemaError]:
         try:
@@ -592,9 +598,10 @@ class _PythonValidator:
     def __init__(self, schema: dict[str, Any]) -> None:
         import jsonschema
 
+        from .patterns import linear_time_validator
         from .schema_refs import python_registry  # fetch nothing, whatever a schema names
 
-        self._validator = jsonschema.Draft4Validator(schema, registry=python_registry())
+        self._validator = linear_time_validator(jsonschema.Draft4Validator)(schema, registry=python_registry())
 
     def __call__(self, body: Any) -> list[SchemaError]:
         body = _plain(body)
@@ -622,13 +629,11 @@ class _PythonValidator:
 
 
 def _additional(schema: dict[str, Any], instance: Any) -> list[str]:
-    import re
+    from .patterns import additional_keys
 
     if not isinstance(instance, dict):
         return []
-    properties = schema.get("properties") or {}
-    patterns = list(schema.get("patternProperties") or {})
-    return [key for key in instance if key not in properties and not any(re.search(p, key) for p in patterns)]
+    return additional_keys(schema, instance)
 
 
 def _compile(schema: dict[str, Any], backend: str) -> Callable[[Any], list[SchemaError]]:
@@ -669,6 +674,8 @@ class SchemaStore:
         self.kubernetes_version = version
         self.strict = bool(strict)
         self.backend = _resolve_backend(backend)
+        #: Custom resources: from 1.20 the API server prunes nulls of fields that are not nullable.
+        self._prunes_nulls = _versions.version_key(version) >= (1, 20)
         self._data = _version_data(version)
         self._crds: dict[tuple[str, str], dict[str, Any]] = {}
         self._crd_validators: dict[tuple[str, str], Callable[[Any], list[SchemaError]]] = {}
@@ -715,7 +722,8 @@ class SchemaStore:
         if key in self._crds:
             validator = self._crd_validators.get(key)
             if validator is None:
-                validator = self._build(lambda: _crd_kind_schema(self._crds[key], self._objectmeta_defs(), self.strict))
+                validator = self._build(lambda: _crd_kind_schema(self._crds[key], self._objectmeta_defs(), self.strict,
+                                                                 self._prunes_nulls))
                 self._crd_validators[key] = validator
             return validator
         cache_key = (self.kubernetes_version, self.strict, self.backend, api_version, kind)
@@ -731,7 +739,8 @@ class SchemaStore:
             if file_name is None:
                 return None
             path = data_dir("schemas") / "crds" / file_name
-            validator = self._build(lambda: _crd_kind_schema(_read_json(path), self._objectmeta_defs(), self.strict))
+            validator = self._build(lambda: _crd_kind_schema(_read_json(path), self._objectmeta_defs(), self.strict,
+                                                             self._prunes_nulls))
         _COMPILED[cache_key] = validator
         return validator
 

@@ -19,6 +19,8 @@ Parameters:
     Python backend); the default is 2020-12. ``format`` is asserted, not only annotated. Only local
     references (``$ref: "#/$defs/..."``) are allowed: a rule never makes lintops read a file or the
     network. The schema is checked against its draft's meta-schema when the rule is loaded.
+    ``pattern`` and ``patternProperties`` are matched in linear time (RE2 syntax: no lookaround, no
+    backreferences; a rule whose pattern needs them is refused when it loads).
 ``message`` (required)
     The finding's message. Placeholders: ``{name}`` (the ``name`` field of the failing node or of its
     nearest parent within the subject that has one, e.g. the container name; else the object's
@@ -83,6 +85,21 @@ class SchemaParamError(RuleError, ValueError):
         self.pointer = pointer
 
 
+def _refuse_backtracking_patterns(schema: Mapping[str, Any], where: str) -> None:
+    """A ``pattern`` or ``patternProperties`` key that RE2 refuses makes the rule unusable.
+
+    A rule may come from the linted repository, so its patterns are matched in linear time: by
+    jsonschema-rs' ``regex`` engine, else by RE2 (:mod:`lintops.patterns`) in the Python backend.
+    Lookaround and backreferences, which only a backtracking engine has, are refused when the rule
+    loads rather than matched.
+    """
+    from ..patterns import refused_schema_patterns
+
+    for pointer, pattern, reason in refused_schema_patterns(schema)[:1]:
+        raise SchemaParamError(f"{where}{pointer}: the pattern {json.dumps(pattern)} is not a usable RE2 "
+                               f"regular expression: {reason}")
+
+
 @dataclass(frozen=True)
 class _Error:
     """One validation error, the same whichever backend found it."""
@@ -132,7 +149,10 @@ class CompiledSchema:
         except Exception:  # an unknown $schema: let the Python backend explain it
             return None
         try:
-            return jsonschema_rs.validator_for(self.schema, validate_formats=True, retriever=refuse_retrieval)
+            from ..patterns import jsonschema_rs_pattern_options
+
+            return jsonschema_rs.validator_for(self.schema, validate_formats=True, retriever=refuse_retrieval,
+                                               pattern_options=jsonschema_rs_pattern_options())
         except Exception:  # what Rust cannot compile, Python still can
             return None
 
@@ -141,6 +161,8 @@ class CompiledSchema:
         import jsonschema
 
         where, declared = self.where, self.schema.get("$schema")
+        if self._rust is None:  # Rust compiled them with its linear-time engine: nothing to refuse
+            _refuse_backtracking_patterns(self.schema, where)
         default = None if declared else jsonschema.Draft202012Validator
         cls = jsonschema.validators.validator_for(self.schema, default=default)
         if cls is None:
@@ -152,9 +174,10 @@ class CompiledSchema:
             at = "/".join(str(token) for token in exc.absolute_path)
             raise SchemaParamError(f"{where}{'/' + at if at else ''}: not a valid JSON Schema "
                                    f"({cls.__name__.removesuffix('Validator')}): {exc.message}") from None
+        from ..patterns import linear_time_validator
         from ..schema_refs import python_registry
 
-        return cls(self.schema, format_checker=cls.FORMAT_CHECKER, registry=python_registry())
+        return linear_time_validator(cls)(self.schema, format_checker=cls.FORMAT_CHECKER, registry=python_registry())
 
     @property
     def backend(self) -> str:

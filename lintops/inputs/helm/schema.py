@@ -9,12 +9,12 @@ A message says what the schema asks for, never the value: it may be a secret.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ...model import Location, join_pointer
+from ...patterns import additional_keys, linear_time_validator, refused_schema_patterns
 from ...schema_refs import ForeignReference, foreign_references, python_registry
 from ..rendered import RenderProblem
 from .chart import _document, _read_yaml
@@ -41,10 +41,17 @@ def _schema_problems(schema_path: Path, values: Any, env: _Environment, display:
     foreign = foreign_references(schema, base_uri=schema_path.as_uri(), root=chart_root)
     if foreign:  # checked before the validator sees the schema; its registry refuses the same references too
         return [_foreign_problem(reference, document, display(schema_path), env.name) for reference in foreign]
+    refused = refused_schema_patterns(schema)
+    if refused:  # a pattern only a backtracking engine could match: Helm's Go regexp refuses it too
+        pointer, pattern, reason = refused[0]
+        at = document.position(pointer) if document is not None else None
+        return [RenderProblem(display(schema_path), at.line if at else 1, at.column if at else 1,
+                              f"values.schema.json cannot be used: the pattern {json.dumps(pattern)} is not a "
+                              f"usable RE2 regular expression: {reason}", env.name)]
     try:
         validator_class = jsonschema.validators.validator_for(schema, default=jsonschema.Draft7Validator)
         registry = python_registry(chart_root, schema_path.as_uri(), validator_class.META_SCHEMA.get("$schema"))
-        errors = list(validator_class(schema, registry=registry).iter_errors(values))
+        errors = list(linear_time_validator(validator_class)(schema, registry=registry).iter_errors(values))
     except jsonschema.exceptions.SchemaError as exc:
         return [RenderProblem(display(schema_path), 1, 1, f"values.schema.json is not a valid JSON Schema: "
                                                            f"{exc.message}", env.name)]
@@ -152,9 +159,7 @@ def _archived_references(handle: Any, prefix: str, depth: int) -> Iterator[tuple
 def _unknown_keys(error: Any) -> list[str]:
     if error.validator != "additionalProperties" or not isinstance(error.instance, dict):
         return []
-    known = set((error.schema or {}).get("properties") or {})
-    patterns = [re.compile(p) for p in (error.schema or {}).get("patternProperties") or {}]
-    return sorted(k for k in error.instance if k not in known and not any(p.search(k) for p in patterns))
+    return sorted(additional_keys(error.schema or {}, error.instance))
 
 
 def _schema_message(error: Any) -> str:

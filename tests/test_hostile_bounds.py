@@ -1,0 +1,224 @@
+"""Bounded work for hostile input: patterns from the tree run in linear time, and Helm renders in a child
+process with memory and time limits.
+
+Each attack runs through the real CLI (``python -m lintops``) in a subprocess with a wall-clock bound:
+``^(a+)+$`` against 34 ``a`` and a ``!`` takes Python's backtracking ``re`` hours, RE2 microseconds,
+and a runaway template aborts a process that renders it in-process (exit 134). Every test asserts
+the finding at ``path:line:col``, that a healthy file or chart beside it was still linted, that the
+JSON report is complete, and the exit code 1 (never 3, never a signal).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import write
+
+#: A run that must not backtrack takes about a second; a backtracking one would take hours.
+WALL_BOUND = 30.0
+HOSTILE_NAME = "a" * 34 + "!"
+HEALTHY_POD = """\
+apiVersion: v1
+kind: Pod
+metadata: {name: web, namespace: apps}
+spec:
+  containers:
+    - name: web
+      image: nginx:latest
+"""
+
+
+def lint(tree: Path, *args: str, env: dict[str, str] | None = None, bound: float = WALL_BOUND):
+    """``python -m lintops check . --format json --report json=…`` in ``tree``; (code, report, seconds)."""
+    report_file = tree.parent / f"{tree.name}-report.json"
+    started = time.monotonic()
+    result = subprocess.run([sys.executable, "-m", "lintops", "check", ".", "--format", "json",
+                             "--report", f"json={report_file}", *args],
+                            cwd=tree, capture_output=True, text=True, timeout=bound * 4,
+                            env={**os.environ, **(env or {})})
+    elapsed = time.monotonic() - started
+    assert result.returncode == 1, (result.returncode, result.stderr[-2000:])
+    report = json.loads(result.stdout)
+    assert json.loads(report_file.read_text()) == report  # the --report file is complete too
+    assert report["summary"]["findings"] == len(report["findings"])
+    return result.returncode, report, elapsed
+
+
+def at(report, rule: str) -> list[tuple[str, int, int, str]]:
+    return [(f["path"], f["line"], f["column"], f["message"]) for f in report["findings"] if f["rule"] == rule]
+
+
+def healthy_pod_was_linted(report) -> bool:
+    return any(path == "pod.yaml" for path, *_ in at(report, "pinned-image-tag"))
+
+
+@pytest.fixture
+def tree(tmp_path: Path) -> Path:
+    root = tmp_path / "repo"
+    (root / ".git").mkdir(parents=True)  # paths in reports are relative to it
+    write(root / "pod.yaml", HEALTHY_POD)
+    return root
+
+
+# -- regular expressions from the tree -------------------------------------------------------------
+
+def test_a_repository_rules_name_pattern_runs_in_linear_time(tree):
+    write(tree / ".lintops" / "rules" / "names.yaml", textwrap.dedent("""\
+        id: team-secret-names
+        severity: error
+        summary: Names the team uses for credentials.
+        check: plaintext-secret
+        targets: [ConfigMap]
+        params:
+          name_pattern: "^(a+)+$"
+        """))
+    write(tree / "cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings, namespace: apps}\n"
+                            f"data:\n  {HOSTILE_NAME}: hunter2hunter2\n  aaaa: hunter2hunter2\n")
+    _, report, elapsed = lint(tree)
+    assert elapsed < WALL_BOUND
+    assert [(p, line, col) for p, line, col, _ in at(report, "team-secret-names")] == [("cm.yaml", 6, 9)]
+    assert healthy_pod_was_linted(report)
+
+
+def test_an_environment_pattern_runs_in_linear_time(tree):
+    write(tree / ".lintops.yaml", 'environments: {production: ["(a+)+b", "prod(uction)?"]}\n')
+    application = textwrap.dedent("""\
+        apiVersion: argoproj.io/v1alpha1
+        kind: Application
+        metadata: {{name: {name}, namespace: argocd}}
+        spec:
+          project: default
+          source: {{repoURL: "https://git.example/gitops.git", targetRevision: HEAD, path: "apps/{name}"}}
+          destination: {{server: "https://kubernetes.default.svc", namespace: "{name}"}}
+          syncPolicy:
+            automated: {{prune: true, selfHeal: true}}
+        """)
+    write(tree / "apps.yaml", application.format(name="a" * 34) + "---\n" + application.format(name="shop-aab"))
+    _, report, elapsed = lint(tree)
+    assert elapsed < WALL_BOUND
+    found = {line: message for path, line, _, message in at(report, "argocd-self-heal-staging")}
+    assert sorted(found) == [9, 19]
+    assert "cannot tell" in found[9]  # a name of a's is no environment word: (a+)+b needs its b
+    assert "cannot tell" not in found[19]  # "aab" is a production word, and shop-aab has no staging twin
+    assert healthy_pod_was_linted(report)
+
+
+def test_a_crd_pattern_runs_in_linear_time(tree):
+    write(tree / "crd.yaml", textwrap.dedent("""\
+        apiVersion: apiextensions.k8s.io/v1
+        kind: CustomResourceDefinition
+        metadata: {name: widgets.example.com}
+        spec:
+          group: example.com
+          names: {kind: Widget, plural: widgets, singular: widget, listKind: WidgetList}
+          scope: Namespaced
+          versions:
+            - name: v1
+              served: true
+              storage: true
+              schema:
+                openAPIV3Schema:
+                  type: object
+                  properties:
+                    spec:
+                      type: object
+                      properties:
+                        code: {type: string, pattern: "^(a+)+$"}
+                      patternProperties:
+                        "^(a+)+$": {type: string}
+        """))
+    write(tree / "widget.yaml", "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w, namespace: apps}\n"
+                                f'spec:\n  code: "{"a" * 40}!"\n  {"a" * 40}!: "x"\n')
+    _, report, elapsed = lint(tree)
+    assert elapsed < WALL_BOUND
+    assert ("widget.yaml", 5, 9, 'value does not match the pattern "^(a+)+$"') in at(report, "schema")
+    assert healthy_pod_was_linted(report)
+
+
+@pytest.mark.parametrize("draft", [None, "http://json-schema.org/draft-03/schema#"], ids=["rust", "python"])
+def test_a_json_schema_rules_pattern_runs_in_linear_time(tree, draft):
+    schema = {"properties": {"metadata": {"properties": {"name": {"type": "string", "pattern": "^(a+)+$"}}}}}
+    if draft:  # jsonschema-rs has no draft 3: the pure-Python backend validates
+        schema["$schema"] = draft
+    write(tree / ".lintops" / "rules" / "names.yaml", textwrap.dedent(f"""\
+        id: team-names
+        severity: error
+        summary: Names are made of a.
+        check: json-schema
+        targets: [ConfigMap]
+        params:
+          message: "the name of {{name}} is not made of a"
+          schema: {json.dumps(schema)}
+        """))
+    write(tree / "cm.yaml", f"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: '{'a' * 40}!', namespace: apps}}\n")
+    _, report, elapsed = lint(tree)
+    assert elapsed < WALL_BOUND
+    assert [(p, line) for p, line, _, _ in at(report, "team-names")] == [("cm.yaml", 3)]
+    assert healthy_pod_was_linted(report)
+
+
+def test_a_pattern_re2_refuses_is_a_clear_rule_error(tree):
+    write(tree / ".lintops" / "rules" / "names.yaml", textwrap.dedent("""\
+        id: team-secret-names
+        severity: error
+        summary: Names the team uses for credentials.
+        check: plaintext-secret
+        targets: [ConfigMap]
+        params:
+          name_pattern: "pass(?!word)"
+        """))
+    result = subprocess.run([sys.executable, "-m", "lintops", "check", "."], cwd=tree, capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode == 2
+    assert "params.name_pattern" in result.stderr and "invalid perl operator: (?! at position 4" in result.stderr
+    assert "lookaround is not supported" in result.stderr
+
+
+def test_pattern_errors_name_the_position_re2_reports():
+    from lintops.patterns import PatternError, compile_pattern
+
+    for pattern, reason, position in [(r"(a)\1", "invalid escape sequence: \\1", 3),
+                                      ("ab[cd", "missing ]: [cd", 2),
+                                      ("x(ab", "missing ): x(ab", None),  # RE2 quotes the whole pattern
+                                      ("(?=a)(?=b)", "invalid perl operator: (?=", None)]:  # where? twice
+        with pytest.raises(PatternError) as caught:
+            compile_pattern(pattern)
+        assert (caught.value.reason, caught.value.position) == (reason, position)
+
+
+def test_the_python_schema_backend_matches_patterns_in_linear_time():
+    """The pure-Python ``jsonschema`` backend: pattern, patternProperties, additionalProperties and
+    unevaluatedProperties all match with RE2."""
+    import jsonschema
+
+    from lintops.kube_schema import _PythonValidator
+    from lintops.patterns import linear_time_validator
+
+    hostile = "a" * 40 + "!"
+    started = time.monotonic()
+    kube = _PythonValidator({"type": "object", "properties": {"code": {"type": "string", "pattern": "^(a+)+$"}},
+                             "patternProperties": {"^(a+)+$": {"type": "string"}}, "additionalProperties": False})
+    assert [(e.pointer, e.message) for e in kube({"code": hostile, hostile: 1})] == [
+        (f"/{hostile}", f"unknown field '{hostile}'"), ("/code", 'value does not match the pattern "^(a+)+$"')]
+    modern = linear_time_validator(jsonschema.Draft202012Validator)(
+        {"patternProperties": {"^(a+)+$": {"type": "integer"}}, "unevaluatedProperties": False})
+    assert [e.validator for e in modern.iter_errors({hostile: 1, "aaa": 1})] == ["unevaluatedProperties"]
+    assert list(modern.iter_errors({"aaa": 1})) == []
+    assert time.monotonic() - started < 5
+
+
+def test_template_lines_are_read_in_linear_time():
+    """Pointing back reads each template line; ``re`` took exponential time on this one."""
+    from lintops.inputs.helm.templates import _Template
+
+    started = time.monotonic()
+    template = _Template("t.yaml", "kind: ConfigMap\n" + "{{a}}" * 40 + "x\n" + "a" + " " * 200_000 + "\n")
+    assert template.info[1] is not None and time.monotonic() - started < 5
