@@ -26,7 +26,7 @@ from __future__ import annotations
 import json
 import os
 import stat
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urldefrag, urljoin, urlsplit
@@ -125,14 +125,11 @@ def foreign_references(schema: Any, *, base_uri: str = "", root: Path | None = N
     whose regular files references may load (None: none).
     """
     declared: set[str] = set()
-    nodes = list(_schema_nodes(schema, "", base_uri))
-    for node, _, base in nodes:
-        for keyword in _IDS:
-            value = node.get(keyword)
-            if isinstance(value, str) and not value.startswith("#"):
-                declared.add(urldefrag(urljoin(base, value))[0])
+    nodes: list[tuple[dict[str, Any], tuple[str, ...], str]] = []
+    _collect(schema, [], base_uri, nodes, declared)
     found: list[ForeignReference] = []
-    for node, pointer, base in nodes:
+    for node, path, base in nodes:
+        pointer = "".join("/" + _escape(token) for token in path)
         declared_schema = node.get("$schema")
         if isinstance(declared_schema, str) and not is_bundled(declared_schema):
             found.append(ForeignReference(f"{pointer}/$schema", "$schema", declared_schema,
@@ -166,11 +163,16 @@ def _why_foreign(reference: str, base: str, declared: set[str], root: Path | Non
     return "names another document (a relative reference with no file to resolve it against)"
 
 
-def _schema_nodes(node: Any, pointer: str, base: str) -> Iterator[tuple[dict[str, Any], str, str]]:
-    """``(mapping, its JSON pointer, its base URI)`` of every mapping that may hold keywords."""
+def _collect(node: Any, path: list[str], base: str, nodes: list[tuple[dict[str, Any], tuple[str, ...], str]],
+             declared: set[str]) -> None:
+    """Every mapping that may hold keywords and holds a reference keyword, with its path and base URI, into
+    ``nodes``; every URI an ``$id``/``id`` declares, into ``declared``. (One pass, pointers built only for
+    the few mappings that have a reference: a rule's schema is walked when it loads, on every run.)"""
     if isinstance(node, list):
         for index, item in enumerate(node):
-            yield from _schema_nodes(item, f"{pointer}/{index}", base)
+            path.append(str(index))
+            _collect(item, path, base, nodes, declared)
+            path.pop()
         return
     if not isinstance(node, dict):
         return
@@ -178,15 +180,22 @@ def _schema_nodes(node: Any, pointer: str, base: str) -> Iterator[tuple[dict[str
         value = node.get(keyword)
         if isinstance(value, str) and not value.startswith("#"):
             base = urljoin(base, value)
+            declared.add(urldefrag(base)[0])
             break
-    yield node, pointer, base
+    if "$ref" in node or "$schema" in node or "$dynamicRef" in node or "$recursiveRef" in node:
+        nodes.append((node, tuple(path), base))
     for key, value in node.items():
-        at = f"{pointer}/{_escape(str(key))}"
+        if not isinstance(value, (dict, list)) or key in _DATA_KEYWORDS:
+            continue
+        path.append(str(key))
         if key in _NAMED_SCHEMAS and isinstance(value, dict):  # names -> subschemas: the names are no keywords
             for name, subschema in value.items():
-                yield from _schema_nodes(subschema, f"{at}/{_escape(str(name))}", base)
-        elif key not in _DATA_KEYWORDS and isinstance(value, (dict, list)):
-            yield from _schema_nodes(value, at, base)
+                path.append(str(name))
+                _collect(subschema, path, base, nodes, declared)
+                path.pop()
+        else:
+            _collect(value, path, base, nodes, declared)
+        path.pop()
 
 
 def _escape(token: str) -> str:
