@@ -34,8 +34,6 @@ from __future__ import annotations
 
 import os
 import stat
-from dataclasses import dataclass
-from functools import cached_property
 from pathlib import Path
 
 #: The default cap on one file (``Limits.max_file_bytes`` in :mod:`lintops.yaml_source` uses it).
@@ -59,12 +57,27 @@ RULE_OF_REASON = {
 }
 
 
-@dataclass(frozen=True)
 class Refusal:
-    """Why a path of the tree is not read. ``detail`` is a clause about it: ``is a named pipe (FIFO), ...``."""
+    """Why a path of the tree is not read. ``detail`` is a clause about it: ``is a named pipe (FIFO), ...``.
 
-    reason: str  # a key of RULE_OF_REASON
-    detail: str
+    (A plain class, as :class:`LintedRoot`: this module is imported at every start, and a dataclass
+    costs a millisecond to build.)
+    """
+
+    __slots__ = ("detail", "reason")
+
+    def __init__(self, reason: str, detail: str) -> None:
+        self.reason = reason  # a key of RULE_OF_REASON
+        self.detail = detail
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Refusal) and (self.reason, self.detail) == (other.reason, other.detail)
+
+    def __hash__(self) -> int:
+        return hash((self.reason, self.detail))
+
+    def __repr__(self) -> str:
+        return f"Refusal({self.reason!r}, {self.detail!r})"
 
     @property
     def rule_id(self) -> str:
@@ -182,28 +195,49 @@ def resolve(path: str | os.PathLike[str], root: str | None, *,
     return current, info
 
 
-@dataclass(frozen=True)
 class LintedRoot:
     """The directory a run may read below, and the cap on one file.
 
     ``path`` ``None`` confines nothing (the installation's own files, a file given by a trusted flag):
-    such reads still refuse special files, loops and files over the cap.
+    such reads still refuse special files, loops and files over the cap. Immutable; compared and
+    hashed by ``path`` and ``max_bytes``.
     """
 
-    path: Path | None = None
-    max_bytes: int = DEFAULT_MAX_BYTES
+    __slots__ = ("_prefixes", "_real", "max_bytes", "path")
 
-    @cached_property
+    def __init__(self, path: Path | None = None, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
+        self.path = path
+        self.max_bytes = max_bytes
+        self._real: str | None = None
+        self._prefixes: tuple[str, ...] | None = None
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, LintedRoot) and (self.path, self.max_bytes) == (other.path, other.max_bytes)
+
+    def __hash__(self) -> int:
+        return hash((self.path, self.max_bytes))
+
+    def __repr__(self) -> str:
+        return f"LintedRoot({self.path!r}, max_bytes={self.max_bytes})"
+
+    def with_cap(self, max_bytes: int) -> LintedRoot:
+        """This root with another cap (itself when the cap is the same)."""
+        return self if max_bytes == self.max_bytes else LintedRoot(self.path, max_bytes)
+
+    @property
     def real(self) -> str | None:
         """The root's real path (symbolic links above and at the root resolved), computed once."""
-        return os.path.realpath(self.path) if self.path is not None else None
+        if self._real is None and self.path is not None:
+            self._real = os.path.realpath(self.path)
+        return self._real
 
-    @cached_property
-    def _prefixes(self) -> tuple[str, ...]:
-        if self.path is None:
-            return ()
-        return tuple(dict.fromkeys(prefix.rstrip(os.sep) + os.sep
-                                   for prefix in (os.path.abspath(self.path), self.real or "")))
+    @property
+    def _starts(self) -> tuple[str, ...]:
+        """How paths below the root begin: its path as given and its real path."""
+        if self._prefixes is None:
+            self._prefixes = () if self.path is None else tuple(dict.fromkeys(
+                prefix.rstrip(os.sep) + os.sep for prefix in (os.path.abspath(self.path), self.real or "")))
+        return self._prefixes
 
     def resolve(self, path: str | os.PathLike[str]) -> tuple[str, os.stat_result] | Refusal:
         """See :func:`resolve`. A path written below the root starts from the root's real path: the
@@ -211,7 +245,7 @@ class LintedRoot:
         text = os.fspath(path)
         if not os.path.isabs(text):
             text = os.path.join(os.getcwd(), text)
-        for prefix in self._prefixes:
+        for prefix in self._starts:
             if text.startswith(prefix):
                 return resolve(text[len(prefix):] or ".", self.real, start=self.real or os.sep)
         return resolve(text, self.real)

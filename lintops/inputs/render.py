@@ -9,7 +9,6 @@ Applications that deploy it.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -64,6 +63,4 @@ def _render_kustomization(item: KustomizeInput, options: Options, display) -> Re
 
 def _within(item: ChartInput | KustomizeInput, options: Options) -> LintedRoot:
     """What the renderer's inputs must stay inside (the input's root, else the repository), at the run's cap."""
-    root = item.root or LintedRoot(options.base_dir or Path.cwd())
-    cap = options.limits.max_file_bytes
-    return root if root.max_bytes == cap else replace(root, max_bytes=cap)
+    return (item.root or LintedRoot(options.base_dir or Path.cwd())).with_cap(options.limits.max_file_bytes)
