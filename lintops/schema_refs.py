@@ -112,9 +112,13 @@ class ForeignReference:
         return f"ForeignReference({self.pointer!r}, {self.keyword!r}, {self.value!r}, {self.reason!r})"
 
     def message(self, allowed: str = "the JSON Schema drafts lintops bundles") -> str:
+        """What is wrong, quoting the reference with any credential written into it masked."""
+        from .redact import mask_url_credentials
+
         shown = json.dumps(self.value[:200] + ("..." if len(self.value) > 200 else ""))
-        return (f"'{self.keyword}' {shown} {self.reason}; lintops resolves JSON Schema references only within "
-                f"the schema, to {allowed}, and never fetches or reads anything else")
+        return mask_url_credentials(f"'{self.keyword}' {shown} {self.reason}; lintops resolves JSON Schema "
+                                    f"references only within the schema, to {allowed}, and never fetches or reads "
+                                    f"anything else")
 
 
 def foreign_references(schema: Any, *, base_uri: str = "", root: Path | None = None) -> list[ForeignReference]:

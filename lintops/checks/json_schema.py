@@ -451,13 +451,16 @@ def _refuse_foreign_references(schema: Mapping[str, Any], where: str) -> None:
     from ..schema_refs import foreign_references
 
     for reference in foreign_references(schema)[:1]:
+        from ..redact import mask_url_credentials
+
         pointer = "/" + where.removeprefix("params.").replace(".", "/") + reference.pointer
+        value = mask_url_credentials(repr(reference.value))
         if reference.keyword == "$schema":
-            raise SchemaParamError(f"{where}{reference.pointer}: unknown '$schema' {reference.value!r} (supported: "
-                                   "JSON Schema drafts 3, 4, 6, 7, 2019-09 and 2020-12; no other is fetched)", pointer)
+            raise SchemaParamError(f"{where}{reference.pointer}: unknown '$schema' {value} (supported: JSON Schema "
+                                   "drafts 3, 4, 6, 7, 2019-09 and 2020-12; no other is fetched)", pointer)
         raise SchemaParamError(f"{where}{reference.pointer}: only local references ('#/$defs/...') are allowed, not "
-                               f"{reference.value!r} ({reference.keyword} {reference.reason}): a rule never makes "
-                               f"lintops read a file or the network", pointer)
+                               f"{value} ({reference.keyword} {mask_url_credentials(reference.reason)}): a rule "
+                               f"never makes lintops read a file or the network", pointer)
 
 
 def _without_nulls(value: Any) -> Any:
