@@ -13,9 +13,9 @@ Building a kind's schema applies, as the API server's decoding and ``kubectl --v
   says nothing about ``additionalProperties`` (CRDs: unless ``x-kubernetes-preserve-unknown-fields``);
   this reproduces the ``-strict`` schema sets that ``kubernetes-validate`` publishes;
 - ``null`` accepted for any optional field and any map value of a built-in kind (Go's decoder
-  treats it as unset / empty); not for required fields and list items. In a custom resource only
-  where the CRD says ``nullable: true``, as the 1.17/1.18 API server does (it prunes nulls only
-  from 1.20 on).
+  treats it as unset / empty); not for required fields and list items. In a custom resource the
+  target version decides: up to 1.19 only where the CRD says ``nullable: true``, as those API servers
+  do; from 1.20, which prunes the other nulls, for optional fields and map values as in built-in kinds.
 
 Both validator backends (``jsonschema-rs``, fast; ``jsonschema``, pure Python) report identical
 :class:`SchemaError` lists: one error per unknown field and per missing field, never the value.

@@ -285,6 +285,32 @@ def test_several_versions_in_one_process_share_their_definitions():
         "policy/v1beta1", "PodDisruptionBudget")
 
 
+APPLICATION = """\
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata: {name: shop, namespace: argocd}
+spec:
+  project: PROJECT
+  source: {repoURL: "https://git.example.com/shop.git", path: deploy, targetRevision: null}
+  destination: {server: "https://kubernetes.default.svc", namespace: shop}
+"""
+
+
+@pytest.mark.parametrize(("version", "errors"), [
+    ("1.18", [("/spec/source/targetRevision", "expected string, got null")]),
+    ("1.19", [("/spec/source/targetRevision", "expected string, got null")]),
+    ("1.20", []),  # from 1.20 the API server prunes a null from a field that is not nullable
+    ("1.37", []),
+])
+def test_null_in_a_custom_resource_depends_on_the_target(lint_json, tmp_path, version, errors):
+    path = str(write(tmp_path / "app.yaml", APPLICATION.replace("PROJECT", "default")))
+    _, report = lint_json("-k", version, path)
+    assert [(f["pointer"], f["message"]) for f in findings(report, "schema")] == errors
+    _, report = lint_json("-k", version, str(write(tmp_path / "app.yaml", APPLICATION.replace("PROJECT", "null"))))
+    assert ("/spec/project", "expected string, got null") in [(f["pointer"], f["message"])
+                                                               for f in findings(report, "schema")]  # required
+
+
 # --------------------------------------------------------------------------------------------
 # other schema sources: an installed kubernetes-validate (read, never imported), both layouts
 
