@@ -585,3 +585,81 @@ def test_a_whole_run_reaches_no_cluster_fetches_nothing_and_passes_no_secret(tmp
     assert child["KUBECONFIG"] != parent["KUBECONFIG"] and child["HOME"] != os.environ.get("HOME")
     assert child["GIT_SSH_COMMAND"] == "false" and child["HTTPS_PROXY"] == "http://127.0.0.1:0"
     assert http_listener.connections == [] and tcp_listener.connections == []
+
+
+# -- the libraries' own hooks: nothing is fetched or read even past the up-front check --------------
+
+
+def test_foreign_references_reads_schemas_as_the_libraries_do():
+    from lintops.schema_refs import foreign_references
+
+    def found(schema, **kwargs):
+        return [(r.pointer, r.keyword) for r in foreign_references(schema, **kwargs)]
+
+    assert found({"properties": {"enum": {"$ref": "http://h/x"}, "$ref": {"type": "string"}}}) == [
+        ("/properties/enum/$ref", "$ref")]  # a property named enum is a schema; one named $ref is no reference
+    assert found({"enum": [{"$ref": "http://h/x"}], "default": {"$schema": "http://h/"}, "const": {"$ref": "x"}}) == []
+    assert found({"$defs": {"a": {"$id": "http://h/a.json"}}, "$ref": "http://h/a.json#/x"}) == []  # embedded
+    assert found({"$id": "http://h/base/", "items": {"$ref": "#/definitions/a"}}) == []
+    assert found({"$id": "http://h/base/", "items": {"$ref": "a.json"}}) == [("/items/$ref", "$ref")]
+    assert found({"$ref": "https://json-schema.org/draft/2020-12/meta/validation",
+                  "$schema": "http://json-schema.org/draft-07/schema"}) == []  # bundled, no fetch
+    assert found({"allOf": [{"$ref": "a~b/c.json"}]}) == [("/allOf/0/$ref", "$ref")]
+    assert found({"properties": {"a/b": {"$dynamicRef": "x.json"}}}) == [("/properties/a~1b/$dynamicRef",
+                                                                         "$dynamicRef")]
+
+
+def test_the_python_registry_reads_only_regular_files_inside_the_root(tmp_path, outside, http_listener):
+    import jsonschema
+
+    from lintops.schema_refs import python_registry
+
+    chart = tmp_path / "chart"
+    write(chart / "defs.json", json.dumps({"a": {"$ref": f"http://127.0.0.1:{http_listener.port}/a"},
+                                           "b": {"enum": ["inside"]}}))
+    os.symlink(outside, chart / "link.json")
+    os.mkfifo(chart / "pipe.json")
+    base = (chart / "values.schema.json").as_uri()
+    for reference in ("defs.json#/a", "link.json", "pipe.json", outside.as_uri(), "../elsewhere/x.json",
+                      f"http://127.0.0.1:{http_listener.port}/x"):
+        validator = jsonschema.Draft7Validator({"$ref": reference}, registry=python_registry(chart, base))
+        with pytest.raises(Exception) as raised:  # referencing's Unresolvable, as jsonschema wraps it
+            list(validator.iter_errors("value"))
+        assert FILE_MARKER not in str(raised.value) and HTTP_MARKER not in str(raised.value), reference
+    inside = jsonschema.Draft7Validator({"$ref": "defs.json#/b"}, registry=python_registry(chart, base))
+    assert [e.validator for e in inside.iter_errors("outside")] == ["enum"]
+    assert http_listener.connections == []
+
+
+def test_the_validators_are_built_with_retrieval_refused(http_listener, outside):
+    import jsonschema_rs
+
+    from lintops.kube_schema import _PythonValidator, _RustValidator
+    from lintops.schema_refs import refuse_retrieval, rust_registry
+
+    http = f"http://127.0.0.1:{http_listener.port}"
+    for schema in ({"$ref": f"{http}/x"}, {"$ref": outside.as_uri()}, {"properties": {"a": {"$ref": f"{http}/y"}}}):
+        with pytest.raises(Exception) as raised:  # the library's own error type
+            jsonschema_rs.validator_for(schema, retriever=refuse_retrieval).is_valid({"a": 1})
+        assert FILE_MARKER not in str(raised.value) and HTTP_MARKER not in str(raised.value)
+        for backend in (_RustValidator, _PythonValidator):
+            try:
+                errors = backend(schema)({"a": 1})
+            except Exception as exc:  # SchemaStore turns this into an unusable schema
+                errors = [str(exc)]
+            assert FILE_MARKER not in str(errors) and HTTP_MARKER not in str(errors)
+    with pytest.raises(Exception):  # noqa: B017 - an unknown $schema: refused, not fetched
+        jsonschema_rs.meta.validate({"$schema": f"{http}/meta"}, registry=rust_registry())
+    assert http_listener.connections == []
+
+
+@needs_helm
+def test_a_chart_file_a_values_schema_may_load_refers_nowhere_else(tmp_path, http_listener):
+    repo = tmp_path / "repo"
+    _chart(repo, '{"properties": {"mode": {"$ref": "defs.json#/mode"}}}')
+    write(repo / "charts" / "app" / "defs.json",
+          json.dumps({"mode": {"$ref": f"http://127.0.0.1:{http_listener.port}/mode.json"}}))
+    code, report, _ = _lint(repo)
+    (finding,) = [f for f in report["findings"] if f["rule"] == "render-failed"]
+    assert finding["path"] == "charts/app/values.schema.json" and "cannot be used" in finding["message"]
+    assert code == 1 and http_listener.connections == []
