@@ -663,3 +663,20 @@ def test_a_chart_file_a_values_schema_may_load_refers_nowhere_else(tmp_path, htt
     (finding,) = [f for f in report["findings"] if f["rule"] == "render-failed"]
     assert finding["path"] == "charts/app/values.schema.json" and "cannot be used" in finding["message"]
     assert code == 1 and http_listener.connections == []
+
+
+def test_the_helm_binary_runs_in_the_offline_environment(tmp_path, monkeypatch, http_listener):
+    from lintops.inputs.helm.backends import _BinarySession
+
+    monkeypatch.setenv("LINTOPS_TEST_SECRET", SECRET)
+    monkeypatch.setenv("KUBECONFIG", str(kubeconfig_at(tmp_path / "kubeconfig", http_listener.port)))
+    monkeypatch.setenv("HELM_REPOSITORY_CONFIG", str(tmp_path / "repositories.yaml"))
+    helm = write(tmp_path / "bin" / "helm",  # prints its environment as a rendered template's comments
+                 "#!/bin/sh\nprintf -- '---\\n# Source: c/templates/env.yaml\\n'\nenv | sed 's/^/# /'\n")
+    helm.chmod(0o755)
+    text = _BinarySession(str(helm), tmp_path).render({}, "release", "default")["c/templates/env.yaml"]
+    seen = dict(line[2:].split("=", 1) for line in text.splitlines() if "=" in line)
+    assert SECRET not in text and "LINTOPS_TEST_SECRET" not in seen
+    assert seen["KUBECONFIG"] != os.environ["KUBECONFIG"] and seen["HELM_REPOSITORY_CONFIG"].startswith(seen["HOME"])
+    assert seen["HELM_NO_PLUGINS"] == "1" and seen["GIT_ALLOW_PROTOCOL"] == "none"
+    assert http_listener.connections == []
