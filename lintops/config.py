@@ -11,6 +11,7 @@ what the policy grants. An unknown key or a wrong type is a configuration error
 from __future__ import annotations
 
 import fnmatch
+import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -237,7 +238,7 @@ class Config:
             return display_path
         try:
             return ((base or Path.cwd()) / display_path).resolve().relative_to(self.root.resolve()).as_posix()
-        except ValueError:
+        except (ValueError, RuntimeError):  # RuntimeError: a loop of symbolic links in the tree
             return display_path
 
     def repository_rule_dirs(self, linted: Iterable[str]) -> list[Path]:
@@ -246,9 +247,12 @@ class Config:
         candidates += [Path(p) for p in linted if p != "-" and Path(p).is_dir()]
         seen, found = set(), []
         for directory in candidates:
-            rules_dir = (directory / REPOSITORY_RULES_DIR).resolve()
-            if rules_dir.is_dir() and rules_dir not in seen:
-                seen.add(rules_dir)
+            # as written, not resolved: its rule files must stay inside the directory holding .lintops
+            # (lintops.rules.load_rule_dir), so a .lintops that is a link out of the tree is refused
+            rules_dir = Path(os.path.abspath(directory / REPOSITORY_RULES_DIR))
+            real = os.path.realpath(rules_dir)  # never raises on a loop of links, unlike Path.resolve
+            if rules_dir.is_dir() and real not in seen:
+                seen.add(real)
                 found.append(rules_dir)
         return found
 

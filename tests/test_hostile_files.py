@@ -319,6 +319,28 @@ def test_a_rule_file_linked_out_of_the_tree_is_never_read(repo, outside):
         result.stderr)
 
 
+def test_a_rules_directory_linked_out_of_the_tree_is_never_read(repo, outside):
+    """``.lintops`` itself a link out: its rule files lead outside with it (an unknown key would be printed)."""
+    write(outside / "lintops" / "rules" / "x.yaml", f"id: x\nseverity: error\nsummary: s\ncheck: parser\n"
+                                                      f"{MARKER}: 1\n")
+    link(repo / ".lintops", outside / "lintops")
+    result = lintops(repo, "check", ".", timeout=30)
+    assert result.code == 2
+    assert ".lintops/rules/x.yaml:1:1: rule file is a symbolic link that leads outside the linted root" in (
+        result.stderr)
+
+
+def test_a_loop_of_links_as_the_rules_directory_is_no_crash(repo):
+    link(repo / ".lintops", ".lintops")
+    write(repo / ".lintops.yaml", "exclude: []\n")
+    link(repo / "deploy" / "a.yaml", "b.yaml")
+    link(repo / "deploy" / "b.yaml", "a.yaml")
+    result = lintops(repo, "check", ".", "--format", "json", timeout=30)
+    assert result.code == 1
+    assert ("deploy/a.yaml", 1, 1, "unsafe-path") in result.findings()
+    assert other_was_linted(result)
+
+
 def test_a_fifo_configuration_is_refused_not_a_hang(repo):
     os.mkfifo(repo / "ci.yaml")
     result = lintops(repo, "check", ".", "-c", "ci.yaml", timeout=30)
