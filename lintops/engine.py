@@ -30,10 +30,20 @@ from typing import Any
 from .baseline import Baseline
 from .exemptions import POLICY_RULE, REASON_RULE, ExemptionPolicy, suppress
 from .inputs.discover import ChartInput, Input, InputFile, KustomizeInput
-from .inputs.manifests import LocatorFactory, resources_from
+from .inputs.manifests import FileManifests, LocatorFactory, add_document, file_locator
 from .model import Finding, Location, ObjectRef, Resource, RunSummary, Severity, Source, Violation
 from .rules import WORKLOAD_POD_SPECS, Dispatcher, Rule
-from .yaml_source import DEFAULT_LIMITS, Directive, Limits, ParsedFile, parse_bytes, parse_directives, parse_text
+from .yaml_source import (
+    DEFAULT_LIMITS,
+    Directive,
+    DocumentStream,
+    Limits,
+    ParsedFile,
+    parse_directives,
+    parse_text,
+    stream_bytes,
+    stream_text,
+)
 
 
 @contextlib.contextmanager
@@ -202,7 +212,7 @@ class Engine:
             raw = item.read_bytes(self.options.limits.max_file_bytes)
         except OSError:  # also a refused file (lintops.inputs.files): context is never reported on
             return
-        parsed = parse_bytes(raw, item.display, is_json=item.is_json, limits=self.options.limits)
+        parsed = stream_bytes(raw, item.display, is_json=item.is_json, limits=self.options.limits)
         objects = self.summary.objects
         self._collect(parsed, None, None)
         self.summary.objects = objects
@@ -212,7 +222,7 @@ class Engine:
         yield self.lint_parsed(parse_text(text, path, is_json=path.endswith(".json"), limits=self.options.limits))
         yield from self.finish()
 
-    def lint_parsed(self, parsed: ParsedFile, source: Source | None = None,
+    def lint_parsed(self, parsed: ParsedFile | DocumentStream, source: Source | None = None,
                     locators: LocatorFactory | None = None) -> FileReport:
         """Lint one parsed file and count it in the summary."""
         findings, resources, is_manifest = self._collect(parsed, source, locators)
@@ -222,38 +232,57 @@ class Engine:
             self.summary.skipped_files.append(parsed.path)
         return self._report(FileReport(parsed.path, findings, len(resources), is_manifest, resources))
 
-    def _collect(self, parsed: ParsedFile, source: Source | None,
+    def _collect(self, parsed: ParsedFile | DocumentStream, source: Source | None,
                  locators: LocatorFactory | None) -> tuple[list[Finding], list[ObjectRef], bool]:
-        manifests = resources_from(parsed, source, locators)
+        """Parse, make resources and check one document at a time (a :class:`DocumentStream` composes
+        them one by one), so that a document's node tree is freed as soon as its findings are located,
+        unless a check holds its object back for the end of the run."""
+        path = parsed.path
         if locators is None:
             directives = parse_directives(parsed.text)
-            self._directives[parsed.path] = directives
+            self._directives[path] = directives
         else:  # rendered text has no comments: exemptions are read from the files findings land in
             directives = []
-        if locators is None:
-            raw = [self._parse_finding(parsed.path, p.rule_id, p.message, p.position.line, p.position.column)
-                   for p in (*parsed.problems, *manifests.problems)]
-        else:  # a rendered text's lines are not the template's: say where in the output, point at the file
-            raw = [self._parse_finding(parsed.path, p.rule_id, f"{p.message} (at {p.position.line}:"
-                                       f"{p.position.column} of the rendered output; `lintops render` shows it)", 1, 1)
-                   for p in (*parsed.problems, *manifests.problems)]
-        findings = [self._filter(f, None) for f in raw if f is not None]
+        findings: list[Finding | None] = []
         reason_rule = self.rules_by_id.get(REASON_RULE)
         if reason_rule is not None:
-            findings.extend(self.policy.comment_reason_findings(directives, parsed.path, reason_rule.severity))
+            findings.extend(self.policy.comment_reason_findings(directives, path, reason_rule.severity))
         policy_rule = self.rules_by_id.get(POLICY_RULE)
         if policy_rule is not None and directives:
-            findings.extend(self.policy.refused_comment_findings(directives, parsed.path, policy_rule.severity))
-        for resource in manifests.resources:
-            if resource.kind == "CustomResourceDefinition" and resource.api_version.startswith("apiextensions.k8s.io/"):
-                self._register_crd(resource, findings)
-        for resource in manifests.resources:
-            findings.extend(self._check(resource))
-        for resource in manifests.values:
-            findings.extend(self._check(resource))
-        self.summary.objects += len(manifests.resources)
-        is_manifest = manifests.is_manifest_file or bool(parsed.problems) or bool(manifests.values)
-        refs = [resource.ref for resource in manifests.resources]
+            findings.extend(self.policy.refused_comment_findings(directives, path, policy_rule.severity))
+        source = source or Source(path)
+        factory = locators or file_locator(source.path)
+        manifests = FileManifests()  # one document's resources at a time; problems for the whole file
+        refs: list[ObjectRef] = []
+        any_resource = any_values = False
+        for document in parsed.documents:
+            add_document(manifests, document, path, source, factory)
+            resources, values = manifests.resources, manifests.values
+            if not resources and not values:
+                continue
+            for resource in resources:
+                if resource.kind == "CustomResourceDefinition" and resource.api_version.startswith(
+                        "apiextensions.k8s.io/"):
+                    self._register_crd(resource, findings)
+            for resource in resources:
+                findings.extend(self._check(resource))
+            for resource in values:
+                findings.extend(self._check(resource))
+            refs.extend(resource.ref for resource in resources)
+            any_resource = any_resource or bool(resources)
+            any_values = any_values or bool(values)
+            manifests.resources, manifests.values = [], []
+        problems = (*parsed.problems, *manifests.problems)  # the parse problems are known once the file is read
+        if locators is None:
+            raw = [self._parse_finding(path, p.rule_id, p.message, p.position.line, p.position.column)
+                   for p in problems]
+        else:  # a rendered text's lines are not the template's: say where in the output, point at the file
+            raw = [self._parse_finding(path, p.rule_id, f"{p.message} (at {p.position.line}:"
+                                       f"{p.position.column} of the rendered output; `lintops render` shows it)", 1, 1)
+                   for p in problems]
+        findings.extend(self._filter(f, None) for f in raw if f is not None)
+        self.summary.objects += len(refs)
+        is_manifest = any_resource or bool(manifests.problems) or bool(parsed.problems) or any_values
         return [f for f in findings if f is not None], refs, is_manifest
 
     def _lint_rendered(self, items: list[ChartInput | KustomizeInput]) -> Iterator[FileReport]:
@@ -283,7 +312,7 @@ class Engine:
             if finding is not None:
                 findings.append(finding)
         for rendered in result.sources:
-            parsed = parse_text(rendered.text, rendered.source.path, limits=self.options.limits)
+            parsed = stream_text(rendered.text, rendered.source.path, limits=self.options.limits)
             found, refs, _ = self._collect(parsed, rendered.source, rendered.locators)
             findings.extend(found)
             resources[rendered.source.path].extend(refs)
@@ -360,7 +389,7 @@ class Engine:
             finding = self._parse_finding(input_file.display, rule_id, message, 1, 1)
             self.summary.files += 1
             return self._report(FileReport(input_file.display, [finding] if finding else []))
-        parsed = parse_bytes(raw, input_file.display, is_json=input_file.is_json, limits=self.options.limits)
+        parsed = stream_bytes(raw, input_file.display, is_json=input_file.is_json, limits=self.options.limits)
         return self.lint_parsed(parsed)
 
     def _register_crd(self, resource: Resource, findings: list[Finding]) -> None:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import gc
 import re
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -81,7 +82,7 @@ _NULL_WORDS = frozenset({"", "~", "null", "Null", "NULL"})
 _MAX_INT_DIGITS = 4300
 _MAX_INT_BITS = 14_284  # about 4,300 decimal digits
 
-_DOCUMENT_START = re.compile(r"^---(?:[ \t].*)?$")
+_DOCUMENT_START = re.compile(r"---(?:[ \t].*)?$")  # matched at the start of a line
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,9 @@ class Limits:
     max_file_bytes: int = DEFAULT_MAX_BYTES
     #: Nodes that aliases may add on top of the document's own nodes (billion laughs protection).
     max_alias_expansion: int = 100_000
+    #: Collections nested deeper than this are reported, not read (libyaml stops at 1,000; JSON Schema
+    #: validation at about 255; no Kubernetes object, CRD schemas included, comes near 100).
+    max_depth: int = 200
 
 
 DEFAULT_LIMITS = Limits()
@@ -188,65 +192,121 @@ def decode(raw: bytes, limits: Limits = DEFAULT_LIMITS) -> tuple[str | None, Par
 
 
 def parse_bytes(raw: bytes, path: str, *, is_json: bool = False, limits: Limits = DEFAULT_LIMITS) -> ParsedFile:
-    text, problem = decode(raw, limits)
-    if text is None:
-        parsed = ParsedFile(path, "")
-        assert problem is not None
-        parsed.problems.append(problem)
-        return parsed
-    return parse_text(text, path, is_json=is_json, limits=limits)
+    return stream_bytes(raw, path, is_json=is_json, limits=limits).materialize()
 
 
 def parse_text(text: str, path: str, *, is_json: bool = False, limits: Limits = DEFAULT_LIMITS) -> ParsedFile:
     """Parse every document of ``text``; a syntax error costs only the document it is in."""
+    return stream_text(text, path, is_json=is_json, limits=limits).materialize()
+
+
+def stream_bytes(raw: bytes, path: str, *, is_json: bool = False, limits: Limits = DEFAULT_LIMITS) -> DocumentStream:
+    """Like :func:`parse_bytes`, one document at a time (see :class:`DocumentStream`)."""
+    text, problem = decode(raw, limits)
+    if text is None:
+        assert problem is not None
+        return DocumentStream(path, "", limits, problems=[problem])
+    return stream_text(text, path, is_json=is_json, limits=limits)
+
+
+def stream_text(text: str, path: str, *, is_json: bool = False, limits: Limits = DEFAULT_LIMITS) -> DocumentStream:
+    """Like :func:`parse_text`, one document at a time (see :class:`DocumentStream`)."""
     if is_json:
         # JSON allows tabs as whitespace where YAML does not; outside strings they are only whitespace,
         # and a raw tab inside a JSON string is invalid anyway, so this keeps every column.
         text = text.replace("\t", " ")
-    parsed = ParsedFile(path, text)
-    gc_was_enabled = gc.isenabled()
-    gc.disable()  # node trees are acyclic; collecting while building them only costs time
-    try:
+    return DocumentStream(path, text, limits)
+
+
+class DocumentStream:
+    """A file's documents, composed and built one at a time as :attr:`documents` is iterated.
+
+    Why: a file of 500,000 small objects would otherwise hold every node tree until the file is done
+    (gigabytes for 32 MB). Iterated, each document's nodes are freed as soon as nothing refers to it
+    any more: the engine keeps a document only while its findings are located, and a check keeps one
+    only for an object it holds back until the end of the run. :attr:`problems` is complete once
+    :attr:`documents` is exhausted; :attr:`documents` can be iterated once.
+    """
+
+    def __init__(self, path: str, text: str, limits: Limits = DEFAULT_LIMITS,
+                 problems: list[ParseProblem] | None = None) -> None:
+        self.path = path
+        self.text = text
+        self.limits = limits
+        self.problems: list[ParseProblem] = problems if problems is not None else []
+        self.documents: Iterator[ParsedDocument] = self._documents() if text else iter(())
+        self._count = 0
+
+    def materialize(self) -> ParsedFile:
+        """Every document at once, for the many small files (rules, values, configuration) read whole."""
+        gc_was_enabled = gc.isenabled()
+        gc.disable()  # node trees are acyclic; collecting while building them only costs time
         try:
-            _compose_into(parsed, text, 0, limits)
-        except yaml.YAMLError:
-            # Start again document by document so that one broken document does not hide the others.
-            parsed.documents.clear()
-            parsed.problems.clear()
-            for offset, chunk in _split_documents(text):
+            documents = list(self.documents)
+        finally:
+            if gc_was_enabled:
+                gc.enable()
+        return ParsedFile(self.path, self.text, documents, self.problems)
+
+    def _documents(self) -> Iterator[ParsedDocument]:
+        last: tuple[int, int] = (-1, -1)  # where the last document handed out starts
+        try:
+            for root in yaml.compose_all(self.text, Loader=_Loader):
+                start = root.start_mark
+                yield self._document(root, 0)
+                last = (start.line, start.column)
+        except yaml.YAMLError as error:
+            # Go on document by document (cut at --- lines), so that one broken document does not hide the
+            # others; documents already handed out are not handed out again.
+            broken = False
+            for offset, end_line, chunk in _split_documents(self.text):
+                if end_line is not None and end_line <= last[0]:
+                    continue  # every document of this piece was handed out
                 try:
-                    _compose_into(parsed, chunk, offset, limits)
+                    for root in yaml.compose_all(chunk, Loader=_Loader):
+                        if (root.start_mark.line + offset, root.start_mark.column) > last:
+                            yield self._document(root, offset)
                 except yaml.YAMLError as exc:
-                    parsed.problems.append(_syntax_problem(exc, offset))
-    finally:
-        if gc_was_enabled:
-            gc.enable()
-    return parsed
+                    self.problems.append(_syntax_problem(exc, offset))
+                    broken = True
+            if not broken:  # the pieces parse alone: say what broke the whole
+                self.problems.append(_syntax_problem(error, 0))
 
-
-def _compose_into(parsed: ParsedFile, text: str, line_offset: int, limits: Limits) -> None:
-    for root in yaml.compose_all(text, Loader=_Loader):
-        builder = _Builder(limits, line_offset)
+    def _document(self, root: yaml.Node, line_offset: int) -> ParsedDocument:
+        builder = _Builder(self.limits, line_offset)
+        data: Any
         try:
             data = builder.build_document(root)
         except _LimitExceeded as exc:
-            parsed.problems.append(exc.problem)
+            self.problems.append(exc.problem)
             data, root = None, None
-        parsed.problems.extend(builder.problems)
-        parsed.documents.append(ParsedDocument(len(parsed.documents), data, root, line_offset, builder.has_nulls))
+        self.problems.extend(builder.problems)
+        self._count += 1
+        return ParsedDocument(self._count - 1, data, root, line_offset, builder.has_nulls)
 
 
-def _split_documents(text: str) -> list[tuple[int, str]]:
-    """Cut text at ``---`` lines, keeping each chunk's starting line (0-based)."""
-    chunks: list[tuple[int, str]] = []
-    lines = text.splitlines(keepends=True)
-    start = 0
-    for number, line in enumerate(lines):
-        if number > start and _DOCUMENT_START.match(line.rstrip("\r\n")):
-            chunks.append((start, "".join(lines[start:number])))
-            start = number
-    chunks.append((start, "".join(lines[start:])))
-    return chunks
+#: Line breaks as YAML counts them (libyaml's marks count lines the same way).
+_LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
+
+
+def _lines(text: str) -> Iterator[tuple[int, int, int]]:
+    """(number, start, end) of each line, 0-based, the break excluded."""
+    number = position = 0
+    for match in _LINE_BREAK.finditer(text):
+        yield number, position, match.start()
+        number, position = number + 1, match.end()
+    if position < len(text):
+        yield number, position, len(text)
+
+
+def _split_documents(text: str) -> Iterator[tuple[int, int | None, str]]:
+    """Cut text at ``---`` lines: each piece's first line (0-based), the next piece's, and its text."""
+    chunk_line, chunk_start = 0, 0
+    for number, start, end in _lines(text):
+        if number > chunk_line and _DOCUMENT_START.match(text, start, end):
+            yield chunk_line, number, text[chunk_start:start]
+            chunk_line, chunk_start = number, start
+    yield chunk_line, None, text[chunk_start:]
 
 
 def _syntax_problem(exc: yaml.YAMLError, line_offset: int) -> ParseProblem:
@@ -288,6 +348,8 @@ class _Builder:
         self._in_progress: set[int] = set()
         self._sizes: dict[int, int] = {}
         self._alias_nodes = 0
+        self._depth = 0
+        self._heights: dict[int, int] = {}
         self.has_nulls = False
 
     def build_document(self, root: yaml.Node) -> Any:
@@ -323,11 +385,16 @@ class _Builder:
                         self._position(node),
                     )
                 )
+            if self._depth + self._height(node) > self.limits.max_depth:
+                raise self._too_deep(node)
             return built
         if key in self._in_progress:
             problem = ParseProblem("yaml-limit", "recursive alias; document not parsed", self._position(node))
             raise _LimitExceeded(problem)
         self._in_progress.add(key)
+        self._depth += 1
+        if self._depth > self.limits.max_depth:
+            raise self._too_deep(node)
         if isinstance(node, yaml.SequenceNode):
             value: Any = [self._build(child) for child in node.value]
             if node.tag != _SEQ:
@@ -337,8 +404,25 @@ class _Builder:
             if node.tag != _MAP:
                 self._check_collection_tag(node, _MAPPING_TAGS, "mapping")
         self._in_progress.discard(key)
+        self._depth -= 1
         self._built[key] = value
         return value
+
+    def _too_deep(self, node: yaml.Node) -> _LimitExceeded:
+        return _LimitExceeded(ParseProblem(
+            "yaml-limit", f"nesting deeper than {self.limits.max_depth:,} levels; document not parsed",
+            self._position(node)))
+
+    def _height(self, node: yaml.Node) -> int:
+        """Levels of collections in ``node`` (memoised; asked only of aliased collections)."""
+        if isinstance(node, yaml.ScalarNode):
+            return 0
+        key = id(node)
+        height = self._heights.get(key)
+        if height is None:
+            children = node.value if isinstance(node, yaml.SequenceNode) else [n for pair in node.value for n in pair]
+            height = self._heights[key] = 1 + max((self._height(child) for child in children), default=0)
+        return height
 
     def _bad_scalar(self, node: yaml.ScalarNode, exc: _BadScalar) -> str:
         """Report a scalar its tag cannot hold and keep its text, so the rest of the document is linted."""

@@ -78,22 +78,28 @@ def resources_from(parsed: ParsedFile, source: Source | None = None,
     locators = locators or file_locator(source.path)
     result = FileManifests()
     for document in parsed.documents:
-        body = document.data
-        if body is None:
-            continue
-        if not isinstance(body, dict) or ("apiVersion" not in body and "kind" not in body):
-            result.other_documents += 1
-            if isinstance(body, dict) and is_values_file(parsed.path):
-                result.values.append(Resource(HELM_VALUES_API_VERSION, HELM_VALUES_KIND, None, parsed.path, body,
-                                              source, locator=locators(document)))
-            continue
-        locator = locators(document)
-        if _is_list(body):
-            for index, item in enumerate(body["items"]):
-                _add(result, item, document, source, join_pointer("/items", index), locator)
-        else:
-            _add(result, body, document, source, "", locator)
+        add_document(result, document, parsed.path, source, locators)
     return result
+
+
+def add_document(result: FileManifests, document: ParsedDocument, path: str, source: Source,
+                 locators: LocatorFactory) -> None:
+    """Add the resources of one document of the file ``path`` (the engine streams a file's documents)."""
+    body = document.data
+    if body is None:
+        return
+    if not isinstance(body, dict) or ("apiVersion" not in body and "kind" not in body):
+        result.other_documents += 1
+        if isinstance(body, dict) and is_values_file(path):
+            result.values.append(Resource(HELM_VALUES_API_VERSION, HELM_VALUES_KIND, None, path, body,
+                                          source, locator=locators(document)))
+        return
+    locator = locators(document)
+    if _is_list(body):
+        for index, item in enumerate(body["items"]):
+            _add(result, item, document, source, join_pointer("/items", index), locator)
+    else:
+        _add(result, body, document, source, "", locator)
 
 
 def _add(result: FileManifests, body: Any, document: ParsedDocument, source: Source, root: str,
@@ -122,7 +128,7 @@ def _add(result: FileManifests, body: Any, document: ParsedDocument, source: Sou
             api_version=api_version,
             kind=kind,
             namespace=namespace if isinstance(namespace, str) else None,
-            name=str(name) if name is not None else None,
+            name=_name(name),
             body=body,
             source=source,
             root_pointer=root,
@@ -130,3 +136,13 @@ def _add(result: FileManifests, body: Any, document: ParsedDocument, source: Sou
             has_nulls=document.has_nulls,
         )
     )
+
+
+def _name(value: Any) -> str | None:
+    """The object's name as reports show it: text as written; a name that is a list or a mapping (the
+    schema reports it) is no name, and is never turned into text (it may be nested a thousand deep)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (bool, int, float)):
+        return str(value)
+    return None
