@@ -256,7 +256,7 @@ def list_rules(config_path: str | None, path: str) -> None:
     width = max(len(s.id) for s in specs)
     for spec in specs:
         state = "" if spec.enabled else " (off)"
-        click.echo(f"{spec.id:<{width}}  {spec.severity.value:<7}  {spec.origin + state:<22}  {spec.summary}")
+        _echo_lines(f"{spec.id:<{width}}  {spec.severity.value:<7}  {spec.origin + state:<22}  {spec.summary}")
 
 
 @main.command()
@@ -268,16 +268,24 @@ def explain(rule_id: str, config_path: str | None) -> None:
     spec = run.catalog.spec(rule_id)
     if spec is None:
         _usage_error(f"unknown rule '{rule_id}' (see `lintops rules`)")
-    click.echo(f"{spec.id} ({spec.severity.value}, {spec.origin}{'' if spec.enabled else ', off'})")
-    click.echo(f"  {spec.summary}\n")
-    click.echo(f"Targets: {', '.join(spec.targets)}" + (f" (kinds: {', '.join(spec.kinds)})" if spec.kinds else ""))
-    click.echo(f"Check: {spec.check}\n")
+    _echo_lines(f"{spec.id} ({spec.severity.value}, {spec.origin}{'' if spec.enabled else ', off'})")
+    _echo_lines(f"  {spec.summary}\n")
+    _echo_lines(f"Targets: {', '.join(spec.targets)}" + (f" (kinds: {', '.join(spec.kinds)})" if spec.kinds else ""))
+    _echo_lines(f"Check: {spec.check}\n")
     for title, text in (("Why", spec.rationale), ("Exactly", spec.documentation), ("Fix", spec.remediation)):
         if text:
-            click.echo(f"{title}:\n{_indent(text)}\n")
+            _echo_lines(f"{title}:\n{_indent(text)}\n")
     for kind in ("fail", "pass"):
         if spec.examples.get(kind):
-            click.echo(f"Example that {'fires' if kind == 'fail' else 'passes'}:\n{_indent(spec.examples[kind])}")
+            _echo_lines(f"Example that {'fires' if kind == 'fail' else 'passes'}:\n{_indent(spec.examples[kind])}")
+
+
+def _echo_lines(text: str) -> None:
+    """Print text that may come from a repository's rule file: its lines as they are, with every
+    control character inside a line escaped (lintops.escape), so a rule cannot rewrite the terminal."""
+    from .escape import escape_controls
+
+    click.echo("\n".join(escape_controls(line) for line in text.split("\n")))
 
 
 @main.command()

@@ -246,3 +246,24 @@ def test_python_m_lintops_does_not_import_modules_of_the_working_directory(tree)
     assert result.returncode == 1, result.stderr
     assert not marker.exists()
     assert "pinned-image-tag" in {f["rule"] for f in json.loads(result.stdout)["findings"]}
+
+
+def test_rules_and_explain_escape_control_characters_of_repository_rules(tree):
+    write(tree / ".lintops" / "rules" / "loud.yaml", textwrap.dedent("""\
+        id: loud
+        severity: warning
+        summary: "quiet\\e[2K\\rall good"
+        rationale: "line one\\nline two \\e]0;title\\a"
+        remediation: fix it
+        documentation: exactly this
+        targets: ["*"]
+        check: json-schema
+        params: {message: m, schema: {}}
+        """))
+    listed = run_lintops("rules", ".", cwd=tree)
+    explained = run_lintops("explain", "loud", cwd=tree)
+    for result in (listed, explained):
+        assert result.returncode == 0, result.stderr
+        assert "\x1b" not in result.stdout and "\r" not in result.stdout
+    assert "quiet\\x1b[2K\\rall good" in listed.stdout
+    assert "line one\n" in explained.stdout  # line breaks of a multi-line text stay
