@@ -367,7 +367,8 @@ STARTER_CONFIG = """\
 # lintops configuration. Every key is optional; the values shown are the defaults unless noted.
 # Documentation of every rule: `lintops rules` and `lintops explain RULE`.
 
-# Kubernetes version whose API schemas and served apiVersions are checked (1.17, 1.18, ...).
+# Kubernetes version whose API schemas and served apiVersions are checked: any of 1.17 to 1.37,
+# written 1.N, 1.N.P or v1.N.P (quoted).
 kubernetes_version: "1.18"
 
 # Unknown fields are errors (as the API server's strict field validation treats them).
