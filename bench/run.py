@@ -14,7 +14,11 @@ a team that runs lintops writes them, so findings are few) and measures:
   is reported apart as ``setup``, since the cold start below measures it;
 * ``cli``: the same through ``python -m lintops check DIR --format json`` (includes start-up).
 
-and, separately, the cold start of one small file end to end (median wall time of several runs).
+and, separately, the cold start of one small file end to end (median wall time of several runs), and
+the peak memory of one file of many small objects (``--configmaps``, default 550,000 ConfigMaps, 32 MiB:
+the size limit) through ``python -m lintops check FILE --format json``, against reading the same file
+and iterating ``yaml.compose_all`` over it in the same run: a file's documents flow through the stages
+one at a time, so memory grows with the largest document, not with the number of objects.
 Everything runs against ``--kubernetes-version`` (default 1.18); the corpus uses the CronJob and
 Ingress apiVersions that version serves (``batch/v1`` from 1.21, ``networking.k8s.io/v1`` from 1.19),
 as a team targeting it writes them.
@@ -256,11 +260,50 @@ def cold_start(repeat: int, kubernetes_version: str = "1.18") -> float:
     return statistics.median(times)
 
 
+CONFIGMAP_DOCUMENT = "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {{name: c{i:06d}}}\n"
+
+COMPOSE_FLOOR = """
+import sys
+from pathlib import Path
+
+import yaml
+
+for _ in yaml.compose_all(Path(sys.argv[1]).read_bytes(), Loader=yaml.CSafeLoader):
+    pass
+"""
+
+
+def peak_rss(command: list[str]) -> tuple[float, float]:
+    """(peak resident memory in MB, wall seconds) of one command, measured for that process alone."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    return usage.ru_maxrss / 1024, time.perf_counter() - started
+
+
+def configmap_memory(count: int, version: str) -> None:
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / "configmaps.yaml"
+        with path.open("w") as handle:
+            for i in range(count):
+                handle.write(CONFIGMAP_DOCUMENT.format(i=i))
+        size = path.stat().st_size
+        floor, floor_s = peak_rss([sys.executable, "-c", COMPOSE_FLOOR, str(path)])
+        lintops, lintops_s = peak_rss([sys.executable, "-m", "lintops", "check", "-k", version, str(path),
+                                       "--format", "json", "-q"])
+    print(f"one file of {count:,} ConfigMaps ({size / 2**20:.1f} MiB): peak memory {lintops:.0f} MB in "
+          f"{lintops_s:.1f} s; yaml.compose_all of the same file {floor:.0f} MB in {floor_s:.1f} s; "
+          f"ratio {lintops / floor:.2f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--objects", type=int, nargs="+", default=[1000, 10000])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("-k", "--kubernetes-version", default="1.18", help="target version (default 1.18)")
+    parser.add_argument("--configmaps", type=int, default=550_000,
+                        help="ConfigMaps in the one-file memory measurement (0: skip it)")
     args = parser.parse_args()
     version = args.kubernetes_version
     from lintops.runner import default_jobs
@@ -284,6 +327,8 @@ def main() -> None:
             print(f"{objects:>8} {len(files):>6} {floor:>8.3f} {best:>9.3f} {best / floor:>6.2f} {single:>8.3f} "
                   f"{single / floor:>6.2f} {setup:>7.3f} {cli:>7.3f} {best / objects * 1e6:>9.0f} {findings:>8}")
     print(f"cold start, one small file end to end (median of 7): {cold_start(7, version) * 1000:.0f} ms")
+    if args.configmaps:
+        configmap_memory(args.configmaps, version)
 
 
 if __name__ == "__main__":

@@ -125,8 +125,8 @@ def _add(result: FileManifests, body: Any, document: ParsedDocument, source: Sou
     namespace = metadata.get("namespace")
     result.resources.append(
         Resource(
-            api_version=api_version,
-            kind=kind,
+            api_version=_shared(api_version),
+            kind=_shared(kind),
             namespace=namespace if isinstance(namespace, str) else None,
             name=_name(name),
             body=body,
@@ -146,3 +146,17 @@ def _name(value: Any) -> str | None:
     if isinstance(value, (bool, int, float)):
         return str(value)
     return None
+
+
+_SHARED: dict[str, str] = {}
+
+
+def _shared(text: str) -> str:
+    """One string object for each apiVersion and kind: a run keeps an ObjectRef of every object (JUnit
+    lists them), and half a million ConfigMaps need not hold half a million copies of "ConfigMap"."""
+    found = _SHARED.get(text)
+    if found is None:
+        if len(_SHARED) >= 4096:  # a hostile file of distinct kinds: keep its own strings
+            return text
+        found = _SHARED[text] = text
+    return found
