@@ -272,6 +272,8 @@ class Engine:
             any_resource = any_resource or bool(resources)
             any_values = any_values or bool(values)
             manifests.resources, manifests.values = [], []
+            if locators is None:  # an object a check holds back keeps its data, not the document's nodes
+                document.release()
         problems = (*parsed.problems, *manifests.problems)  # the parse problems are known once the file is read
         if locators is None:
             raw = [self._parse_finding(path, p.rule_id, p.message, p.position.line, p.position.column)

@@ -121,6 +121,39 @@ class ParsedDocument:
     line_offset: int = 0
     #: Whether any value is an explicit null (checks that treat null as absent skip work when not).
     has_nulls: bool = True
+    #: The text the nodes were composed from (the file, or the piece of it after a syntax error), and
+    #: after :meth:`release` where in it this document starts (index of its first line, that line) and
+    #: ends, to compose its nodes again when a position is asked.
+    _text: str | None = field(default=None, repr=False)
+    _span: tuple[int, int, int] = field(default=(0, 0, 0), repr=False)
+
+    def release(self) -> None:
+        """Drop the node tree (most of a document's memory), keeping where the document is in its text.
+
+        The engine releases each document once it is checked: a document nobody refers to any more is
+        freed anyway, and one whose object a check holds back until the end of the run (a custom
+        resource waiting for its CRD) keeps its data and a reference to the text, not its nodes.
+        """
+        root = self.root
+        if root is None or self._text is None:
+            return
+        start, end = root.start_mark, root.end_mark
+        self._span = (start.index - start.column, end.index, start.line)
+        self.root = None
+
+    def _nodes(self) -> tuple[yaml.Node | None, int]:
+        """The node tree and the line its marks count from (composed again after :meth:`release`)."""
+        if self.root is not None or self._text is None or self._span == (0, 0, 0):
+            return self.root, self.line_offset
+        start, end, line = self._span
+        global _recomposed
+        if _recomposed[0] is not self:  # findings of one object are located one after another
+            try:
+                root = yaml.compose(self._text[start:end], Loader=_Loader)
+            except yaml.YAMLError:  # it parsed in its file (a %TAG directive before it, say)
+                root = None
+            _recomposed = (self, root)
+        return _recomposed[1], self.line_offset + line
 
     def position(self, pointer: str, at_key: bool = False) -> Position:
         """Position of the node at ``pointer``, or of its nearest existing parent.
@@ -129,9 +162,9 @@ class ParsedDocument:
         reads as "the resources block"); scalars and flow collections at their value, unless
         ``at_key`` asks for the key (an unknown field is its key, not its value).
         """
-        node = self.root
+        node, line_offset = self._nodes()
         if node is None:
-            return Position(1 + self.line_offset, 1)
+            return Position(1 + line_offset, 1)
         anchor = node.start_mark
         for token in iter_pointer_tokens(pointer):
             if isinstance(node, yaml.MappingNode):
@@ -145,13 +178,17 @@ class ParsedDocument:
                 block = isinstance(node, yaml.CollectionNode) and node.start_mark.line > key_node.start_mark.line
                 anchor = key_node.start_mark if at_key or block or _is_empty(node) else node.start_mark
             elif isinstance(node, yaml.SequenceNode):
-                if not token.isdigit() or int(token) >= len(node.value):
+                if not (token.isascii() and token.isdigit()) or int(token) >= len(node.value):
                     break
                 node = node.value[int(token)]
                 anchor = node.start_mark
             else:
                 break
-        return Position(anchor.line + 1 + self.line_offset, anchor.column + 1)
+        return Position(anchor.line + 1 + line_offset, anchor.column + 1)
+
+
+#: The document composed again last (see ParsedDocument._nodes), and its nodes.
+_recomposed: tuple[ParsedDocument | None, yaml.Node | None] = (None, None)
 
 
 def _is_empty(node: yaml.Node) -> bool:
@@ -253,7 +290,7 @@ class DocumentStream:
         try:
             for root in yaml.compose_all(self.text, Loader=_Loader):
                 start = root.start_mark
-                yield self._document(root, 0)
+                yield self._document(root, 0, self.text)
                 last = (start.line, start.column)
         except yaml.YAMLError as error:
             # Go on document by document (cut at --- lines), so that one broken document does not hide the
@@ -265,14 +302,14 @@ class DocumentStream:
                 try:
                     for root in yaml.compose_all(chunk, Loader=_Loader):
                         if (root.start_mark.line + offset, root.start_mark.column) > last:
-                            yield self._document(root, offset)
+                            yield self._document(root, offset, chunk)
                 except yaml.YAMLError as exc:
                     self.problems.append(_syntax_problem(exc, offset))
                     broken = True
             if not broken:  # the pieces parse alone: say what broke the whole
                 self.problems.append(_syntax_problem(error, 0))
 
-    def _document(self, root: yaml.Node, line_offset: int) -> ParsedDocument:
+    def _document(self, root: yaml.Node, line_offset: int, text: str) -> ParsedDocument:
         builder = _Builder(self.limits, line_offset)
         data: Any
         try:
@@ -282,7 +319,7 @@ class DocumentStream:
             data, root = None, None
         self.problems.extend(builder.problems)
         self._count += 1
-        return ParsedDocument(self._count - 1, data, root, line_offset, builder.has_nulls)
+        return ParsedDocument(self._count - 1, data, root, line_offset, builder.has_nulls, _text=text)
 
 
 #: Line breaks as YAML counts them (libyaml's marks count lines the same way).
