@@ -164,6 +164,8 @@ class Dispatcher:
         if plan is None:
             plan = [(rule, targets) for rule in self.rules
                     if (targets := rule.targets_for(api_version, kind, self.workloads))]
+            if len(self._plans) >= 4096:  # a file of distinct made-up kinds must not grow this without end
+                self._plans.clear()
             self._plans[key] = plan
         return plan
 

@@ -48,6 +48,8 @@ class ApiLifecycle(Check):
         key = (resource.api_version, resource.kind, ctx.kubernetes_version)
         verdict = self._verdicts.get(key)
         if verdict is None:  # the same few apiVersions and kinds recur in every file
+            if len(self._verdicts) >= 4096:  # a file of distinct made-up kinds must not grow this without end
+                self._verdicts.clear()
             verdict = self._verdicts[key] = tuple(self._assess(*key))
         return verdict
 
