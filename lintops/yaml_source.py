@@ -338,6 +338,25 @@ def _lines(text: str) -> Iterator[tuple[int, int, int]]:
 
 def _split_documents(text: str) -> Iterator[tuple[int, int | None, str]]:
     """Cut text at ``---`` lines: each piece's first line (0-based), the next piece's, and its text."""
+    if "\x85" in text or "\u2028" in text or "\u2029" in text or text.count("\r") != text.count("\r\n"):
+        yield from _split_by_lines(text)  # breaks other than \n and \r\n: count them one by one
+        return
+    chunk_line, chunk_start = 0, 0
+    for match in _CUT.finditer(text):
+        start = match.start()
+        if start == 0:
+            continue  # the first line belongs to the first piece
+        line = chunk_line + text.count("\n", chunk_start, start)
+        yield chunk_line, line, text[chunk_start:start]
+        chunk_line, chunk_start = line, start
+    yield chunk_line, None, text[chunk_start:]
+
+
+#: A ``---`` line in text whose only line breaks are \n and \r\n.
+_CUT = re.compile(r"^---(?:[ \t][^\n]*?)?\r?$", re.MULTILINE)
+
+
+def _split_by_lines(text: str) -> Iterator[tuple[int, int | None, str]]:
     chunk_line, chunk_start = 0, 0
     for number, start, end in _lines(text):
         if number > chunk_line and _DOCUMENT_START.match(text, start, end):
