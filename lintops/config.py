@@ -258,13 +258,16 @@ class Config:
 
 
 def find_config(start: Path) -> Path | None:
-    """The nearest configuration file at or above ``start``."""
+    """The nearest configuration file at or above ``start`` (whatever it is: a link or a named pipe
+    there is the configuration, and refused when it is read, never silently passed over)."""
+    import os
+
     directory = start if start.is_dir() else start.parent
     directory = directory.resolve()
     for candidate in (directory, *directory.parents):
         for name in CONFIG_NAMES:
             path = candidate / name
-            if path.is_file():
+            if os.path.lexists(path) and not path.is_dir():
                 return path
     return None
 

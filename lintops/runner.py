@@ -55,6 +55,8 @@ class Run:
     #: Kustomize roots named in the configuration (otherwise: overlays no kustomization references).
     kustomize_roots: tuple[str, ...] = ()
     baseline_path: Path | None = None
+    #: The baseline was named by a configuration, not by ``--baseline``: it must stay inside the tree.
+    baseline_in_tree: bool = False
     #: Rules bound while preparing (to refuse bad parameters up front), handed to the first engine so
     #: that a run compiles its rules' schemas once.
     _bound: list[Rule] | None = field(default=None, repr=False)
@@ -83,7 +85,8 @@ class Run:
         if self.baseline_path is None:
             return None
         base = self.options.base_dir or Path.cwd()
-        return load_baseline(self.baseline_path, display_path(self.baseline_path, base))
+        root = self.options.base_dir if self.baseline_in_tree else None
+        return load_baseline(self.baseline_path, display_path(self.baseline_path, base), root)
 
 
 def locate_config(settings: Settings) -> Path | None:
@@ -101,7 +104,7 @@ def prepare(settings: Settings) -> Run:
     from .kube_schema import supported_versions
 
     base_dir = settings.base_dir or repository_root(_first_directory(settings.paths), fallback=Path.cwd())
-    tree = load_config(locate_config(settings))
+    tree = _load_tree_config(settings, base_dir)
     policy = _load_policy(settings, tree)
     rule_dirs, refused_rules = _repository_rule_dirs(settings, tree, policy)
     trusted = policy or tree
@@ -147,8 +150,21 @@ def prepare(settings: Settings) -> Run:
     run = Run(config, catalog, options, (*config.exclude, *settings.excludes),
               tuple(str(roots_base / root) for root in config.kustomize.get("roots", ())),
               baseline, bound, violations)
+    run.baseline_in_tree = baseline is not None and not settings.baseline
     run.load_baseline()  # a missing or broken baseline is a configuration error up front
     return run
+
+
+def _load_tree_config(settings: Settings, base_dir: Path) -> Config:
+    """The configuration found in (or named for) the linted tree. One found by looking must stay
+    inside the tree: a ``.lintops.yaml`` that links outside, or is a named pipe, is refused (exit 2)."""
+    import os
+
+    path = locate_config(settings)
+    if path is None or settings.config_path:
+        return load_config(path)
+    inside = os.path.abspath(path).startswith(os.path.join(str(base_dir), ""))
+    return load_config(path, within=base_dir if inside else None)
 
 
 def _load_policy(settings: Settings, tree: Config) -> Config | None:

@@ -267,3 +267,26 @@ def test_rules_and_explain_escape_control_characters_of_repository_rules(tree):
         assert "\x1b" not in result.stdout and "\r" not in result.stdout
     assert "quiet\\x1b[2K\\rall good" in listed.stdout
     assert "line one\n" in explained.stdout  # line breaks of a multi-line text stay
+
+
+def test_a_configuration_or_baseline_linked_out_of_the_tree_is_refused(tree, tmp_path):
+    outside = write(tmp_path / "outside.yaml", "exclude: ['**']  # SECRET-MARKER\n")
+    (tree / ".lintops.yaml").symlink_to(outside)
+    result = run_lintops("check", ".", cwd=tree)
+    assert result.returncode == 2 and ".lintops.yaml" in result.stderr
+    assert "SECRET-MARKER" not in result.stdout + result.stderr
+    (tree / ".lintops.yaml").unlink()
+    baseline = write(tmp_path / "baseline.json", '{"version": 1, "findings": [], "x": "SECRET-MARKER"}')
+    (tree / "baseline.json").symlink_to(baseline)
+    write(tree / ".lintops.yaml", "baseline: baseline.json\n")
+    result = run_lintops("check", ".", cwd=tree)
+    assert result.returncode == 2 and "baseline.json" in result.stderr
+    assert "SECRET-MARKER" not in result.stdout + result.stderr
+
+
+def test_a_named_pipe_as_the_configuration_is_refused_not_ignored(tree):
+    import os
+
+    os.mkfifo(tree / ".lintops.yaml")
+    result = run_lintops("check", ".", cwd=tree)
+    assert result.returncode == 2 and ".lintops.yaml" in result.stderr
