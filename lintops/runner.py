@@ -148,9 +148,9 @@ def prepare(settings: Settings) -> Run:
         baseline_root / config.baseline if config.baseline and baseline_root else None)
     roots_base = base_dir if policy is not None and "kustomize" in policy.keys else (config.root or base_dir)
     run = Run(config, catalog, options, (*config.exclude, *settings.excludes),
-              tuple(str(roots_base / root) for root in config.kustomize.get("roots", ())),
-              baseline, bound, violations)
-    run.baseline_in_tree = baseline is not None and not settings.baseline
+              kustomize_roots=tuple(str(roots_base / root) for root in config.kustomize.get("roots", ())),
+              baseline_path=baseline, baseline_in_tree=baseline is not None and not settings.baseline,
+              _bound=bound, violations=violations)
     run.load_baseline()  # a missing or broken baseline is a configuration error up front
     return run
 
