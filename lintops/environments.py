@@ -115,7 +115,8 @@ class EnvironmentPatterns:
             if isinstance(value, str) or not all(isinstance(p, str) and p for p in value):
                 raise ValueError(f"environments.{name} must be a list of non-empty regular expressions")
             object.__setattr__(self, name, tuple(value))
-            _compile(tuple(value))  # refuse a broken pattern when the configuration is read
+            if tuple(value) != getattr(type(self), name):  # the defaults compile on first use, not at import
+                _compile(tuple(value))  # refuse a broken pattern when the configuration is read
 
     @classmethod
     def from_config(cls, data: Mapping[str, Any] | None) -> EnvironmentPatterns:

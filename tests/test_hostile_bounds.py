@@ -222,3 +222,120 @@ def test_template_lines_are_read_in_linear_time():
     started = time.monotonic()
     template = _Template("t.yaml", "kind: ConfigMap\n" + "{{a}}" * 40 + "x\n" + "a" + " " * 200_000 + "\n")
     assert template.info[1] is not None and time.monotonic() - started < 5
+
+
+# -- Helm renders in a child process with memory and time limits -------------------------------------
+
+needs_sdk = pytest.mark.skipif(__import__("importlib").util.find_spec("helm_python") is None,
+                               reason="needs helm-python-sdk (pip install -e '.[helm]')")
+#: A small memory limit, so that the runaway charts stop quickly on a shared machine (the defaults are 2 GiB and
+#: 30 s); the time limit is small only for the template that loops, and generous for the others, so that a
+#: busy machine does not turn a memory limit into a time limit.
+LIMITS = {"LINTOPS_HELM_MEMORY_MIB": "512", "LINTOPS_HELM_TIMEOUT": "20"}
+SLOW_LIMITS = {"LINTOPS_HELM_MEMORY_MIB": "512", "LINTOPS_HELM_TIMEOUT": "3"}
+RUNAWAY = {
+    "until": ('data:\n{{- range until 50000000 }}\n  k{{ . }}: "x"\n{{- end }}\n', {}),
+    "repeat": ('data:\n  a: {{ repeat 2000000000 "x" | quote }}\n', {}),
+    "tpl": ("data:\n  a: {{ tpl .Values.t . | quote }}\n", {"t": "{{ tpl .Values.t . }}"}),
+    "slow": ('data:\n  a: "{{ range until 100000 }}{{ range until 100000 }}{{ end }}{{ end }}"\n', {}),
+}
+
+
+def chart(root: Path, name: str, templates: dict[str, str], values: str = "{}\n") -> Path:
+    directory = root / name
+    write(directory / "Chart.yaml", f"apiVersion: v2\nname: {name}\nversion: 0.1.0\n")
+    write(directory / "values.yaml", values)
+    for file, text in templates.items():
+        write(directory / "templates" / file, text)
+    return directory
+
+
+def healthy_chart(root: Path) -> None:
+    """A chart that renders a Deployment whose image tag (from values.yaml) is a finding."""
+    chart(root, "web", {"deployment.yaml": textwrap.dedent("""\
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: web, namespace: apps}
+        spec:
+          selector: {matchLabels: {app: web}}
+          template:
+            metadata: {labels: {app: web}}
+            spec:
+              containers:
+                - name: web
+                  image: {{ .Values.image | quote }}
+        """)}, values="image: nginx:latest\n")
+
+
+def configmap(name: str, body: str) -> str:
+    return f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n  namespace: apps\n{body}"
+
+
+def healthy_chart_was_linted(report) -> bool:
+    """The healthy chart rendered, and its finding points at the values key (found by a marked render)."""
+    return ("web/values.yaml", 1, 1) in {(p, line, col) for p, line, col, _ in at(report, "pinned-image-tag")}
+
+
+@needs_sdk
+@pytest.mark.parametrize("attack", sorted(RUNAWAY))
+def test_a_runaway_template_is_a_finding_at_the_template_and_the_run_goes_on(tree, attack):
+    body, values = RUNAWAY[attack]
+    chart(tree, "hostile", {"configmap.yaml": configmap("fine", "data: {a: b}\n"),
+                            "runaway.yaml": configmap("runaway", body)}, values=json.dumps(values) + "\n")
+    healthy_chart(tree)
+    _, report, _ = lint(tree, env=SLOW_LIMITS if attack == "slow" else LIMITS, bound=90)
+    failed = at(report, "render-failed")
+    assert [(p, line, col) for p, line, col, _ in failed] == [("hostile/templates/runaway.yaml", 1, 1)]
+    limit = "the time limit of 3 s" if attack == "slow" else "limit"
+    assert "this template ran into a render limit" in failed[0][3] and limit in failed[0][3]
+    if attack in ("until", "repeat"):
+        assert "the memory limit of 512 MiB" in failed[0][3]
+    assert healthy_chart_was_linted(report) and healthy_pod_was_linted(report)
+
+
+@needs_sdk
+def test_a_runaway_template_that_cannot_be_told_is_a_finding_at_chart_yaml(tree):
+    """The runaway template sits in a sub-chart vendored as an archive: no copy can leave it out."""
+    import tarfile
+
+    sub = chart(tree.parent / "build", "engine", {"runaway.yaml": configmap("runaway", RUNAWAY["repeat"][0])})
+    parent = chart(tree, "hostile", {"configmap.yaml": configmap("fine", "data: {a: b}\n")})
+    (parent / "charts").mkdir()
+    with tarfile.open(parent / "charts" / "engine-0.1.0.tgz", "w:gz") as archive:
+        archive.add(sub, arcname="engine")
+    healthy_chart(tree)
+    _, report, _ = lint(tree, env=LIMITS, bound=90)
+    assert [(p, line, col, m) for p, line, col, m in at(report, "render-failed")] == [
+        ("hostile/Chart.yaml", 1, 1, "helm could not render the chart: rendering exceeded the memory limit of 512 MiB")]
+    assert healthy_chart_was_linted(report) and healthy_pod_was_linted(report)
+
+
+@needs_sdk
+def test_one_render_worker_serves_every_chart_and_is_replaced_after_a_limit(tmp_path, monkeypatch):
+    from lintops.inputs.helm import backends
+
+    monkeypatch.setenv("LINTOPS_HELM_MEMORY_MIB", "512")
+    backends._worker().stop()  # an earlier test's worker has other limits; the next render starts one
+    healthy_chart(tmp_path)
+    hostile = chart(tmp_path, "hostile", {"runaway.yaml": configmap("runaway", RUNAWAY["repeat"][0])})
+    web = backends._SdkSession(tmp_path / "web")
+    worker = backends._worker()
+    assert "nginx:latest" in web.render({}, "web", "apps")["web/templates/deployment.yaml"]
+    started = worker.generation
+    web.render({"image": "nginx:1.27"}, "web", "apps")
+    assert worker.generation == started  # one child for every render
+    with pytest.raises(backends._RenderLimit, match="memory limit of 512 MiB"):
+        backends._SdkSession(hostile).render({}, "hostile", "apps")
+    assert "nginx:1.27" in web.render({"image": "nginx:1.27"}, "web", "apps")["web/templates/deployment.yaml"]
+    assert worker.generation == started + 1  # a new child, and the chart loaded into it again
+
+
+def test_render_limits_default_and_come_from_the_environment(monkeypatch):
+    from lintops.inputs.helm import backends
+
+    monkeypatch.delenv("LINTOPS_HELM_TIMEOUT", raising=False)
+    monkeypatch.delenv("LINTOPS_HELM_MEMORY_MIB", raising=False)
+    assert (backends.render_timeout(), backends.render_memory()) == (30.0, 2048)
+    monkeypatch.setenv("LINTOPS_HELM_TIMEOUT", "2.5")
+    monkeypatch.setenv("LINTOPS_HELM_MEMORY_MIB", "not a number")
+    assert (backends.render_timeout(), backends.render_memory()) == (2.5, 2048)

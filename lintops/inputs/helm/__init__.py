@@ -25,11 +25,18 @@ Configuration (the ``helm:`` section of ``.lintops.yaml``)::
 Rendering
     With the ``helm`` binary (``helm template``) when it is on ``PATH``, else with the
     ``helm-python-sdk`` package (Helm's Go SDK through a C library, no binary needed; the extra
-    ``lintops[helm]``), imported only when a chart is rendered. Neither available is a problem
-    (``render-failed``), never a silent pass. Nothing is downloaded: a dependency listed in
-    ``Chart.yaml`` that is not vendored under ``charts/`` (directory or ``.tgz``) is a problem at its
-    entry in ``Chart.yaml``. ``helm template`` refuses such a chart, so with the binary only the
-    dependency is reported; the SDK renders the chart without it, so the rest is still linted.
+    ``lintops[helm]``), never loaded into lintops itself: it runs in a child process (one per run,
+    started with the first chart and kept for every chart, environment and marked render; see
+    :mod:`.backends` and :mod:`.worker`) with a memory limit (2 GiB, ``LINTOPS_HELM_MEMORY_MIB``) and a
+    time limit per render (30 s, ``LINTOPS_HELM_TIMEOUT``). A template that runs into one
+    (``range until 50000000``, ``repeat 2000000000``, ``tpl`` calling itself, a loop that would run
+    for hours) is a problem at that template (found by rendering copies of the chart with fewer
+    templates, :mod:`.runaway`), else at ``Chart.yaml``, naming the limit; the child is replaced and
+    the run goes on. Neither renderer available is a problem (``render-failed``), never a silent
+    pass. Nothing is downloaded: a dependency listed in ``Chart.yaml`` that is not vendored under
+    ``charts/`` (directory or ``.tgz``) is a problem at its entry in ``Chart.yaml``. ``helm template``
+    refuses such a chart, so with the binary only the dependency is reported; the SDK renders the
+    chart without it, so the rest is still linted.
     Nothing is written into the repository: a chart with a ``values.schema.json`` is rendered from a
     temporary copy without its schema files (Helm would refuse the marked render described below),
     and each environment's merged values are validated against the schema here (``jsonschema``,
@@ -116,7 +123,7 @@ from ...model import Location, Source
 from ...redact import Redactor
 from ..files import UNCONFINED, LintedRoot
 from ..rendered import RenderedSource, RenderProblem, RenderResult
-from .backends import _INSTALL_HINT, _RenderFailure, available_backend, split_helm_output
+from .backends import _INSTALL_HINT, _RenderFailure, _RenderLimit, available_backend, prepare_worker, split_helm_output
 from .backends import BINARY_TIMEOUT as BINARY_TIMEOUT  # importable from here as before
 from .environments import CONFIG_SCHEMA, ChartEnvironment, _settings, find_environments
 from .markers import MAX_MARKER_RENDERS
@@ -194,6 +201,8 @@ def render_chart(chart_dir: Path, *, display: Callable[[Path], str], config: Map
         return result
     if backend == "binary" and any(p.path == chart_file and "not vendored" in p.message for p in result.problems):
         return result  # helm template refuses a chart with missing dependencies; they are reported
+    if backend == "sdk":  # the render worker loads the library while this chart's files are read
+        prepare_worker()
     chart = chart.with_prefix(())
     context = _Context(chart, chart_dir, display, backend, release_name or settings.release_name or chart.name,
                        namespace or settings.namespace or "default", within)
@@ -263,6 +272,9 @@ def _render_environment(context: _Context, environment: ChartEnvironment, extra_
     secrets.add_values(effective)
     try:
         outputs = context.session().render(user, context.release, context.namespace)
+    except _RenderLimit as limit:  # a runaway template: the worker was replaced, the run goes on
+        result.problems.append(context.problem_from_limit(limit, user, environment.name))
+        return
     except _RenderFailure as failure:
         result.problems.extend(secrets.redact_messages([context.problem_from_failure(str(failure),
                                                                                      environment.name)]))

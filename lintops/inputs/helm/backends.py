@@ -1,17 +1,31 @@
 """What renders a chart: the ``helm`` binary (``helm template``) or helm-python-sdk, behind one ``render`` call.
 
 A backend is opened once per chart as a session, because the chart is rendered again later with
-marked values (:mod:`.markers`) when a finding asks where a node came from. helm-python-sdk is
-imported only when a session opens, so that importing lintops stays cheap where no chart is rendered.
+marked values (:mod:`.markers`) when a finding asks where a node came from.
+
+helm-python-sdk is never loaded into lintops: a template is the linted tree's code, and a runaway one
+(``range until 50000000``, ``repeat 2000000000``, ``tpl`` calling itself) aborts the process that
+runs it. It runs in a child process (:mod:`.worker`), started when the first chart renders and kept
+for the whole run, with a memory limit (:data:`RENDER_MEMORY_MIB`) and a time limit per render
+(:data:`RENDER_TIMEOUT`); a render that reaches one is a :class:`_RenderLimit` naming it, the child
+is replaced for the next render, and the run goes on. A render costs a round trip over a pipe (well
+under a millisecond for a small chart) on top of Helm's own work.
 """
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import json
+import os
+import queue
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
+import threading
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +33,17 @@ from ..offline import offline_environment
 
 #: Seconds one ``helm template`` may take.
 BINARY_TIMEOUT = 120
+#: Seconds one render with helm-python-sdk may take before its worker is killed (a template that
+#: loops for hours); ``LINTOPS_HELM_TIMEOUT`` in lintops' environment sets another. Charts render in
+#: milliseconds; the limit only stops what would never finish.
+RENDER_TIMEOUT = 30.0
+#: MiB of memory the helm-python-sdk render worker may use (``RLIMIT_DATA`` on Linux; a
+#: ``range until 50000000`` would take 5 GB and more); ``LINTOPS_HELM_MEMORY_MIB`` sets another.
+RENDER_MEMORY_MIB = 2048
+#: Characters one render may produce; more is a problem, not a document lintops goes on to parse.
+MAX_RENDER_OUTPUT = 64 << 20
+#: Seconds the render worker may take to start and load the library.
+START_TIMEOUT = 60.0
 _INSTALL_HINT = ("install the helm extra (pip install 'lintops[helm]', which brings helm-python-sdk) "
                  "or put the helm binary on PATH")
 
@@ -42,23 +67,246 @@ def available_backend(preference: str = "auto") -> str | None:
     return None
 
 
+class _RenderLimit(_RenderFailure):
+    """A render stopped at a limit of the render worker; ``reason`` says which (time, memory, stack, output)."""
+
+    def __init__(self, limit: str, reason: str) -> None:
+        super().__init__(reason)
+        self.limit = limit
+        self.reason = reason
+
+
+def _setting(name: str, default: float) -> float:
+    """A limit from the environment of the lintops process (trusted, like its flags), else ``default``."""
+    try:
+        value = float(os.environ.get(name, ""))
+    except ValueError:
+        return default
+    return value if value > 0 else default
+
+
+def render_timeout() -> float:
+    """Seconds one render with helm-python-sdk may take: :data:`RENDER_TIMEOUT`, or ``LINTOPS_HELM_TIMEOUT``."""
+    return _setting("LINTOPS_HELM_TIMEOUT", RENDER_TIMEOUT)
+
+
+def render_memory() -> int:
+    """MiB the render worker may use: :data:`RENDER_MEMORY_MIB`, or ``LINTOPS_HELM_MEMORY_MIB``."""
+    return int(_setting("LINTOPS_HELM_MEMORY_MIB", RENDER_MEMORY_MIB))
+
+
+class _Worker:
+    """The child process that renders with helm-python-sdk (:mod:`.worker`), one per lintops process.
+
+    Started on the first request, kept for every chart and environment of the run (the library loads
+    once), killed when a render runs past its time limit, and started again for the next request.
+    A child that dies (the Go runtime aborts when the memory limit is reached) is a
+    :class:`_RenderLimit` naming the limit, read from what the child wrote on stderr.
+    """
+
+    def __init__(self) -> None:
+        self.generation = 0  # increases with every start: chart handles of an older child are gone
+        self._process: subprocess.Popen[bytes] | None = None
+        self._replies: queue.Queue[bytes | None] = queue.Queue()
+        self._scratch: tempfile.TemporaryDirectory[str] | None = None
+        self._stderr: Any = None
+        self._memory = 0
+        self._starting = False  # spawned, its "ready" not read yet
+        self._last_words = ""  # the last line a child that died wrote on stderr
+        self.closing: list[int] = []  # charts of this generation to release with the next request
+
+    def alive(self) -> bool:
+        return self._process is not None and self._process.poll() is None
+
+    def start(self) -> None:
+        """A running child, started unless one runs; RuntimeError when it cannot start (no helm-python-sdk)."""
+        if not self.alive():
+            self.spawn()
+        if self._starting:
+            self._starting = False
+            try:
+                ready = self._receive(START_TIMEOUT)
+            except _RenderLimit as exc:
+                self.stop()
+                raise RuntimeError(f"the Helm render worker did not start: {self._last_words or exc}") from None
+            if not ready.get("ready"):
+                self.stop()
+                raise RuntimeError(f"the Helm render worker did not start: {ready.get('error', ready)}")
+
+    def spawn(self) -> None:
+        """Start a child without waiting for it to load the library (:meth:`start` waits), unless one runs."""
+        if self.alive():
+            return
+        self.stop()
+        self._scratch = tempfile.TemporaryDirectory(prefix="lintops-helm-")
+        scratch = Path(self._scratch.name)
+        self._memory = render_memory()
+        env = offline_environment(scratch)
+        env["GOTRACEBACK"] = "none"  # the reason line only, not a dump of every goroutine
+        env["GOMEMLIMIT"] = f"{self._memory * 4 // 5}MiB"  # collect harder before the hard limit
+        self._stderr = open(scratch / "stderr.log", "w+b")  # noqa: SIM115 - kept for the child's life
+        self._replies = queue.Queue()
+        self._process = subprocess.Popen(
+            [sys.executable, "-I", str(Path(__file__).with_name("worker.py")), str(self._memory)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr, env=env, cwd=scratch,
+        )
+        self.generation += 1
+        self.closing = []
+        threading.Thread(target=_pump, args=(self._process.stdout, self._replies), daemon=True,
+                         name="lintops-helm-replies").start()
+        self._starting = True
+
+    def request(self, message: dict[str, Any], timeout: float) -> dict[str, Any]:
+        """Send one request to the running child and wait at most ``timeout`` seconds for its reply."""
+        assert self._process is not None and self._process.stdin is not None
+        line = json.dumps(message, separators=(",", ":"))  # values that are not JSON fail before anything is sent
+        lines = [json.dumps({"op": "close", "chart": chart}) for chart in self.closing] + [line]
+        self.closing = []
+        try:
+            self._process.stdin.write(("\n".join(lines) + "\n").encode("utf-8"))
+            self._process.stdin.flush()
+        except OSError:
+            pass  # the child is gone: its reply queue says so
+        return self._receive(timeout)
+
+    def _receive(self, timeout: float) -> dict[str, Any]:
+        try:
+            line = self._replies.get(timeout=timeout)
+        except queue.Empty:
+            self.stop()
+            raise _RenderLimit("time", f"rendering did not finish within the time limit of {timeout:g} s") from None
+        if line is None:
+            raise self._death()
+        reply: dict[str, Any] = json.loads(line)
+        if reply.get("limit") == "output":
+            raise _RenderLimit("output", f"the rendered output exceeded the limit of {MAX_RENDER_OUTPUT >> 20} MiB")
+        if reply.get("limit") == "memory":
+            self.stop()
+            raise _RenderLimit("memory", f"rendering exceeded the memory limit of {self._memory} MiB")
+        return reply
+
+    def _death(self) -> _RenderLimit:
+        """Why the child ended, from its exit status and the last lines it wrote on stderr."""
+        assert self._process is not None
+        try:
+            status = self._process.wait(timeout=10)
+        except subprocess.TimeoutExpired:  # pragma: no cover - closed its stdout but lives on
+            self._process.kill()
+            status = self._process.wait()
+        tail = b""
+        if self._stderr is not None:
+            self._stderr.seek(0, os.SEEK_END)  # Go's reason line comes before its stack dump (tens of KB)
+            self._stderr.seek(max(0, self._stderr.tell() - (1 << 20)))
+            tail = self._stderr.read()
+        self.stop()
+        lines = tail.decode("utf-8", "replace").strip().splitlines()
+        self._last_words = lines[-1][:300] if lines else ""
+        if b"out of memory" in tail or b"MemoryError" in tail or b"cannot allocate memory" in tail:
+            return _RenderLimit("memory", f"rendering exceeded the memory limit of {self._memory} MiB")
+        if b"stack overflow" in tail or b"stack exceeds" in tail:
+            return _RenderLimit("stack", "template recursion exhausted the stack (Go's goroutine stack limit)")
+        how = f"signal {-status}" if status < 0 else f"exit status {status}"
+        return _RenderLimit("crash", f"the Helm renderer ended unexpectedly ({how})")
+
+    def stop(self) -> None:
+        """Kill the child (if any) and remove its scratch directory."""
+        process, self._process = self._process, None
+        if process is not None:
+            if process.poll() is None:
+                process.kill()
+            process.wait()
+            for stream in (process.stdin, process.stdout):
+                if stream is not None:
+                    with contextlib.suppress(OSError):
+                        stream.close()
+        if self._stderr is not None:
+            self._stderr.close()
+            self._stderr = None
+        if self._scratch is not None:
+            self._scratch.cleanup()
+            self._scratch = None
+
+
+def _pump(stream: Any, replies: queue.Queue[bytes | None]) -> None:
+    """The child's replies, line by line, into ``replies``; None when the child's stdout closes."""
+    try:
+        for line in iter(stream.readline, b""):
+            replies.put(line)
+    except (OSError, ValueError):
+        pass
+    replies.put(None)
+
+
+_WORKERS: dict[int, _Worker] = {}
+
+
+def _worker() -> _Worker:
+    """This process's render worker (a forked lintops process gets its own, never its parent's)."""
+    worker = _WORKERS.get(os.getpid())
+    if worker is None:
+        worker = _WORKERS[os.getpid()] = _Worker()
+    return worker
+
+
+def prepare_worker() -> None:
+    """Start the render worker early, so that its library loads while the first chart's files are read.
+
+    A worker that cannot start is reported by the render that needs it, with the chart.
+    """
+    with contextlib.suppress(Exception):  # start() tries again and says why
+        _worker().spawn()
+
+
+@atexit.register
+def _stop_worker() -> None:
+    worker = _WORKERS.pop(os.getpid(), None)
+    if worker is not None:
+        worker.stop()
+
+
 class _SdkSession:
-    """Renders one loaded chart with helm-python-sdk (Helm's Go SDK; offline, no cluster)."""
+    """Renders one chart with helm-python-sdk (Helm's Go SDK; offline, no cluster) in the render worker.
+
+    The chart is loaded into the worker with its first render and rendered there for every
+    environment and every marked render; when the worker was restarted (a render hit a limit), it is
+    loaded again from ``chart_path``, which must therefore stay on disk while the session is used.
+    """
 
     def __init__(self, chart_path: Path) -> None:
-        import helm_python
+        self._path = chart_path
+        self._chart: int | None = None  # the chart's id in the worker of generation self._generation
+        self._generation = 0
 
-        self._errors = helm_python.HelmError
-        try:
-            self._chart = helm_python.Chart.load(str(chart_path))
-        except helm_python.HelmError as exc:
-            raise _RenderFailure(exc.detail or str(exc)) from None
+    def render(self, values: dict[str, Any], release: str, namespace: str,
+               timeout: float | None = None) -> dict[str, str]:
+        """The chart rendered with ``values``; :class:`_RenderLimit` when it ran into a limit.
 
-    def render(self, values: dict[str, Any], release: str, namespace: str) -> dict[str, str]:
-        try:
-            return self._chart.render(values, name=release, namespace=namespace, is_install=True)
-        except self._errors as exc:
-            raise _RenderFailure(getattr(exc, "detail", None) or str(exc)) from None
+        The first render loads the chart in the worker (in the same round trip), later ones reuse it.
+        """
+        worker = _worker()
+        worker.start()
+        loaded = self._chart if self._generation == worker.generation else None
+        reply = worker.request({"op": "render", "chart": loaded, "path": str(self._path), "values": values,
+                                "release": release, "namespace": namespace, "max_output": MAX_RENDER_OUTPUT},
+                               timeout or render_timeout())
+        if reply.get("chart") is not None and reply["chart"] != loaded:
+            self._chart, self._generation = int(reply["chart"]), worker.generation
+            weakref.finalize(self, _release, worker, worker.generation, self._chart)
+        if not reply.get("ok"):
+            raise _RenderFailure(str(reply.get("error") or "helm could not render the chart"))
+        manifests: dict[str, str] = reply["manifests"]
+        return manifests
+
+    def render_copy(self, chart_path: Path, values: dict[str, Any], release: str, namespace: str,
+                    timeout: float) -> dict[str, str]:
+        """Render another chart directory (a reduced copy of this one) once, in the same worker."""
+        return _SdkSession(chart_path).render(values, release, namespace, timeout)
+
+
+def _release(worker: _Worker, generation: int, chart: int) -> None:
+    """Let the worker free a chart no session uses any more (sent with the next request)."""
+    if worker.generation == generation:
+        worker.closing.append(chart)
 
 
 class _BinarySession:

@@ -16,7 +16,7 @@ from typing import Any
 
 from ..files import UNCONFINED, LintedRoot
 from ..rendered import RenderProblem
-from .backends import _INSTALL_HINT, _BinarySession, _RenderFailure, _SdkSession
+from .backends import _INSTALL_HINT, _BinarySession, _RenderFailure, _RenderLimit, _SdkSession, render_timeout
 from .chart import _Chart, _has_schema, _unschematized_copy
 from .templates import _Template
 from .values import _Layer
@@ -38,6 +38,8 @@ class _Context:
         self.defaults: dict[str, Any] = {}
         self.default_layers: list[_Layer] = []
         self._session: Any = None
+        self._source: Path | None = None  # what the session renders (the chart, or a copy without schemas)
+        self._locate_budget: list[int] | None = None  # renders left for finding a runaway template
         self._scratch: tempfile.TemporaryDirectory[str] | None = None
         self._templates: dict[str, _Template] = {}
 
@@ -53,13 +55,9 @@ class _Context:
                 if helm is None:
                     raise _RenderFailure(f"the helm binary is no longer on PATH; {_INSTALL_HINT}")
                 self._session = _BinarySession(helm, source)
-            else:
-                try:
-                    self._session = _SdkSession(source)
-                finally:
-                    if self._scratch is not None:  # the SDK holds the chart in memory once loaded
-                        self._scratch.cleanup()
-                        self._scratch = None
+            else:  # the copy stays: a render worker replaced after a limit loads the chart again
+                self._session = _SdkSession(source)
+            self._source = source
         return self._session
 
     def template_file(self, key: str) -> tuple[Path | None, Path | None]:
@@ -96,6 +94,25 @@ class _Context:
                     text = None
             cached = self._templates[key] = _Template(self.display_key(key), text)
         return cached
+
+    def problem_from_limit(self, limit: _RenderLimit, values: dict[str, Any], environment: str | None) -> RenderProblem:
+        """A render stopped at a limit, as a problem at the template that ran away, else at ``Chart.yaml``."""
+        from .runaway import MAX_LOCATE_RENDERS, find_runaway
+
+        session, found = self._session, None
+        if isinstance(session, _SdkSession) and self._source is not None:
+            if self._locate_budget is None:
+                self._locate_budget = [MAX_LOCATE_RENDERS]
+            try:
+                found = find_runaway(self._source, lambda path, timeout: session.render_copy(
+                    path, values, self.release, self.namespace, timeout), self._locate_budget, render_timeout())
+            except Exception:  # finding the template is best effort (a copy that cannot be made): Chart.yaml
+                found = None
+        if found is not None:
+            return RenderProblem(self.display(self.chart_dir / found), 1, 1, "helm could not render the chart: "
+                                 f"this template ran into a render limit: {limit.reason}", environment)
+        return RenderProblem(self.display(self.chart_dir / "Chart.yaml"), 1, 1,
+                             f"helm could not render the chart: {limit.reason}", environment)
 
     def problem_from_failure(self, message: str, environment: str | None) -> RenderProblem:
         """A Helm error message as a problem at the template file, line and column it names."""

@@ -13,7 +13,7 @@ from typing import Any
 from ...model import Located, Location, Locator
 from ...yaml_source import ParsedDocument, parse_text
 from ..manifests import LocatorFactory
-from .backends import _RenderFailure
+from .backends import _RenderFailure, _RenderLimit
 from .chart import _document
 from .context import _Context
 from .markers import (
@@ -77,6 +77,9 @@ class _Environment:
             assert self._marked is not None
             self._marked.append(output)  # still good for the templates whose objects did not change
             complete = _kinds(output) == _kinds(self.outputs)
+        except _RenderLimit:  # a marked value made a template run away: no more marked renders here
+            budget[0] = 0
+            complete = False
         except Exception:  # a leaf the chart cannot take as a marker (it validates it, compares it, ...)
             complete = False
         if not complete and len(indices) > 1:
