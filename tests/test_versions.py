@@ -254,6 +254,22 @@ def test_served_index_agrees_with_each_versions_kinds():
     assert not index.serves("1.20", "policy/v1", "PodDisruptionBudget")
 
 
+def test_served_json_is_the_union_of_the_versions_kinds():
+    folder = REPO / "schemas" / "kubernetes"
+    apis = json.loads((folder / "served.json").read_text())["apis"]
+    for path in sorted(folder.glob("v1.*.json")):
+        manifest = json.loads(path.read_text())
+        minor = int(manifest["kubernetes"].split(".")[1])
+        listed = set()
+        for api_version, kinds in apis.items():
+            for kind, spans in kinds.items():
+                for span in spans:
+                    low, _, high = span.partition("-")
+                    if int(low.split(".")[1]) <= minor <= int((high or low).split(".")[1]):
+                        listed.add((api_version, kind))
+        assert listed == {(a, k) for a, names in manifest["kinds"].items() for k in names}, path.name
+
+
 def test_a_run_loads_one_version_and_the_definitions_it_needs(tmp_path):
     """The cold start does not grow with the versions shipped: one small index, about 100 definitions."""
     path = write(tmp_path / "web.yaml", DEPLOYMENT)
