@@ -182,6 +182,23 @@ def test_a_pattern_re2_refuses_is_a_clear_rule_error(tree):
     assert "lookaround is not supported" in result.stderr
 
 
+
+@pytest.mark.skipif(__import__("importlib").util.find_spec("helm_python") is None, reason="needs helm-python-sdk")
+def test_a_values_schema_pattern_runs_in_linear_time(tree):
+    directory = tree / "web"
+    write(directory / "Chart.yaml", "apiVersion: v2\nname: web\nversion: 0.1.0\n")
+    write(directory / "values.yaml", f"name: {'a' * 40}!\n")
+    write(directory / "values.schema.json", json.dumps({"properties": {"name": {"type": "string",
+                                                                                "pattern": "^(a+)+$"}}}))
+    write(directory / "templates" / "cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n"
+                                               "  namespace: apps\ndata: {a: b}\n")
+    _, report, elapsed = lint(tree)
+    assert elapsed < WALL_BOUND
+    assert [(p, line, col) for p, line, col, m in at(report, "render-failed") if "pattern" in m] == [
+        ("web/values.yaml", 1, 1)]  # the key that set the value
+    assert healthy_pod_was_linted(report)
+
+
 def test_pattern_errors_name_the_position_re2_reports():
     from lintops.patterns import PatternError, compile_pattern
 
@@ -339,3 +356,23 @@ def test_render_limits_default_and_come_from_the_environment(monkeypatch):
     monkeypatch.setenv("LINTOPS_HELM_TIMEOUT", "2.5")
     monkeypatch.setenv("LINTOPS_HELM_MEMORY_MIB", "not a number")
     assert (backends.render_timeout(), backends.render_memory()) == (2.5, 2048)
+
+
+def test_patterns_only_a_backtracking_engine_could_match_are_refused_where_they_are_written():
+    """A json-schema rule with lookahead does not load; a CRD's backreference is dropped with a problem."""
+    from lintops.checks.json_schema import CompiledSchema, SchemaParamError
+    from lintops.kube_schema import SchemaStore
+
+    with pytest.raises(SchemaParamError, match=r"params\.schema/properties/name/pattern: the pattern \"a\(\?=b\)\" "
+                                               r"is not a usable RE2 regular expression: invalid perl operator"):
+        CompiledSchema({"properties": {"name": {"pattern": "a(?=b)"}}})
+    crd = {"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+           "metadata": {"name": "gadgets.example.org"},
+           "spec": {"group": "example.org", "scope": "Namespaced",
+                    "names": {"kind": "Gadget", "plural": "gadgets", "singular": "gadget", "listKind": "GadgetList"},
+                    "versions": [{"name": "v1", "served": True, "storage": True, "schema": {"openAPIV3Schema": {
+                        "type": "object", "properties": {"spec": {"type": "object", "properties": {
+                            "code": {"type": "string", "pattern": r"^(a+)\1$"}}}}}}}]}}
+    store = SchemaStore()
+    assert store.add_crd(crd) == ['CRD version v1 has an invalid pattern "^(a+)\\\\1$"; it is not checked']
+    assert store.validate("example.org/v1", "Gadget", {"spec": {"code": "a" * 40 + "!"}}) == []
