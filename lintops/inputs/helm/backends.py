@@ -142,8 +142,9 @@ class _Worker:
         scratch = Path(self._scratch.name)
         self._memory = render_memory()
         env = offline_environment(scratch)
-        env["GOTRACEBACK"] = "none"  # the reason line only, not a dump of every goroutine
-        env["GOMEMLIMIT"] = f"{self._memory * 4 // 5}MiB"  # collect harder before the hard limit
+        # No GOMEMLIMIT: collecting harder near the limit made a runaway template take twice as long to
+        # reach it (11 s instead of 6.6 s for 2 GiB), and no chart that renders needs that much.
+        env["GOTRACEBACK"] = "none"
         self._stderr = open(scratch / "stderr.log", "w+b")  # noqa: SIM115 - kept for the child's life
         self._replies = queue.Queue()
         self._process = subprocess.Popen(
