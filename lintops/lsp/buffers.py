@@ -1,0 +1,128 @@
+"""Linting one editor buffer with the command line's engine and configuration.
+
+Runs in the lint process (:mod:`lintops.lsp.worker`), never on the server's message loop. The text is
+the buffer's, never the file on disk; the configuration is ``-c FILE`` or the nearest ``.lintops.yaml``
+above the document, and paths are relative to the document's repository root, so per-path
+``overrides``, ``exemptions`` and ``exclude`` apply exactly as on the command line. A prepared
+configuration is cached per configuration file and repository, and prepared again when the file or a
+repository rule file changes (their modification times are compared on every lint).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..config import REPOSITORY_RULES_DIR, ConfigError, find_config
+from ..inputs.discover import KUSTOMIZATION_FILES, display_path, is_excluded, repository_root
+from ..model import Finding
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..runner import Run
+
+
+@dataclass
+class _Prepared:
+    stamp: tuple
+    run: Run | None = None
+    error: str | None = None
+
+
+@dataclass
+class Outcome:
+    """What linting one buffer gave: its findings, or why there are none."""
+
+    findings: list[Finding] = field(default_factory=list)
+    #: The document's path as reports name it (relative to ``root``).
+    display: str = "-"
+    root: Path | None = None
+    #: The message of a configuration (or rule, or plugin) error: nothing was linted.
+    config_error: str | None = None
+    run: Run | None = None
+
+
+class BufferLinter:
+    """Lints editor buffers; caches the prepared configuration per configuration file and repository."""
+
+    def __init__(self, config_path: str | None = None) -> None:
+        self.config_path = Path(config_path).resolve() if config_path else None
+        self._prepared: dict[tuple[Path | None, Path], _Prepared] = {}
+
+    def lint(self, text: str, path: Path | None, on_prepared: Callable[[], None] | None = None) -> Outcome:
+        """Lint ``text`` as the file ``path`` (None: a buffer without a file, linted as standard input).
+
+        ``on_prepared`` is called once the configuration is loaded and the engine built, before the buffer
+        is read: what follows is the work the buffer's content decides (and the time limit bounds).
+        """
+        start = path.parent if path is not None else Path.cwd()
+        root = repository_root(start)
+        config_file = self.config_path or find_config(start)
+        setup = self._prepare(config_file, root)
+        display = display_path(path, root) if path is not None else "-"
+        if setup.error is not None or setup.run is None:
+            return Outcome(display=display, root=root, config_error=setup.error)
+        run = setup.run
+        if path is not None and not self.lints(path, display, root, run):
+            return Outcome(display=display, root=root, run=run)
+        engine = run.engine()
+        if on_prepared is not None:
+            on_prepared()
+        reports = list(engine.lint_text(text, display))
+        findings = [f for report in reports for f in report.findings
+                    if f.location.path == display and not f.suppressed]
+        return Outcome(findings, display, root, run=run)
+
+    @staticmethod
+    def lints(path: Path, display: str, root: Path, run: Run) -> bool:
+        """Whether the command line lints this file as a manifest itself (not excluded, not rendered)."""
+        if path.name in KUSTOMIZATION_FILES or is_excluded(display, run.excludes):
+            return False
+        directory = path.parent.resolve()
+        for candidate in (directory, *directory.parents):
+            if (candidate / "Chart.yaml").is_file():
+                return False
+            if candidate == root:
+                break
+        return True
+
+    def _prepare(self, config_file: Path | None, root: Path) -> _Prepared:
+        from ..plugins import PluginError
+        from ..rules import RuleError
+        from ..runner import Settings, VersionError, prepare
+
+        key = (config_file, root)
+        stamp = _stamp(config_file, root)
+        cached = self._prepared.get(key)
+        if cached is not None and cached.stamp == stamp:
+            return cached
+        settings = Settings(paths=(str(root),), config_path=str(config_file) if config_file else None,
+                            base_dir=root)
+        try:
+            prepared = _Prepared(stamp, run=prepare(settings))
+        except (ConfigError, RuleError, PluginError, VersionError) as exc:
+            prepared = _Prepared(stamp, error=str(exc))
+        self._prepared[key] = prepared
+        return prepared
+
+
+def _stamp(config_file: Path | None, root: Path) -> tuple:
+    """What a prepared configuration depends on: the file and the repository rule files (mtimes)."""
+    watched: list[Path] = []
+    directories = {root / REPOSITORY_RULES_DIR}
+    if config_file is not None:
+        watched.append(config_file)
+        directories.add(config_file.parent / REPOSITORY_RULES_DIR)
+    for directory in sorted(directories):
+        watched.append(directory)
+        with contextlib.suppress(OSError):
+            watched.extend(sorted(directory.iterdir()))
+    stamp = []
+    for path in watched:
+        try:
+            stamp.append((str(path), path.stat().st_mtime_ns))
+        except OSError:
+            stamp.append((str(path), None))
+    return tuple(stamp)

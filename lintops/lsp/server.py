@@ -1,0 +1,241 @@
+"""The server's wiring: which notification asks for which lint, what is published, the limits.
+
+Every handler here runs on the message loop and returns at once: a change only (re)arms the
+document's debounce timer (:mod:`lintops.lsp.schedule`), and the lint runs in the lint process
+(:mod:`lintops.lsp.worker`). The loop itself does only what is proportional to a message: checking a
+document's size, writing the diagnostics' JSON, which the lint process prepared.
+
+Limits, so that no buffer blocks the server:
+
+- :data:`MAX_DOCUMENT_BYTES` (4 MiB of UTF-8): a larger document gets exactly one diagnostic
+  (``yaml-limit``, on its first line) and is not sent to the lint process. The command line lints
+  files up to 32 MiB; an editor buffer is linted on every pause in typing, and 4 MiB (about 8,000
+  objects) is what one core lints in a few seconds;
+- :data:`LINT_TIME_LIMIT_SECONDS` per lint: a lint that takes longer is stopped (its process is
+  killed and the next lint starts a new one) and the document gets one diagnostic (``lint-failed``)
+  saying so. The client may set another limit with the initialization option ``timeLimit``
+  (seconds).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import sys
+from pathlib import Path
+
+from lsprotocol import types
+from pygls.lsp.server import LanguageServer
+from pygls.uris import to_fs_path, uri_scheme
+
+from .. import __version__
+from ..config import CONFIG_NAMES, REPOSITORY_RULES_DIR
+from ..inputs.discover import MANIFEST_SUFFIXES
+from .actions import code_actions
+from .diagnostics import LINT_FAILED_CODE, SIZE_CODE, Published, first_line_diagnostic, publishable
+from .protocol import LintopsProtocol
+from .schedule import Scheduler
+from .worker import PREPARE_TIME_LIMIT_SECONDS, LintProcess
+
+logger = logging.getLogger(__name__)
+
+#: The largest document linted, in bytes of UTF-8.
+MAX_DOCUMENT_BYTES = 4 * 1024 * 1024
+#: How long one lint may take before it is stopped (seconds; initialization option ``timeLimit``).
+LINT_TIME_LIMIT_SECONDS = 10.0
+
+
+def document_size(text: str, limit: int = MAX_DOCUMENT_BYTES) -> int | None:
+    """The UTF-8 size of ``text`` when it is over ``limit``, else None (encoding only when it must)."""
+    if len(text) * 4 <= limit:
+        return None  # even all four-byte characters fit
+    size = len(text) if len(text) > limit else len(text.encode("utf-8", "surrogatepass"))
+    return size if size > limit else None
+
+
+def _document_path(uri: str) -> Path | None:
+    if uri_scheme(uri) != "file":
+        return None
+    path = to_fs_path(uri)
+    return Path(path) if path else None
+
+
+class LintopsServer(LanguageServer):
+    def __init__(self, config_path: str | None = None) -> None:
+        super().__init__("lintops", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Full,
+                         protocol_cls=LintopsProtocol)
+        self.lint_process = LintProcess(config_path, LINT_TIME_LIMIT_SECONDS)
+        self.scheduler = Scheduler(self._lint)
+        #: The diagnostics last published per document (for the quick fix).
+        self.published: dict[str, list[Published]] = {}
+        #: The open documents, by the URI the client uses (diagnostics must name it exactly).
+        self.open_uris: set[str] = set()
+
+    def configure(self, options: object) -> None:
+        """Apply the client's initialization options (``{"timeLimit": seconds}``); others are ignored."""
+        if not isinstance(options, dict) or "timeLimit" not in options:
+            return
+        limit = options["timeLimit"]
+        if isinstance(limit, (int, float)) and not isinstance(limit, bool) and 0 < limit <= 3600:
+            self.lint_process.time_limit = float(limit)
+        else:
+            self.window_log_message(types.LogMessageParams(
+                type=types.MessageType.Warning,
+                message=f"lintops: ignored timeLimit {limit!r} (a number of seconds, up to 3600)"))
+
+    def is_lintable(self, uri: str, language_id: str | None) -> bool:
+        """YAML documents in files or new buffers (not, e.g., the old side of a diff view)."""
+        if uri_scheme(uri) not in ("file", "untitled"):
+            return False
+        if language_id == "yaml":
+            return True
+        name = uri.split("?", 1)[0].split("#", 1)[0].lower()
+        return name.endswith(MANIFEST_SUFFIXES)
+
+    def request_lint(self, uri: str, *, debounce: bool = False) -> None:
+        if uri in self.open_uris:
+            self.scheduler.request(uri, debounce=debounce)
+
+    def lint_open_documents(self) -> None:
+        for uri in sorted(self.open_uris):
+            self.request_lint(uri)
+
+    async def _lint(self, uri: str, generation: int) -> None:
+        """Lint the document as it is now; publish unless a newer request came meanwhile."""
+        if uri not in self.open_uris:
+            return
+        document = self.workspace.get_text_document(uri)
+        text, version = document.source, document.version
+        encoding = str(getattr(self.workspace.position_encoding, "value", self.workspace.position_encoding))
+        size = document_size(text)
+        if size is not None:
+            message = (f"document is {size:,} bytes, over the language server's {MAX_DOCUMENT_BYTES:,}-byte limit; "
+                       f"not linted (`lintops check` lints files up to 32 MiB)")
+            self.publish(uri, version, [publishable(first_line_diagnostic(text, SIZE_CODE, message, encoding), None)])
+            return
+        path = _document_path(uri)
+        result = await self.lint_process.lint(text, str(path) if path else None, encoding)
+        if not self.scheduler.is_current(uri, generation) or uri not in self.open_uris:
+            return  # stale: a newer version (or a close) came while this one was linted
+        if result.status == "ok":
+            self.publish(uri, version, result.items or [])
+        elif result.status == "error":  # a lintops bug: the editor's log shows it; the last diagnostics stay
+            logger.error("linting %s failed: %s", uri, result.detail)
+            self.window_log_message(types.LogMessageParams(
+                type=types.MessageType.Error, message=f"lintops: linting {uri} failed:\n{result.detail}"))
+        else:
+            if result.status == "timeout" and result.detail == "lint":
+                why = (f"linting stopped after {self.lint_process.time_limit:g} s, the language server's time "
+                       f"limit; this version of the document is not linted")
+            elif result.status == "timeout":
+                why = (f"loading the configuration stopped after {PREPARE_TIME_LIMIT_SECONDS:g} s (time limit); "
+                       f"this version of the document is not linted")
+            else:
+                why = f"linting failed: {result.detail}; this version of the document is not linted"
+            self.publish(uri, version, [publishable(first_line_diagnostic(text, LINT_FAILED_CODE, why, encoding),
+                                                    None)])
+
+    def publish(self, uri: str, version: int | None, items: list[Published]) -> None:
+        """Send ``textDocument/publishDiagnostics``, writing the JSON the lint process prepared as it is."""
+        self.published[uri] = items
+        head = {"uri": uri} if version is None else {"uri": uri, "version": version}
+        params = json.dumps(head)[:-1] + ',"diagnostics":[' + ",".join(item.json for item in items) + "]}"
+        body = f'{{"jsonrpc":"2.0","method":"{types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS}","params":{params}}}'
+        data = body.encode()  # ASCII: json.dumps escapes everything else
+        self.protocol.writer.write(b"Content-Length: %d\r\n\r\n%s" % (len(data), data))
+
+    def clear(self, uri: str) -> None:
+        self.published.pop(uri, None)
+        self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+
+    def quick_fixes(self, params: types.CodeActionParams) -> list[types.CodeAction]:
+        uri = params.text_document.uri
+        published = self.published.get(uri)
+        if not published or uri not in self.open_uris:
+            return []
+        text = self.workspace.get_text_document(uri).source
+        converter = self.protocol._converter
+
+        def structure(diagnostic: dict) -> types.Diagnostic:
+            return converter.structure(diagnostic, types.Diagnostic)
+
+        return code_actions(uri, text, published, params.range, structure)
+
+    def report_server_error(self, error: Exception, source: type) -> None:
+        if isinstance(error, (json.JSONDecodeError, UnicodeDecodeError)):
+            self.protocol.reject_unparsable()  # JSON-RPC: a body that is not JSON is answered ParseError
+            return
+        if not self.protocol.initialized:
+            logger.error("%s", error)  # nothing but the answer to initialize may reach the client yet
+            return
+        super().report_server_error(error, source)
+
+    def shutdown(self) -> None:
+        """pygls' end of serving (after ``exit``, or when the client went away): the lint process ends too."""
+        with contextlib.suppress(RuntimeError):  # the event loop may be closed already
+            self.scheduler.stop()
+        self.lint_process.stop()
+        super().shutdown()
+
+
+def create_server(config_path: str | None = None) -> LintopsServer:
+    server = LintopsServer(config_path)
+
+    @server.feature(types.INITIALIZE)
+    def initialize(ls: LintopsServer, params: types.InitializeParams) -> None:
+        ls.configure(params.initialization_options)
+
+    @server.feature(types.INITIALIZED)
+    async def initialized(ls: LintopsServer, params: types.InitializedParams) -> None:
+        await ls.lint_process.start()  # the engine loads while the editor opens its first document
+
+    @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
+    def did_open(ls: LintopsServer, params: types.DidOpenTextDocumentParams) -> None:
+        document = params.text_document
+        if ls.is_lintable(document.uri, document.language_id):
+            ls.open_uris.add(document.uri)
+            ls.request_lint(document.uri)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
+    def did_change(ls: LintopsServer, params: types.DidChangeTextDocumentParams) -> None:
+        ls.request_lint(params.text_document.uri, debounce=True)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_SAVE, types.SaveOptions(include_text=False))
+    def did_save(ls: LintopsServer, params: types.DidSaveTextDocumentParams) -> None:
+        path = _document_path(params.text_document.uri)
+        if path is not None and (path.name in CONFIG_NAMES or path.parent.match(str(REPOSITORY_RULES_DIR))):
+            ls.lint_open_documents()  # the configuration or a repository rule changed
+        else:
+            ls.request_lint(params.text_document.uri)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
+    def did_close(ls: LintopsServer, params: types.DidCloseTextDocumentParams) -> None:
+        uri = params.text_document.uri
+        ls.scheduler.forget(uri)
+        if uri in ls.open_uris:
+            ls.open_uris.discard(uri)
+            ls.clear(uri)
+
+    @server.feature(types.TEXT_DOCUMENT_CODE_ACTION,
+                    types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix]))
+    def code_action(ls: LintopsServer, params: types.CodeActionParams) -> list[types.CodeAction]:
+        return ls.quick_fixes(params)
+
+    @server.feature(types.SHUTDOWN)
+    def shutdown(ls: LintopsServer, params: None) -> None:
+        ls.scheduler.stop()
+        ls.lint_process.stop()
+
+    return server
+
+
+def serve(config_path: str | None = None) -> None:
+    """Serve on standard input and output until the client says exit."""
+    stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
+    sys.stdout = sys.stderr  # whatever a plugin prints must not end up inside the protocol stream
+    server = create_server(config_path)
+    server.start_io(stdin, stdout)
+    # pygls swallows the SystemExit of ``exit``; LSP: "exit with success code 0 if the shutdown request
+    # has been received before; otherwise with error code 1".
+    sys.exit(0 if server.protocol._shutdown else 1)
