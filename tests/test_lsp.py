@@ -185,6 +185,27 @@ async def test_the_buffer_is_linted_not_the_file_and_close_clears(client: Langua
 
 
 @pytest.mark.asyncio
+async def test_rapid_changes_leave_the_newest_versions_diagnostics(client: LanguageClient, repo: Path):
+    """Changes faster than the debounce delay are linted once, as the last of them; nothing older lands later."""
+    deployment = write(repo / "apps" / "web.yaml", DEPLOYMENT)
+    await open_document(client, deployment, DEPLOYMENT)
+    uri = deployment.as_uri()
+    last = FIXED.replace("  name: web\n", "  name: web\n  nmae: typo\n", 1)
+    texts = [DEPLOYMENT if version % 2 else FIXED for version in range(2, 30)] + [last]
+    for version, text in enumerate(texts, start=2):
+        client.text_document_did_change(types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
+            content_changes=[types.TextDocumentContentChangeWholeDocument(text=text)]))
+
+    def final() -> bool:
+        return [(d.code, d.range) for d in client.diagnostics.get(uri, [])] == [("schema", rng(4, 2, 6))]
+
+    await until(final)
+    await asyncio.sleep(1.0)  # a stale result published now would replace them
+    assert final()
+
+
+@pytest.mark.asyncio
 async def test_a_multi_byte_character_before_the_column_counts_in_utf16_units(client: LanguageClient, repo: Path):
     # Two characters outside the Basic Multilingual Plane (2 UTF-16 units each) and one inside (1 unit).
     line = 'metadata: {name: web, annotations: {note: "😀é😀"}, bogus: 1}'
