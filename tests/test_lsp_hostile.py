@@ -89,7 +89,7 @@ class Wire:
 
     def __init__(self, cwd: Path, *args: str) -> None:
         self.process = subprocess.Popen([*SERVER, *args], cwd=cwd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                        stderr=subprocess.DEVNULL)
+                                        stderr=None)  # pytest shows it when a test fails
         self.messages: queue.Queue = queue.Queue()
         #: Messages read but not consumed yet (a wait for one message leaves the others for later).
         self.pending: list[tuple[float, dict]] = []
