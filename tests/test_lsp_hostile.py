@@ -482,3 +482,26 @@ def test_a_document_over_the_size_limit_gets_one_diagnostic_and_is_not_linted(wi
     wire.change(uri, SCHEMA_TYPO, version=2)  # back under the limit: linted again
     _, message = wire.diagnostics(uri)
     assert codes(message) == ["schema"]
+
+    # 40 MiB, more than the command line's file limit: refused as fast, measured without encoding it.
+    started = time.monotonic()
+    wire.change(uri, SCHEMA_TYPO + "#" * (40 * 1024 * 1024) + "\n", version=3)
+    when, message = wire.diagnostics(uri)
+    [diagnostic] = message["params"]["diagnostics"]
+    assert (message["params"]["version"], diagnostic["code"]) == (3, "yaml-limit")
+    assert f"document is {len(SCHEMA_TYPO) + 40 * 1024 * 1024 + 1:,} characters, over" in diagnostic["message"]
+    assert when - started < 20
+    assert wire.reply(wire.request("shutdown"), timeout=10)["result"] is None
+
+
+def test_modules_planted_in_the_working_directory_are_never_imported(wire: Wire, repo: Path):
+    """The editor starts the server in the repository under review; neither the server nor its lint
+    process imports a module of that name from there."""
+    marker = repo.parent / "imported-from-the-tree"
+    for name in ("yaml", "click", "pluggy", "jsonschema", "pickle_helpers"):
+        (repo / f"{name}.py").write_text(f"open({str(marker)!r}, 'a').write({name!r})\n")
+    wire.initialize()
+    uri = (repo / "apps" / "cm.yaml").as_uri()
+    wire.open(uri, SCHEMA_TYPO)
+    assert codes(wire.diagnostics(uri)[1]) == ["schema"]  # linted, by a lint process that started
+    assert not marker.exists(), marker.read_text()

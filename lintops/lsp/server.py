@@ -46,12 +46,18 @@ MAX_DOCUMENT_BYTES = 4 * 1024 * 1024
 LINT_TIME_LIMIT_SECONDS = 10.0
 
 
-def document_size(text: str, limit: int = MAX_DOCUMENT_BYTES) -> int | None:
-    """The UTF-8 size of ``text`` when it is over ``limit``, else None (encoding only when it must)."""
+def oversize(text: str, limit: int = MAX_DOCUMENT_BYTES) -> str | None:
+    """How big ``text`` is, said for a diagnostic, when it is over ``limit`` bytes of UTF-8; else None.
+
+    Encodes only a text that can be either side of the limit (at most ``limit`` characters); a longer
+    one is over it whatever its characters, and is measured in characters.
+    """
     if len(text) * 4 <= limit:
         return None  # even all four-byte characters fit
-    size = len(text) if len(text) > limit else len(text.encode("utf-8", "surrogatepass"))
-    return size if size > limit else None
+    if len(text) > limit:
+        return f"{len(text):,} characters"
+    size = len(text.encode("utf-8", "surrogatepass"))
+    return f"{size:,} bytes" if size > limit else None
 
 
 def _document_path(uri: str) -> Path | None:
@@ -108,9 +114,9 @@ class LintopsServer(LanguageServer):
         document = self.workspace.get_text_document(uri)
         text, version = document.source, document.version
         encoding = str(getattr(self.workspace.position_encoding, "value", self.workspace.position_encoding))
-        size = document_size(text)
+        size = oversize(text)
         if size is not None:
-            message = (f"document is {size:,} bytes, over the language server's {MAX_DOCUMENT_BYTES:,}-byte limit; "
+            message = (f"document is {size}, over the language server's {MAX_DOCUMENT_BYTES:,}-byte limit; "
                        f"not linted (`lintops check` lints files up to 32 MiB)")
             self.publish(uri, version, [publishable(first_line_diagnostic(text, SIZE_CODE, message, encoding), None)])
             return
@@ -143,7 +149,8 @@ class LintopsServer(LanguageServer):
         params = json.dumps(head)[:-1] + ',"diagnostics":[' + ",".join(item.json for item in items) + "]}"
         body = f'{{"jsonrpc":"2.0","method":"{types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS}","params":{params}}}'
         data = body.encode()  # ASCII: json.dumps escapes everything else
-        self.protocol.writer.write(b"Content-Length: %d\r\n\r\n%s" % (len(data), data))
+        if self.protocol.writer is not None:  # None: no client connected (as pygls' own sending checks)
+            self.protocol.writer.write(b"Content-Length: %d\r\n\r\n%s" % (len(data), data))
 
     def clear(self, uri: str) -> None:
         self.published.pop(uri, None)

@@ -9,7 +9,7 @@ one diagnostic saying so, and the next lint starts a new process.
 
 The child (:func:`main`) is ``python -c`` importing this module, with the server's working directory
 and configuration flag. It drops ``''`` (the working directory) from ``sys.path`` before importing
-anything of lintops, as ``python -m lintops`` must too: a ``yaml.py`` in the repository an editor has
+anything of lintops, as ``python -m lintops`` does: a ``yaml.py`` in the repository an editor has
 open is never imported. It keeps its standard output for replies (whatever a plugin prints goes to
 standard error), dies with the server (``PR_SET_PDEATHSIG``) and ends when the server closes its
 standard input.
@@ -33,6 +33,7 @@ import struct
 import sys
 import traceback
 from dataclasses import dataclass
+from pathlib import Path
 from typing import BinaryIO
 
 logger = logging.getLogger(__name__)
@@ -41,11 +42,14 @@ _LENGTH = struct.Struct(">Q")
 #: How long starting the child and preparing a configuration (rules, schemas, plugins) may take:
 #: work the buffer does not decide, bounded apart from the lint's own time limit (seconds).
 PREPARE_TIME_LIMIT_SECONDS = 60.0
-#: The child's program: no working directory on ``sys.path``, then this module's :func:`main`.
+#: The child's program: no working directory on ``sys.path`` (but the directory this lintops is imported
+#: from, last, for a source checkout run without installing), then this module's :func:`main`.
 _BOOT = ("import sys\n"
          "if sys.path and sys.path[0] == '': del sys.path[0]\n"
+         "if sys.argv[3] not in sys.path: sys.path.append(sys.argv[3])\n"
          "from lintops.lsp.worker import main\n"
          "main()\n")
+_PACKAGE_PARENT = str(Path(__file__).resolve().parent.parent.parent)
 
 
 @dataclass(frozen=True)
@@ -70,17 +74,24 @@ class LintProcess:
 
     async def start(self) -> None:
         """Start the child now (it imports the engine while the editor opens its first document)."""
+        async with self._locked():
+            await self._start()
+
+    def _locked(self) -> asyncio.Lock:
+        if self._lock is None:
+            self._lock = asyncio.Lock()
+        return self._lock
+
+    async def _start(self) -> None:
         if self._process is None or self._process.returncode is not None:
             self._process = await asyncio.create_subprocess_exec(
-                sys.executable, "-c", _BOOT, self.config_path or "", str(os.getpid()),
+                sys.executable, "-c", _BOOT, self.config_path or "", str(os.getpid()), _PACKAGE_PARENT,
                 stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE)
 
     async def lint(self, text: str, path: str | None, encoding: str) -> Result:
         """Lint in the child: starting it and preparing the configuration within
         :data:`PREPARE_TIME_LIMIT_SECONDS`, then the buffer within ``time_limit``."""
-        if self._lock is None:
-            self._lock = asyncio.Lock()
-        async with self._lock:
+        async with self._locked():
             request = pickle.dumps((text, path, encoding), protocol=pickle.HIGHEST_PROTOCOL)
             phase = "prepare"
             try:
@@ -102,7 +113,7 @@ class LintProcess:
 
     async def _send(self, request: bytes) -> tuple[str, object]:
         """Start the child if needed, send ``request``, return the first reply (``prepared`` or the last)."""
-        await self.start()
+        await self._start()
         assert self._process is not None and self._process.stdin is not None
         self._process.stdin.write(_LENGTH.pack(len(request)) + request)
         await self._process.stdin.drain()
@@ -164,8 +175,6 @@ def main() -> None:
         os.dup2(nothing.fileno(), 0)
     os.dup2(2, 1)  # what anything else prints (a plugin, a library) goes to standard error
     sys.stdin, sys.stdout = open(os.devnull), sys.stderr  # noqa: SIM115 - for the life of the process
-
-    from pathlib import Path
 
     from .buffers import BufferLinter
     from .diagnostics import diagnose
