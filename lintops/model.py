@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -86,6 +86,19 @@ class ObjectRef:
 
 
 @dataclass(frozen=True)
+class Share:
+    """One object a finding stands for, in one environment.
+
+    A values key feeding seven Services, or a base line three overlays render, is one place to fix but
+    seven (three) objects that are wrong: the finding is reported once, at the place, and counts, lists
+    and exempts each object's share on its own.
+    """
+
+    object: ObjectRef
+    environment: str | None = None
+
+
+@dataclass(frozen=True)
 class Located:
     """Where a node is reported: the file a person edits, plus related places (e.g. the template)."""
 
@@ -158,10 +171,46 @@ class Finding:
     environment: tuple[str, ...] = ()
     suppressed: bool = False
     suppression_reason: str | None = None
+    #: Every object (and environment) the finding stands for when there are several, ``object`` first;
+    #: empty when it stands for ``object`` alone (or for no object).
+    objects: tuple[Share, ...] = ()
+    #: The Kustomize roots that did not render, for a finding of a file they reference that was linted
+    #: on its own instead (without their patches, prefixes and generators); empty otherwise.
+    linted_alone: tuple[str, ...] = ()
 
     @property
     def sort_key(self) -> tuple[str, int, int, str, str]:
         return (self.location.path, self.location.line, self.location.column, self.rule_id, self.message)
+
+    @property
+    def shares(self) -> tuple[Share, ...]:
+        """The objects this finding stands for, each with its environment (none for a file's finding)."""
+        if self.objects:
+            return self.objects
+        if self.object is None:
+            return ()
+        return (Share(self.object, self.environment[0] if self.environment else None),)
+
+    @property
+    def count(self) -> int:
+        """How many findings this one is in the summary: one per object it stands for, at least one."""
+        return len(self.objects) or 1
+
+    @property
+    def distinct_objects(self) -> tuple[ObjectRef, ...]:
+        """The objects it stands for, each once (an object rendered for two environments is one name)."""
+        if not self.objects:
+            return () if self.object is None else (self.object,)
+        return tuple(dict.fromkeys(share.object for share in self.objects))
+
+    def per_object(self) -> list[Finding]:
+        """One finding per object it stands for (itself when it stands for at most one): what baselines
+        record and fingerprints identify, so that fixing or exempting one object changes only its share."""
+        if not self.objects:
+            return [self]
+        return [replace(self, object=share.object, objects=(),
+                        environment=(share.environment,) if share.environment else ())
+                for share in self.objects]
 
 
 @dataclass
@@ -169,6 +218,7 @@ class RunSummary:
     """Counts for the closing line of every report."""
 
     files: int = 0
+    #: Every object checked: in plain files, rendered, and linted alone.
     objects: int = 0
     skipped: int = 0
     skipped_files: list[str] = field(default_factory=list)
@@ -177,18 +227,29 @@ class RunSummary:
     warnings: int = 0
     infos: int = 0
     suppressed: int = 0
+    #: Roots rendered (a chart environment, a Kustomize overlay), whether or not they rendered.
+    renders: int = 0
+    #: Objects that Helm or Kustomize rendered (part of ``objects``).
+    rendered: int = 0
+    #: Objects of files a root that did not render references, linted on their own (part of ``objects``).
+    linted_alone: int = 0
+    #: Inputs nothing could be linted of: a chart environment that did not render, a remote base, a
+    #: refused file, a patch or generator of an overlay that did not render.
+    not_linted: int = 0
 
     def count(self, finding: Finding) -> None:
-        self.findings += 1
+        """Count a finding once per object it stands for."""
+        weight = finding.count
+        self.findings += weight
         if finding.suppressed:
-            self.suppressed += 1
+            self.suppressed += weight
             return
         if finding.severity is Severity.ERROR:
-            self.errors += 1
+            self.errors += weight
         elif finding.severity is Severity.WARNING:
-            self.warnings += 1
+            self.warnings += weight
         else:
-            self.infos += 1
+            self.infos += weight
 
 
 def iter_pointer_tokens(pointer: str) -> Iterator[str]:
