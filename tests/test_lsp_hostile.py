@@ -505,3 +505,71 @@ def test_modules_planted_in_the_working_directory_are_never_imported(wire: Wire,
     wire.open(uri, SCHEMA_TYPO)
     assert codes(wire.diagnostics(uri)[1]) == ["schema"]  # linted, by a lint process that started
     assert not marker.exists(), marker.read_text()
+
+
+def lint_processes(server_pid: int) -> list[int]:
+    """The server's child processes (its lint process), from /proc."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == server_pid:  # the field after the state is the parent's pid
+            found.append(int(stat.parent.name))
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads the process table from /proc")
+def test_a_lint_process_that_dies_is_one_diagnostic_and_the_next_lint_starts_another(wire: Wire, repo: Path):
+    import signal
+
+    wire.initialize()
+    uri = (repo / "apps" / "big.yaml").as_uri()
+    wire.open(uri, big_buffer(4000))
+    deadline = time.monotonic() + TIMEOUT
+    while not (children := lint_processes(wire.process.pid)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    [child] = children
+    time.sleep(0.5)  # in the middle of the lint
+    os.kill(child, signal.SIGKILL)  # as the kernel's out-of-memory killer would
+    _, message = wire.diagnostics(uri)
+    [diagnostic] = message["params"]["diagnostics"]
+    assert diagnostic["code"] == "lint-failed"
+    assert "killed by signal 9" in diagnostic["message"]
+
+    wire.change(uri, SCHEMA_TYPO, version=2)
+    _, message = wire.diagnostics(uri)
+    assert (message["params"]["version"], codes(message)) == (2, ["schema"])
+    assert lint_processes(wire.process.pid) != [child]
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads the process table from /proc")
+def test_the_lint_process_ends_with_the_server(repo: Path):
+    import signal
+
+    for stop in ("exit", "SIGTERM", "SIGKILL"):
+        client = Wire(repo)
+        client.initialize()
+        uri = (repo / "apps" / "cm.yaml").as_uri()
+        client.open(uri, SCHEMA_TYPO)
+        client.diagnostics(uri)
+        [child] = lint_processes(client.process.pid)
+        if stop == "exit":
+            assert client.close() == 0
+        else:
+            client.process.send_signal(getattr(signal, stop))
+            status = client.process.wait(timeout=TIMEOUT)
+            assert status == (143 if stop == "SIGTERM" else -signal.SIGKILL), (stop, status)
+        deadline = time.monotonic() + 10
+        while alive(child) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not alive(child), f"the lint process outlived the server ({stop})"

@@ -22,7 +22,11 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import os
+import queue
 import sys
+import threading
+from concurrent.futures import Executor, Future
 from pathlib import Path
 
 from lsprotocol import types
@@ -67,6 +71,73 @@ def _document_path(uri: str) -> Path | None:
     return Path(path) if path else None
 
 
+class _Stdin:
+    """Standard input for pygls' reader (``readline``, ``read``), with ``os.read`` on the descriptor.
+
+    Not ``sys.stdin.buffer``: its lock would be held, at exit, by the daemon thread blocked reading it
+    (:class:`_ReaderThread`), and Python aborts when it cannot take that lock to close the stream.
+    """
+
+    def __init__(self, fd: int) -> None:
+        self._fd = fd
+        self._buffer = bytearray()
+
+    def _fill(self, size: int) -> bool:
+        chunk = os.read(self._fd, max(size, 65536))
+        self._buffer += chunk
+        return bool(chunk)
+
+    def readline(self) -> bytes:
+        start = 0
+        while (end := self._buffer.find(b"\n", start)) < 0:
+            start = len(self._buffer)
+            if not self._fill(65536):
+                end = len(self._buffer) - 1
+                break
+        line = bytes(self._buffer[:end + 1])
+        del self._buffer[:end + 1]
+        return line
+
+    def read(self, size: int) -> bytes:
+        while len(self._buffer) < size and self._fill(size - len(self._buffer)):
+            pass
+        data = bytes(self._buffer[:size])
+        del self._buffer[:size]
+        return data
+
+
+class _ReaderThread(Executor):
+    """pygls' executor for reading standard input, on one daemon thread.
+
+    pygls reads each header line and body in a pool thread. When SIGTERM or SIGINT ends the server
+    (:mod:`lintops.interrupts`), that thread is blocked reading a pipe the editor keeps open, and a
+    pool thread is joined at exit: the server would hang until the editor closed the pipe. A daemon
+    thread is not joined. Calls run one at a time, in order, as pygls makes them.
+    """
+
+    def __init__(self) -> None:
+        self._calls: queue.SimpleQueue = queue.SimpleQueue()
+        threading.Thread(target=self._run, name="lintops-lsp-stdin", daemon=True).start()
+
+    def submit(self, fn, /, *args, **kwargs) -> Future:  # type: ignore[override]
+        future: Future = Future()
+        self._calls.put((future, fn, args, kwargs))
+        return future
+
+    def _run(self) -> None:
+        while True:
+            future, fn, args, kwargs = self._calls.get()
+            if not future.set_running_or_notify_cancel():
+                continue
+            try:
+                future.set_result(fn(*args, **kwargs))
+            except BaseException as exc:  # handed to the waiting coroutine
+                future.set_exception(exc)
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        """Nothing to wait for: a read in progress ends with the process."""
+
+
 class LintopsServer(LanguageServer):
     def __init__(self, config_path: str | None = None) -> None:
         super().__init__("lintops", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Full,
@@ -77,6 +148,13 @@ class LintopsServer(LanguageServer):
         self.published: dict[str, list[Published]] = {}
         #: The open documents, by the URI the client uses (diagnostics must name it exactly).
         self.open_uris: set[str] = set()
+
+    @property
+    def thread_pool(self) -> Executor:  # type: ignore[override]
+        """The executor pygls reads standard input with (no handler of this server runs on a thread)."""
+        if self._thread_pool is None:
+            self._thread_pool = _ReaderThread()  # type: ignore[assignment]
+        return self._thread_pool  # type: ignore[return-value]
 
     def configure(self, options: object) -> None:
         """Apply the client's initialization options (``{"timeLimit": seconds}``); others are ignored."""
@@ -239,7 +317,7 @@ def create_server(config_path: str | None = None) -> LintopsServer:
 
 def serve(config_path: str | None = None) -> None:
     """Serve on standard input and output until the client says exit."""
-    stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
+    stdin, stdout = _Stdin(sys.stdin.fileno()), sys.stdout.buffer
     sys.stdout = sys.stderr  # whatever a plugin prints must not end up inside the protocol stream
     server = create_server(config_path)
     server.start_io(stdin, stdout)
