@@ -98,7 +98,8 @@ def write_baseline(path: Path, findings: list[Finding]) -> int:
 
     Raises :class:`lintops.report_output.ReportWriteError` when the file cannot be written (the
     previous baseline, if any, is then left as it was)."""
-    findings = [f for f in findings if not f.suppressed]
+    # One entry per object a finding stands for: fixing or exempting one object leaves the others recorded.
+    findings = [share for f in findings if not f.suppressed for share in f.per_object()]
     entries = sorted(
         ({"fingerprint": value, "rule": f.rule_id, "path": f.location.path, "message": f.message}
          for f, value in zip(findings, fingerprints(findings), strict=True)),

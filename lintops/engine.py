@@ -33,6 +33,7 @@ from .inputs.discover import ChartInput, Input, InputFile, KustomizeInput
 from .inputs.manifests import FileManifests, LocatorFactory, add_document, file_locator
 from .model import Finding, Location, ObjectRef, Resource, RunSummary, Severity, Source, Violation
 from .rules import WORKLOAD_POD_SPECS, Dispatcher, Rule
+from .workload_refs import PodTemplate, WorkloadReference
 from .yaml_source import (
     DEFAULT_LIMITS,
     Directive,
@@ -64,22 +65,40 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def merge_environments(findings: Iterable[Finding]) -> list[Finding]:
-    """One finding per rule, place, node and message, naming every environment it occurs in.
+def merge_findings(findings: Iterable[Finding]) -> list[Finding]:
+    """One finding per rule, place, node, message and exemption, standing for every object it occurs in.
 
-    The object is not part of the identity: overlays rename objects (``namePrefix``), yet a mistake
-    in the base is one mistake.
+    One values key feeding seven Services, or one base line that three overlays render, is one place
+    to fix: it is reported once there, and the finding names each object and environment it stands
+    for (:attr:`Finding.objects`, the first as :attr:`Finding.object`), with the related places of
+    all (the template lines, the overlays). The object is not part of the identity (overlays rename
+    objects with ``namePrefix``), but what exempted it is: exemptions apply per object, so an
+    exempted object's share is a suppressed finding of its own at the same place, and the others stay.
+    Findings of files linted alone (a root that did not render) stay apart from rendered ones.
     """
-    merged: dict[tuple, Finding] = {}
+    groups: dict[tuple, list[Finding]] = {}
     for finding in findings:
-        key = (finding.rule_id, finding.location, finding.pointer, finding.message)
-        known = merged.get(key)
-        if known is None:
-            merged[key] = finding
+        key = (finding.rule_id, finding.severity, finding.location, finding.pointer, finding.message,
+               finding.suppressed, finding.suppression_reason, finding.linted_alone)
+        group = groups.get(key)
+        if group is None:
+            groups[key] = [finding]
         else:
-            environments = tuple(sorted(set(known.environment) | set(finding.environment)))
-            merged[key] = replace(known, environment=environments)
-    return list(merged.values())
+            group.append(finding)
+    return [group[0] if len(group) == 1 else _merged(group) for group in groups.values()]
+
+
+def _merged(group: list[Finding]) -> Finding:
+    first = group[0]
+    shares = tuple(dict.fromkeys(share for finding in group for share in finding.shares))
+    environments = tuple(sorted({environment for finding in group for environment in finding.environment}))
+    related = tuple(dict.fromkeys(place for finding in group for place in finding.related))
+    return replace(first, object=shares[0].object if shares else first.object,
+                   objects=shares if len(shares) > 1 else (), environment=environments, related=related)
+
+
+#: The name this function had when only environments were merged.
+merge_environments = merge_findings
 
 
 @dataclass
@@ -132,6 +151,10 @@ class FileReport:
     is_manifest: bool = True
     #: The objects linted in this file (JUnit makes a passing testcase of each clean one).
     resources: list[ObjectRef] = field(default_factory=list)
+    #: What this file's Deployments and Rollouts leave for ``spec.workloadRef`` (lintops.workload_refs),
+    #: carried home from a worker process with the report.
+    templates: list[tuple[tuple, PodTemplate]] = field(default_factory=list)
+    references: list[WorkloadReference] = field(default_factory=list)
 
 
 class Engine:
@@ -151,6 +174,14 @@ class Engine:
         self._directives: dict[str, list[Directive]] = {}
         self._context_paths: set[str] = set()
         self._violations: list[Finding] = []
+        #: Deployments' pod templates and the Rollouts that name one (lintops.workload_refs).
+        self._templates: dict[tuple, PodTemplate] = {}
+        self._references: list[WorkloadReference] = []
+        #: The records made while the current file is linted (a worker sends them home in its report).
+        self._file_templates: list[tuple[tuple, PodTemplate]] = []
+        self._file_references: list[WorkloadReference] = []
+        #: Which render the objects being checked come from (None: plain files; "context": context files).
+        self._scope: Any = None
 
     def add_violations(self, violations: Iterable[Any]) -> None:
         """Report what the linted tree tried beyond the run's policy (lintops.policy.Violation).
@@ -214,7 +245,12 @@ class Engine:
             return
         parsed = stream_bytes(raw, item.display, is_json=item.is_json, limits=self.options.limits)
         objects = self.summary.objects
-        self._collect(parsed, None, None)
+        self._scope = "context"
+        try:
+            self._collect(parsed, None, None)
+        finally:
+            self._scope = None
+            self._file_templates, self._file_references = [], []
         self.summary.objects = objects
 
     def lint_text(self, text: str, path: str) -> Iterator[FileReport]:
@@ -230,7 +266,10 @@ class Engine:
         if not is_manifest:
             self.summary.skipped += 1
             self.summary.skipped_files.append(parsed.path)
-        return self._report(FileReport(parsed.path, findings, len(resources), is_manifest, resources))
+        report = FileReport(parsed.path, findings, len(resources), is_manifest, resources)
+        report.templates, self._file_templates = self._file_templates, []
+        report.references, self._file_references = self._file_references, []
+        return self._report(report)
 
     def _collect(self, parsed: ParsedFile | DocumentStream, source: Source | None,
                  locators: LocatorFactory | None) -> tuple[list[Finding], list[ObjectRef], bool]:
@@ -288,48 +327,122 @@ class Engine:
         return [f for f in findings if f is not None], refs, is_manifest
 
     def _lint_rendered(self, items: list[ChartInput | KustomizeInput]) -> Iterator[FileReport]:
-        """Render charts and overlays, lint every rendered text, report each finding once.
+        """Render charts and overlays, lint every rendered text, report each finding once per place.
 
-        A finding that several environments share (same rule, place, node and message) is reported
-        once, naming every environment, so a values.yaml or base mistake is one finding, not one per
-        stage. That is why rendered inputs are reported together, after the plain files.
+        A finding that several objects share (same rule, place, node and message: one values key
+        feeding seven Services, one base line in three overlays) is reported once, naming every
+        object and environment (:func:`merge_findings`), so a values.yaml or base mistake is one
+        finding where it is fixed, counted once per object. That is why rendered inputs are reported
+        together, after the plain files. Every root is accounted for: one that renders no object is a
+        ``render-empty`` finding, and the local files of a Kustomize root that does not render are
+        linted on their own (:meth:`_lint_alone`).
         """
         from .inputs.render import render_input
-        from .inputs.rendered import RenderResult
 
-        result = RenderResult()
-        for item in items:
-            rendered_item = render_input(item, self.options)
-            result.sources.extend(rendered_item.sources)
-            result.problems.extend(rendered_item.problems)
         findings: list[Finding] = []
         resources: dict[str, list[ObjectRef]] = defaultdict(list)
-        render_rule = self.rules_by_id.get("render-failed")
-        for problem in result.problems if render_rule is not None else ():
-            finding = self._filter(Finding(
-                "render-failed", render_rule.severity, problem.message,
-                Location(problem.path, problem.line, problem.column),
-                remediation=render_rule.spec.remediation or None,
-                environment=(problem.environment,) if problem.environment else ()), None)
-            if finding is not None:
-                findings.append(finding)
-        for rendered in result.sources:
-            parsed = stream_text(rendered.text, rendered.source.path, limits=self.options.limits)
-            found, refs, _ = self._collect(parsed, rendered.source, rendered.locators)
+        alone: dict[Path, tuple[Any, list[str]]] = {}
+        for index, item in enumerate(items):
+            result = render_input(item, self.options, self.context.crds)
+            findings.extend(self._render_problems(result.problems))
+            objects: dict[str | None, int] = defaultdict(int)
+            for rendered in result.sources:
+                parsed = stream_text(rendered.text, rendered.source.path, limits=self.options.limits)
+                self._scope = (index, rendered.source.environment)
+                try:
+                    found, refs, is_manifest = self._collect(parsed, rendered.source, rendered.locators)
+                finally:
+                    self._scope = None
+                findings.extend(found)
+                resources[rendered.source.path].extend(refs)
+                self.summary.rendered += len(refs)
+                # a text that does not parse is reported (yaml-syntax), not an empty render
+                objects[rendered.source.environment] += len(refs) or int(is_manifest)
+            findings.extend(self._account_roots(result, objects))
+            for file in result.standalone:
+                alone.setdefault(file.path, (file, []))[1].append(file.root)
+        for file, roots in sorted(alone.values(), key=lambda entry: entry[0].display):
+            found, refs = self._lint_alone(file, tuple(dict.fromkeys(roots)))
             findings.extend(found)
-            resources[rendered.source.path].extend(refs)
+            resources[file.display].extend(refs)
+        rendered_references = [r for r in self._references if r.scope not in (None, "context")]
+        if rendered_references:  # every Deployment of the plain files and of the renders is known now
+            self._references = [r for r in self._references if r.scope in (None, "context")]
+            findings.extend(self._resolve_references(rendered_references))
+        self._file_templates, self._file_references = [], []
+        if self.baseline is not None:  # per object: each object's share is recorded on its own
+            findings = self.baseline.apply(findings)
         by_path: dict[str, list[Finding]] = defaultdict(list)
-        for finding in merge_environments(findings):
+        for finding in merge_findings(findings):
             by_path[finding.location.path].append(finding)
         paths = sorted(set(by_path) | set(resources))
         self.summary.files += len(paths)
         for path in paths:
             refs = list(dict.fromkeys(resources.get(path, ())))
-            yield self._report(FileReport(path, by_path.get(path, []), len(refs), True, refs))
+            yield self._report(FileReport(path, by_path.get(path, []), len(refs), True, refs), baselined=True)
+
+    def _render_problems(self, problems: Iterable[Any]) -> list[Finding]:
+        """``render-failed`` findings, one per problem a renderer reported."""
+        rule = self.rules_by_id.get("render-failed")
+        if rule is None:
+            return []
+        found = []
+        for problem in problems:
+            finding = self._filter(Finding(
+                "render-failed", rule.severity, problem.message, Location(problem.path, problem.line, problem.column),
+                remediation=rule.spec.remediation or None,
+                environment=(problem.environment,) if problem.environment else ()), None)
+            if finding is not None:
+                found.append(finding)
+        return found
+
+    def _account_roots(self, result: Any, objects: Mapping[str | None, int]) -> list[Finding]:
+        """Count each root a renderer rendered; one that rendered no object without failing is ``render-empty``.
+
+        A root that failed counts as one input not linted, unless its renderer fell back on linting its
+        files alone: then each of its inputs that could not be linted counts (a remote base, a patch).
+        """
+        rule = self.rules_by_id.get("render-empty")
+        found = []
+        for root in result.roots:
+            self.summary.renders += 1
+            if objects.get(root.environment):
+                continue
+            if any(p.environment is None or p.environment == root.environment for p in result.problems):
+                own = [item for item in result.not_linted if item.root == root.name]
+                fell_back = bool(own) or any(file.root == root.name for file in result.standalone)
+                self.summary.not_linted += len(own) if fell_back else 1
+            elif rule is not None:
+                finding = self._filter(Finding(
+                    rule.id, rule.severity, f"{root.name} renders no object: nothing of it is checked",
+                    Location(root.path, root.line, root.column), remediation=rule.spec.remediation or None,
+                    environment=(root.environment,) if root.environment else ()), None)
+                if finding is not None:
+                    found.append(finding)
+        return found
+
+    def _lint_alone(self, file: Any, roots: tuple[str, ...]) -> tuple[list[Finding], list[ObjectRef]]:
+        """Lint a file of roots that did not render on its own, as a plain file; its findings say so."""
+        item = InputFile(file.display, file.path, root=file.within)
+        try:
+            raw = item.read_bytes(self.options.limits.max_file_bytes)
+        except OSError as exc:  # refused or unreadable: the same findings as for a plain file
+            refusal = getattr(exc, "refusal", None)
+            rule_id, message = (refusal.rule_id, refusal.message) if refusal else (
+                "yaml-syntax", f"cannot read file: {exc.strerror}")
+            finding = self._parse_finding(file.display, rule_id, message, 1, 1)
+            return ([replace(finding, linted_alone=roots)] if finding is not None else []), []
+        parsed = stream_bytes(raw, file.display, is_json=item.is_json, limits=self.options.limits)
+        found, refs, _ = self._collect(parsed, None, None)
+        self.summary.linted_alone += len(refs)
+        return [replace(finding, linted_alone=roots) for finding in found], refs
 
     def finish(self) -> Iterator[FileReport]:
-        """Findings of checks that waited for the whole run, grouped by file."""
+        """Findings of checks that waited for the whole run, grouped by file, one per place (merged)."""
         by_path = self.held_findings()
+        references, self._references = self._references, []
+        for finding in self._resolve_references(r for r in references if r.scope != "context"):
+            by_path[finding.location.path].append(finding)
         if self.baseline is not None:  # before stale entries are looked for: held findings match them too
             by_path = defaultdict(list, {path: self.baseline.apply(found) for path, found in by_path.items()})
         stale_rule = self.rules_by_id.get("baseline-stale")
@@ -340,7 +453,47 @@ class Engine:
                     f"baseline entry for {entry.rule} in {entry.path} matches no finding any more",
                     entry.location, remediation=stale_rule.spec.remediation or None))
         for path in sorted(set(by_path) - self._context_paths):
-            yield self._report(FileReport(path, by_path[path], 0))
+            yield self._report(FileReport(path, merge_findings(by_path[path]), 0), baselined=True)
+
+    def _resolve_references(self, references: Iterable[WorkloadReference]) -> list[Finding]:
+        """The findings of each Rollout's workloadRef: its Deployment's template findings, as its own.
+
+        Only rules that apply to a Rollout are carried over, and the Rollout's own exemptions apply.
+        A Deployment not in the run is a ``workload-ref`` finding (info) at ``spec.workloadRef``.
+        """
+        from .workload_refs import REFERABLE_KINDS, key, view
+
+        found: list[Finding] = []
+        info = self.rules_by_id.get("workload-ref")
+        for reference in references:
+            namespace = reference.ref.namespace
+            template = None
+            if reference.kind in REFERABLE_KINDS:
+                template = (self._templates.get(key(reference.scope, namespace, reference.name))
+                            or self._templates.get(key(None, namespace, reference.name)))
+            environment = (reference.environment,) if reference.environment else ()
+            resource = view(reference, template)
+            if template is None:
+                if info is not None:
+                    finding = self._filter(Finding(
+                        info.id, info.severity,
+                        f"spec.workloadRef names {reference.kind} {reference.name!r}, which is not among the linted "
+                        f"objects: the Rollout's pod template is not checked", reference.location,
+                        pointer="/spec/workloadRef", object=reference.ref, remediation=info.spec.remediation or None,
+                        environment=environment), resource)
+                    if finding is not None:
+                        found.append(finding)
+                continue
+            for raw in template.findings:
+                rule = self.rules_by_id.get(raw.rule_id)
+                if rule is None or not any(target != "*" for target in rule.targets_for(
+                        reference.ref.api_version, reference.ref.kind, self.options.workloads)):
+                    continue  # a rule for Deployments only
+                finding = self._filter(replace(raw, object=reference.ref, objects=(), environment=environment),
+                                       resource)
+                if finding is not None:
+                    found.append(finding)
+        return found
 
     def held_findings(self) -> dict[str, list[Finding]]:
         """What checks held back until every file was read, filtered, by path (not yet reported)."""
@@ -357,6 +510,8 @@ class Engine:
 
     def account(self, report: FileReport, matched: set[str], internal_errors: list[str]) -> FileReport:
         """Count a report that a worker process produced (it applied exemptions and the baseline)."""
+        self._templates.update(report.templates)
+        self._references.extend(report.references)
         self.summary.files += 1
         self.summary.objects += report.objects
         if not report.is_manifest:
@@ -412,14 +567,41 @@ class Engine:
         if policy_rule is not None:
             findings.extend(self._finding(policy_rule, resource, v)
                             for v in self.policy.refused_annotation_violations(resource))
+        template: list[Finding] | None = [] if resource.kind == "Deployment" else None
         for rule, subjects in self.dispatcher.pairs(resource):
             try:
                 for subject in subjects:
                     for violation in rule.check.check(subject, self.context):
-                        findings.append(self._filter(self._finding(rule, resource, violation), resource))
+                        raw = self._finding(rule, resource, violation)
+                        if template is not None and subject.pointer:  # a pod-spec or container rule
+                            template.append(raw)
+                        findings.append(self._filter(raw, resource))
             except Exception:
                 self._internal_error(f"rule {rule.id} on {resource.ref} in {resource.source.path}")
+        if template is not None:
+            self._record_template(resource, template)
+        elif resource.kind == "Rollout" and self._scope != "context":
+            self._record_reference(resource)
         return findings
+
+    def _record_template(self, resource: Resource, findings: list[Finding]) -> None:
+        """What a Rollout naming this Deployment will need of it (lintops.workload_refs)."""
+        from .workload_refs import key, template_of
+
+        record = (key(self._scope if self._scope != "context" else None, resource.namespace, resource.name),
+                  template_of(resource, findings))
+        self._templates[record[0]] = record[1]
+        self._file_templates.append(record)
+
+    def _record_reference(self, resource: Resource) -> None:
+        from .workload_refs import is_rollout, reference_of
+
+        if not is_rollout(resource):
+            return
+        reference = reference_of(resource, self._scope)
+        if reference is not None:
+            self._references.append(reference)
+            self._file_references.append(reference)
 
     def _filter(self, finding: Finding, resource: Resource | None) -> Finding | None:
         """Per-path settings, then exemptions: annotation, comment, configuration (first that applies)."""
@@ -470,8 +652,8 @@ class Engine:
         return Finding(rule_id, rule.severity, message, Location(path, line, column),
                        remediation=rule.spec.remediation or None)
 
-    def _report(self, report: FileReport) -> FileReport:
-        if self.baseline is not None:
+    def _report(self, report: FileReport, baselined: bool = False) -> FileReport:
+        if self.baseline is not None and not baselined:
             report.findings = self.baseline.apply(report.findings)
         report.findings.sort(key=lambda f: f.sort_key)
         for finding in report.findings:

@@ -63,3 +63,16 @@ def fingerprints(findings: Sequence[Finding]) -> list[str]:
     return [value if len(messages[value]) == 1 else _digest(value, finding.message)
             for value, finding in zip(base, findings, strict=True)]
 
+
+
+def finding_fingerprints(findings: Sequence[Finding]) -> list[tuple[str, ...]]:
+    """The fingerprint of every object each finding stands for, in order: its first is the finding's own.
+
+    A finding that stands for several objects (one values key feeding seven Services) has one
+    fingerprint per object, computed as if each object's share were its own finding, so that a
+    baseline records, and a report identifies, each object's share on its own. For findings that
+    stand for at most one object this is :func:`fingerprints`, one value each.
+    """
+    expanded = [share for finding in findings for share in finding.per_object()]
+    values = iter(fingerprints(expanded))
+    return [tuple(next(values) for _ in range(len(finding.objects) or 1)) for finding in findings]

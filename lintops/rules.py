@@ -32,7 +32,11 @@ from .model import Resource, Severity, iter_pointer_tokens, join_pointer, lookup
 if TYPE_CHECKING:  # pragma: no cover
     from .checks.base import Check
 
-#: Where each workload kind keeps its pod spec.
+#: Where each workload kind keeps its pod spec: the built-in controllers, and two that teams deploy as
+#: they deploy a Deployment: Argo Rollouts' ``Rollout`` (argoproj.io; one that names a Deployment in
+#: ``spec.workloadRef`` instead of carrying a template is checked through that Deployment, see
+#: lintops.workload_refs) and OpenShift's ``DeploymentConfig`` (apps.openshift.io). Teams add their own
+#: kinds in the configuration (``workloads:``).
 WORKLOAD_POD_SPECS: dict[str, str] = {
     "Pod": "/spec",
     "Deployment": "/spec/template/spec",
@@ -42,6 +46,8 @@ WORKLOAD_POD_SPECS: dict[str, str] = {
     "ReplicationController": "/spec/template/spec",
     "Job": "/spec/template/spec",
     "CronJob": "/spec/jobTemplate/spec/template/spec",
+    "Rollout": "/spec/template/spec",
+    "DeploymentConfig": "/spec/template/spec",
 }
 
 #: Targets that are not kinds.

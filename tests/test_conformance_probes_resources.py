@@ -62,13 +62,9 @@ def _configuration(name: str) -> tuple[tuple[RuleSpec, ...], tuple[tuple[str, st
     """The rules and workload kinds of a named run configuration."""
     specs = {rule_id: _spec(rule_id) for rule_id in RULE_IDS}
     workloads = dict(WORKLOAD_POD_SPECS)
-    if name == "openshift":
-        # What an OpenShift team configures: DeploymentConfig is a workload kind (`workloads:`), and
-        # the probe rules' `kinds` include it.
-        workloads["DeploymentConfig"] = "/spec/template/spec"
-        for rule_id in PROBES:
-            specs[rule_id] = specs[rule_id].with_overrides(kinds=(*specs[rule_id].kinds, "DeploymentConfig"))
-    elif name == "no-cpu-limit":  # kube-score IgnoreContainerCpuLimitRequirement: true
+    # OpenShift's DeploymentConfig is a workload kind by default, in the probe rules' `kinds` too: the
+    # "default" configuration judges it as kube-linter does (it once needed a configuration of its own).
+    if name == "no-cpu-limit":  # kube-score IgnoreContainerCpuLimitRequirement: true
         specs["resource-limits"] = _memory_only_limits(specs["resource-limits"])
     elif name == "no-limits":  # kube-score IgnoreContainerCpu/MemoryLimitRequirement: true
         del specs["resource-limits"]
@@ -138,43 +134,43 @@ def _probe_pod_rows(fixture: str, grade: str, **difference) -> list[Row]:
 
 
 ROWS: list[Row] = [
-    # -- kube-linter, run as an OpenShift team configures lintops ---------------------------------
+    # -- kube-linter, in the default configuration (DeploymentConfig is a workload kind) --------------
     # bats no-liveness-probe: 2 reports, Deployment container "app1" and DeploymentConfig container
     # "app2"; the objects named dont-fire are the fixture's negatives (the last one has an init
     # container without a probe).
     Row("kube-linter", KL + "no-liveness-probe.yml", "no-liveness-probe", 0, "Deployment",
-        {"liveness-probe": False}, "openshift"),
+        {"liveness-probe": False}, "default"),
     Row("kube-linter", KL + "no-liveness-probe.yml", "no-liveness-probe", 1, "DeploymentConfig",
-        {"liveness-probe": False}, "openshift"),
+        {"liveness-probe": False}, "default"),
     Row("kube-linter", KL + "no-liveness-probe.yml", "no-liveness-probe", 2, "Deployment",
-        {"liveness-probe": True}, "openshift", container="app1"),
+        {"liveness-probe": True}, "default", container="app1"),
     Row("kube-linter", KL + "no-liveness-probe.yml", "no-liveness-probe", 3, "DeploymentConfig",
-        {"liveness-probe": True}, "openshift", container="app2"),
+        {"liveness-probe": True}, "default", container="app2"),
     Row("kube-linter", KL + "no-liveness-probe.yml", "no-liveness-probe", 4, "Deployment",
-        {"liveness-probe": False}, "openshift"),
+        {"liveness-probe": False}, "default"),
     # bats no-readiness-probe: 2 reports, Deployment and DeploymentConfig, container "app".
     Row("kube-linter", KL + "no-readiness-probe.yml", "no-readiness-probe", 0, "Deployment",
-        {"readiness-probe": False}, "openshift"),
+        {"readiness-probe": False}, "default"),
     Row("kube-linter", KL + "no-readiness-probe.yml", "no-readiness-probe", 1, "DeploymentConfig",
-        {"readiness-probe": False}, "openshift"),
+        {"readiness-probe": False}, "default"),
     Row("kube-linter", KL + "no-readiness-probe.yml", "no-readiness-probe", 2, "Deployment",
-        {"readiness-probe": True}, "openshift", container="app"),
+        {"readiness-probe": True}, "default", container="app"),
     Row("kube-linter", KL + "no-readiness-probe.yml", "no-readiness-probe", 3, "DeploymentConfig",
-        {"readiness-probe": True}, "openshift", container="app"),
+        {"readiness-probe": True}, "default", container="app"),
     Row("kube-linter", KL + "no-readiness-probe.yml", "no-readiness-probe", 4, "Deployment",
-        {"readiness-probe": False}, "openshift"),
+        {"readiness-probe": False}, "default"),
     # bats unset-cpu-requirements: 2 reports "container "app" has cpu request 0" (the fixture puts
     # `requests` directly under the container, not under `resources`).
     Row("kube-linter", KL + "unset-cpu-requirements.yml", "unset-cpu-requirements", 0, "Deployment",
-        {"resource-requests": True}, "openshift", {"resource-requests": "resources.requests.cpu"}, "app"),
+        {"resource-requests": True}, "default", {"resource-requests": "resources.requests.cpu"}, "app"),
     Row("kube-linter", KL + "unset-cpu-requirements.yml", "unset-cpu-requirements", 1, "DeploymentConfig",
-        {"resource-requests": True}, "openshift", {"resource-requests": "resources.requests.cpu"}, "app"),
+        {"resource-requests": True}, "default", {"resource-requests": "resources.requests.cpu"}, "app"),
     # bats unset-memory-requirements: 2 reports "container "app" has memory limit 0" (`limit` misspelt
     # directly under the container).
     Row("kube-linter", KL + "unset-memory-requirements.yml", "unset-memory-requirements", 0, "Deployment",
-        {"resource-limits": True}, "openshift", {"resource-limits": "resources.limits.memory"}, "app"),
+        {"resource-limits": True}, "default", {"resource-limits": "resources.limits.memory"}, "app"),
     Row("kube-linter", KL + "unset-memory-requirements.yml", "unset-memory-requirements", 1, "DeploymentConfig",
-        {"resource-limits": True}, "openshift", {"resource-limits": "resources.limits.memory"}, "app"),
+        {"resource-limits": True}, "default", {"resource-limits": "resources.limits.memory"}, "app"),
     # -- kube-score "Pod Probes" (score/probe_test.go, score/cronjob_test.go) ------------------------
     # TestProbesPodCronMissingReady: OK, Jobs and CronJobs are not checked.
     Row("kube-score", KS + "cronjob-batchv1beta1-deadline-not-set.yaml", "Pod Probes", 0, "CronJob",
@@ -309,9 +305,10 @@ def test_agreement_counts():
     }
 
 
-def test_deploymentconfig_needs_configuration():
-    """Without the OpenShift configuration a DeploymentConfig is not a workload: no rule looks at it."""
-    for fixture in (KL + "no-liveness-probe.yml", KL + "unset-memory-requirements.yml"):
-        for kind, findings in _objects(fixture, "default"):
-            if kind == "DeploymentConfig":
-                assert findings == ()
+def test_deploymentconfig_is_a_workload_without_configuration():
+    """OpenShift's DeploymentConfig gets the container rules by default, as in kube-linter (no `workloads:`)."""
+    for fixture, rule_id in ((KL + "no-liveness-probe.yml", "liveness-probe"),
+                             (KL + "unset-memory-requirements.yml", "resource-limits")):
+        fired = [kind for kind, findings in _objects(fixture, "default")
+                 if kind == "DeploymentConfig" and any(f.rule_id == rule_id for f in findings)]
+        assert fired, fixture

@@ -360,7 +360,8 @@ def test_a_fifo_a_kustomization_references_is_reported_at_its_entry(repo):
     assert result.findings("render-failed") == [("overlay/kustomization.yaml", 3, 5, "render-failed")]
     assert result.message("overlay/kustomization.yaml", "render-failed") == (
         "resources entry 'pipe.yaml' is a named pipe (FIFO), not a regular file; kustomize would read it, so the "
-        "overlay is not rendered")
+        "overlay is not rendered; linted on their own instead: overlay/cm.yaml; not linted: resources 'pipe.yaml' "
+        "(refused)")
     assert result.findings("unsafe-path") == []  # reported once, at the entry that names it
     assert other_was_linted(result)
 
@@ -394,7 +395,10 @@ def test_kustomize_never_reads_a_base_or_file_that_leads_out_of_the_tree(repo, o
     ]
     messages = [f["message"] for f in result.report["findings"] if f["rule"] == "render-failed"]
     assert messages[0] == ("resources entry 'base' is a symbolic link that leads outside the linted root; "
-                           "kustomize would read it, so the overlay is not rendered")
+                           "kustomize would read it, so the overlay is not rendered; linted on their own instead: "
+                           "nothing; not linted: resources 'base' (refused), resources '../../outside/kbase' "
+                           "(refused), patches[0] 'patch.yaml' (a patch: only the build applies it), "
+                           "configMapGenerator[0] 'settings' (generated only by the build)")
     assert messages[1].startswith("resources entry '../../outside/kbase' lies outside the linted root")
     assert messages[2].startswith("configMapGenerator entry 'token.txt' is a symbolic link that leads outside")
     assert messages[3].startswith("configMapGenerator entry 'pipe.env' is a named pipe (FIFO)")

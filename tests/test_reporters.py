@@ -404,7 +404,9 @@ def test_junit_suites_per_file_cases_per_object(junit_schema):
     assert output.startswith('<?xml version="1.0" encoding="UTF-8"?>')
     root = junit_valid(junit_schema, output)
     suites = {s.get("name"): s for s in root.iter("testsuite")}
-    assert list(suites) == ["apps/web.yaml", "apps/clean.yaml", "apps/broken.yaml"]  # not README.md
+    # not README.md; the run's summary is a last suite without test cases
+    assert list(suites) == ["apps/web.yaml", "apps/clean.yaml", "apps/broken.yaml", "lintops"]
+    assert list(suites["lintops"]) == [suites["lintops"].find("properties")]
     web = suites["apps/web.yaml"]
     cases = {c.get("name"): c for c in web.iter("testcase")}
     assert list(cases) == ["Deployment shop/web", "ClusterRole reader", "Service shop/web"]
@@ -449,7 +451,7 @@ def test_junit_names_are_unique_and_objects_are_counted_without_names(junit_sche
     root = junit_valid(junit_schema, render(JunitReporter, [named, counted, late]))
     names = {s.get("name"): [c.get("name") for c in s.iter("testcase")] for s in root.iter("testsuite")}
     assert names == {"a.yaml": ["Deployment shop/web", "Deployment shop/web #2"],
-                     "b.yaml": ["Deployment shop/web", "object #1", "object #2"]}
+                     "b.yaml": ["Deployment shop/web", "object #1", "object #2"], "lintops": []}
     pairs = [(c.get("classname"), c.get("name")) for c in root.iter("testcase")]
     assert len(pairs) == len(set(pairs))
 

@@ -174,10 +174,12 @@ def test_every_workload_kind_and_configured_kinds():
             spec:
               containers: [{name: web, image: "nginx:latest"}]
         """
-    assert lint(rollout) == []  # not a workload kind unless configured
+    assert [f.pointer for f in lint(rollout)] == ["/spec/template/spec/containers/0/image"]  # a workload by default
+    cloneset = rollout.replace("argoproj.io/v1alpha1", "apps.kruise.io/v1alpha1").replace("Rollout", "CloneSet")
+    assert lint(cloneset) == []  # not a workload kind unless configured
     options = Options()
-    options.workloads["Rollout"] = "/spec/template/spec"
-    assert [f.pointer for f in lint(rollout, options=options)] == ["/spec/template/spec/containers/0/image"]
+    options.workloads["CloneSet"] = "/spec/template/spec"
+    assert [f.pointer for f in lint(cloneset, options=options)] == ["/spec/template/spec/containers/0/image"]
 
 
 def test_non_workloads_are_not_checked():

@@ -26,7 +26,7 @@ from lintops.catalog import available_checks
 from lintops.engine import Engine, Options
 from lintops.inputs.manifests import resources_from
 from lintops.model import Severity
-from lintops.rules import WORKLOAD_POD_SPECS, RuleSpec, bind
+from lintops.rules import WORKLOAD_POD_SPECS, bind
 from lintops.yaml_source import parse_text
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -50,7 +50,7 @@ def test_rule_files_declare_the_decided_checks_and_severities():
     assert all(s.enabled for s in (enum, selector, duplicate))
     assert "pod-spec" in enum.targets and enum.kinds is None  # custom workload kinds are judged too
     assert set(selector.kinds) == {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController",
-                                   "Job", "CronJob"}
+                                   "Job", "CronJob", "Rollout", "DeploymentConfig"}
     assert duplicate.targets == ("container", "init-container", "ephemeral-container")
 
 
@@ -413,8 +413,8 @@ def test_kinds_are_matched_with_their_api_group():
 
 def test_custom_workload_kinds_get_their_pod_specs_judged():
     text = """\
-    apiVersion: argoproj.io/v1alpha1
-    kind: Rollout
+    apiVersion: apps.kruise.io/v1alpha1
+    kind: CloneSet
     metadata: {name: web}
     spec:
       template:
@@ -423,9 +423,13 @@ def test_custom_workload_kinds_get_their_pod_specs_judged():
           containers:
             - {name: web, image: registry.example.com/web:1, imagePullPolicy: IfNotPresnt}
     """
-    findings = lint(text, ENUM, workloads={"Rollout": "/spec/template/spec"})
+    findings = lint(text, ENUM, workloads={"CloneSet": "/spec/template/spec"})
     assert pointers(findings) == ["/spec/template/spec/containers/0/imagePullPolicy"]  # restartPolicy: owner unknown
     assert lint(text, ENUM) == []  # not declared: not a workload
+    # Argo Rollouts and OpenShift DeploymentConfigs are workload kinds without any configuration
+    for api_version, kind in (("argoproj.io/v1alpha1", "Rollout"), ("apps.openshift.io/v1", "DeploymentConfig")):
+        known = text.replace("apps.kruise.io/v1alpha1", api_version).replace("CloneSet", kind)
+        assert pointers(lint(known, ENUM)) == ["/spec/template/spec/containers/0/imagePullPolicy"], kind
 
 
 def test_ephemeral_containers_and_sctp():
@@ -714,16 +718,11 @@ def test_long_variable_names_are_shortened():
 # - duplicate-env-var: exit 1, 2 reports, in order: Deployment, container "fire-deployment", variable
 #   PORT; StatefulSet, container "fire-stateful", variable PORT.
 #
-# kube-linter knows OpenShift's DeploymentConfig natively; lintops judges it once a team adds it to
-# the rule's `kinds` (the "openshift" configuration below). The deliberate differences are the table
-# DIFFERENCES after the rows; each is asserted and must be documented in the rule.
+# kube-linter knows OpenShift's DeploymentConfig natively, and so does lintops (a workload kind by
+# default, in the rule's `kinds`); until it did, this was a documented difference. The deliberate
+# differences are the table DIFFERENCES after the rows; each is asserted and must be documented in the rule.
 
 KL = "kube-linter/tests/checks/"
-
-
-def _openshift(rule_id: str) -> RuleSpec:
-    base = spec(rule_id)
-    return base.with_overrides(kinds=(*base.kinds, "DeploymentConfig")) if base.kinds is not None else base
 
 
 @cache
@@ -732,10 +731,8 @@ def _objects(fixture: str, rule_id: str, configuration: str) -> tuple[tuple[str,
     text = (FIXTURES / fixture).read_text(encoding="utf-8")
     resources = resources_from(parse_text(text, fixture)).resources
     starts = [resource.location("").line for resource in resources]
-    rule = _openshift(rule_id) if configuration == "openshift" else spec(rule_id)
-    workloads = {**WORKLOAD_POD_SPECS, **({"DeploymentConfig": "/spec/template/spec"}
-                                          if configuration == "openshift" else {})}
-    engine = Engine(bind([rule], available_checks()), Options(workloads=workloads))
+    assert configuration == "default", configuration
+    engine = Engine(bind([spec(rule_id)], available_checks()), Options(workloads=dict(WORKLOAD_POD_SPECS)))
     findings = [f for report in engine.lint_text(text, fixture) for f in report.findings]
     assert not engine.internal_errors
     per_object: list[list] = [[] for _ in resources]
@@ -758,17 +755,12 @@ class Row:
 
 
 ROWS = [
-    Row(KL + "mismatching-selector.yml", SELECTOR, "openshift", 0, "Deployment", False),
-    Row(KL + "mismatching-selector.yml", SELECTOR, "openshift", 1, "DeploymentConfig", False),
-    Row(KL + "mismatching-selector.yml", SELECTOR, "openshift", 2, "Deployment", True,
-        ("app.kubernetes.io/name=app1 is required, but the template has no label app.kubernetes.io/name",)),
-    Row(KL + "mismatching-selector.yml", SELECTOR, "openshift", 3, "DeploymentConfig", True,
-        ("app.kubernetes.io/name=app2 is required, but the template has no label app.kubernetes.io/name",)),
     Row(KL + "mismatching-selector.yml", SELECTOR, "default", 0, "Deployment", False),
     Row(KL + "mismatching-selector.yml", SELECTOR, "default", 1, "DeploymentConfig", False),
-    Row(KL + "mismatching-selector.yml", SELECTOR, "default", 2, "Deployment", True, ("app1",)),
-    Row(KL + "mismatching-selector.yml", SELECTOR, "default", 3, "DeploymentConfig", True, ours=False,
-        documented="adds it to the rule's `kinds`"),
+    Row(KL + "mismatching-selector.yml", SELECTOR, "default", 2, "Deployment", True,
+        ("app.kubernetes.io/name=app1 is required, but the template has no label app.kubernetes.io/name",)),
+    Row(KL + "mismatching-selector.yml", SELECTOR, "default", 3, "DeploymentConfig", True,
+        ("app.kubernetes.io/name=app2 is required, but the template has no label app.kubernetes.io/name",)),
     Row(KL + "duplicate-env-var.yaml", DUPLICATE, "default", 0, "Deployment", True,
         ("container 'fire-deployment'", "variable 'PORT'")),
     Row(KL + "duplicate-env-var.yaml", DUPLICATE, "default", 1, "StatefulSet", True,
@@ -800,9 +792,9 @@ def test_documented_difference_from_kube_linter(row):
 
 
 def test_kube_linter_report_counts_and_order():
-    """bats: exactly 2 reports per fixture, in document order (openshift configuration for the selectors)."""
+    """bats: exactly 2 reports per fixture, in document order."""
     for fixture, rule, configuration, expected in [
-        (KL + "mismatching-selector.yml", SELECTOR, "openshift", ["Deployment", "DeploymentConfig"]),
+        (KL + "mismatching-selector.yml", SELECTOR, "default", ["Deployment", "DeploymentConfig"]),
         (KL + "duplicate-env-var.yaml", DUPLICATE, "default", ["Deployment", "StatefulSet"]),
     ]:
         reported = [kind for kind, findings in _objects(fixture, rule, configuration) for _ in findings]
@@ -811,7 +803,7 @@ def test_kube_linter_report_counts_and_order():
 
 def test_conformance_tally():
     agrees = [r for r in ROWS if r.ours is None]
-    assert (len(agrees), len(ROWS) - len(agrees)) == (9, 1)
+    assert (len(agrees), len(ROWS) - len(agrees)) == (6, 0)
 
 
 _RC_WITHOUT_SELECTOR = (
@@ -845,8 +837,6 @@ class Difference:
 
 
 DIFFERENCES = [
-    Difference("mismatching-selector", "DeploymentConfig, default configuration (fixture object 3)", True, SELECTOR,
-               "adds it to the rule's `kinds`"),
     Difference("mismatching-selector", "Deployment without any selector: the `schema` rule reports it", True, SELECTOR,
                "lintops leaves to the `schema` rule", _DEPLOYMENT_WITHOUT_SELECTOR),
     Difference("mismatching-selector", "ReplicationController without selector, template without labels", False,

@@ -41,7 +41,7 @@ def test_rule_files_declare_the_decided_targets_and_severities():
     for probe in (liveness, readiness):
         assert probe.targets == ("container",)
         assert set(probe.kinds) == {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController",
-                                    "Pod"}
+                                    "Pod", "Rollout", "DeploymentConfig"}
     for resources in (limits, requests):
         assert resources.targets == ("container", "init-container")
         assert resources.kinds is None
@@ -126,22 +126,36 @@ def test_a_team_can_enable_probe_checks_for_jobs_through_kinds():
 
 
 def test_custom_workload_kinds_are_checked_once_listed_in_kinds():
-    rollout = """\
-    apiVersion: argoproj.io/v1alpha1
-    kind: Rollout
+    cloneset = """\
+    apiVersion: apps.kruise.io/v1alpha1
+    kind: CloneSet
     metadata: {name: web}
     spec:
       template:
         spec:
           containers: [{name: web, image: web:1}]
     """
-    workloads = {"Rollout": "/spec/template/spec"}
-    assert lint(rollout, *PROBES, workloads=workloads) == []
+    workloads = {"CloneSet": "/spec/template/spec"}
+    assert lint(cloneset, *PROBES, workloads=workloads) == []
     liveness = spec("liveness-probe")
-    listed = liveness.with_overrides(kinds=(*liveness.kinds, "Rollout"))
-    assert [f.rule_id for f in lint(rollout, specs=[listed], workloads=workloads)] == ["liveness-probe"]
+    listed = liveness.with_overrides(kinds=(*liveness.kinds, "CloneSet"))
+    assert [f.rule_id for f in lint(cloneset, specs=[listed], workloads=workloads)] == ["liveness-probe"]
     # The resource rules cover every workload kind the configuration declares, without a kinds list.
-    assert [f.rule_id for f in lint(rollout, *RESOURCES, workloads=workloads)] == list(RESOURCES)
+    assert [f.rule_id for f in lint(cloneset, *RESOURCES, workloads=workloads)] == list(RESOURCES)
+
+
+def test_rollouts_and_deploymentconfigs_are_long_running_workloads_by_default():
+    for api_version, kind in (("argoproj.io/v1alpha1", "Rollout"), ("apps.openshift.io/v1", "DeploymentConfig")):
+        text = f"""\
+        apiVersion: {api_version}
+        kind: {kind}
+        metadata: {{name: web}}
+        spec:
+          template:
+            spec:
+              containers: [{{name: web, image: web:1}}]
+        """
+        assert sorted(f.rule_id for f in lint(text, *PROBES, *RESOURCES)) == sorted((*PROBES, *RESOURCES)), kind
 
 
 # -- probes: what must not fire ------------------------------------------------------------------------

@@ -50,11 +50,27 @@ class Reporter:
         """The run is over: write whatever was collected, and the summary."""
 
 
-def message_with_context(finding: Finding, message: str | None = None) -> str:
-    """The finding's message followed by its object and environments, as one-line formats print it."""
-    text = finding.message if message is None else message
-    if finding.object is not None:
-        text += f" ({finding.object})"
-    if finding.environment:
-        text += f" [env: {', '.join(finding.environment)}]"
+def objects_text(finding: Finding) -> str:
+    """`` (Deployment/shop/web)``, or `` (7 objects: Service/a, Service/b, ...)`` for a finding that stands
+    for several; empty for a finding of no object. Each object is named once, whatever its environments."""
+    objects = finding.distinct_objects
+    if not objects:
+        return ""
+    if len(objects) == 1:
+        return f" ({objects[0]})"
+    return f" ({len(objects)} objects: {', '.join(str(obj) for obj in objects)})"
+
+
+def context_text(finding: Finding) -> str:
+    """What one-line formats add after the objects: the environments, and the roots a file was linted
+    outside of (`` [linted alone: overlays/prod did not render]``)."""
+    text = f" [env: {', '.join(finding.environment)}]" if finding.environment else ""
+    if finding.linted_alone:
+        text += f" [linted alone: {', '.join(finding.linted_alone)} did not render]"
     return text
+
+
+def message_with_context(finding: Finding, message: str | None = None) -> str:
+    """The finding's message followed by its objects, environments and roots, as one-line formats print it."""
+    text = finding.message if message is None else message
+    return text + objects_text(finding) + context_text(finding)

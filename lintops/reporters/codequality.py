@@ -9,7 +9,12 @@ ones. Severities: error -> ``major``, warning -> ``minor``, info -> ``info`` (``
 
 Suppressed findings are left out. One problem reported in several environments (a values key wrong for
 staging and production) is one issue whose description names the environments: GitLab keeps only the
-first issue of a fingerprint anyway. Written once, at the end of the run.
+first issue of a fingerprint anyway. A finding that stands for several objects (one values key feeding
+seven Services) is one issue per object, each with that object's fingerprint (the one a baseline
+records): the merge request widget counts each object that is wrong, and shows one resolved when that
+object is fixed or exempted. A Code Quality report is a bare array of issues: it has no place for the
+run's summary (objects rendered, linted alone, not linted), which the other reports carry. Written
+once, at the end of the run.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from ..fingerprint import fingerprints, normalize_path
+from ..fingerprint import finding_fingerprints, normalize_path
 from ..model import Severity
 from .base import Reporter
 
@@ -34,6 +39,8 @@ def describe(finding: Finding, environments: list[str]) -> str:
         text += f" ({finding.object})"
     if environments:
         text += f" [env: {', '.join(environments)}]"
+    if finding.linted_alone:
+        text += f" [linted alone: {', '.join(finding.linted_alone)} did not render]"
     return text
 
 
@@ -51,7 +58,10 @@ class CodeQualityReporter(Reporter):
     def issues(self) -> list[dict[str, Any]]:
         issues: list[dict[str, Any]] = []
         seen: dict[str, tuple[Finding, list[str]]] = {}
-        for finding, fingerprint in zip(self.collected, fingerprints(self.collected), strict=True):
+        shares = [(share, value) for finding, values in zip(self.collected, finding_fingerprints(self.collected),
+                                                             strict=True)
+                  for share, value in zip(finding.per_object(), values, strict=True)]
+        for finding, fingerprint in shares:
             if fingerprint in seen:  # the same problem in another environment
                 environments = seen[fingerprint][1]
                 environments.extend(e for e in finding.environment if e not in environments)

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from ..escape import escape_controls
 from ..fingerprint import normalize_path
 from ..model import Severity
-from .base import Reporter
+from .base import Reporter, context_text, objects_text
 from .text import summary_line
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -47,10 +47,7 @@ def format_command(finding: Finding) -> str:
         f"title={escape_property(escape_controls(finding.rule_id))}",
     ])
     message = escape_controls(finding.message, keep_line_breaks=True)  # escape_data encodes CR and LF
-    if finding.object is not None:
-        message += escape_controls(f" ({finding.object})")
-    if finding.environment:
-        message += escape_controls(f" [env: {', '.join(finding.environment)}]")
+    message += escape_controls(objects_text(finding) + context_text(finding))
     if finding.remediation:
         message += "\n" + escape_controls(finding.remediation, keep_line_breaks=True)
     return f"::{COMMANDS[finding.severity]} {properties}::{escape_data(message)}"

@@ -1,9 +1,17 @@
 """``json``: the machine-readable contract (documented in the README; fields are only ever added).
 
 ``{"version", "kubernetes_version", "findings": [{"rule", "severity", "message", "path", "line",
-"column", "pointer", "object": {"apiVersion", "kind", "namespace", "name"}, "suppressed", "related":
-[{"path", "line", "column"}], "environment": [...], "fingerprint"}], "summary": {"files", "objects",
-"findings", "errors", "warnings", "skipped"}}``
+"column", "pointer", "object": {"apiVersion", "kind", "namespace", "name"}, "objects": [{"apiVersion",
+"kind", "namespace", "name", "environment", "fingerprint"}], "suppressed", "related": [{"path", "line",
+"column"}], "environment": [...], "linted_alone": [...], "fingerprint"}], "summary": {"files",
+"objects", "rendered", "linted_alone", "not_linted", "findings", "errors", "warnings", "info",
+"suppressed", "skipped"}}``
+
+``objects`` lists every object the finding stands for, each with its environment and fingerprint
+(one values key feeding seven Services is one finding, printed once, with seven objects); ``object``
+is the first of them, as before. The summary counts such a finding once per object.
+``linted_alone`` names the Kustomize roots that did not render, for a finding of a file they
+reference that was linted on its own instead.
 
 ``fingerprint`` is :mod:`lintops.fingerprint`'s: stable across runs and line shifts, shared with the
 ``codequality`` and ``sarif`` reports and with baselines.
@@ -14,17 +22,23 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from ..fingerprint import fingerprint as single_fingerprint
-from ..fingerprint import fingerprints
+from ..fingerprint import finding_fingerprints
 from .base import Reporter
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..engine import FileReport
-    from ..model import Finding, RunSummary
+    from ..model import Finding, ObjectRef, RunSummary
 
 
-def finding_to_dict(finding: Finding, fingerprint: str | None = None) -> dict[str, Any]:
+def _object(obj: ObjectRef) -> dict[str, Any]:
+    return {"apiVersion": obj.api_version, "kind": obj.kind, "namespace": obj.namespace, "name": obj.name}
+
+
+def finding_to_dict(finding: Finding, fingerprint: str | None = None,
+                    object_fingerprints: tuple[str, ...] | None = None) -> dict[str, Any]:
     obj = finding.object
+    if object_fingerprints is None:
+        object_fingerprints = finding_fingerprints([finding])[0]
     data: dict[str, Any] = {
         "rule": finding.rule_id,
         "severity": finding.severity.value,
@@ -33,9 +47,9 @@ def finding_to_dict(finding: Finding, fingerprint: str | None = None) -> dict[st
         "line": finding.location.line,
         "column": finding.location.column,
         "pointer": finding.pointer,
-        "object": None if obj is None else {
-            "apiVersion": obj.api_version, "kind": obj.kind, "namespace": obj.namespace, "name": obj.name,
-        },
+        "object": None if obj is None else _object(obj),
+        "objects": [{**_object(share.object), "environment": share.environment, "fingerprint": value}
+                    for share, value in zip(finding.shares, object_fingerprints, strict=False)],
         "suppressed": finding.suppressed,
     }
     if finding.suppressed and finding.suppression_reason:
@@ -44,7 +58,8 @@ def finding_to_dict(finding: Finding, fingerprint: str | None = None) -> dict[st
         data["remediation"] = finding.remediation
     data["related"] = [{"path": r.path, "line": r.line, "column": r.column} for r in finding.related]
     data["environment"] = list(finding.environment)
-    data["fingerprint"] = single_fingerprint(finding) if fingerprint is None else fingerprint
+    data["linted_alone"] = list(finding.linted_alone)
+    data["fingerprint"] = object_fingerprints[0] if fingerprint is None else fingerprint
     return data
 
 
@@ -62,8 +77,8 @@ class JsonReporter(Reporter):
     @property
     def findings(self) -> list[dict[str, Any]]:
         """The findings as the report lists them (fingerprints are only final once the run is over)."""
-        values = fingerprints(self.collected)
-        return [finding_to_dict(f, fp) for f, fp in zip(self.collected, values, strict=True)]
+        values = finding_fingerprints(self.collected)
+        return [finding_to_dict(f, fp[0], fp) for f, fp in zip(self.collected, values, strict=True)]
 
     def finish(self, summary: RunSummary) -> None:
         document = {
@@ -74,6 +89,9 @@ class JsonReporter(Reporter):
             "summary": {
                 "files": summary.files,
                 "objects": summary.objects,
+                "rendered": summary.rendered,
+                "linted_alone": summary.linted_alone,
+                "not_linted": summary.not_linted,
                 "findings": summary.findings,
                 "errors": summary.errors,
                 "warnings": summary.warnings,

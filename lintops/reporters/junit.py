@@ -16,6 +16,14 @@ a passed test and the widget counts what was checked:
 Without the objects' names (a file report that only counts its objects), the objects with findings are
 named from their findings and the others are counted as passed test cases named ``object #N``.
 
+A finding that stands for several objects (one values key feeding seven Services) is in the test case
+of each of them, in the suite of the file where it is fixed: each object it makes wrong fails.
+
+The run's summary is a last ``testsuite`` named ``lintops`` with no test cases and one ``property``
+per count (``files``, ``objects``, ``rendered``, ``linted_alone``, ``not_linted``, ``findings``,
+``errors``, ``warnings``, ``info``, ``suppressed``, ``skipped``): the JUnit schema has properties only
+on suites.
+
 The report validates against the Jenkins JUnit 4 XSD except for ``testcase/@file``, which that XSD does
 not declare and which GitLab reads (to link the file). Written once, at the end of the run.
 """
@@ -57,14 +65,19 @@ def headline(finding: Finding) -> str:
 
 def details(finding: Finding) -> str:
     lines = [headline(finding)]
-    if finding.object is not None:
-        lines.append(f"object: {finding.object}")
+    objects = finding.distinct_objects
+    if len(objects) == 1:
+        lines.append(f"object: {objects[0]}")
+    elif objects:
+        lines.append(f"objects: {', '.join(str(obj) for obj in objects)}")
     if finding.pointer:
         lines.append(f"pointer: {finding.pointer}")
     for related in finding.related:
         lines.append(f"related: {normalize_path(related.path)}:{related.line}:{related.column}")
     if finding.environment:
         lines.append(f"environment: {', '.join(finding.environment)}")
+    if finding.linted_alone:
+        lines.append(f"linted alone: {', '.join(finding.linted_alone)} did not render")
     if finding.remediation:
         lines.append(f"remediation: {finding.remediation}")
     if finding.suppressed:
@@ -115,13 +128,15 @@ class JunitReporter(Reporter):
             cases.append((_unique(case_name(ref), used), findings))
         file_findings: list[Finding] = []
         for finding in entry.findings:
-            if finding.object is None:
+            objects = finding.distinct_objects
+            if not objects:
                 file_findings.append(finding)
                 continue
-            if finding.object not in first_case:  # an object known only from its findings
-                first_case[finding.object] = []
-                cases.append((_unique(case_name(finding.object), used), first_case[finding.object]))
-            first_case[finding.object].append(finding)
+            for obj in objects:  # in the test case of every object it stands for
+                if obj not in first_case:  # an object known only from its findings
+                    first_case[obj] = []
+                    cases.append((_unique(case_name(obj), used), first_case[obj]))
+                first_case[obj].append(finding)
         number = 0
         for _ in range(max(0, entry.objects - len(cases))):  # objects counted but not named
             number += 1
@@ -151,7 +166,7 @@ class JunitReporter(Reporter):
         suite.set("skipped", "0")
         return suite, tests, failed
 
-    def document(self) -> ET.Element:
+    def document(self, summary: RunSummary | None = None) -> ET.Element:
         root = ET.Element("testsuites", name="lintops")
         tests = failed = 0
         for entry in self.files.values():
@@ -160,17 +175,31 @@ class JunitReporter(Reporter):
                 root.append(suite)
                 tests += suite_tests
                 failed += suite_failed
+        if summary is not None:
+            root.append(summary_suite(summary))
         root.set("tests", str(tests))
         root.set("failures", str(failed))
         root.set("errors", "0")
         return root
 
     def finish(self, summary: RunSummary) -> None:
-        root = self.document()
+        root = self.document(summary)
         ET.indent(root)
         self.stream.write('<?xml version="1.0" encoding="UTF-8"?>\n')
         self.stream.write(ET.tostring(root, encoding="unicode"))
         self.stream.write("\n")
+
+
+def summary_suite(summary: RunSummary) -> ET.Element:
+    """The run's counts as the properties of an empty suite named ``lintops``."""
+    suite = ET.Element("testsuite", name="lintops", tests="0", failures="0", errors="0", skipped="0")
+    properties = ET.SubElement(suite, "properties")
+    for name, value in (("files", summary.files), ("objects", summary.objects), ("rendered", summary.rendered),
+                        ("linted_alone", summary.linted_alone), ("not_linted", summary.not_linted),
+                        ("findings", summary.findings), ("errors", summary.errors), ("warnings", summary.warnings),
+                        ("info", summary.infos), ("suppressed", summary.suppressed), ("skipped", summary.skipped)):
+        ET.SubElement(properties, "property", name=name, value=str(value))
+    return suite
 
 
 def _unique(name: str, used: set[str]) -> str:

@@ -8,6 +8,11 @@ location (repository-relative ``uri`` with ``uriBaseId`` ``%SRCROOT%``; ``region
 and ``startColumn``, counted in Unicode code points as ``columnKind`` says), ``relatedLocations`` (e.g.
 the rendered template behind a values key) and ``partialFingerprints`` holding
 :mod:`lintops.fingerprint`'s fingerprint. The object, pointer and environments are in ``properties``.
+A finding that stands for several objects (one values key feeding seven Services) is one result, at
+the place to fix, with ``occurrenceCount`` (how many objects) and every object, with its environment
+and fingerprint, in ``properties.objects``; ``properties.lintedAlone`` names the Kustomize roots that
+did not render, for a finding of a file linted on its own instead. The run's ``properties.summary``
+carries the summary's counts (files, objects, rendered, linted alone, inputs not linted, findings).
 
 Suppressed findings are listed with a ``suppressions`` entry (``inSource`` for an annotation or a
 comment, ``external`` for the configuration) and the reason as its justification, as SARIF intends.
@@ -19,7 +24,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from ..fingerprint import fingerprints, normalize_path
+from ..fingerprint import finding_fingerprints, normalize_path
 from ..model import Severity
 from .base import Reporter
 
@@ -79,6 +84,14 @@ def _suppression(reason: str | None) -> dict[str, Any]:
     return entry
 
 
+def summary_properties(summary: RunSummary) -> dict[str, int]:
+    """The summary's counts, as the run's properties (findings counted once per object they stand for)."""
+    return {"files": summary.files, "objects": summary.objects, "rendered": summary.rendered,
+            "lintedAlone": summary.linted_alone, "notLinted": summary.not_linted, "findings": summary.findings,
+            "errors": summary.errors, "warnings": summary.warnings, "info": summary.infos,
+            "suppressed": summary.suppressed, "skipped": summary.skipped}
+
+
 class SarifReporter(Reporter):
     name = "sarif"
     description = "SARIF 2.1.0 (GitHub code scanning and other static-analysis viewers)."
@@ -94,11 +107,11 @@ class SarifReporter(Reporter):
         rules = [rule_descriptor(spec) for spec in sorted(self.run.rules, key=lambda s: s.id)]
         index = {rule["id"]: i for i, rule in enumerate(rules)}
         results = []
-        for finding, fingerprint in zip(self.collected, fingerprints(self.collected), strict=True):
+        for finding, values in zip(self.collected, finding_fingerprints(self.collected), strict=True):
             if finding.rule_id not in index:
                 index[finding.rule_id] = len(rules)
                 rules.append(_fallback_descriptor(finding))
-            results.append(self._result(finding, fingerprint, index[finding.rule_id]))
+            results.append(self._result(finding, values, index[finding.rule_id]))
         driver = {
             "name": "lintops",
             "version": self.run.version,
@@ -112,9 +125,14 @@ class SarifReporter(Reporter):
             "results": results,
             "properties": {"kubernetesVersion": self.run.kubernetes_version, "strict": self.run.strict},
         }
+        if self.summary is not None:
+            run["properties"]["summary"] = summary_properties(self.summary)
         return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
 
-    def _result(self, finding: Finding, fingerprint: str, rule_index: int) -> dict[str, Any]:
+    summary: RunSummary | None = None
+
+    def _result(self, finding: Finding, fingerprints: tuple[str, ...], rule_index: int) -> dict[str, Any]:
+        fingerprint = fingerprints[0]
         message = finding.message
         if finding.remediation:
             message += f"\n\n{finding.remediation}"
@@ -142,10 +160,20 @@ class SarifReporter(Reporter):
             properties["pointer"] = finding.pointer
         if finding.environment:
             properties["environment"] = list(finding.environment)
+        if finding.objects:
+            result["occurrenceCount"] = len(finding.objects)
+            properties["objects"] = [
+                {"apiVersion": share.object.api_version, "kind": share.object.kind,
+                 "namespace": share.object.namespace, "name": share.object.name, "environment": share.environment,
+                 "fingerprint": value}
+                for share, value in zip(finding.objects, fingerprints, strict=True)]
+        if finding.linted_alone:
+            properties["lintedAlone"] = list(finding.linted_alone)
         if properties:
             result["properties"] = properties
         return result
 
     def finish(self, summary: RunSummary) -> None:
+        self.summary = summary
         json.dump(self.document(), self.stream, indent=2)
         self.stream.write("\n")

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from ..escape import escape_controls
 from ..model import Finding, Severity
-from .base import Reporter
+from .base import Reporter, context_text, objects_text
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..engine import FileReport
@@ -41,10 +41,9 @@ class TextReporter(Reporter):
         where = self._paint(_BOLD, escape_controls(str(finding.location)))
         line = (f"{where}: {self._paint(_COLORS[finding.severity], label)} [{escape_controls(finding.rule_id)}] "
                 f"{escape_controls(finding.message)}")
-        if finding.object is not None:
-            line += self._paint(_DIM, escape_controls(f" ({finding.object})"))
-        if finding.environment:
-            line += self._paint(_DIM, escape_controls(f" [env: {', '.join(finding.environment)}]"))
+        context = objects_text(finding) + context_text(finding)
+        if context:
+            line += self._paint(_DIM, escape_controls(context))
         return line
 
     def file_done(self, report: FileReport) -> None:
@@ -71,10 +70,15 @@ class TextReporter(Reporter):
 
 
 def summary_line(summary: RunSummary, kubernetes_version: str) -> str:
+    """The closing line: files, objects and findings (each counted once per object it stands for), and,
+    when charts or overlays were rendered, what they rendered, what was linted alone and what not at all."""
     counts = ", ".join([plural(summary.errors, "error"), plural(summary.warnings, "warning"), f"{summary.infos} info"])
     text = (f"{plural(summary.files, 'file')}, {plural(summary.objects, 'object')} checked against "
             f"Kubernetes {kubernetes_version}: {counts}")
     extras = []
+    if summary.renders or summary.linted_alone or summary.not_linted:
+        extras.append(f"{plural(summary.rendered, 'object')} rendered, {summary.linted_alone} linted alone, "
+                      f"{plural(summary.not_linted, 'input')} not linted")
     if summary.suppressed:
         extras.append(f"{summary.suppressed} suppressed")
     if summary.skipped:

@@ -14,6 +14,7 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -21,9 +22,9 @@ import yaml
 
 from ..files import LintedRoot
 from ..offline import offline_environment
-from ..rendered import RenderProblem, RenderResult
+from ..rendered import RenderProblem, RenderResult, RenderRoot
 from .paths import DisplayPaths
-from .references import KUSTOMIZATION_NAMES, Kustomization, walk_tree
+from .references import KUSTOMIZATION_NAMES, Kustomization, KustomizationTree, walk_tree
 from .sources import rendered_sources
 
 #: The package's logger, as when the package was one module.
@@ -76,9 +77,29 @@ def _render(root: Path, *, display: Callable[[Path], str], environment: str | No
     """:func:`render_kustomization`; ``symlink`` makes the wrapper refer to the root through a symbolic link."""
     paths = DisplayPaths(root, display)
     environment = environment or paths.logical_root.name
-    result = RenderResult()
     cache: dict[Path, Kustomization | None] = {}
     tree = walk_tree(paths.real_root, cache, within)
+    result = _build(paths, tree, cache, environment, images, symlink)
+    root_display = paths.show(paths.real_root)
+    top = tree.kustomizations[0] if tree.kustomizations else None
+    where = top.position("/resources", at_key=True) if top is not None and "resources" in top.data else None
+    result.roots.append(RenderRoot(root_display, environment, paths.show(top.file) if top else root_display,
+                                   where.line if where else 1, where.column if where else 1))
+    if result.problems and not result.sources and tree.kustomizations:
+        from .fallback import fallback  # loaded only when a root fails: most never do
+
+        plan = fallback(tree, paths, root_display, within)
+        result.standalone.extend(plan.alone)
+        result.not_linted.extend(plan.not_linted)
+        clause = plan.summary()
+        result.problems[:] = [replace(problem, message=f"{problem.message}; {clause}") for problem in result.problems]
+    return result
+
+
+def _build(paths: DisplayPaths, tree: KustomizationTree, cache: dict[Path, Kustomization | None], environment: str,
+           images: list | None, symlink: bool) -> RenderResult:
+    """Check the tree, then run kustomize on it: the rendered sources, or the problems that stopped it."""
+    result = RenderResult()
     if not tree.kustomizations:
         result.problems.append(RenderProblem(
             paths.show(paths.real_root), 1, 1,
@@ -136,7 +157,7 @@ def _render(root: Path, *, display: Callable[[Path], str], environment: str | No
         from .errors import build_problem  # loaded only when a build fails: most never do
 
         result.problems.append(build_problem(completed.stderr or completed.stdout, paths, tree, cache, environment,
-                                             wrapper_dir))
+                                             wrapper_dir, reference))
         return result
     result.sources.extend(rendered_sources(completed.stdout, origin_base, paths, tree, cache, environment))
     return result
