@@ -343,7 +343,7 @@ class Engine:
         resources: dict[str, list[ObjectRef]] = defaultdict(list)
         alone: dict[Path, tuple[Any, list[str]]] = {}
         for index, item in enumerate(items):
-            result = render_input(item, self.options, self.context.crds)
+            result = render_input(item, self.options)
             findings.extend(self._render_problems(result.problems))
             objects: dict[str | None, int] = defaultdict(int)
             for rendered in result.sources:
