@@ -1,11 +1,13 @@
 """Linting in a separate process, so that no buffer can stall the server's message loop.
 
 lintops' engine is synchronous Python. Run on a thread of the server, it would keep the message loop
-responsive only between bytecodes: a regular expression, a YAML scan or a big-integer conversion runs
-in C holding the GIL, and a pathological one (a tree's ``name_pattern: "^(a+)+$"``) would hold it for
-ever, so that not even ``shutdown`` is answered. A child process cannot hold the server's GIL, and it
-can be killed: a lint that does not finish within the time limit ends the process, the document gets
-one diagnostic saying so, and the next lint starts a new process.
+responsive only between bytecodes (measured with a 2,000-object buffer: 5 ms median and 155 ms worst
+loop lag, the lint itself slower): a regular expression, a YAML scan or a big-integer conversion runs
+in C holding the GIL, and a pathological input holds it for as long as it runs (a backtracking
+``name_pattern: "^(a+)+$"`` did, for ever, until patterns from the tree moved to a linear-time
+engine), so that not even ``shutdown`` is answered; nor can a thread be stopped. A child process
+cannot hold the server's GIL, and it can be killed: a lint that does not finish within the time limit
+ends the process, the document gets one diagnostic saying so, and the next lint starts a new process.
 
 The child (:func:`main`) is ``python -c`` importing this module, with the server's working directory
 and configuration flag. It drops ``''`` (the working directory) from ``sys.path`` before importing
