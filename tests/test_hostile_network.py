@@ -680,3 +680,33 @@ def test_the_helm_binary_runs_in_the_offline_environment(tmp_path, monkeypatch, 
     assert seen["KUBECONFIG"] != os.environ["KUBECONFIG"] and seen["HELM_REPOSITORY_CONFIG"].startswith(seen["HOME"])
     assert seen["HELM_NO_PLUGINS"] == "1" and seen["GIT_ALLOW_PROTOCOL"] == "none"
     assert http_listener.connections == []
+
+
+@needs_kustomize
+def test_remote_addresses_inside_plugin_configurations_are_refused(tmp_path, http_listener):
+    repo = tmp_path / "repo"
+    write(repo / "cm.yaml", CONFIGMAP)
+    url = f"http://127.0.0.1:{http_listener.port}/patch.yaml"
+    inline = (f"resources:\n  - ../cm.yaml\ntransformers:\n  - |-\n    apiVersion: builtin\n"
+              f"    kind: PatchTransformer\n    metadata:\n      name: p\n    path: {url}\n    target:\n"
+              f"      kind: ConfigMap\n")
+    write(repo / "inline" / "kustomization.yaml", inline)
+    write(repo / "file" / "kustomization.yaml", "resources:\n  - ../cm.yaml\ngenerators:\n  - generator.yaml\n")
+    generator = (f"apiVersion: builtin\nkind: ConfigMapGenerator\nmetadata:\n  name: g\nfiles:\n  - k={url}\n---\n"
+                 f"apiVersion: builtin\nkind: ReplacementTransformer\nmetadata:\n  name: r\n"
+                 f"replacements:\n  - path: {url}\n")
+    write(repo / "file" / "generator.yaml", generator)
+    write(repo / "dir" / "kustomization.yaml", "resources:\n  - ../cm.yaml\nvalidators:\n  - ../plugins\n")
+    write(repo / "plugins" / "kustomization.yaml", "resources:\n  - patch.yaml\n")
+    write(repo / "plugins" / "patch.yaml", f"apiVersion: builtin\nkind: PatchStrategicMergeTransformer\n"
+                                           f"metadata:\n  name: s\npaths:\n  - {url}\n")
+    (problem,) = _render(repo / "inline", repo).problems
+    assert (problem.path, problem.line, problem.column) == ("inline/kustomization.yaml", 4, 5)
+    assert problem.message.startswith(f"transformers[0] (PatchTransformer) path {url!r} is an HTTP URL")
+    problems = _render(repo / "file", repo).problems
+    assert [(p.path, p.line, p.column) for p in problems] == [("file/generator.yaml", 6, 5),
+                                                              ("file/generator.yaml", 13, 11)]
+    assert problems[0].message.startswith(f"ConfigMapGenerator files[0] (named by generators[0]) 'k={url}'")
+    (problem,) = _render(repo / "dir", repo).problems
+    assert (problem.path, problem.line, problem.column) == ("plugins/patch.yaml", 6, 5)
+    assert http_listener.connections == []

@@ -112,7 +112,7 @@ def _build(paths: DisplayPaths, tree: KustomizationTree, cache: dict[Path, Kusto
                                              unsafe.message, environment))
     for remote in tree.remote:  # before anything runs: kustomize would fetch, clone or pull these
         position = remote.position
-        result.problems.append(RenderProblem(paths.show(remote.kustomization.file), position.line, position.column,
+        result.problems.append(RenderProblem(paths.show(remote.source_file), position.line, position.column,
                                              remote.message(paths.show(paths.real_root)), environment))
     if tree.unsafe or tree.remote:
         return result

@@ -24,7 +24,7 @@ from typing import Any
 from ...model import Position, join_pointer
 from ...yaml_source import ParsedDocument, ParsedFile, parse_bytes
 from ..files import UNCONFINED, LintedRoot, Refusal
-from .remote import RemoteEntry, remote_entries, remote_form
+from .remote import RemoteEntry, plugin_remote_entries, remote_entries, remote_form
 
 KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 RESOURCE_FIELDS = ("resources", "bases", "components")
@@ -163,6 +163,7 @@ def walk_tree(root: Path, cache: dict[Path, Kustomization | None] | None = None,
             continue
         tree.remote.extend(RemoteEntry(current, *found) for found in remote_entries(current))
         checked = _root(within, current.directory)
+        tree.remote.extend(plugin_remote_entries(current, checked.read, not in_tree))
         for key in RESOURCE_FIELDS:
             for index, entry in current.items(key):
                 if not isinstance(entry, str) or remote_form(entry, current.directory) is not None:

@@ -24,12 +24,13 @@ without any other remote mark, which is remote only when no such local path exis
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ...model import Position, join_pointer
+from ...yaml_source import parse_bytes, parse_text
 
 if TYPE_CHECKING:  # pragma: no cover
     from .references import Kustomization
@@ -40,6 +41,14 @@ LIST_FIELDS = ("resources", "bases", "components", "crds", "configurations", "tr
 #: Fields whose entries are mappings with a ``path``.
 PATH_FIELDS = ("patches", "patchesJson6902", "replacements")
 GENERATOR_FIELDS = ("configMapGenerator", "secretGenerator")
+#: Fields whose entries are plugin configurations (inline, in a file, or the resources of a kustomization).
+PLUGIN_FIELDS = ("transformers", "generators", "validators")
+#: The keys of a builtin plugin's configuration kustomize loads a file (or a chart) from: PatchTransformer and
+#: PatchJson6902Transformer ``path``, PatchStrategicMergeTransformer ``paths``, ReplacementTransformer
+#: ``replacements[].path``, ConfigMapGenerator/SecretGenerator ``files``/``envs``/``env``,
+#: HelmChartInflationGenerator ``repo``/``valuesFile``/``additionalValuesFiles``/``chartHome``/``configHome``.
+_PLUGIN_PATH_KEYS = frozenset({"path", "paths", "files", "envs", "env", "repo", "chartRepoUrl", "valuesFile",
+                               "additionalValuesFiles", "chartHome", "configHome"})
 #: Hosts kustomize clones from without a scheme (github.com in any case, in v5; the others in older releases).
 GIT_HOSTS = frozenset({"github.com", "gitlab.com", "bitbucket.org", "dev.azure.com", "ssh.dev.azure.com"})
 
@@ -64,10 +73,18 @@ class RemoteEntry:
     entry: str
     #: What kind of address it is (``an HTTPS URL``).
     form: str
+    #: For an address inside a plugin configuration file the entry names: that file and the place in it.
+    file: Path | None = None
+    at: Position | None = None
+
+    @property
+    def source_file(self) -> Path:
+        """The file the address is written in (the kustomization, or the plugin configuration it names)."""
+        return self.file if self.file is not None else self.kustomization.file
 
     @property
     def position(self) -> Position:
-        return self.kustomization.position(self.pointer)
+        return self.at if self.at is not None else self.kustomization.position(self.pointer)
 
     def message(self, root: str) -> str:
         return (f"{self.field} {self.entry!r} is {self.form}: lintops renders without network access and never lets "
@@ -180,3 +197,74 @@ def remote_entries(kustomization: Kustomization) -> Iterator[tuple[str, str, str
     if isinstance(globals_, dict):
         for field in ("chartHome", "configHome"):
             yield from check(join_pointer("", "helmGlobals", field), f"helmGlobals.{field}", globals_.get(field))
+
+
+def plugin_remote_entries(kustomization: Kustomization, read: Callable[[Path], object],
+                          plugin_resources: bool = False) -> Iterator[RemoteEntry]:
+    """Remote addresses inside the plugin configurations a kustomization names.
+
+    A ``transformers``, ``generators`` or ``validators`` entry is a builtin plugin's configuration
+    (inline, in a file, or the resources of a kustomization directory), and kustomize loads what its
+    ``path``, ``files``, ``repo`` ... name: a PatchTransformer with ``path: https://...`` sends a GET.
+    ``read`` reads a file of the tree (anything but bytes when it may not be read, as
+    ``LintedRoot.read``); ``plugin_resources`` says that ``kustomization`` was itself named by such a
+    field, so that its ``resources`` are plugin configurations too.
+    """
+    fields = (*PLUGIN_FIELDS, "resources") if plugin_resources else PLUGIN_FIELDS
+    for key in fields:
+        value = kustomization.data.get(key)
+        for index, entry in enumerate(value if isinstance(value, list) else []):
+            if not isinstance(entry, str):
+                continue
+            pointer, label = join_pointer("", key, index), f"{key}[{index}]"
+            if "\n" in entry or entry.lstrip()[:1] in ("{", "["):  # inline: reported at the entry
+                for document in parse_text(entry, str(kustomization.file)).documents:
+                    for _, where, value_, form in _configuration_addresses(document.data, kustomization.directory):
+                        yield RemoteEntry(kustomization, pointer, f"{label} ({_kind(document.data)}) {where}",
+                                          value_, form)
+                continue
+            path = kustomization.directory / entry
+            if remote_form(entry, kustomization.directory) is not None or not path.is_file():
+                continue  # remote (reported as such), a directory (walked as a kustomization), or missing
+            raw = read(path)
+            if not isinstance(raw, bytes):
+                continue  # refused: reported as unsafe
+            for document in parse_bytes(raw, str(path)).documents:
+                for inner, where, value_, form in _configuration_addresses(document.data, kustomization.directory):
+                    yield RemoteEntry(kustomization, pointer, f"{_kind(document.data)} {where} (named by {label})",
+                                      value_, form, file=path, at=document.position(inner))
+
+
+def _kind(data: Any) -> str:
+    kind = data.get("kind") if isinstance(data, dict) else None
+    return kind if isinstance(kind, str) and kind else "plugin configuration"
+
+
+def _configuration_addresses(node: Any, directory: Path, path: tuple[str | int, ...] = ()
+                             ) -> Iterator[tuple[str, str, str, str]]:
+    """``(pointer, dotted place, address, form)`` of every remote address at a loading key of a plugin config."""
+    if isinstance(node, list):
+        for index, item in enumerate(node):
+            yield from _configuration_addresses(item, directory, (*path, index))
+        return
+    if not isinstance(node, dict):
+        return
+    for key, value in node.items():
+        here = (*path, str(key))
+        if key in _PLUGIN_PATH_KEYS:
+            values = list(enumerate(value)) if isinstance(value, list) else [(None, value)]
+            for index, item in values:
+                if not isinstance(item, str):
+                    continue
+                at = here if index is None else (*here, index)
+                address = item.split("=", 1)[1] if key == "files" and "=" in item else item
+                form = remote_form(address, directory)
+                if form is not None:
+                    yield join_pointer("", *at), _dotted(at), item, form
+        elif isinstance(value, (dict, list)):
+            yield from _configuration_addresses(value, directory, here)
+
+
+def _dotted(path: tuple[str | int, ...]) -> str:
+    return "".join(f"[{token}]" if isinstance(token, int) else (f".{token}" if i else token)
+                   for i, token in enumerate(path))
