@@ -49,6 +49,18 @@ Rendering
     objects, which the engine files under ``render-failed``. ``NOTES.txt`` and templates that render
     nothing are not handed on.
 
+Targets
+    Each environment is rendered for each Kubernetes version it deploys to (``versions``: the run's
+    ``-k`` versions, else the configuration's for that environment), told that version's cluster
+    (:mod:`.capabilities`: ``.Capabilities.KubeVersion`` ``v1.N.0``, ``.Capabilities.APIVersions``
+    what the version serves plus the run's CRDs), with either backend, so that a chart that branches
+    on them renders what that cluster would receive. A chart whose ``kubeVersion`` excludes a target
+    is a problem at that line of ``Chart.yaml`` and is not rendered for it (:mod:`.kube_version`
+    says why). A template that renders alike for all of an environment's targets is handed on once
+    (the engine checks its objects against each); one that differs is handed on per target, its
+    :class:`~lintops.model.Source` naming the version. A render problem met at some of the targets
+    only names them. The marked renders below are for the same target as the render they explain.
+
 Pointing back (how a rendered node finds its values key)
     The chart is rendered a second time, only when a finding first asks where a node of an
     environment came from, with every values leaf that can carry a mark replaced by a unique marker:
@@ -103,7 +115,9 @@ Values-only files (``production/values.yaml`` with no chart beside it) are not r
 
 Modules
     :mod:`.environments` (which environments, the ``helm:`` configuration), :mod:`.backends` (the
-    binary or the SDK), :mod:`.chart` (``Chart.yaml`` and vendored sub-charts), :mod:`.values`
+    binary or the SDK), :mod:`.capabilities` (what a render is told of its target),
+    :mod:`.kube_version` and :mod:`.semver` (``kubeVersion`` as Helm reads it), :mod:`.chart`
+    (``Chart.yaml`` and vendored sub-charts), :mod:`.values`
     (merging and coalescing), :mod:`.schema` (``values.schema.json``), :mod:`.context` (what a
     chart's environments share), :mod:`.markers`, :mod:`.templates` and :mod:`.locate` (pointing
     back). This module is the entry point, :func:`render_chart`; the modules that only rendering
@@ -115,7 +129,8 @@ from __future__ import annotations
 
 # helm.shutil stays reachable as before: tests hide a helm binary through helm.shutil.which.
 import shutil as shutil
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -132,6 +147,7 @@ from .values import _coalesce, _get, _Layer, _merge, _nest
 
 if TYPE_CHECKING:  # pragma: no cover
     from .context import _Context
+    from .locate import _Environment
 
 __all__ = [
     "CONFIG_SCHEMA",
@@ -157,7 +173,8 @@ def render_chart(chart_dir: Path, *, display: Callable[[Path], str], config: Map
                  environments: list[ChartEnvironment] | None = None, extra_values: Mapping[str, Any] | None = None,
                  release_name: str | None = None, namespace: str | None = None,
                  extra_values_origin: Callable[[str], Location | None] | None = None,
-                 within: LintedRoot | None = None) -> RenderResult:
+                 within: LintedRoot | None = None, versions: Callable[[str | None], Sequence[str]] | None = None,
+                 api_versions: Sequence[str] = ()) -> RenderResult:
     """Render a chart for each of its environments: one :class:`RenderedSource` per (environment, template).
 
     ``display`` turns an absolute path into the path reports show. ``config`` is the ``helm:``
@@ -169,6 +186,12 @@ def render_chart(chart_dir: Path, *, display: Callable[[Path], str], config: Map
     ``within`` is what the chart and its values files must stay inside: a chart with an entry that
     leads outside it (or a named pipe, a device, a file over the cap) is not rendered, see
     :func:`.chart._refused_entries`.
+
+    ``versions(environment)`` names the Kubernetes versions (``"1.18"``) an environment deploys to;
+    each environment is rendered for each of them (:mod:`.capabilities`), unless the chart's
+    ``kubeVersion`` excludes it (:mod:`.kube_version`). ``api_versions`` are the run's own API
+    entries (its CRDs, :func:`.capabilities.crd_api_versions`), added to each target's. Without
+    ``versions``, Helm's default cluster is used.
     """
     # Loaded with the first chart, not with this package: reading CONFIG_SCHEMA stays cheap.
     from .chart import _document, _load_chart, _read_yaml, _refused_entries
@@ -217,14 +240,21 @@ def render_chart(chart_dir: Path, *, display: Callable[[Path], str], config: Map
         data = document.data if document is not None and isinstance(document.data, dict) else {}
         context.default_layers.append(_Layer(display(sub.directory / "values.yaml"), data, document, sub.prefix))
         context.defaults = _coalesce(context.defaults, _nest(sub.prefix, data))
+    if versions is not None:  # the CRDs of vendored sub-charts, which Helm installs before the templates
+        from .capabilities import crd_api_versions
+        from .chart import _subchart_crds
+
+        context.api_versions = tuple(sorted({*api_versions, *crd_api_versions(_subchart_crds(chart, within))}))
     for environment in environments if environments is not None else find_environments(chart_dir, config,
                                                                                           display=display):
-        _render_environment(context, environment, extra_values, extra_values_origin, result)
+        targets: Sequence[str | None] = tuple(versions(environment.name)) if versions is not None else (None,)
+        _render_environment(context, environment, extra_values, extra_values_origin, result, targets)
     return result
 
 
 def _render_environment(context: _Context, environment: ChartEnvironment, extra_values: Mapping[str, Any] | None,
-                        extra_values_origin: Callable[[str], Location | None] | None, result: RenderResult) -> None:
+                        extra_values_origin: Callable[[str], Location | None] | None, result: RenderResult,
+                        targets: Sequence[str | None] = (None,)) -> None:
     from .chart import _document, _read_yaml
     from .locate import _Environment
     from .schema import _schema_problems
@@ -270,30 +300,69 @@ def _render_environment(context: _Context, environment: ChartEnvironment, extra_
     # (files, an Application's inline values and parameters, the charts' defaults) are masked in them.
     secrets = Redactor()
     secrets.add_values(effective)
+    renders: list[_Environment] = []
+    problems: dict[RenderProblem, list[str]] = {}  # each problem, with the targets it occurred at
+    for version in targets:
+        target = env if version is None else env.for_target(context.capabilities(version))
+        problem, named = _render_target(context, target, secrets)
+        if problem is None:
+            renders.append(target)
+        elif named or version is None:  # a kubeVersion refusal names its target itself
+            result.problems.append(problem)
+        else:
+            problems.setdefault(problem, []).append(version)
+    result.problems.extend(_name_targets(problems, targets))
+    if not renders:
+        return
+    # A template that renders the same text for every target of the environment is linted once,
+    # against each of them (the engine asks the environment's versions); one that differs is linted
+    # per target, each text saying the version it was rendered for.
+    everywhere = len(renders) == len(targets)
+    for key in sorted({key for target in renders for key in target.outputs}):
+        texts = [target.outputs.get(key) for target in renders]
+        shared = everywhere and all(text == texts[0] for text in texts)
+        for target, text in zip(renders[:1] if shared else renders, texts[:1] if shared else texts, strict=True):
+            if text is None or key.endswith("NOTES.txt") or not text.strip() or not _has_content(text):
+                continue
+            source = Source(path=context.display_key(key), origin="helm", environment=environment.name)
+            if not shared and target.capabilities is not None:
+                source = replace(source, kubernetes_version=target.capabilities.version)
+            result.sources.append(RenderedSource(text=text, source=source, locators=target.locators(key)))
+
+
+def _render_target(context: _Context, env: _Environment, secrets: Redactor) -> tuple[RenderProblem | None, bool]:
+    """Render one environment for its target (``env.capabilities``) into ``env.outputs``; else the problem,
+    and whether its message names the target already."""
+    from .kube_version import refusal
+
+    display, name = context.display, env.name
+    if env.capabilities is not None:
+        refused = refusal(context.chart, env.capabilities.version)
+        if refused is not None:
+            line, column = context.chart.kube_version_at
+            return RenderProblem(display(context.chart_dir / "Chart.yaml"), line, column, refused, name), True
     try:
-        outputs = context.session().render(user, context.release, context.namespace)
+        env.outputs = context.session().render(env.user, context.release, context.namespace, env.capabilities)
     except _RenderLimit as limit:  # a runaway template: the worker was replaced, the run goes on
-        result.problems.append(context.problem_from_limit(limit, user, environment.name))
-        return
+        return context.problem_from_limit(limit, env.user, name, env.capabilities), False
     except _RenderFailure as failure:
-        result.problems.extend(secrets.redact_messages([context.problem_from_failure(str(failure),
-                                                                                     environment.name)]))
-        return
+        return secrets.redact_messages([context.problem_from_failure(str(failure), name)])[0], False
     except Exception as exc:  # the library failed to load, a broken installation
-        result.problems.extend(secrets.redact_messages([RenderProblem(
+        return secrets.redact_messages([RenderProblem(
             display(context.chart_dir / "Chart.yaml"), 1, 1, f"cannot render the chart: {exc}; {_INSTALL_HINT}",
-            environment.name)]))
-        return
-    env.outputs = outputs
-    for key in sorted(outputs):
-        text = outputs[key]
-        if key.endswith("NOTES.txt") or not text.strip() or not _has_content(text):
-            continue
-        result.sources.append(RenderedSource(
-            text=text,
-            source=Source(path=context.display_key(key), origin="helm", environment=environment.name),
-            locators=env.locators(key),
-        ))
+            name)])[0], False
+    return None, False
+
+
+def _name_targets(problems: Mapping[RenderProblem, list[str]], targets: Sequence[str | None]) -> list[RenderProblem]:
+    """Each problem once; one that only some of the environment's targets met names them."""
+    found = []
+    for problem, versions in problems.items():
+        if len(versions) < len(targets):
+            shown = versions[0] if len(versions) == 1 else ", ".join(versions[:-1]) + " and " + versions[-1]
+            problem = replace(problem, message=f"{problem.message} (rendering for Kubernetes {shown})")
+        found.append(problem)
+    return found
 
 
 def _has_content(text: str) -> bool:

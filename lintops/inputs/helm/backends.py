@@ -1,7 +1,9 @@
 """What renders a chart: the ``helm`` binary (``helm template``) or helm-python-sdk, behind one ``render`` call.
 
 A backend is opened once per chart as a session, because the chart is rendered again later with
-marked values (:mod:`.markers`) when a finding asks where a node came from.
+marked values (:mod:`.markers`) when a finding asks where a node came from. Every render is told its
+target cluster (:class:`.capabilities.Capabilities`): ``helm template --kube-version --api-versions``,
+or the same options of the SDK's native render.
 
 helm-python-sdk is never loaded into lintops: a template is the linted tree's code, and a runaway one
 (``range until 50000000``, ``repeat 2000000000``, ``tpl`` calling itself) aborts the process that
@@ -27,9 +29,12 @@ import tempfile
 import threading
 import weakref
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..offline import offline_environment
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .capabilities import Capabilities
 
 #: Seconds one ``helm template`` may take.
 BINARY_TIMEOUT = 120
@@ -279,17 +284,20 @@ class _SdkSession:
         self._generation = 0
 
     def render(self, values: dict[str, Any], release: str, namespace: str,
-               timeout: float | None = None) -> dict[str, str]:
-        """The chart rendered with ``values``; :class:`_RenderLimit` when it ran into a limit.
+               capabilities: Capabilities | None = None, timeout: float | None = None) -> dict[str, str]:
+        """The chart rendered with ``values`` for ``capabilities`` (None: Helm's default cluster);
+        :class:`_RenderLimit` when it ran into a limit.
 
         The first render loads the chart in the worker (in the same round trip), later ones reuse it.
         """
         worker = _worker()
         worker.start()
         loaded = self._chart if self._generation == worker.generation else None
-        reply = worker.request({"op": "render", "chart": loaded, "path": str(self._path), "values": values,
-                                "release": release, "namespace": namespace, "max_output": MAX_RENDER_OUTPUT},
-                               timeout or render_timeout())
+        request = {"op": "render", "chart": loaded, "path": str(self._path), "values": values,
+                   "release": release, "namespace": namespace, "max_output": MAX_RENDER_OUTPUT}
+        if capabilities is not None:
+            request.update(capabilities.sdk_options())
+        reply = worker.request(request, timeout or render_timeout())
         if reply.get("chart") is not None and reply["chart"] != loaded:
             self._chart, self._generation = int(reply["chart"]), worker.generation
             weakref.finalize(self, _release, worker, worker.generation, self._chart)
@@ -299,9 +307,9 @@ class _SdkSession:
         return manifests
 
     def render_copy(self, chart_path: Path, values: dict[str, Any], release: str, namespace: str,
-                    timeout: float) -> dict[str, str]:
+                    timeout: float, capabilities: Capabilities | None = None) -> dict[str, str]:
         """Render another chart directory (a reduced copy of this one) once, in the same worker."""
-        return _SdkSession(chart_path).render(values, release, namespace, timeout)
+        return _SdkSession(chart_path).render(values, release, namespace, capabilities, timeout)
 
 
 def _release(worker: _Worker, generation: int, chart: int) -> None:
@@ -317,14 +325,17 @@ class _BinarySession:
         self._helm = helm
         self._chart_path = chart_path
 
-    def render(self, values: dict[str, Any], release: str, namespace: str) -> dict[str, str]:
+    def render(self, values: dict[str, Any], release: str, namespace: str,
+               capabilities: Capabilities | None = None) -> dict[str, str]:
+        """The chart rendered with ``values`` for ``capabilities`` (None: Helm's default cluster)."""
+        arguments = capabilities.binary_arguments() if capabilities is not None else []
         with tempfile.TemporaryDirectory(prefix="lintops-helm-") as scratch:
             values_file = Path(scratch) / "values.json"
             values_file.write_text(json.dumps(values), encoding="utf-8")
             try:
                 process = subprocess.run(
                     [self._helm, "template", release, str(self._chart_path), "--namespace", namespace,
-                     "--values", str(values_file)],
+                     "--values", str(values_file), *arguments],
                     capture_output=True, text=True, timeout=BINARY_TIMEOUT, check=False, cwd=scratch,
                     env=offline_environment(Path(scratch)),
                 )

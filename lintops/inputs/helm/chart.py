@@ -45,6 +45,9 @@ class _Chart:
     subcharts: dict[str, _Chart] = field(default_factory=dict)
     app_version: str | None = None
     chart_file: ParsedFile | None = None
+    #: ``kubeVersion`` as written (None: none), and where its value is in ``Chart.yaml`` (line, column).
+    kube_version: object = None
+    kube_version_at: tuple[int, int] = (1, 1)
 
     def all_charts(self) -> Iterator[_Chart]:
         yield self
@@ -118,6 +121,10 @@ def _load_chart(directory: Path, display: Callable[[Path], str], problems: list[
     app_version = meta.get("appVersion")
     chart = _Chart(meta["name"], directory, chart_file=parsed,
                    app_version=str(app_version) if app_version not in (None, "") else None)
+    if meta.get("kubeVersion") not in (None, ""):
+        place = document.position("/kubeVersion") if document is not None else None
+        chart.kube_version = meta["kubeVersion"]
+        chart.kube_version_at = (place.line, place.column) if place is not None else (1, 1)
     vendored: dict[str, _Chart] = {}
     charts_dir = directory / "charts"
     if charts_dir.is_dir():
@@ -155,6 +162,36 @@ def _load_chart(directory: Path, display: Callable[[Path], str], problems: list[
         if name not in listed:
             chart.subcharts.setdefault(name, sub)
     return chart
+
+
+def _subchart_crds(chart: _Chart, within: LintedRoot | None = None) -> list[dict]:
+    """The CustomResourceDefinitions in the ``crds/`` folders of ``chart``'s vendored directory sub-charts.
+
+    Helm installs every chart's ``crds/`` (files ending ``.yaml``, ``.yml`` or ``.json``, also in
+    folders below) before the templates, so the templates' ``.Capabilities.APIVersions`` has them. The
+    top chart's own ``crds/`` are plain inputs of the run (:mod:`lintops.inputs.discover`), known to
+    the caller already; sub-charts vendored as archives are not opened. A file that cannot be read
+    or parsed adds nothing here (Helm reports it when it installs the chart).
+    """
+    reader = within or UNCONFINED
+    bodies: list[dict] = []
+    for sub in chart.all_charts():
+        folder = sub.directory / "crds" if sub is not chart and sub.directory is not None else None
+        if folder is None or not folder.is_dir() or folder.is_symlink():
+            continue
+        for path in sorted(folder.rglob("*")):
+            if not path.name.endswith((".yaml", ".yml", ".json")) or not path.is_file():
+                continue
+            try:
+                text = reader.read_text(path)
+            except (OSError, UnicodeDecodeError):
+                continue
+            for document in parse_text(text, str(path), is_json=path.suffix == ".json").documents:
+                data = document.data
+                if isinstance(data, dict) and data.get("kind") == "CustomResourceDefinition" and \
+                        str(data.get("apiVersion", "")).startswith("apiextensions.k8s.io/"):
+                    bodies.append(data)
+    return bodies
 
 
 def _has_schema(chart: _Chart) -> bool:

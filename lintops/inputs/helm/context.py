@@ -1,4 +1,4 @@
-"""What every environment of one chart shares: the chart, its defaults, and one renderer session.
+"""What every environment of one chart shares: the chart, its defaults, one renderer session, its targets.
 
 The session opens on first use and stays open, because the marked renders a finding may ask for come
 after the real ones. Template files are read here once per chart, and a Helm error message becomes a
@@ -17,6 +17,7 @@ from typing import Any
 from ..files import UNCONFINED, LintedRoot
 from ..rendered import RenderProblem
 from .backends import _INSTALL_HINT, _BinarySession, _RenderFailure, _RenderLimit, _SdkSession, render_timeout
+from .capabilities import Capabilities
 from .chart import _Chart, _has_schema, _unschematized_copy
 from .templates import _Template
 from .values import _Layer
@@ -42,6 +43,16 @@ class _Context:
         self._locate_budget: list[int] | None = None  # renders left for finding a runaway template
         self._scratch: tempfile.TemporaryDirectory[str] | None = None
         self._templates: dict[str, _Template] = {}
+        #: The run's own API entries (CRDs) that every target's ``.Capabilities.APIVersions`` adds.
+        self.api_versions: tuple[str, ...] = ()
+        self._capabilities: dict[str, Capabilities] = {}
+
+    def capabilities(self, version: str) -> Capabilities:
+        """What this chart's renders for Kubernetes ``version`` are told (:mod:`.capabilities`), made once."""
+        found = self._capabilities.get(version)
+        if found is None:
+            found = self._capabilities[version] = Capabilities.for_target(version, self.api_versions)
+        return found
 
     def session(self) -> Any:
         """The renderer, opened on first use and kept for the marked renders findings may ask for later."""
@@ -95,8 +106,10 @@ class _Context:
             cached = self._templates[key] = _Template(self.display_key(key), text)
         return cached
 
-    def problem_from_limit(self, limit: _RenderLimit, values: dict[str, Any], environment: str | None) -> RenderProblem:
-        """A render stopped at a limit, as a problem at the template that ran away, else at ``Chart.yaml``."""
+    def problem_from_limit(self, limit: _RenderLimit, values: dict[str, Any], environment: str | None,
+                           capabilities: Capabilities | None = None) -> RenderProblem:
+        """A render stopped at a limit, as a problem at the template that ran away, else at ``Chart.yaml``
+        (the copies that find the template are rendered for the same target, ``capabilities``)."""
         from .runaway import MAX_LOCATE_RENDERS, find_runaway
 
         session, found = self._session, None
@@ -105,7 +118,8 @@ class _Context:
                 self._locate_budget = [MAX_LOCATE_RENDERS]
             try:
                 found = find_runaway(self._source, lambda path, timeout: session.render_copy(
-                    path, values, self.release, self.namespace, timeout), self._locate_budget, render_timeout())
+                    path, values, self.release, self.namespace, timeout, capabilities), self._locate_budget,
+                    render_timeout())
             except Exception:  # finding the template is best effort (a copy that cannot be made): Chart.yaml
                 found = None
         if found is not None:

@@ -14,6 +14,7 @@ from ...model import Located, Location, Locator
 from ...yaml_source import ParsedDocument, parse_text
 from ..manifests import LocatorFactory
 from .backends import _RenderFailure, _RenderLimit
+from .capabilities import Capabilities
 from .chart import _document
 from .context import _Context
 from .markers import (
@@ -36,17 +37,23 @@ class _Environment:
     """One environment's render, and (on first need) what each rendered node came from."""
 
     def __init__(self, context: _Context, name: str | None, user: dict[str, Any], effective: dict[str, Any],
-                 layers: list[_Layer], outputs: dict[str, str]) -> None:
+                 layers: list[_Layer], outputs: dict[str, str], capabilities: Capabilities | None = None) -> None:
         self.context = context
         self.name = name
         self.user = user
         self.effective = effective
         self.layers = layers
         self.outputs = outputs
+        #: The target this environment is rendered for; its marked renders are for the same one.
+        self.capabilities = capabilities
         self._real: dict[str, list[ParsedDocument]] = {}
         self._marked: list[dict[str, str]] | None = None
         self._marked_docs: dict[tuple[int, str], list[ParsedDocument]] = {}
         self._leaves: list[tuple[Tokens, Any]] = []
+
+    def for_target(self, capabilities: Capabilities) -> _Environment:
+        """This environment's values, to be rendered for another target (its own outputs and marked renders)."""
+        return _Environment(self.context, self.name, self.user, self.effective, self.layers, {}, capabilities)
 
     # The lazy part: only runs when a finding asks where a node is.
 
@@ -71,7 +78,8 @@ class _Environment:
         budget[0] -= 1
         complete = False
         try:
-            output = session.render(self._marked_values(indices), self.context.release, self.context.namespace)
+            output = session.render(self._marked_values(indices), self.context.release, self.context.namespace,
+                                    self.capabilities)
             if sum(map(len, output.values())) > _MAX_GROWTH * sum(map(len, self.outputs.values())) + 65536:
                 raise _RenderFailure("the marked render ran away")
             assert self._marked is not None

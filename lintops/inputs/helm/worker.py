@@ -19,9 +19,10 @@ stdout; file descriptor 1 is then pointed at stderr, so that nothing the library
 a reply). The first reply, ``{"ok": true, "ready": true}``, says the library is loaded.
 
 - ``{"op": "render", "chart": ID or null, "path": DIR, "values": {...}, "release": NAME, "namespace": NS,
-  "max_output": N}`` -> ``{"ok": true, "chart": ID, "manifests": {"<chart>/templates/<file>": text}}``;
-  a chart this worker does not hold (``null``, or loaded by an earlier worker) is loaded from ``path``
-  first, and the reply says its ``ID`` for the next renders;
+  "max_output": N, "kube_version": "v1.N.0", "api_versions": [...]}`` -> ``{"ok": true, "chart": ID,
+  "manifests": {"<chart>/templates/<file>": text}}``; a chart this worker does not hold (``null``, or
+  loaded by an earlier worker) is loaded from ``path`` first, and the reply says its ``ID`` for the
+  next renders; without ``kube_version`` and ``api_versions``, Helm's defaults apply;
 - ``{"op": "close", "chart": ID}`` frees a chart; it has no reply.
 
 A refusal is ``{"ok": false, "error": MESSAGE}`` (Helm's message), or with ``"limit": "output"`` when
@@ -74,6 +75,27 @@ def _reply(stream: TextIO, message: dict[str, Any]) -> None:
     stream.flush()
 
 
+def _render(helm: Any, chart: Any, request: dict[str, Any]) -> dict[str, str]:
+    """Render ``chart`` as ``helm install --dry-run`` would, for the cluster the request names.
+
+    ``Chart.render()`` passes only name, namespace, revision and the install/upgrade flags, so the
+    library's native ``helm_render`` is called here with its whole options object: ``kube_version``
+    (``.Capabilities.KubeVersion``) and ``api_versions`` (added to Helm's built-in set of
+    ``.Capabilities.APIVersions``) when the request has them. An unknown key is the library's error.
+    """
+    options: dict[str, Any] = {"is_install": True}
+    for option, key in (("name", "release"), ("namespace", "namespace"), ("kube_version", "kube_version"),
+                        ("api_versions", "api_versions")):
+        if request.get(key) is not None:
+            options[option] = request[key]
+    from helm_python import _native
+
+    rendered = _native.call_string("helm_render", chart._raw(), json.dumps(request.get("values") or {}),
+                                   json.dumps(options))
+    manifests: dict[str, str] = json.loads(rendered)
+    return manifests
+
+
 def _handle(request: dict[str, Any], charts: dict[int, Any], helm: Any, counter: list[int]) -> dict[str, Any] | None:
     op = request.get("op")
     if op == "close":  # no reply: the parent sends it ahead of its next request
@@ -89,8 +111,7 @@ def _handle(request: dict[str, Any], charts: dict[int, Any], helm: Any, counter:
             key = counter[0]
             charts[key] = chart
         try:
-            manifests = charts[key].render(request.get("values") or {}, name=request.get("release"),
-                                           namespace=request.get("namespace"), is_install=True)
+            manifests = _render(helm, charts[key], request)
         except helm.HelmError as exc:  # the chart stays loaded: the reply says its ID all the same
             return {"ok": False, "chart": key, "error": getattr(exc, "detail", None) or str(exc)}
         size = sum(len(text) for text in manifests.values())
