@@ -207,32 +207,50 @@ def record_baseline(paths: tuple[str, ...], output: str, **flags: Any) -> None:
 @main.command()
 @click.argument("paths", nargs=-1)
 @click.option("-c", "--config", "config_path", type=click.Path(dir_okay=False), help="Configuration file.")
-def render(paths: tuple[str, ...], config_path: str | None) -> None:
+@click.option("-k", "--kubernetes-version", "kubernetes_versions", multiple=True, metavar="VERSION",
+              help="Render for this Kubernetes version (.Capabilities.KubeVersion and .APIVersions), written 1.N, "
+                   "1.N.P or v1.N.P (default: the configuration's kubernetes_version and environment_versions, "
+                   "else 1.18). Repeatable: each chart is rendered for each version.")
+def render(paths: tuple[str, ...], config_path: str | None, kubernetes_versions: tuple[str, ...]) -> None:
     """Print what lintops lints for the charts and Kustomize overlays in PATHS: the rendered YAML,
-    each document headed by the file it came from and its environment."""
+    each document headed by the file it came from, its environment and, for a chart, the Kubernetes
+    versions it was rendered for (a chart renders for each target: what each cluster would receive)."""
     from .escape import escape_controls
-    from .inputs.discover import ChartInput, InputError, KustomizeInput
-    from .inputs.render import render_input
+    from .inputs.discover import ChartInput, InputError, InputFile, KustomizeInput
+    from .inputs.render import crd_bodies, render_input, target_versions
 
-    run = _prepare(paths, config_path=config_path)
+    requested: str | tuple[str, ...] | None = kubernetes_versions or None
+    if requested is not None and len(requested) == 1:
+        requested = requested[0]
+    run = _prepare(paths, config_path=config_path, kubernetes_version=requested)
     failed = False
     try:
-        items = [item for item in run.discover(paths) if isinstance(item, (ChartInput, KustomizeInput))]
+        inputs = list(run.discover(paths))
     except InputError as exc:
         _usage_error(str(exc))
+    items = [item for item in inputs if isinstance(item, (ChartInput, KustomizeInput))]
     if not items:
         _usage_error("no Helm chart or Kustomize root below " + ", ".join(paths or (".",)))
+    crds = crd_bodies([item for item in inputs if isinstance(item, InputFile)], run.options)
+    versions_for = target_versions(run.options)
     for item in items:
-        result = render_input(item, run.options)
+        result = render_input(item, run.options, crds)
         for problem in result.problems:
             failed = True
             where = f" [env: {problem.environment}]" if problem.environment else ""
             click.echo(escape_controls(f"{problem.path}:{problem.line}:{problem.column}: error: "
                                        f"{problem.message}{where}"), err=True)
         for source in result.sources:
-            environment = source.source.environment or "default"
+            environment = source.source.environment
+            target = ""
+            if source.source.origin == "helm":  # what a chart renders depends on the target; an overlay's does not
+                rendered_for = getattr(source.source, "kubernetes_version", None)
+                versions = (rendered_for,) if rendered_for else tuple(versions_for(environment))
+                target = ", Kubernetes " + (", ".join(versions[:-1]) + " and " + versions[-1] if len(versions) > 1
+                                            else "".join(versions))
             for document in _documents(source.text):
-                header = escape_controls(f"# Source: {source.source.path} (environment: {environment})")
+                header = escape_controls(f"# Source: {source.source.path} (environment: {environment or 'default'}"
+                                         f"{target})")
                 click.echo(f"---\n{header}\n{document}")
     sys.exit(EXIT_FINDINGS if failed else EXIT_CLEAN)
 
