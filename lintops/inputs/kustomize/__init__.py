@@ -43,6 +43,13 @@ How a root is rendered
     environment of :mod:`lintops.inputs.offline`: no cluster, no git transport, a temporary home,
     proxies pointing at a port nothing listens on, none of the job's secrets.
 
+    A root that does not render (a remote or refused entry, no binary, a build error) is not dropped:
+    every local file it and its local bases list under ``resources`` is linted on its own
+    (:mod:`.fallback`), and each problem of the root ends by saying which files were linted alone and
+    which of its inputs were not linted at all (remote entries, patches, generators, Helm charts). A
+    build error is said cause first, at the entry or file to edit, in the same words on every run
+    (:mod:`.errors`).
+
 Mapping back
     One :class:`RenderedSource` per origin file: the rendered objects that came from that file, with
     the origin annotation removed from the text (and an ``annotations:`` left empty by that), so that
@@ -60,8 +67,8 @@ Mapping back
 
 Modules
     :mod:`.references` reads kustomization files (roots, referenced files) and :mod:`.remote` finds
-    their remote addresses; :mod:`.build` runs kustomize on a root and :mod:`.errors` turns its
-    failures into problems; :mod:`.sources` groups
+    their remote addresses; :mod:`.build` runs kustomize on a root, :mod:`.errors` turns its
+    failures into problems and :mod:`.fallback` lists what a failed root leaves to lint; :mod:`.sources` groups
     the output by origin file, :mod:`.objects` strips the origin annotation from each object, and
     :mod:`.locate` maps nodes back with :mod:`.translate` (origin files), :mod:`.patches` and
     :mod:`.transformers` (kustomization fields); :mod:`.nodes` and :mod:`.paths` are shared helpers.
