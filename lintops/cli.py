@@ -45,9 +45,11 @@ def _check_options(function):
                      help="Trusted configuration from outside the linted tree (e.g. the target branch's "
                           ".lintops.yaml): the tree's own configuration, rules and comments may only do what it "
                           "grants; every attempt beyond is a policy-violation finding. See docs/security.md."),
-        click.option("-k", "--kubernetes-version", default=None,
+        click.option("-k", "--kubernetes-version", multiple=True, metavar="VERSION",
                      help="Kubernetes version to check against, written 1.N, 1.N.P or v1.N.P: 1.17 to 1.37 are "
-                          "bundled (default 1.18, or the configuration's)."),
+                          "bundled (default 1.18, or the configuration's kubernetes_version and "
+                          "environment_versions). Repeatable: -k 1.29 -k 1.30 checks every object against each "
+                          "and names the versions a finding applies to."),
         click.option("--strict/--no-strict", default=None, help="Unknown fields are errors (default) or allowed."),
         click.option("--exclude", "excludes", multiple=True, metavar="GLOB",
                      help="Skip files and directories matching GLOB (repeatable)."),
@@ -156,7 +158,7 @@ def _open_reporters(run: Any, targets: list[tuple[str, str | None]], verbose: bo
                 _usage_error(f"cannot write report {path}: {exc.strerror or exc}")
         color = path is None and output.stream.isatty() and "NO_COLOR" not in os.environ
         info = RunInfo(__version__, run.options.kubernetes_version, run.options.strict, verbose=verbose, color=color,
-                       rules=rules, fail_on=run.options.fail_on)
+                       rules=rules, fail_on=run.options.fail_on, kubernetes_versions=run.options.kubernetes_versions)
         outputs.add(load_reporter(run.catalog.reporters[name])(output.stream, info), output)
     return outputs
 

@@ -42,12 +42,17 @@ _RULE_OVERRIDE = {
 }
 _PATTERNS = {"type": "array", "items": {"type": "string"}, "minItems": 1}  # regular expressions
 _STRING_OR_LIST = {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}
+#: A target version, or several (quoted: an unquoted 1.20 is the number 1.2); checked when the run is assembled.
+_VERSIONS = {"type": ["string", "array"], "items": {"type": "string"}, "minItems": 1}
 
 #: The configuration file's own schema (Draft 2020-12).
 CONFIG_SCHEMA: dict[str, Any] = {
     "type": "object",
     "properties": {
         "kubernetes_version": {"type": "string"},  # quoted: an unquoted 1.20 is the number 1.2
+        # environment name (as lintops names environments) or glob -> its cluster's version(s) (lintops.targets)
+        "environment_versions": {"type": "object", "propertyNames": {"minLength": 1},
+                                 "additionalProperties": _VERSIONS},
         "strict": {"type": "boolean"},
         "fail_on": _SEVERITY,
         "exclude": _GLOBS,
@@ -190,6 +195,8 @@ class Config:
 
     path: Path | None = None
     kubernetes_version: str = "1.18"
+    #: Environment name or glob -> the versions its cluster runs, in the order written (lintops.targets).
+    environment_versions: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     strict: bool = True
     fail_on: Severity = Severity.ERROR
     exclude: tuple[str, ...] = ()
@@ -332,6 +339,7 @@ def _from_data(path: Path, data: Mapping[str, Any], document: Any = None) -> Con
     return Config(
         path=path,
         kubernetes_version=str(version),
+        environment_versions={name: _as_tuple(value) for name, value in data.get("environment_versions", {}).items()},
         strict=data.get("strict", True),
         fail_on=Severity(data.get("fail_on", "error")),
         exclude=tuple(data.get("exclude", ())),
@@ -373,6 +381,14 @@ STARTER_CONFIG = """\
 # Kubernetes version whose API schemas and served apiVersions are checked: any of 1.17 to 1.37,
 # written 1.N, 1.N.P or v1.N.P (quoted).
 kubernetes_version: "1.18"
+
+# The version each environment's cluster runs, when they differ (environment names as lintops shows
+# them in [env: ...]: values-<env>.yaml, Kustomize overlay directories, ArgoCD environments; globs
+# allowed; a list checks an environment against each). Plain files and other environments use
+# kubernetes_version; `lintops check -k` replaces both.
+# environment_versions:
+#   staging: "1.30"
+#   "prod*": "1.29"
 
 # Unknown fields are errors (as the API server's strict field validation treats them).
 strict: true

@@ -25,7 +25,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .baseline import Baseline
 from .exemptions import POLICY_RULE, REASON_RULE, ExemptionPolicy, suppress
@@ -33,7 +33,6 @@ from .inputs.discover import ChartInput, Input, InputFile, KustomizeInput
 from .inputs.manifests import FileManifests, LocatorFactory, add_document, file_locator
 from .model import Finding, Location, ObjectRef, Resource, RunSummary, Severity, Source, Violation
 from .rules import WORKLOAD_POD_SPECS, Dispatcher, Rule
-from .workload_refs import PodTemplate, WorkloadReference
 from .yaml_source import (
     DEFAULT_LIMITS,
     Directive,
@@ -45,6 +44,9 @@ from .yaml_source import (
     stream_bytes,
     stream_text,
 )
+
+if TYPE_CHECKING:  # pragma: no cover - loaded on the first Deployment or Rollout
+    from .workload_refs import PodTemplate, WorkloadReference
 
 
 @contextlib.contextmanager

@@ -61,12 +61,15 @@ class Source:
 
     ``path`` is the file a person edits (``-`` for standard input). Rendered inputs (Helm, Kustomize)
     add the chain back to it: ``origin`` says which renderer produced the text, ``environment`` names
-    the environment it was rendered for.
+    the environment it was rendered for. ``kubernetes_version`` is the one target version the text was
+    rendered for (Helm's ``.Capabilities.KubeVersion``); ``None``: its objects are checked against every
+    version of their environment (:meth:`lintops.targets.Targets.for_environment`).
     """
 
     path: str
     origin: str = "file"
     environment: str | None = None
+    kubernetes_version: str | None = None
 
 
 @dataclass(frozen=True)
@@ -154,6 +157,9 @@ class Violation:
     message: str
     #: Position at the mapping key rather than its value (an unknown field, a forbidden key).
     at_key: bool = False
+    #: The target versions it applies to, when the check's verdict depends on the version (oldest
+    #: first); empty: every version the object is checked against.
+    kubernetes_versions: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -177,6 +183,9 @@ class Finding:
     #: The Kustomize roots that did not render, for a finding of a file they reference that was linted
     #: on its own instead (without their patches, prefixes and generators); empty otherwise.
     linted_alone: tuple[str, ...] = ()
+    #: The target Kubernetes versions it applies to, oldest first; empty: every version of the run
+    #: (always so in a run of one version, and for findings of no object, such as a syntax error).
+    kubernetes_versions: tuple[str, ...] = ()
 
     @property
     def sort_key(self) -> tuple[str, int, int, str, str]:

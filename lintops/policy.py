@@ -11,8 +11,8 @@ so a reviewer sees it and the run fails.
 What the tree may always do, because it only makes the gate stricter: enable rules, raise severities,
 lower ``fail_on``, set ``strict: true``, forbid exemptions, and declare workload kinds lintops does not
 know. What it may do where the policy is silent: settings that describe the repository
-(``kubernetes_version``, ``environments``, ``helm``); a setting the policy makes is pinned. What
-needs a grant (``repository:`` in the policy, all off unless said):
+(``kubernetes_version``, ``environment_versions``, ``environments``, ``helm``); a setting the policy
+makes is pinned. What needs a grant (``repository:`` in the policy, all off unless said):
 
 * ``exclude``: add exclude globs, or choose the Kustomize roots (``kustomize.roots``), which hides
   every other overlay;
@@ -51,7 +51,7 @@ GRANTS_SCHEMA: dict[str, Any] = {
 }
 
 #: Settings that describe the repository: the tree may make them where the policy does not.
-_DESCRIPTIVE = ("kubernetes_version", "environments", "helm")
+_DESCRIPTIVE = ("kubernetes_version", "environment_versions", "environments", "helm")
 _WILDCARD = frozenset("*?[")
 
 

@@ -17,6 +17,7 @@ from .exemptions import ExemptionPolicy
 from .model import Severity
 from .plugins import plugin_manager
 from .policy import Grants, Violation, repository_rule_violations, restrict
+from .targets import Targets
 
 if TYPE_CHECKING:  # pragma: no cover
     from .baseline import Baseline
@@ -31,7 +32,9 @@ class Settings:
     config_path: str | None = None
     #: A trusted configuration from outside the linted tree that bounds what the tree's own may do.
     policy_path: str | None = None
-    kubernetes_version: str | None = None
+    #: The target versions (``-k``, repeatable; a string is one): every object is checked against each,
+    #: in place of the configuration's ``kubernetes_version`` and ``environment_versions``.
+    kubernetes_version: str | Sequence[str] | None = None
     strict: bool | None = None
     fail_on: str | None = None
     excludes: Sequence[str] = ()
@@ -126,10 +129,11 @@ def prepare(settings: Settings) -> Run:
         environments = EnvironmentPatterns.from_config(config.environments)
     except ValueError as exc:
         raise ConfigError(f"{config.path or config.policy_path}: environments: {exc}") from None
-    version = normalize_version(settings.kubernetes_version or config.kubernetes_version, supported_versions())
+    first, targets = _targets(settings, config, supported_versions())
     catalog = configure(catalog, config, settings.enable, settings.disable)
     options = Options(
-        kubernetes_version=version,
+        kubernetes_version=first,
+        targets=targets,
         strict=config.strict if settings.strict is None else settings.strict,
         fail_on=Severity(settings.fail_on or config.fail_on.value),
         schema_backend=settings.schema_backend,
@@ -153,6 +157,33 @@ def prepare(settings: Settings) -> Run:
               _bound=bound, violations=violations)
     run.load_baseline()  # a missing or broken baseline is a configuration error up front
     return run
+
+
+def _targets(settings: Settings, config: Config, supported: list[str]) -> tuple[str, Targets]:
+    """The run's first target and all its targets: the ``-k`` versions, else the configuration's
+    ``kubernetes_version`` and ``environment_versions`` (lintops.targets). A version without data is a
+    usage error naming the supported range (and, for an environment's, where it is written)."""
+    from .config import ConfigError
+    from .model import join_pointer
+
+    requested = settings.kubernetes_version
+    if isinstance(requested, str):
+        requested = (requested,)
+    if requested:
+        default = tuple(dict.fromkeys(normalize_version(v, supported) for v in requested))
+        return default[0], Targets.make(default)
+    first = normalize_version(config.kubernetes_version, supported)
+    environments: dict[str, tuple[str, ...]] = {}
+    for name, versions in config.environment_versions.items():
+        try:
+            environments[name] = tuple(normalize_version(v, supported) for v in versions)
+        except VersionError as exc:
+            pointer = join_pointer("/environment_versions", name)
+            where = config.path or config.policy_path
+            place = f"{where}:{config.position(pointer).line}:{config.position(pointer).column}: " \
+                if config.document is not None else (f"{where}: " if where else "")
+            raise ConfigError(f"{place}environment_versions: {name}: {exc}") from None
+    return first, Targets.make((first,), environments)
 
 
 def _load_tree_config(settings: Settings, base_dir: Path) -> Config:

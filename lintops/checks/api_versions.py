@@ -12,7 +12,9 @@ resource's schema is ``schema-missing``'s question). Parameter ``report`` choose
   (``apiVersion: v1`` with ``kind: Deployment``, a misspelt kind);
 - ``deprecated``: served, but deprecated and going away.
 
-Every message names the versions that serve it and what the target serves instead.
+Every message names the versions that serve it and what the target serves instead. A run of several
+targets assesses an object at each version it is checked against and reports each problem once, naming
+the versions it applies to (an API removed in 1.25 fires for 1.25 only in ``-k 1.24 -k 1.25``).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from ..model import Violation
 from ..schema.kube.served import assess
-from .base import Check, Subject
+from .base import Check, Subject, merge_targets
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..engine import RunContext
@@ -45,12 +47,19 @@ class ApiLifecycle(Check):
 
     def check(self, subject: Subject, ctx: RunContext) -> Iterable[Violation]:
         resource = subject.resource
-        key = (resource.api_version, resource.kind, ctx.kubernetes_version)
+        # several targets: the object's versions (its environment's), each problem once naming its versions
+        targets = ctx.versions_for(resource) if ctx.several else ctx.kubernetes_version
+        key = (resource.api_version, resource.kind, targets)
         verdict = self._verdicts.get(key)
         if verdict is None:  # the same few apiVersions and kinds recur in every file
             if len(self._verdicts) >= 4096:  # a file of distinct made-up kinds must not grow this without end
                 self._verdicts.clear()
-            verdict = self._verdicts[key] = tuple(self._assess(*key))
+            if ctx.several:
+                verdict = tuple(merge_targets([(version, violation) for version in key[2]
+                                               for violation in self._assess(key[0], key[1], version)]))
+            else:
+                verdict = tuple(self._assess(*key))
+            self._verdicts[key] = verdict
         return verdict
 
     def _assess(self, api_version: str, kind: str, target: str) -> Iterable[Violation]:

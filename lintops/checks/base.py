@@ -10,8 +10,9 @@ pointers (:class:`~lintops.model.Violation`); the engine turns pointers into ``p
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+import re
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..model import Resource, Violation, join_pointer
@@ -61,3 +62,70 @@ class Check:
     def finish(self, ctx: RunContext) -> Iterator[tuple[Resource, Violation]]:
         """Called once after every file: checks that held resources back report on them here."""
         return iter(())
+
+    @staticmethod
+    def each_target(subject: Subject, ctx: RunContext,
+                    check_at: Callable[[Subject, RunContext], Iterable[Violation]]) -> list[Violation]:
+        """For a check whose verdict depends on the target version: ``check_at`` with ``ctx`` bound to each
+        version the subject's object is checked against, one violation per problem naming its versions
+        (:func:`merge_targets`). A run of one version calls ``check_at`` once, as it is."""
+        if not ctx.several:
+            return list(check_at(subject, ctx))
+        return merge_targets([(version, violation) for version in ctx.versions_for(subject.resource)
+                              for violation in check_at(subject, ctx.at(version))])
+
+
+def _target_mention(version: str) -> re.Pattern[str]:
+    """Where a message names its target: ``Kubernetes 1.25`` and ``; 1.25 serves`` (lintops.schema.kube.served)."""
+    found = _MENTIONS.get(version)
+    if found is None:
+        number = re.escape(version)
+        found = _MENTIONS[version] = re.compile(rf"(?<=Kubernetes ){number}(?!\.?\d)(?P<verb> serves\b)?|"
+                                                rf"(?<=; ){number}(?!\.?\d)(?P<serves> serves\b)")
+    return found
+
+
+_MENTIONS: dict[str, re.Pattern[str]] = {}
+
+
+def _neutral(message: str, version: str) -> tuple[tuple[str, ...], tuple[bool, ...]]:
+    """The message without the mentions of its target: the text around them, and whether each is followed
+    by "serves" (which becomes "serve" after several versions)."""
+    pieces, verbs, at = [], [], 0
+    for match in _target_mention(version).finditer(message):
+        pieces.append(message[at:match.start()])
+        verbs.append(bool(match.group("verb") or match.group("serves")))
+        at = match.end()
+    pieces.append(message[at:])
+    return tuple(pieces), tuple(verbs)
+
+
+def merge_targets(found: Sequence[tuple[str, Violation]]) -> list[Violation]:
+    """One violation per problem from each target version's violations (``found``: version, violation, with
+    the versions oldest first), naming the versions it applies to.
+
+    Violations at the same node whose messages differ only where they name their target ("is not served by
+    Kubernetes 1.25" and "... 1.26") are one problem: its message names every version ("Kubernetes 1.25
+    and 1.26"). Anything else that differs (the advice, the node) keeps the violations apart, each naming
+    its own versions.
+    """
+    from ..targets import join_versions
+
+    groups: dict[tuple, tuple[Violation, list[str]]] = {}
+    for version, violation in found:
+        pieces, verbs = _neutral(violation.message, version)
+        key = (violation.pointer, violation.at_key, pieces, verbs)
+        group = groups.get(key)
+        if group is None:
+            groups[key] = (violation, [version])
+        elif version not in group[1]:
+            group[1].append(version)
+    merged = []
+    for (_, _, pieces, verbs), (violation, versions) in groups.items():
+        message = violation.message
+        if len(versions) > 1 and verbs:
+            named = join_versions(versions)
+            message = pieces[0] + "".join(named + (" serve" if verb else "") + piece
+                                          for verb, piece in zip(verbs, pieces[1:], strict=True))
+        merged.append(replace(violation, message=message, kubernetes_versions=tuple(versions)))
+    return merged

@@ -31,6 +31,21 @@ class RunInfo:
     rules: tuple[RuleSpec, ...] = ()
     #: The run's ``--fail-on`` threshold (JUnit makes findings at or above it failures).
     fail_on: Severity = Severity.ERROR
+    #: Every target version of the run, oldest first (``kubernetes_version`` is the first one named);
+    #: empty: ``kubernetes_version`` alone.
+    kubernetes_versions: tuple[str, ...] = ()
+
+    @property
+    def versions(self) -> tuple[str, ...]:
+        """Every target version of the run, oldest first."""
+        return self.kubernetes_versions or (self.kubernetes_version,)
+
+    def version_tag(self, finding: Finding) -> str:
+        """`` [k8s: 1.29]`` when the run has several targets and the finding does not apply to every one."""
+        versions = finding.kubernetes_versions
+        if not versions or len(self.versions) < 2 or set(versions) >= set(self.versions):
+            return ""
+        return f" [k8s: {', '.join(versions)}]"
 
 
 class Reporter:

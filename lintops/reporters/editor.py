@@ -28,13 +28,14 @@ def one_line(text: str) -> str:
     return " ".join(text.split()) if ("\n" in text or "\r" in text) else text
 
 
-def format_finding(finding: Finding) -> str:
+def format_finding(finding: Finding, tag: str = "") -> str:
+    """One line; ``tag`` ends the message (the versions, in a run of several: :meth:`RunInfo.version_tag`)."""
     loc = finding.location
     severity = finding.severity.value
     message = one_line(finding.message)
     if finding.suppressed:
         severity, message = "info", f"suppressed: {message}"
-    message = message_with_context(finding, message)
+    message = message_with_context(finding, message) + tag
     return (f"{escape_controls(normalize_path(loc.path))}:{loc.line}:{loc.column}: {severity}: "
             f"{escape_controls(message)} [{escape_controls(finding.rule_id)}]")
 
@@ -44,7 +45,8 @@ class EditorReporter(Reporter):
     description = "path:line:col: severity: message [rule-id], one line per finding, for editors' problem matchers."
 
     def file_done(self, report: FileReport) -> None:
-        lines = [format_finding(f) for f in report.findings if self.run.verbose or not f.suppressed]
+        lines = [format_finding(f, self.run.version_tag(f)) for f in report.findings
+                 if self.run.verbose or not f.suppressed]
         if lines:
             self.stream.write("\n".join(lines) + "\n")
             self.stream.flush()

@@ -13,6 +13,11 @@ is the first of them, as before. The summary counts such a finding once per obje
 ``linted_alone`` names the Kustomize roots that did not render, for a finding of a file they
 reference that was linted on its own instead.
 
+``kubernetes_version`` is the run's first target (the first ``-k``, else the configuration's);
+``kubernetes_versions``, at the top level and on each finding, lists every target of the run, and those
+the finding applies to (oldest first; every target of the run for a finding that depends on none, such
+as a syntax error).
+
 ``fingerprint`` is :mod:`lintops.fingerprint`'s: stable across runs and line shifts, shared with the
 ``codequality`` and ``sarif`` reports and with baselines.
 """
@@ -20,6 +25,7 @@ reference that was linted on its own instead.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..fingerprint import finding_fingerprints
@@ -35,7 +41,9 @@ def _object(obj: ObjectRef) -> dict[str, Any]:
 
 
 def finding_to_dict(finding: Finding, fingerprint: str | None = None,
-                    object_fingerprints: tuple[str, ...] | None = None) -> dict[str, Any]:
+                    object_fingerprints: tuple[str, ...] | None = None, versions: Sequence[str] = ()) -> dict[str, Any]:
+    """One finding as the contract lists it; ``versions``: the run's targets, which a finding that names
+    none applies to."""
     obj = finding.object
     if object_fingerprints is None:
         object_fingerprints = finding_fingerprints([finding])[0]
@@ -59,6 +67,7 @@ def finding_to_dict(finding: Finding, fingerprint: str | None = None,
     data["related"] = [{"path": r.path, "line": r.line, "column": r.column} for r in finding.related]
     data["environment"] = list(finding.environment)
     data["linted_alone"] = list(finding.linted_alone)
+    data["kubernetes_versions"] = list(finding.kubernetes_versions or versions)
     data["fingerprint"] = object_fingerprints[0] if fingerprint is None else fingerprint
     return data
 
@@ -78,12 +87,14 @@ class JsonReporter(Reporter):
     def findings(self) -> list[dict[str, Any]]:
         """The findings as the report lists them (fingerprints are only final once the run is over)."""
         values = finding_fingerprints(self.collected)
-        return [finding_to_dict(f, fp[0], fp) for f, fp in zip(self.collected, values, strict=True)]
+        versions = self.run.versions
+        return [finding_to_dict(f, fp[0], fp, versions) for f, fp in zip(self.collected, values, strict=True)]
 
     def finish(self, summary: RunSummary) -> None:
         document = {
             "version": self.run.version,
             "kubernetes_version": self.run.kubernetes_version,
+            "kubernetes_versions": list(self.run.versions),
             "strict": self.run.strict,
             "findings": self.findings,
             "summary": {

@@ -41,7 +41,7 @@ class TextReporter(Reporter):
         where = self._paint(_BOLD, escape_controls(str(finding.location)))
         line = (f"{where}: {self._paint(_COLORS[finding.severity], label)} [{escape_controls(finding.rule_id)}] "
                 f"{escape_controls(finding.message)}")
-        context = objects_text(finding) + context_text(finding)
+        context = objects_text(finding) + context_text(finding) + self.run.version_tag(finding)
         if context:
             line += self._paint(_DIM, escape_controls(context))
         return line
@@ -66,12 +66,13 @@ class TextReporter(Reporter):
                 self.stream.write(f"  {escape_controls(path)}\n")
         if self._wrote_any or (self.run.verbose and summary.skipped_files):
             self.stream.write("\n")
-        self.stream.write(summary_line(summary, self.run.kubernetes_version) + "\n")
+        self.stream.write(summary_line(summary, ", ".join(self.run.versions)) + "\n")
 
 
 def summary_line(summary: RunSummary, kubernetes_version: str) -> str:
     """The closing line: files, objects and findings (each counted once per object it stands for), and,
-    when charts or overlays were rendered, what they rendered, what was linted alone and what not at all."""
+    when charts or overlays were rendered, what they rendered, what was linted alone and what not at all.
+    ``kubernetes_version`` names the run's targets (``1.29, 1.30`` for several)."""
     counts = ", ".join([plural(summary.errors, "error"), plural(summary.warnings, "warning"), f"{summary.infos} info"])
     text = (f"{plural(summary.files, 'file')}, {plural(summary.objects, 'object')} checked against "
             f"Kubernetes {kubernetes_version}: {counts}")

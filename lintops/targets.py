@@ -1,0 +1,101 @@
+"""Which Kubernetes versions a run targets, and which of them each environment's objects are checked against.
+
+Teams run the clusters they run: staging on 1.30 before the upgrade, production still on 1.29. A run
+therefore has
+
+- *default targets*: the ``-k`` versions (repeatable: ``-k 1.29 -k 1.30`` asks "does everything still
+  work after the upgrade"), else the configuration's ``kubernetes_version``. Plain files, which belong
+  to no environment, and every environment the configuration does not name are checked against these;
+- *environment targets*: the configuration's ``environment_versions``, a mapping from an environment
+  name as lintops names environments (a Helm values file's ``values-<env>.yaml``, a Kustomize overlay's
+  directory, an ArgoCD Application's environment label or destination), or a glob over such names, to
+  the version (or versions) that environment's cluster runs. An exact name wins over a glob; among
+  globs, the first written wins. ``-k`` replaces them: with ``-k`` everything is checked against each
+  ``-k`` version.
+
+This module is plain data and string matching: it knows nothing of schemas, and it is what a renderer
+asks "which versions does environment E target" (:meth:`Targets.for_environment`).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+__all__ = ["Targets", "join_versions", "sort_versions", "union_versions"]
+
+
+def _key(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split(".") if part.isdigit())
+
+
+def sort_versions(versions: Iterable[str]) -> tuple[str, ...]:
+    """Each version once, oldest first (``1.9`` before ``1.10``)."""
+    return tuple(sorted(set(versions), key=_key))
+
+
+def join_versions(versions: Iterable[str]) -> str:
+    """``1.29``, ``1.29 and 1.30``, ``1.28, 1.29 and 1.30``: versions as a message names them."""
+    ordered = list(versions)
+    if len(ordered) <= 1:
+        return "".join(ordered)
+    return f"{', '.join(ordered[:-1])} and {ordered[-1]}"
+
+
+def union_versions(each: Iterable[tuple[str, ...]]) -> tuple[str, ...]:
+    """The versions of findings merged into one (the same problem in two environments on different
+    clusters): all of theirs, oldest first; empty, meaning every version of the run, if one's is empty."""
+    found: list[str] = []
+    for versions in each:
+        if not versions:
+            return ()
+        found.extend(versions)
+    return sort_versions(found)
+
+
+@dataclass(frozen=True)
+class Targets:
+    """The target versions of a run: the defaults, and those of the environments the configuration names.
+
+    ``environments`` keeps the order written: ``(name or glob, versions)``. Every tuple of versions is
+    sorted, oldest first, each version once.
+    """
+
+    default: tuple[str, ...] = ("1.18",)
+    environments: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    _cache: dict[str | None, tuple[str, ...]] = field(default_factory=dict, compare=False, repr=False, hash=False)
+
+    @classmethod
+    def make(cls, default: Iterable[str], environments: Mapping[str, Iterable[str]] | None = None) -> Targets:
+        return cls(sort_versions(default),
+                   tuple((name, sort_versions(versions)) for name, versions in (environments or {}).items()))
+
+    @property
+    def versions(self) -> tuple[str, ...]:
+        """Every version of the run, oldest first: what reports list, and what "all versions" means."""
+        return sort_versions((*self.default, *(v for _, versions in self.environments for v in versions)))
+
+    @property
+    def several(self) -> bool:
+        """Whether the run targets more than one version (findings then name the versions they apply to)."""
+        return len(self.versions) > 1
+
+    def for_environment(self, environment: str | None) -> tuple[str, ...]:
+        """The versions the objects of ``environment`` are rendered and checked for (oldest first);
+        ``None`` (a plain file) and an environment the configuration does not name get the defaults."""
+        found = self._cache.get(environment)
+        if found is None:
+            found = self._cache[environment] = self._match(environment)
+        return found
+
+    def _match(self, environment: str | None) -> tuple[str, ...]:
+        if environment is None or not self.environments:
+            return self.default
+        for name, versions in self.environments:
+            if name == environment:
+                return versions
+        for name, versions in self.environments:
+            if fnmatch.fnmatchcase(environment, name):
+                return versions
+        return self.default
