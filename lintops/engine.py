@@ -33,6 +33,7 @@ from .inputs.discover import ChartInput, Input, InputFile, KustomizeInput
 from .inputs.manifests import FileManifests, LocatorFactory, add_document, file_locator
 from .model import Finding, Location, ObjectRef, Resource, RunSummary, Severity, Source, Violation
 from .rules import WORKLOAD_POD_SPECS, Dispatcher, Rule
+from .targets import Targets, union_versions
 from .yaml_source import (
     DEFAULT_LIMITS,
     Directive,
@@ -96,7 +97,8 @@ def _merged(group: list[Finding]) -> Finding:
     environments = tuple(sorted({environment for finding in group for environment in finding.environment}))
     related = tuple(dict.fromkeys(place for finding in group for place in finding.related))
     return replace(first, object=shares[0].object if shares else first.object,
-                   objects=shares if len(shares) > 1 else (), environment=environments, related=related)
+                   objects=shares if len(shares) > 1 else (), environment=environments, related=related,
+                   kubernetes_versions=union_versions(finding.kubernetes_versions for finding in group))
 
 
 #: The name this function had when only environments were merged.
@@ -123,24 +125,106 @@ class Options:
     #: The repository root that report paths are relative to (None: the working directory).
     base_dir: Path | None = None
     debug: bool = False
+    #: Every target version of the run and each environment's (lintops.targets); None: ``kubernetes_version``
+    #: alone, which is otherwise the run's first target (the first ``-k``).
+    targets: Targets | None = None
+
+    def __post_init__(self) -> None:
+        if self.targets is None:
+            self.targets = Targets((self.kubernetes_version,))
+
+    @property
+    def kubernetes_versions(self) -> tuple[str, ...]:
+        """Every target version of the run, oldest first."""
+        return self.targets.versions
+
+    def versions_for(self, environment: str | None) -> tuple[str, ...]:
+        """The versions the objects of ``environment`` (``None``: a plain file) are checked against, oldest
+        first: what a renderer asks to render an environment for the cluster it deploys to."""
+        return self.targets.for_environment(environment)
 
 
 class RunContext:
-    """What checks may consult: the target version, the schema store, the options of the run."""
+    """What checks may consult: the target version, its schema store, the options of the run.
 
-    def __init__(self, options: Options) -> None:
+    A run may target several versions (``-k`` repeated, environments on different clusters): each
+    version gets its own schema store when first asked for, with the run's CRDs. A context is bound to
+    one version (``kubernetes_version``, ``schemas``): the engine hands checks the run's, bound to its
+    first target; a check whose verdict depends on the version asks :meth:`versions_for` which versions
+    an object is checked against and looks at each through :meth:`at` (see
+    :meth:`lintops.checks.base.Check.each_target`).
+    """
+
+    def __init__(self, options: Options, version: str | None = None, shared: _Stores | None = None) -> None:
         self.options = options
-
-    @property
-    def kubernetes_version(self) -> str:
-        return self.options.kubernetes_version
+        self.kubernetes_version = version or options.kubernetes_version
+        self._shared = shared if shared is not None else _Stores(options)
+        #: Whether the run targets more than one version (a check's findings then name their versions).
+        self.several = options.targets.several
 
     @cached_property
     def schemas(self):  # -> kube_schema.SchemaStore; imported lazily, it is the heaviest module
-        from .kube_schema import SchemaStore
+        return self._shared.store(self.kubernetes_version)
 
-        return SchemaStore(self.options.kubernetes_version, strict=self.options.strict,
-                           backend=self.options.schema_backend)
+    def schemas_at(self, version: str):
+        """The schema store of ``version``, with the CRDs of the run."""
+        return self._shared.store(version)
+
+    def at(self, version: str) -> RunContext:
+        """This run's context bound to ``version``."""
+        if version == self.kubernetes_version:
+            return self
+        views = self._shared.views
+        view = views.get(version)
+        if view is None:
+            view = views[version] = RunContext(self.options, version, self._shared)
+        return view
+
+    def versions_for(self, resource: Resource) -> tuple[str, ...]:
+        """The versions ``resource`` is checked against, oldest first: the one it was rendered for, else
+        its environment's (a plain file's: the run's defaults)."""
+        source = resource.source
+        if source.kubernetes_version is not None:
+            return (source.kubernetes_version,)
+        return self.options.targets.for_environment(source.environment)
+
+    def finding_versions(self, resource: Resource) -> tuple[str, ...]:
+        """What a finding on ``resource`` names: its versions when the run has several, else nothing."""
+        return self.versions_for(resource) if self.several else ()
+
+    def add_crd(self, crd_body: dict) -> list:
+        """Register a CustomResourceDefinition of the run with every version's store (also those made
+        later); its problems, which do not depend on the version, are returned once."""
+        return self._shared.add_crd(crd_body, self.kubernetes_version)
+
+
+class _Stores:
+    """The schema stores of a run, one per version, made lazily; what contexts bound to its versions share."""
+
+    def __init__(self, options: Options) -> None:
+        self.options = options
+        self.stores: dict[str, Any] = {}
+        self.views: dict[str, RunContext] = {}
+        self.crds: list[dict] = []
+
+    def store(self, version: str):
+        store = self.stores.get(version)
+        if store is None:
+            from .kube_schema import SchemaStore
+
+            store = self.stores[version] = SchemaStore(version, strict=self.options.strict,
+                                                       backend=self.options.schema_backend)
+            for body in self.crds:
+                store.add_crd(body)
+        return store
+
+    def add_crd(self, crd_body: dict, version: str) -> list:
+        problems = self.store(version).add_crd(crd_body)
+        for other, store in self.stores.items():
+            if other != version:
+                store.add_crd(crd_body)
+        self.crds.append(crd_body)
+        return problems
 
 
 @dataclass
@@ -553,7 +637,7 @@ class Engine:
 
     def _register_crd(self, resource: Resource, findings: list[Finding]) -> None:
         rule = self.rules_by_id.get("schema-missing")
-        for problem in self.context.schemas.add_crd(resource.body):
+        for problem in self.context.add_crd(resource.body):
             if rule is not None:  # a problem that names its node (lintops.schema_refs.PositionedProblem) is there
                 pointer = getattr(problem, "pointer", None)
                 violation = Violation(pointer, str(problem), at_key=True) if pointer else Violation("/spec", problem)
@@ -645,6 +729,7 @@ class Engine:
             remediation=rule.spec.remediation or None,
             related=located.related,
             environment=(resource.source.environment,) if resource.source.environment else (),
+            kubernetes_versions=violation.kubernetes_versions or self.context.finding_versions(resource),
         )
 
     def _parse_finding(self, path: str, rule_id: str, message: str, line: int, column: int) -> Finding | None:
