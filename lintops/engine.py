@@ -197,6 +197,11 @@ class RunContext:
         later); its problems, which do not depend on the version, are returned once."""
         return self._shared.add_crd(crd_body, self.kubernetes_version)
 
+    @property
+    def crds(self) -> list[dict]:
+        """The bodies of the run's CustomResourceDefinitions so far (a chart renders with their APIs)."""
+        return self._shared.crds
+
 
 class _Stores:
     """The schema stores of a run, one per version, made lazily; what contexts bound to its versions share."""
@@ -429,7 +434,7 @@ class Engine:
         resources: dict[str, list[ObjectRef]] = defaultdict(list)
         alone: dict[Path, tuple[Any, list[str]]] = {}
         for index, item in enumerate(items):
-            result = render_input(item, self.options)
+            result = render_input(item, self.options, self.context.crds)
             findings.extend(self._render_problems(result.problems))
             objects: dict[str | None, int] = defaultdict(int)
             for rendered in result.sources:
