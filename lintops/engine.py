@@ -398,7 +398,7 @@ class Engine:
                 findings.extend(self._check(resource))
             for resource in values:
                 findings.extend(self._check(resource))
-            refs.extend(resource.ref for resource in resources)
+            refs += [resource.ref for resource in resources]
             any_resource = any_resource or bool(resources)
             any_values = any_values or bool(values)
             manifests.resources, manifests.values = [], []

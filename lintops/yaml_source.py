@@ -49,7 +49,9 @@ class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
         if kind is yaml.ScalarNode and implicit[0]:
             tag = self._tags.get(value)
             if tag is None:
-                tag = _implicit_tag(_resolve(self, kind, value, implicit), value)
+                tag = _resolve(self, kind, value, implicit)
+                if tag != _STR:
+                    tag = _implicit_tag(tag, value)
                 if len(self._tags) < 100_000:
                     self._tags[value] = tag
             return tag

@@ -125,10 +125,10 @@ def _add(result: FileManifests, body: Any, document: ParsedDocument, source: Sou
     namespace = metadata.get("namespace")
     result.resources.append(
         Resource(
-            api_version=_shared(api_version),
-            kind=_shared(kind),
+            api_version=_SHARED.get(api_version) or _shared(api_version),
+            kind=_SHARED.get(kind) or _shared(kind),
             namespace=namespace if isinstance(namespace, str) else None,
-            name=_name(name),
+            name=name if name.__class__ is str else _name(name),
             body=body,
             source=source,
             root_pointer=root,
