@@ -288,11 +288,11 @@ def crd_versions(crd: Any) -> tuple[list[tuple[str, str, dict[str, Any]]], list[
     preserve = spec.get("preserveUnknownFields") is True
     validation = spec.get("validation")
     shared = validation.get("openAPIV3Schema") if isinstance(validation, dict) else None
-    entries: list[tuple[str, Any]] = []
+    entries: list[tuple[str, Any, str]] = []
     problems: list[str] = []
     versions = spec.get("versions")
     if isinstance(versions, list) and versions:
-        for version in versions:
+        for index, version in enumerate(versions):
             name = version.get("name") if isinstance(version, dict) else None
             if not isinstance(name, str) or not name:
                 problems.append("CRD has a version without a name")
@@ -300,21 +300,44 @@ def crd_versions(crd: Any) -> tuple[list[tuple[str, str, dict[str, Any]]], list[
             if version.get("served") is False:
                 continue
             schema = version.get("schema")
-            entries.append((name, schema.get("openAPIV3Schema") if isinstance(schema, dict) else shared))
+            own = isinstance(schema, dict)
+            entries.append((name, schema.get("openAPIV3Schema") if own else shared,
+                            f"/spec/versions/{index}/schema/openAPIV3Schema" if own else _SHARED_SCHEMA))
     elif isinstance(spec.get("version"), str) and spec["version"]:
-        entries.append((spec["version"], shared))
+        entries.append((spec["version"], shared, _SHARED_SCHEMA))
     else:
         problems.append("CRD has no versions")
     found = []
-    for name, open_api in entries:
+    refused: set[str] = set()
+    for name, open_api, at in entries:
         if not isinstance(open_api, dict) or not open_api:
             problems.append(f"CRD has no openAPIV3Schema for version {name}")
             continue
         schema = convert_crd_schema(open_api, preserve)
-        for pattern in _drop_bad_patterns(schema):
-            problems.append(f"CRD version {name} has an invalid pattern {json.dumps(pattern)}; it is not checked")
+        if _drop_bad_patterns(schema):
+            problems.extend(_refused_patterns(open_api, at, kind, refused))
         found.append((f"{group}/{name}", kind, schema))
     return found, problems
+
+
+_SHARED_SCHEMA = "/spec/validation/openAPIV3Schema"
+
+
+def _refused_patterns(open_api: dict[str, Any], at: str, kind: str, seen: set[str]) -> list[str]:
+    """One problem per pattern RE2 refuses, at its key in the CRD (a schema shared by several versions
+    is reported once): the API server (Go's regexp) could not compile it either."""
+    from .patterns import refused_schema_patterns
+    from .schema_refs import PositionedProblem
+
+    problems: list[str] = []
+    for pointer, pattern, reason in refused_schema_patterns(open_api):
+        if at + pointer in seen:
+            continue
+        seen.add(at + pointer)
+        problems.append(PositionedProblem(
+            f"pattern {json.dumps(pattern)} is not a regular expression RE2 (the API server's Go regexp) can "
+            f"compile: {reason}; {kind} objects are validated against the rest of the schema", at + pointer))
+    return problems
 
 
 def _drop_bad_patterns(node: Any) -> list[str]:
@@ -555,11 +578,13 @@ class _RustValidator:
     def __init__(self, schema: dict[str, Any]) -> None:
         import jsonschema_rs
 
-        from .patterns import jsonschema_rs_pattern_options
+        from .patterns import RE2_PATTERN_KEYWORD, Re2Pattern, jsonschema_rs_pattern_options
         from .schema_refs import refuse_retrieval  # fetch nothing, whatever a schema names
 
+        schema, renamed = _re2_patterns(schema)
         self._validator = jsonschema_rs.Draft4Validator(schema, validate_formats=False, retriever=refuse_retrieval,
-                                                        pattern_options=jsonschema_rs_pattern_options())
+                                                        pattern_options=jsonschema_rs_pattern_options(),
+                                                        keywords={RE2_PATTERN_KEYWORD: Re2Pattern} if renamed else None)
 
     def __call__(self, body: Any) -> list[SchemaError]:
         try:
@@ -585,6 +610,8 @@ class _RustValidator:
                 detail = list(kind.options)
             elif keyword == "pattern":
                 detail = kind.pattern
+            elif getattr(kind, "keyword", None) == _RE2_KEYWORD:  # a custom keyword: Re2Pattern
+                keyword, detail = "pattern", kind.message
             elif keyword in ("oneOf", "anyOf"):
                 detail = None
             else:
@@ -592,6 +619,43 @@ class _RustValidator:
             instance = error.instance if keyword == "type" else None
             raw.append((error.instance_path, keyword, detail, instance))
         return _collect(raw)
+
+
+_RE2_KEYWORD = "x-lintops-re2-pattern"  # lintops.patterns.RE2_PATTERN_KEYWORD, without importing it here
+
+
+def _re2_patterns(node: Any) -> tuple[Any, bool]:
+    """``node`` with each ``pattern`` that jsonschema-rs would read otherwise than RE2 renamed to the
+    keyword :class:`lintops.patterns.Re2Pattern` implements, and whether any was; ``node`` is not changed.
+
+    Why: the API server matches a CRD's patterns with Go's regexp (RE2 syntax: ``(?i)``, ``\\z``, ...),
+    which jsonschema-rs' ECMA-262 reading refuses or reads differently.
+    """
+    from .patterns import jsonschema_rs_can_match
+
+    if isinstance(node, list):
+        items = [_re2_patterns(sub) for sub in node]
+        return ([item for item, _ in items], True) if any(changed for _, changed in items) else (node, False)
+    if not isinstance(node, dict):
+        return node, False
+    out: dict[str, Any] = {}
+    changed = False
+    for key, value in node.items():
+        if key == "pattern" and isinstance(value, str) and not jsonschema_rs_can_match(value):
+            out[_RE2_KEYWORD] = value
+            changed = True
+            continue
+        if key in _SCHEMA_MAPS or key == "definitions":
+            if isinstance(value, dict):
+                subs = {name: _re2_patterns(sub) for name, sub in value.items()}
+                if any(sub_changed for _, sub_changed in subs.values()):
+                    value = {name: sub for name, (sub, _) in subs.items()}
+                    changed = True
+        elif key in _SCHEMA_ONE or key in _SCHEMA_LISTS:
+            value, sub_changed = _re2_patterns(value)
+            changed = changed or sub_changed
+        out[key] = value
+    return (out, True) if changed else (node, False)
 
 
 class _PythonValidator:

@@ -374,5 +374,8 @@ def test_patterns_only_a_backtracking_engine_could_match_are_refused_where_they_
                         "type": "object", "properties": {"spec": {"type": "object", "properties": {
                             "code": {"type": "string", "pattern": r"^(a+)\1$"}}}}}}}]}}
     store = SchemaStore()
-    assert store.add_crd(crd) == ['CRD version v1 has an invalid pattern "^(a+)\\\\1$"; it is not checked']
+    [problem] = store.add_crd(crd)
+    assert problem.startswith('pattern "^(a+)\\\\1$" is not a regular expression RE2 (the API server\'s Go regexp) '
+                              'can compile: invalid escape sequence: \\1')
+    assert problem.pointer == "/spec/versions/0/schema/openAPIV3Schema/properties/spec/properties/code/pattern"
     assert store.validate("example.org/v1", "Gadget", {"spec": {"code": "a" * 40 + "!"}}) == []

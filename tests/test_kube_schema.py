@@ -643,7 +643,10 @@ def test_add_crd_reports_and_skips_an_invalid_pattern(backend):
     properties["mode"]["pattern"] = "(["
     properties["name"] = {"type": "string", "pattern": "^[a-z]+$"}
     store = SchemaStore(backend=backend)
-    assert store.add_crd(crd) == ['CRD version v1alpha1 has an invalid pattern "(["; it is not checked']
+    problems = store.add_crd(crd)
+    assert problems == ['pattern "([" is not a regular expression RE2 (the API server\'s Go regexp) can compile: '
+                        'missing ]: [ at position 1; Gadget objects are validated against the rest of the schema']
+    assert problems[0].pointer == "/spec/validation/openAPIV3Schema/properties/spec/properties/mode/pattern"
     gadget = {"spec": {"mode": "fast", "name": "Gadget"}}
     assert store.validate("example.org/v1alpha1", "Gadget", gadget) == [
         SchemaError("/spec/name", 'value does not match the pattern "^[a-z]+$"')
