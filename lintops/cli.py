@@ -221,10 +221,7 @@ def render(paths: tuple[str, ...], config_path: str | None, kubernetes_versions:
     from .inputs.discover import ChartInput, InputError, InputFile, KustomizeInput
     from .inputs.render import crd_bodies, render_input, target_versions
 
-    requested: str | tuple[str, ...] | None = kubernetes_versions or None
-    if requested is not None and len(requested) == 1:
-        requested = requested[0]
-    run = _prepare(paths, config_path=config_path, kubernetes_version=requested)
+    run = _prepare(paths, config_path=config_path, kubernetes_version=kubernetes_versions or None)
     failed = False
     try:
         inputs = list(run.discover(paths))
@@ -246,7 +243,7 @@ def render(paths: tuple[str, ...], config_path: str | None, kubernetes_versions:
             environment = source.source.environment
             target = ""
             if source.source.origin == "helm":  # what a chart renders depends on the target; an overlay's does not
-                rendered_for = getattr(source.source, "kubernetes_version", None)
+                rendered_for = source.source.kubernetes_version
                 versions = (rendered_for,) if rendered_for else tuple(versions_for(environment))
                 target = ", Kubernetes " + (", ".join(versions[:-1]) + " and " + versions[-1] if len(versions) > 1
                                             else "".join(versions))

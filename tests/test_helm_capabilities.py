@@ -480,3 +480,24 @@ spec:
     assert tags and {(f["path"], f["line"]) for f in tags} == {("charts/legacy/values.yaml", 2)}
     _, report = _check(tmp_path / "repo", "-k", "1.25")
     assert report["summary"]["objects"] == 0
+
+
+@needs_sdk
+def test_the_configuration_s_environment_versions_decide_each_environment_s_render(tmp_path):
+    """staging on 1.25, production on 1.18: each gets the PodDisruptionBudget its cluster serves, in
+    ``lintops render`` and in the check, which finds no API either cluster would refuse."""
+    repo = tmp_path / "repo"
+    chart = _web_chart(repo)
+    write(chart / "values-staging.yaml", "replicas: 2\n")
+    write(chart / "values-production.yaml", "replicas: 3\n")
+    write(repo / ".lintops.yaml", 'kubernetes_version: "1.18"\nenvironment_versions:\n  staging: "1.25"\n')
+    shown = run_lintops("render", ".", cwd=repo)
+    assert shown.returncode == 0, shown.stderr
+    pdbs = {header: lines[0] for header, lines in _documents(shown.stdout).items() if "pdb.yaml" in header}
+    assert pdbs == {"# Source: charts/web/templates/pdb.yaml (environment: production, Kubernetes 1.18)":
+                    "apiVersion: policy/v1beta1",
+                    "# Source: charts/web/templates/pdb.yaml (environment: staging, Kubernetes 1.25)":
+                    "apiVersion: policy/v1"}
+    _, report = _check(repo)
+    assert not [f for f in report["findings"] if f["rule"].startswith("api-")], report["findings"]
+    assert report["summary"]["objects"] == 6

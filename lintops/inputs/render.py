@@ -81,12 +81,9 @@ def _chart_root(item: ChartInput, environment, display) -> RenderRoot:
 
 def target_versions(options: Options) -> Callable[[str | None], Sequence[str]]:
     """Which Kubernetes versions an environment's objects are rendered for: the run's answer for it
-    (``Options.versions_for``: the ``-k`` versions, else the configuration's version for that
-    environment); options that know of one version only: that one."""
-    versions_for: Callable[[str | None], Sequence[str]] | None = getattr(options, "versions_for", None)
-    if versions_for is not None:
-        return versions_for
-    return lambda environment: (options.kubernetes_version,)
+    (``Options.versions_for``: the ``-k`` versions, else the configuration's versions for that
+    environment), the same versions its objects are then checked against."""
+    return options.versions_for
 
 
 def crd_bodies(files: Iterable[InputFile], options: Options) -> list[dict[str, Any]]:
