@@ -167,9 +167,9 @@ def test_objects_without_pod_specs_are_left_alone():
 
 
 def test_custom_workload_kinds_are_checked_once_declared():
-    rollout = """\
-    apiVersion: argoproj.io/v1alpha1
-    kind: Rollout
+    cloneset = """\
+    apiVersion: apps.kruise.io/v1alpha1
+    kind: CloneSet
     metadata: {name: web}
     spec:
       template:
@@ -179,9 +179,12 @@ def test_custom_workload_kinds_are_checked_once_declared():
             - name: web
               securityContext: {privileged: true}
     """
-    assert lint(rollout, *SECURITY) == []
-    found = {f.rule_id for f in lint(rollout, *SECURITY, workloads={"Rollout": "/spec/template/spec"})}
+    assert lint(cloneset, *SECURITY) == []
+    found = {f.rule_id for f in lint(cloneset, *SECURITY, workloads={"CloneSet": "/spec/template/spec"})}
     assert found == {"host-namespaces", "privileged-container", "run-as-non-root", "read-only-root-filesystem"}
+    # Argo Rollouts are workload kinds without any configuration
+    rollout = cloneset.replace("apps.kruise.io/v1alpha1", "argoproj.io/v1alpha1").replace("CloneSet", "Rollout")
+    assert {f.rule_id for f in lint(rollout, *SECURITY)} == found
 
 
 # -- privileged-container -------------------------------------------------------------------------------
@@ -634,13 +637,12 @@ DIFFERENCES = {
 
 @cache
 def _per_object(fixture: str, rule_id: str) -> tuple[tuple[str, tuple], ...]:
-    """(kind, findings of ``rule_id``) for each object of the fixture, with OpenShift's DeploymentConfig
-    declared as a workload kind (as an OpenShift team configures lintops; kube-linter knows it natively)."""
+    """(kind, findings of ``rule_id``) for each object of the fixture; OpenShift's DeploymentConfig is a
+    workload kind by default, as kube-linter knows it natively."""
     text = (FIXTURES / fixture).read_text(encoding="utf-8")
     resources = resources_from(parse_text(text, fixture)).resources
     starts = [resource.location("").line for resource in resources]
-    options = Options(workloads={**WORKLOAD_POD_SPECS, "DeploymentConfig": "/spec/template/spec"})
-    engine = Engine(bind([spec(rule_id)], available_checks()), options)
+    engine = Engine(bind([spec(rule_id)], available_checks()), Options(workloads=dict(WORKLOAD_POD_SPECS)))
     findings = [f for report in engine.lint_text(text, fixture) for f in report.findings]
     assert not engine.internal_errors
     per_object: list[list] = [[] for _ in resources]
@@ -683,9 +685,10 @@ def test_conformance_counts():
     assert [sum(r is not None for r in case.reports) for case in CASES] == [2, 2, 2, 2, 2, 4, 2, 2, 2]
 
 
-def test_deploymentconfig_needs_to_be_declared_as_a_workload_kind():
+def test_deploymentconfig_is_a_workload_kind_without_configuration():
+    """It once had to be declared (`workloads:`); it is known by default now, as kube-linter knows it."""
     text = (FIXTURES / KL / "privileged-container.yml").read_text(encoding="utf-8")
-    assert [f.object.kind for f in lint(text, "privileged-container")] == ["Deployment"]
+    assert [f.object.kind for f in lint(text, "privileged-container")] == ["Deployment", "DeploymentConfig"]
 
 
 def test_fixtures_are_the_listed_byte_for_byte_copies():
