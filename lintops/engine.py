@@ -42,6 +42,7 @@ from .yaml_source import (
     ParsedFile,
     parse_directives,
     parse_text,
+    split_of,
     stream_bytes,
     stream_text,
 )
@@ -438,7 +439,8 @@ class Engine:
             findings.extend(self._render_problems(result.problems))
             objects: dict[str | None, int] = defaultdict(int)
             for rendered in result.sources:
-                parsed = stream_text(rendered.text, rendered.source.path, limits=self.options.limits)
+                parsed = stream_text(rendered.text, rendered.source.path, limits=self.options.limits,
+                                     split=split_of(rendered.source.origin))
                 self._scope = (index, rendered.source.environment)
                 try:
                     found, refs, is_manifest = self._collect(parsed, rendered.source, rendered.locators)
@@ -724,10 +726,15 @@ class Engine:
 
     def _finding(self, rule: Rule, resource: Resource, violation: Violation) -> Finding:
         located = resource.locate(violation.pointer, violation.at_key)
+        message = violation.message
+        if "://" in message:  # a check that quotes an address as written must not print its credentials
+            from .redact import mask_url_credentials
+
+            message = mask_url_credentials(message)
         return Finding(
             rule_id=rule.id,
             severity=rule.severity,
-            message=violation.message,
+            message=message,
             location=located.location,
             pointer=violation.pointer,
             object=resource.ref,

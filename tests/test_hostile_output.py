@@ -8,6 +8,7 @@ run with real worker processes, and a full disk is ``/dev/full`` or a real 64 Ki
 from __future__ import annotations
 
 import errno
+import textwrap
 import json
 import os
 import shutil
@@ -452,3 +453,23 @@ def test_reports_replace_their_target_atomically_keeping_its_mode_and_following_
     assert link.is_symlink() and json.loads(real.read_text())["findings"]
     assert real.stat().st_mode & 0o777 == 0o640
     assert sorted(p.name for p in real.parent.iterdir()) == ["report.json"]
+
+
+def test_a_repository_address_quoted_by_a_rule_loses_its_credentials(tmp_path):
+    """argocd-self-heal-staging quotes an Application's repoURL as written; a token in it must not."""
+    app = textwrap.dedent("""\
+        apiVersion: argoproj.io/v1alpha1
+        kind: Application
+        metadata: {name: web-production, namespace: argocd}
+        spec:
+          project: default
+          source: {repoURL: "https://deploy:glpat-SECRETTOKEN123@git.example.com/apps.git", path: web/production}
+          destination: {server: "https://kubernetes.default.svc", namespace: web-production}
+          syncPolicy: {automated: {selfHeal: true}}
+        """)
+    (tmp_path / "app.yaml").write_text(app)
+    result = subprocess.run([sys.executable, "-m", "lintops", "check", ".", "--format", "json"], cwd=tmp_path,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1, result.stderr
+    assert "argocd-self-heal-staging" in result.stdout
+    assert "SECRETTOKEN" not in result.stdout + result.stderr
