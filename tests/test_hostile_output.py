@@ -8,13 +8,13 @@ run with real worker processes, and a full disk is ``/dev/full`` or a real 64 Ki
 from __future__ import annotations
 
 import errno
-import textwrap
 import json
 import os
 import shutil
 import signal
 import subprocess
 import sys
+import textwrap
 import time
 import xml.etree.ElementTree as ElementTree
 from io import StringIO
