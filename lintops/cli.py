@@ -247,20 +247,21 @@ def render(paths: tuple[str, ...], config_path: str | None, kubernetes_versions:
                 versions = (rendered_for,) if rendered_for else tuple(versions_for(environment))
                 target = ", Kubernetes " + (", ".join(versions[:-1]) + " and " + versions[-1] if len(versions) > 1
                                             else "".join(versions))
-            for document in _documents(source.text):
+            for document in _documents(source.text, source.source.origin):
                 header = escape_controls(f"# Source: {source.source.path} (environment: {environment or 'default'}"
                                          f"{target})")
                 click.echo(f"---\n{header}\n{document}")
     sys.exit(EXIT_FINDINGS if failed else EXIT_CLEAN)
 
 
-def _documents(text: str) -> list[str]:
-    """The non-empty YAML documents of a rendered text, without their separators."""
-    import re
+def _documents(text: str, origin: str | None) -> list[str]:
+    """The documents of a rendered text that hold something, cut as ``check`` cuts them (lintops.splitters)."""
+    from .splitters import split_helm, split_kubectl
+    from .yaml_source import HELM, split_of
 
-    parts = re.split(r"^---[^\n]*\n", text, flags=re.MULTILINE)
-    return [part.rstrip("\n") for part in parts if part.strip() and not all(
-        line.startswith("#") or not line.strip() for line in part.splitlines())]
+    pieces = split_helm(text) if split_of(origin) == HELM else split_kubectl(text)[0]
+    return [piece.text.strip("\n") for piece in pieces if not all(
+        line.lstrip().startswith("#") or not line.strip() for line in piece.text.splitlines())]
 
 
 @main.command("rules")

@@ -30,6 +30,17 @@ import yaml
 
 from .inputs.files import DEFAULT_MAX_BYTES
 from .model import Position, iter_pointer_tokens
+from .splitters import split_helm, split_kubectl
+
+#: How a text is cut into documents (:mod:`lintops.splitters`): as kubectl reads manifest files, or as
+#: Helm splits a rendered chart.
+KUBECTL = "kubectl"
+HELM = "helm"
+
+
+def split_of(origin: str | None) -> str:
+    """How the text a renderer named ``origin`` made is cut: Helm's way for Helm, kubectl's for the rest."""
+    return HELM if origin == HELM else KUBECTL
 
 _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -84,7 +95,6 @@ _NULL_WORDS = frozenset({"", "~", "null", "Null", "NULL"})
 _MAX_INT_DIGITS = 4300
 _MAX_INT_BITS = 14_284  # about 4,300 decimal digits
 
-_DOCUMENT_START = re.compile(r"---(?:[ \t].*)?$")  # matched at the start of a line
 
 
 @dataclass(frozen=True)
@@ -234,9 +244,14 @@ def parse_bytes(raw: bytes, path: str, *, is_json: bool = False, limits: Limits 
     return stream_bytes(raw, path, is_json=is_json, limits=limits).materialize()
 
 
-def parse_text(text: str, path: str, *, is_json: bool = False, limits: Limits = DEFAULT_LIMITS) -> ParsedFile:
-    """Parse every document of ``text``; a syntax error costs only the document it is in."""
-    return stream_text(text, path, is_json=is_json, limits=limits).materialize()
+def parse_text(text: str, path: str, *, is_json: bool = False, limits: Limits = DEFAULT_LIMITS,
+               split: str = KUBECTL) -> ParsedFile:
+    """Parse every document of ``text``; a syntax error costs only the document it is in.
+
+    ``split`` names how the tool that applies ``text`` cuts it into documents (:mod:`lintops.splitters`):
+    :data:`KUBECTL` for manifest files, :data:`HELM` for a chart's rendered output.
+    """
+    return stream_text(text, path, is_json=is_json, limits=limits, split=split).materialize()
 
 
 def stream_bytes(raw: bytes, path: str, *, is_json: bool = False, limits: Limits = DEFAULT_LIMITS) -> DocumentStream:
@@ -248,13 +263,14 @@ def stream_bytes(raw: bytes, path: str, *, is_json: bool = False, limits: Limits
     return stream_text(text, path, is_json=is_json, limits=limits)
 
 
-def stream_text(text: str, path: str, *, is_json: bool = False, limits: Limits = DEFAULT_LIMITS) -> DocumentStream:
+def stream_text(text: str, path: str, *, is_json: bool = False, limits: Limits = DEFAULT_LIMITS,
+                split: str = KUBECTL) -> DocumentStream:
     """Like :func:`parse_text`, one document at a time (see :class:`DocumentStream`)."""
     if is_json:
         # JSON allows tabs as whitespace where YAML does not; outside strings they are only whitespace,
         # and a raw tab inside a JSON string is invalid anyway, so this keeps every column.
         text = text.replace("\t", " ")
-    return DocumentStream(path, text, limits)
+    return DocumentStream(path, text, limits, split=split)
 
 
 class DocumentStream:
@@ -268,12 +284,13 @@ class DocumentStream:
     """
 
     def __init__(self, path: str, text: str, limits: Limits = DEFAULT_LIMITS,
-                 problems: list[ParseProblem] | None = None) -> None:
+                 problems: list[ParseProblem] | None = None, split: str = KUBECTL) -> None:
         self.path = path
         self.text = text
         self.limits = limits
         self.problems: list[ParseProblem] = problems if problems is not None else []
-        self.documents: Iterator[ParsedDocument] = self._documents() if text else iter(())
+        documents = self._helm_documents if split == HELM else self._documents
+        self.documents: Iterator[ParsedDocument] = documents() if text else iter(())
         self._count = 0
 
     def materialize(self) -> ParsedFile:
@@ -287,6 +304,19 @@ class DocumentStream:
                 gc.enable()
         return ParsedFile(self.path, self.text, documents, self.problems)
 
+    def _helm_documents(self) -> Iterator[ParsedDocument]:
+        """Each piece Helm's split makes, composed alone (Helm decodes each piece on its own too).
+
+        A piece whose first line followed ``---`` on the same line (``---apiVersion: v1``) keeps its
+        line; columns on that first line count from the piece's first character.
+        """
+        for piece in split_helm(self.text):
+            try:
+                for root in yaml.compose_all(piece.text, Loader=_Loader):
+                    yield self._document(root, piece.line, piece.text)
+            except yaml.YAMLError as exc:
+                self.problems.append(_syntax_problem(exc, piece.line))
+
     def _documents(self) -> Iterator[ParsedDocument]:
         last: tuple[int, int] = (-1, -1)  # where the last document handed out starts
         try:
@@ -298,7 +328,11 @@ class DocumentStream:
             # Go on document by document (cut at --- lines), so that one broken document does not hide the
             # others; documents already handed out are not handed out again.
             broken = False
-            for offset, end_line, chunk in _split_documents(self.text):
+            pieces, _ = split_kubectl(self.text)
+            for number, piece in enumerate(pieces):
+                offset, chunk = piece.line, piece.text
+                # the separator line before the next piece
+                end_line = pieces[number + 1].line - 1 if number + 1 < len(pieces) else None
                 if end_line is not None and end_line <= last[0]:
                     continue  # every document of this piece was handed out
                 try:
@@ -322,49 +356,6 @@ class DocumentStream:
         self.problems.extend(builder.problems)
         self._count += 1
         return ParsedDocument(self._count - 1, data, root, line_offset, builder.has_nulls, _text=text)
-
-
-#: Line breaks as YAML counts them (libyaml's marks count lines the same way).
-_LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
-
-
-def _lines(text: str) -> Iterator[tuple[int, int, int]]:
-    """(number, start, end) of each line, 0-based, the break excluded."""
-    number = position = 0
-    for match in _LINE_BREAK.finditer(text):
-        yield number, position, match.start()
-        number, position = number + 1, match.end()
-    if position < len(text):
-        yield number, position, len(text)
-
-
-def _split_documents(text: str) -> Iterator[tuple[int, int | None, str]]:
-    """Cut text at ``---`` lines: each piece's first line (0-based), the next piece's, and its text."""
-    if "\x85" in text or "\u2028" in text or "\u2029" in text or text.count("\r") != text.count("\r\n"):
-        yield from _split_by_lines(text)  # breaks other than \n and \r\n: count them one by one
-        return
-    chunk_line, chunk_start = 0, 0
-    for match in _CUT.finditer(text):
-        start = match.start()
-        if start == 0:
-            continue  # the first line belongs to the first piece
-        line = chunk_line + text.count("\n", chunk_start, start)
-        yield chunk_line, line, text[chunk_start:start]
-        chunk_line, chunk_start = line, start
-    yield chunk_line, None, text[chunk_start:]
-
-
-#: A ``---`` line in text whose only line breaks are \n and \r\n.
-_CUT = re.compile(r"^---(?:[ \t][^\n]*?)?\r?$", re.MULTILINE)
-
-
-def _split_by_lines(text: str) -> Iterator[tuple[int, int | None, str]]:
-    chunk_line, chunk_start = 0, 0
-    for number, start, end in _lines(text):
-        if number > chunk_line and _DOCUMENT_START.match(text, start, end):
-            yield chunk_line, number, text[chunk_start:start]
-            chunk_line, chunk_start = number, start
-    yield chunk_line, None, text[chunk_start:]
 
 
 def _syntax_problem(exc: yaml.YAMLError, line_offset: int) -> ParseProblem:

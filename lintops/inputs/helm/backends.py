@@ -349,10 +349,12 @@ class _BinarySession:
 
 def split_helm_output(text: str) -> dict[str, str]:
     """``helm template`` output to ``{"<chart>/templates/<file>": text}`` by its ``# Source:`` lines."""
+    from ...splitters import split_helm
+
     sources: dict[str, list[str]] = {}
-    for chunk in re.split(r"^---[ \t]*$\n?", text, flags=re.MULTILINE):
-        match = re.match(r"\s*# Source: (\S[^\n]*)\n?", chunk)
+    for piece in split_helm(text):  # the manifest split as Helm splits it (lintops.splitters)
+        match = re.match(r"# Source: (\S[^\n]*)\n?", piece.text)
         if match is None:
             continue
-        sources.setdefault(match[1].strip(), []).append(chunk[match.end():])
+        sources.setdefault(match[1].strip(), []).append(piece.text[match.end():] + "\n")
     return {key: "---\n".join(parts) for key, parts in sources.items()}

@@ -11,7 +11,7 @@ import copy
 from typing import Any
 
 from ...model import Located, Location, Locator
-from ...yaml_source import ParsedDocument, parse_text
+from ...yaml_source import HELM, ParsedDocument, parse_text
 from ..manifests import LocatorFactory
 from .backends import _RenderFailure, _RenderLimit
 from .capabilities import Capabilities
@@ -115,14 +115,14 @@ class _Environment:
 
     def _documents(self, key: str) -> list[ParsedDocument]:
         if key not in self._real:
-            self._real[key] = parse_text(self.outputs.get(key, ""), key).documents
+            self._real[key] = parse_text(self.outputs.get(key, ""), key, split=HELM).documents
         return self._real[key]
 
     def _marked_documents(self, output_index: int, key: str) -> list[ParsedDocument]:
         cache_key = (output_index, key)
         if cache_key not in self._marked_docs:
             text = self._marked_outputs()[output_index].get(key, "")
-            self._marked_docs[cache_key] = parse_text(text, key).documents
+            self._marked_docs[cache_key] = parse_text(text, key, split=HELM).documents
         return self._marked_docs[cache_key]
 
     def _ordinal(self, key: str, document: ParsedDocument) -> tuple[str | None, int]:
