@@ -24,7 +24,6 @@ from pathlib import Path
 
 from .config import Config
 from .model import Finding, Location, Resource, Severity, Violation
-from .policy import is_pattern
 from .rules import WORKLOAD_POD_SPECS, resolve
 from .yaml_source import Directive
 
@@ -106,7 +105,11 @@ class ExemptionPolicy:
     def _honoured(self, directive: Directive) -> bool:
         """Under a policy, a comment exempts by pattern (``ignore-file[*]``) only where it is granted."""
         grants = self.config.grants
-        return grants is None or grants.wildcard_exemptions or not any(is_pattern(r) for r in directive.rules)
+        if grants is None or grants.wildcard_exemptions:
+            return True
+        from .policy import is_pattern
+
+        return not any(is_pattern(r) for r in directive.rules)
 
     def refused_comment_findings(self, directives: list[Directive], path: str, severity: Severity) -> list[Finding]:
         """``policy-violation`` findings at exemption comments that are not honoured here (never silently)."""

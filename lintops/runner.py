@@ -16,11 +16,11 @@ from .engine import Engine, Options
 from .exemptions import ExemptionPolicy
 from .model import Severity
 from .plugins import plugin_manager
-from .policy import Grants, Violation, repository_rule_violations, restrict
 from .targets import Targets
 
 if TYPE_CHECKING:  # pragma: no cover
     from .baseline import Baseline
+    from .policy import Violation
     from .rules import Rule
 
 
@@ -109,6 +109,8 @@ def prepare(settings: Settings) -> Run:
     base_dir = settings.base_dir or repository_root(_first_directory(settings.paths), fallback=Path.cwd())
     tree = _load_tree_config(settings, base_dir)
     policy = _load_policy(settings, tree)
+    if policy is not None:  # a run without a policy does not pay for importing it
+        from .policy import Grants, repository_rule_violations, restrict
     rule_dirs, refused_rules = _repository_rule_dirs(settings, tree, policy)
     trusted = policy or tree
     plugins = trusted.plugins
@@ -226,6 +228,8 @@ def _repository_rule_dirs(settings: Settings, tree: Config, policy: Config | Non
     trusted = policy.repository_rule_dirs(())
     tree_dirs = [d for d in (tree.repository_rule_dirs(settings.paths) if tree.path else
                              Config().repository_rule_dirs(settings.paths)) if d not in trusted]
+    from .policy import Grants
+
     if Grants.parse(policy.repository).rules:
         return [*trusted, *tree_dirs], []
     return trusted, sorted(p for d in tree_dirs for p in d.glob("*.y*ml"))

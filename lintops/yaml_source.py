@@ -30,7 +30,6 @@ import yaml
 
 from .inputs.files import DEFAULT_MAX_BYTES
 from .model import Position, iter_pointer_tokens
-from .splitters import split_helm, split_kubectl
 
 #: How a text is cut into documents (:mod:`lintops.splitters`): as kubectl reads manifest files, or as
 #: Helm splits a rendered chart.
@@ -310,6 +309,8 @@ class DocumentStream:
         A piece whose first line followed ``---`` on the same line (``---apiVersion: v1``) keeps its
         line; columns on that first line count from the piece's first character.
         """
+        from .splitters import split_helm  # only rendered Helm texts: most runs never load it
+
         for piece in split_helm(self.text):
             try:
                 for root in yaml.compose_all(piece.text, Loader=_Loader):
@@ -328,6 +329,8 @@ class DocumentStream:
             # Go on document by document (cut at --- lines), so that one broken document does not hide the
             # others; documents already handed out are not handed out again.
             broken = False
+            from .splitters import split_kubectl
+
             pieces, _ = split_kubectl(self.text)
             for number, piece in enumerate(pieces):
                 offset, chunk = piece.line, piece.text
