@@ -151,17 +151,19 @@ class RunContext:
     A run may target several versions (``-k`` repeated, environments on different clusters): each
     version gets its own schema store when first asked for, with the run's CRDs. A context is bound to
     one version (``kubernetes_version``, ``schemas``): the engine hands checks the run's, bound to its
-    first target; a check whose verdict depends on the version asks :meth:`versions_for` which versions
-    an object is checked against and looks at each through :meth:`at` (see
-    :meth:`lintops.checks.base.Check.each_target`).
+    first target, whose ``several`` says whether there are others; a check whose verdict depends on the
+    version then asks :meth:`versions_for` which versions an object is checked against and looks at each
+    through :meth:`at`, a context of that one version (``several`` false), as in a run of one version
+    (see :meth:`lintops.checks.base.Check.each_target`).
     """
 
     def __init__(self, options: Options, version: str | None = None, shared: _Stores | None = None) -> None:
         self.options = options
         self.kubernetes_version = version or options.kubernetes_version
         self._shared = shared if shared is not None else _Stores(options)
-        #: Whether the run targets more than one version (a check's findings then name their versions).
-        self.several = options.targets.several
+        #: Whether this is the context of a run of several versions (a check's findings then name their
+        #: versions); a context bound to one of them by :meth:`at` is one of a single version.
+        self.several = shared is None and options.targets.several
 
     @cached_property
     def schemas(self):  # -> kube_schema.SchemaStore; imported lazily, it is the heaviest module
@@ -172,8 +174,8 @@ class RunContext:
         return self._shared.store(version)
 
     def at(self, version: str) -> RunContext:
-        """This run's context bound to ``version``."""
-        if version == self.kubernetes_version:
+        """This run's context bound to ``version`` alone."""
+        if version == self.kubernetes_version and not self.several:
             return self
         views = self._shared.views
         view = views.get(version)
@@ -188,10 +190,6 @@ class RunContext:
         if source.kubernetes_version is not None:
             return (source.kubernetes_version,)
         return self.options.targets.for_environment(source.environment)
-
-    def finding_versions(self, resource: Resource) -> tuple[str, ...]:
-        """What a finding on ``resource`` names: its versions when the run has several, else nothing."""
-        return self.versions_for(resource) if self.several else ()
 
     def add_crd(self, crd_body: dict) -> list:
         """Register a CustomResourceDefinition of the run with every version's store (also those made
@@ -741,7 +739,8 @@ class Engine:
             remediation=rule.spec.remediation or None,
             related=located.related,
             environment=(resource.source.environment,) if resource.source.environment else (),
-            kubernetes_versions=violation.kubernetes_versions or self.context.finding_versions(resource),
+            kubernetes_versions=violation.kubernetes_versions or (
+                self.context.versions_for(resource) if self.context.several else ()),
         )
 
     def _parse_finding(self, path: str, rule_id: str, message: str, line: int, column: int) -> Finding | None:

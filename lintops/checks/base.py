@@ -67,8 +67,9 @@ class Check:
     def each_target(subject: Subject, ctx: RunContext,
                     check_at: Callable[[Subject, RunContext], Iterable[Violation]]) -> list[Violation]:
         """For a check whose verdict depends on the target version: ``check_at`` with ``ctx`` bound to each
-        version the subject's object is checked against, one violation per problem naming its versions
-        (:func:`merge_targets`). A run of one version calls ``check_at`` once, as it is."""
+        version the subject's object is checked against (a context of that version alone, so ``check_at``
+        may be the check itself), one violation per problem naming its versions (:func:`merge_targets`).
+        A run of one version calls ``check_at`` once, as it is."""
         if not ctx.several:
             return list(check_at(subject, ctx))
         return merge_targets([(version, violation) for version in ctx.versions_for(subject.resource)

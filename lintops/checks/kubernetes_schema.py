@@ -39,9 +39,8 @@ class KubernetesSchema(Check):
         self._held: list[tuple[Resource, str]] = []
 
     def check(self, subject: Subject, ctx: RunContext) -> Iterable[Violation]:
-        return self.each_target(subject, ctx, self._check_at) if ctx.several else self._check_at(subject, ctx)
-
-    def _check_at(self, subject: Subject, ctx: RunContext) -> Iterable[Violation]:
+        if ctx.several:  # each target's context is one of a single version
+            return self.each_target(subject, ctx, self.check)
         resource = subject.resource
         errors = ctx.schemas.validate(resource.api_version, resource.kind, resource.body)
         if errors is None:
@@ -69,9 +68,8 @@ class KubernetesSchemaKnown(Check):
         self._held: list[tuple[Resource, str]] = []
 
     def check(self, subject: Subject, ctx: RunContext) -> Iterable[Violation]:
-        return self.each_target(subject, ctx, self._check_at) if ctx.several else self._check_at(subject, ctx)
-
-    def _check_at(self, subject: Subject, ctx: RunContext) -> Iterable[Violation]:
+        if ctx.several:
+            return self.each_target(subject, ctx, self.check)
         resource = subject.resource
         if not ctx.schemas.has_schema(resource.api_version, resource.kind) and not _builtin(resource.api_version):
             self._held.append((resource, ctx.kubernetes_version))
