@@ -782,13 +782,15 @@ def test_agrees_with_kube_linter(row):
         assert all(text in findings[0].message for text in row.text), findings[0].message
 
 
-@pytest.mark.parametrize("row", [r for r in ROWS if r.ours is not None], ids=_row_id)
-def test_documented_difference_from_kube_linter(row):
-    kind, findings = _objects(row.fixture, row.rule, row.configuration)[row.index]
-    assert kind == row.kind
-    assert bool(findings) == row.ours
-    assert row.ours != row.fires
-    assert row.documented in documentation(row.rule)
+def test_rows_that_differ_from_kube_linter_are_documented():
+    """Where lintops differs from kube-linter on purpose, the rule's documentation says so (no row
+    differs since DeploymentConfig became a workload kind; the check stays for the next one)."""
+    for row in (r for r in ROWS if r.ours is not None):
+        kind, findings = _objects(row.fixture, row.rule, row.configuration)[row.index]
+        assert kind == row.kind, _row_id(row)
+        assert bool(findings) == row.ours, _row_id(row)
+        assert row.ours != row.fires, _row_id(row)
+        assert row.documented in documentation(row.rule), _row_id(row)
 
 
 def test_kube_linter_report_counts_and_order():
