@@ -19,9 +19,7 @@ asks "which versions does environment E target" (:meth:`Targets.for_environment`
 
 from __future__ import annotations
 
-import fnmatch
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 
 __all__ = ["Targets", "join_versions", "sort_versions", "union_versions"]
 
@@ -54,32 +52,39 @@ def union_versions(each: Iterable[tuple[str, ...]]) -> tuple[str, ...]:
     return sort_versions(found)
 
 
-@dataclass(frozen=True)
 class Targets:
     """The target versions of a run: the defaults, and those of the environments the configuration names.
 
     ``environments`` keeps the order written: ``(name or glob, versions)``. Every tuple of versions is
-    sorted, oldest first, each version once.
+    sorted, oldest first, each version once. (A plain class, not a dataclass: it is made in every run,
+    and generating a dataclass costs the one-file cold start about a millisecond.)
     """
 
-    default: tuple[str, ...] = ("1.18",)
-    environments: tuple[tuple[str, tuple[str, ...]], ...] = ()
-    _cache: dict[str | None, tuple[str, ...]] = field(default_factory=dict, compare=False, repr=False, hash=False)
+    __slots__ = ("_cache", "default", "environments", "several", "versions")
+
+    def __init__(self, default: tuple[str, ...] = ("1.18",),
+                 environments: tuple[tuple[str, tuple[str, ...]], ...] = ()) -> None:
+        self.default = tuple(default)
+        self.environments = tuple(environments)
+        #: Every version of the run, oldest first: what reports list, and what "all versions" means.
+        self.versions = sort_versions((*self.default, *(v for _, versions in self.environments for v in versions)))
+        #: Whether the run targets more than one version (findings then name the versions they apply to).
+        self.several = len(self.versions) > 1
+        self._cache: dict[str | None, tuple[str, ...]] = {}
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Targets) and (self.default, self.environments) == (other.default, other.environments)
+
+    def __hash__(self) -> int:
+        return hash((self.default, self.environments))
+
+    def __repr__(self) -> str:
+        return f"Targets({self.default!r}, {self.environments!r})"
 
     @classmethod
     def make(cls, default: Iterable[str], environments: Mapping[str, Iterable[str]] | None = None) -> Targets:
         return cls(sort_versions(default),
                    tuple((name, sort_versions(versions)) for name, versions in (environments or {}).items()))
-
-    @property
-    def versions(self) -> tuple[str, ...]:
-        """Every version of the run, oldest first: what reports list, and what "all versions" means."""
-        return sort_versions((*self.default, *(v for _, versions in self.environments for v in versions)))
-
-    @property
-    def several(self) -> bool:
-        """Whether the run targets more than one version (findings then name the versions they apply to)."""
-        return len(self.versions) > 1
 
     def for_environment(self, environment: str | None) -> tuple[str, ...]:
         """The versions the objects of ``environment`` are rendered and checked for (oldest first);
@@ -95,7 +100,9 @@ class Targets:
         for name, versions in self.environments:
             if name == environment:
                 return versions
+        from fnmatch import fnmatchcase
+
         for name, versions in self.environments:
-            if fnmatch.fnmatchcase(environment, name):
+            if fnmatchcase(environment, name):
                 return versions
         return self.default
