@@ -315,10 +315,28 @@ def create_server(config_path: str | None = None) -> LintopsServer:
     return server
 
 
+def _exit_on_signals() -> None:
+    """SIGTERM and SIGINT end the server at once (143, 130), wherever they arrive.
+
+    The command line's handlers raise an exception in the main thread; inside an asyncio callback the
+    event loop catches and logs any exception but KeyboardInterrupt and SystemExit and runs on, so a
+    signal arriving while a message is handled would leave the server running. The server has nothing
+    to write out and its lint process dies with it (``PR_SET_PDEATHSIG``), so it exits directly.
+    """
+    import signal
+
+    def leave(signum: int, _frame: object) -> None:
+        os._exit(128 + signum)
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, leave)
+
+
 def serve(config_path: str | None = None) -> None:
     """Serve on standard input and output until the client says exit."""
     stdin, stdout = _Stdin(sys.stdin.fileno()), sys.stdout.buffer
     sys.stdout = sys.stderr  # whatever a plugin prints must not end up inside the protocol stream
+    _exit_on_signals()
     server = create_server(config_path)
     server.start_io(stdin, stdout)
     # pygls swallows the SystemExit of ``exit``; LSP: "exit with success code 0 if the shutdown request
