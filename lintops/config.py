@@ -45,6 +45,16 @@ _STRING_OR_LIST = {"oneOf": [{"type": "string"}, {"type": "array", "items": {"ty
 #: A target version, or several (quoted: an unquoted 1.20 is the number 1.2); checked when the run is assembled.
 _VERSIONS = {"type": ["string", "array"], "items": {"type": "string"}, "minItems": 1}
 
+#: The ``repository:`` section of a policy: what the tree's own configuration may do.
+GRANTS_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        name: {"type": "boolean"}
+        for name in ("exclude", "disable", "exemptions", "wildcard_exemptions", "baseline", "rules", "plugins")
+    },
+    "additionalProperties": False,
+}
+
 #: The configuration file's own schema (Draft 2020-12).
 CONFIG_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -116,7 +126,6 @@ CONFIG_SCHEMA: dict[str, Any] = {
 def config_schema() -> dict[str, Any]:
     """The configuration's schema, with the sections renderers define themselves."""
     from .inputs.helm import CONFIG_SCHEMA as HELM_SCHEMA
-    from .policy import GRANTS_SCHEMA
 
     return {**CONFIG_SCHEMA, "$defs": {"helm": HELM_SCHEMA, "repository": GRANTS_SCHEMA}}
 

@@ -40,16 +40,6 @@ from .model import Position, Severity, join_pointer
 
 RULE_ID = "policy-violation"
 
-#: The ``repository:`` section of a policy: what the tree's own configuration may do.
-GRANTS_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "properties": {
-        name: {"type": "boolean"}
-        for name in ("exclude", "disable", "exemptions", "wildcard_exemptions", "baseline", "rules", "plugins")
-    },
-    "additionalProperties": False,
-}
-
 #: Settings that describe the repository: the tree may make them where the policy does not.
 _DESCRIPTIVE = ("kubernetes_version", "environment_versions", "environments", "helm")
 _WILDCARD = frozenset("*?[")
