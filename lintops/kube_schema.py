@@ -575,13 +575,13 @@ def _collect(raw: list[tuple[Any, str, Any, Any]]) -> list[SchemaError]:
 
 
 class _RustValidator:
-    def __init__(self, schema: dict[str, Any]) -> None:
+    def __init__(self, schema: dict[str, Any], *, re2: bool = True) -> None:
         import jsonschema_rs
 
         from .patterns import RE2_PATTERN_KEYWORD, Re2Pattern, jsonschema_rs_pattern_options
         from .schema_refs import refuse_retrieval  # fetch nothing, whatever a schema names
 
-        schema, renamed = _re2_patterns(schema)
+        schema, renamed = _re2_patterns(schema) if re2 else (schema, False)
         self._validator = jsonschema_rs.Draft4Validator(schema, validate_formats=False, retriever=refuse_retrieval,
                                                         pattern_options=jsonschema_rs_pattern_options(),
                                                         keywords={RE2_PATTERN_KEYWORD: Re2Pattern} if renamed else None)
@@ -700,9 +700,12 @@ def _additional(schema: dict[str, Any], instance: Any) -> list[str]:
     return additional_keys(schema, instance)
 
 
-def _compile(schema: dict[str, Any], backend: str) -> Callable[[Any], list[SchemaError]]:
+def _compile(schema: dict[str, Any], backend: str, *, re2: bool = True) -> Callable[[Any], list[SchemaError]]:
+    """A validator of ``schema``; ``re2=False`` skips looking for patterns to read with RE2 semantics,
+    for the bundled Kubernetes definitions, which have no ``pattern`` keyword (a test keeps that true)
+    and would otherwise be walked node by node for every kind a run validates."""
     if backend == "jsonschema-rs":
-        return _RustValidator(schema)
+        return _RustValidator(schema, re2=re2)
     return _PythonValidator(schema)
 
 
@@ -797,7 +800,7 @@ class SchemaStore:
         name = self._data.lookup(api_version, kind)
         if name is not None:
             data = self._data
-            validator = self._build(lambda: kind_schema(data.definitions, name, self.strict))
+            validator = self._build(lambda: kind_schema(data.definitions, name, self.strict), re2=False)
         else:
             file_name = _bundled_crds().get(api_version, {}).get(kind)
             if file_name is None:
@@ -814,8 +817,8 @@ class SchemaStore:
         except (OSError, ValueError):
             return None
 
-    def _build(self, make: Callable[[], dict[str, Any]]) -> Callable[[Any], list[SchemaError]]:
+    def _build(self, make: Callable[[], dict[str, Any]], *, re2: bool = True) -> Callable[[Any], list[SchemaError]]:
         try:
-            return _compile(make(), self.backend)
+            return _compile(make(), self.backend, re2=re2)
         except Exception as exc:  # each backend raises its own kind of error for a bad schema
             return _Unusable(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)

@@ -202,7 +202,8 @@ def load_rule_file(path: Path, origin: str, within: Path | None = None) -> RuleS
     from .inputs.files import LintedRoot, Refusal
     from .yaml_source import parse_bytes
 
-    raw = LintedRoot(within).read(path)
+    # built-in rules and those a trusted configuration names are read as they are; the tree's, confined
+    raw = path.read_bytes() if within is None else LintedRoot(within).read(path)
     if isinstance(raw, Refusal):
         raise RuleError(f"{path}:1:1: rule file {raw.detail}; not read")
     parsed = parse_bytes(raw, str(path))
