@@ -181,3 +181,26 @@ def test_the_corpus_script_finds_no_difference_in_the_examples():
 
 def run_lintops_script(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, *args], cwd=REPO, capture_output=True, text=True, timeout=300)
+
+
+@needs_helm
+def test_a_chart_rendered_without_a_missing_dependency_counts_it_as_not_linted(cli, monkeypatch):
+    """The shop chart renders without its dependency postgresql, which is not vendored: its own two objects
+    are linted and counted, and the dependency its renderer lists as not rendered is an input not linted
+    (the summary said 0: a root that rendered anything hid what it could not render)."""
+    from lintops.inputs import render
+    from lintops.inputs.rendered import NotLinted
+
+    real = render.render_input
+
+    def rendered_without_its_dependency(item, options, crds=()):
+        result = real(item, options, crds)
+        for root in result.roots:  # what the Helm renderer declares of a dependency it rendered without
+            if not any(entry.root == root.name for entry in result.not_linted):
+                result.not_linted.append(NotLinted(root.name, "dependency 'postgresql' (not vendored)"))
+        return result
+
+    monkeypatch.setattr(render, "render_input", rendered_without_its_dependency)
+    monkeypatch.chdir(REPO)
+    summary = json.loads(cli("check", "-q", "--format", "json", "tests/fixtures/helm/shop").stdout)["summary"]
+    assert (summary["rendered"], summary["not_linted"]) == (2, 1)
