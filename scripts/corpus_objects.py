@@ -437,8 +437,8 @@ def _sort(item: tuple[tuple[str | None, str | None, str], int]) -> tuple[str, st
     return (environment or "", version or "", key)
 
 
-def _cell(items: Iterable[str], limit: int = 12) -> str:
-    items = list(items)
+def _cell(items: Iterable[str], limit: int = 12, width: int = 240) -> str:
+    items = [item if len(item) <= width else item[:width - 1] + "…" for item in items]
     shown = items[:limit] + ([f"… {len(items) - limit} more"] if len(items) > limit else [])
     return "<br>".join(_escape(item) for item in shown) or "—"
 
