@@ -242,7 +242,8 @@ def render(paths: tuple[str, ...], config_path: str | None, kubernetes_versions:
         for source in result.sources:
             environment = source.source.environment
             target = ""
-            if source.source.origin == "helm":  # what a chart renders depends on the target; an overlay's does not
+            # what a chart renders depends on the target; an overlay's only through its helmCharts (then it says so)
+            if source.source.origin == "helm" or source.source.kubernetes_version:
                 rendered_for = source.source.kubernetes_version
                 versions = (rendered_for,) if rendered_for else tuple(versions_for(environment))
                 target = ", Kubernetes " + (", ".join(versions[:-1]) + " and " + versions[-1] if len(versions) > 1

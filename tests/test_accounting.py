@@ -407,13 +407,12 @@ BASE = {"base/kustomization.yaml": "resources:\n  - cm.yaml\n",
 @NEEDS_KUSTOMIZE
 @pytest.mark.parametrize(("files", "where", "message"), [
     ({"overlay/kustomization.yaml": "resources:\n  - ../base\nhelmCharts:\n  - name: redis\n    version: 17.3.7\n"
-                                    "    releaseName: cache\n  - name: minio\n    releaseName: files\n"},
+                                    "    releaseName: cache\n"},
      ("overlay/kustomization.yaml", 4, 5),
-     "helmCharts[0] 'redis' is a Helm chart, which kustomize inflates only with --enable-helm: lintops does not "
-     "pass it"),
+     "helmCharts[0] 'redis': there is no chart at overlay/charts/redis and no `repo` to pull it from"),
     ({"overlay/kustomization.yaml": "resources:\n  - ../nested\n",
       "nested/kustomization.yaml": "resources:\n  - ../base\nhelmCharts:\n  - name: redis\n    releaseName: cache\n"},
-     ("nested/kustomization.yaml", 4, 5), "helmCharts[0] 'redis' is a Helm chart"),
+     ("nested/kustomization.yaml", 4, 5), "helmCharts[0] 'redis': there is no chart at nested/charts/redis"),
     ({"overlay/kustomization.yaml": "resources:\n  - ../base\npatches:\n  - path: patch.yaml\n",
       "overlay/patch.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: setings\ndata: {mode: slow}\n"},
      ("overlay/kustomization.yaml", 4, 5),

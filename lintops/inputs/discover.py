@@ -216,6 +216,7 @@ def discover(paths: Iterable[str], excludes: Iterable[str] = (), base: Path | No
                        if p not in named and not is_excluded(display_path(p, base), excludes)]
 
     roots: list[Path] = []
+    inflated: set[Path] = set()  # charts an overlay's helmCharts inflate: linted through the overlay
     if kustomizations or tuple(kustomize_roots):
         from .kustomize import find_roots, referenced_files
 
@@ -225,7 +226,7 @@ def discover(paths: Iterable[str], excludes: Iterable[str] = (), base: Path | No
         for directory in kustomizations:
             owned.update(_real(directory / name) for name in KUSTOMIZATION_FILES)
         for root in roots:
-            owned.update(referenced_files(root, within=root_for(root)))
+            owned.update(referenced_files(root, within=root_for(root), charts=inflated))
         files = [f for f in files if f.path is None or _real(f.path) not in owned]
 
     applications: dict[Path, list[AppSource]] = {}
@@ -240,6 +241,8 @@ def discover(paths: Iterable[str], excludes: Iterable[str] = (), base: Path | No
     if stdin:
         yield InputFile(STDIN, None)
     for directory in sorted(charts):
+        if directory in inflated and not applications.get(directory):
+            continue  # as a base is linted only through its overlays
         display, chart_root = charts[directory]
         yield ChartInput(directory, display, tuple(applications.get(directory, ())), root=chart_root)
     for root in roots:

@@ -15,8 +15,9 @@ the file and the line to fix, the cause, and the same words on every run. So thi
 - says the innermost cause in words (:func:`_explain`): a missing file or base, a YAML syntax error
   (at its line in that file), an invalid or unknown kustomization field (at its key), a patch that
   matches no object (at the patch's entry), an object defined twice, an object without ``kind``, a
-  component that is a Kustomization, a ``helmCharts`` entry (kustomize needs ``--enable-helm``,
-  which lintops never passes: the entry is named, at its line);
+  component that is a Kustomization, a Helm chart kustomize was asked to inflate without
+  ``--enable-helm`` (which lintops passes only for ``helmCharts``, :mod:`.helm_charts`: the entry is
+  named, at its line);
 - shows every path as reports do, never the temporary wrapper; a message it does not recognise is
   kept with the wrapper's steps removed, kustomize's object ids (``ConfigMap.v1.[noGrp]/web.[noNs]``)
   spelt ``ConfigMap web``, and only absolute paths that name files turned into report paths (a JSON

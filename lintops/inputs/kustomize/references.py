@@ -281,18 +281,27 @@ def find_roots(kustomization_dirs: Iterable[Path], configured: Iterable[Path] = 
     return sorted((given[real] for real in roots), key=lambda p: p.as_posix())
 
 
-def referenced_files(root: Path, within: Within = None) -> set[Path]:
+def referenced_files(root: Path, within: Within = None, charts: set[Path] | None = None) -> set[Path]:
     """Every file ``root`` pulls in (kustomization files, resources, patches, generator sources, ...).
 
     Bases and components are followed recursively (those ``within`` refuses are not). Paths are
     absolute and real (``os.path.realpath``); remote entries and inline patches are not files and are
     left out. Entries kustomize must not read (a named pipe, a link out of the root) are included:
-    they are reported at the kustomization entry, not a second time as plain files.
+    they are reported at the kustomization entry, not a second time as plain files. The ``crds/``
+    files a ``helmCharts`` entry includes (``includeCRDs``) are files the root pulls in too; the chart
+    directories its entries inflate are added to ``charts`` when it is given.
     """
     files: set[Path] = set()
     tree = walk_tree(root, within=within)
     for kustomization in tree.kustomizations:
         files.add(Path(os.path.realpath(kustomization.file)))
+        if kustomization.items("helmCharts"):
+            from .helm_entries import inflated
+
+            inflated_charts, crds = inflated(kustomization)
+            files.update(crds)
+            if charts is not None:
+                charts.update(inflated_charts)
         for _, entry, _ in _file_entries(kustomization):
             path = kustomization.directory / entry
             if os.path.lexists(path) and not path.is_dir():
