@@ -409,7 +409,7 @@ def test_a_broken_schema_source_is_one_clear_usage_error(tmp_path):
 def test_a_schema_that_cannot_be_compiled_is_one_finding_per_object_not_exit_3(tmp_path, monkeypatch, lint_json):
     monkeypatch.setattr(kube_schema, "_COMPILED", {})
 
-    def refuse(schema, backend):
+    def refuse(schema, backend, **options):
         raise ValueError("unsupported regular expression")
 
     monkeypatch.setattr(kube_schema, "_compile", refuse)
