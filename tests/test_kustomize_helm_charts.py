@@ -293,6 +293,24 @@ def test_release_name_and_namespace_as_helm_template_gets_them(repo, rendered):
     assert info["metadata"]["namespace"] == "shop"  # the kustomization's namespace: still applies
 
 
+def test_api_versions_of_the_entry_are_what_the_chart_sees(repo, rendered, lint):
+    widget = ('{{- if .Capabilities.APIVersions.Has "example.com/v1/Widget" }}\napiVersion: v1\nkind: ConfigMap\n'
+              'metadata:\n  name: widget-settings\n{{- end }}\n')
+    chart(repo / "app" / "charts" / "web", {"widget.yaml": widget, "info.yaml": INFO})
+    write(repo / "app" / "kustomization.yaml", "helmCharts:\n  - name: web\n")
+    assert ("ConfigMap", "widget-settings") not in by_name(rendered("app"))
+    write(repo / "app" / "kustomization.yaml", "helmCharts:\n  - name: web\n    apiVersions: [example.com/v1/Widget]\n")
+    assert ("ConfigMap", "widget-settings") in by_name(rendered("app"))
+
+
+def test_a_chart_that_renders_nothing_is_an_empty_overlay_notice(repo, lint):
+    chart(repo / "app" / "charts" / "web", {"NOTES.txt": "thanks\n", "_helpers.tpl": "{{- define \"x\" }}{{ end }}\n"})
+    write(repo / "app" / "kustomization.yaml", "helmCharts:\n  - name: web\n")
+    code, report = lint("app")
+    [empty] = found(report, "render-empty")
+    assert empty["path"] == "app/kustomization.yaml" and code == 0
+
+
 def test_chart_home_from_helm_globals(repo, rendered):
     chart(repo / "app" / "vendor" / "web")
     write(repo / "app" / "kustomization.yaml", "helmGlobals:\n  chartHome: vendor\nhelmCharts:\n  - name: web\n")
@@ -438,6 +456,35 @@ images:
     assert at(image)[:2] == ("prod/kustomization.yaml", 6)
 
 
+LIST = """\
+apiVersion: v1
+kind: List
+items:
+  - apiVersion: v1
+    kind: ConfigMap
+    metadata:
+      name: {{ .Release.Name }}-a
+  - apiVersion: v1
+    kind: Pod
+    metadata:
+      name: {{ .Release.Name }}-b
+    spec:
+      containers:
+        - name: c
+          image: "busybox:{{ .Values.sidecar.tag }}"
+"""
+
+
+def test_the_items_of_a_list_a_chart_renders_each_point_back(repo, lint, rendered):
+    chart(repo / "app" / "charts" / "web", {"list.yaml": LIST}, values="sidecar:\n  tag: latest\n")
+    write(repo / "app" / "kustomization.yaml", "namePrefix: p-\nhelmCharts:\n  - name: web\n    releaseName: x\n")
+    assert set(by_name(rendered("app"))) == {("ConfigMap", "p-x-a"), ("Pod", "p-x-b")}  # kustomize takes it apart
+    _, report = lint("app")
+    [image] = found(report, "pinned-image-tag")
+    assert at(image) == ("app/charts/web/values.yaml", 2, 3) and [o["name"] for o in image["objects"]] == ["p-x-b"]
+    assert {"path": "app/charts/web/templates/list.yaml", "line": 15, "column": 18} in image["related"]
+
+
 def test_two_releases_of_one_chart_each_with_its_own_values(repo, lint, rendered):
     chart(repo / "app" / "charts" / "web")
     write(repo / "app" / "kustomization.yaml", """\
@@ -463,13 +510,56 @@ helmCharts:
 
 
 def test_a_document_that_cannot_carry_the_origin_points_at_its_helm_charts_entry(repo, lint):
-    flow = "apiVersion: v1\nkind: Pod\nmetadata: {name: '{{ .Release.Name }}-pod'}\nspec:\n  containers:\n" \
-           "    - name: c\n      image: busybox:latest\n"
-    chart(repo / "app" / "charts" / "web", {"pod.yaml": flow})
+    empty = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: '{{ .Release.Name }}-pod'\n  annotations:\nspec:\n" \
+            "  containers:\n    - name: c\n      image: busybox:latest\n"
+    chart(repo / "app" / "charts" / "web", {"pod.yaml": empty})
     write(repo / "app" / "kustomization.yaml", "resources: []\nhelmCharts:\n  - name: web\n    releaseName: x\n")
     _, report = lint("app")
     [image] = found(report, "pinned-image-tag")
     assert at(image) == ("app/kustomization.yaml", 3, 5)
+
+
+def test_the_text_helm_rendered_reaches_kustomize_as_it_is(repo, rendered, lint):
+    # YAML 1.1 reads `yes` as true, kustomize (YAML 1.2) as the string "yes": writing the document again would
+    # turn a valid ConfigMap into one with a boolean value; lintops adds its origin line and nothing else
+    yes = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: flags\n  labels: {a: b}\ndata:\n  enabled: yes\n"
+    chart(repo / "app" / "charts" / "web", {"flags.yaml": yes})
+    write(repo / "app" / "kustomization.yaml", "helmCharts:\n  - name: web\n")
+    [flags] = rendered("app")
+    assert flags["data"] == {"enabled": "yes"} and flags["metadata"] == {"name": "flags", "labels": {"a": "b"}}
+    code, report = lint("app")
+    assert report["findings"] == [] and code == 0
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("kind: A\nmetadata:\n  name: a\n", "kind: A\nmetadata:\n  annotations:\n    ORIGIN\n  name: a\n"),
+    ("kind: A\nmetadata:\n  # the name\n    # more\n  name: a\n  annotations:\n    x: y\n",
+     "kind: A\nmetadata:\n  # the name\n    # more\n  name: a\n  annotations:\n    ORIGIN\n    x: y\n"),
+    ("kind: A\nmetadata:\n    annotations:\n        config.kubernetes.io/origin: |\n          path: /etc/x\n"
+     "        b: c\n", "kind: A\nmetadata:\n    annotations:\n        config.kubernetes.io/origin: \"path: /m/1\"\n"
+     "        b: c\n"),
+    ("kind: A\nmetadata: {name: a}\n", "kind: A\nmetadata: {annotations: {ORIGIN}, name: a}\n"),
+    ("kind: A\nmetadata:\n  name: a\n  annotations: {x: y}\n",
+     "kind: A\nmetadata:\n  name: a\n  annotations: {ORIGIN, x: y}\n"),
+    ("kind: A\nmetadata:\n  annotations:\n    {}\n  name: a\n",
+     "kind: A\nmetadata:\n  annotations:\n    {ORIGIN}\n  name: a\n"),
+    ("kind: A\nmetadata:\n  annotations: ~\n", "kind: A\nmetadata:\n  annotations: {ORIGIN}\n"),
+    ("kind: A\nmetadata:\n  annotations: {config.kubernetes.io/origin: 'path: /etc/x'}\n",
+     'kind: A\nmetadata:\n  annotations: {config.kubernetes.io/origin: "path: /m/1"}\n'),
+    ("kind: A\nmetadata:\n  annotations:\n  name: a\n", None),  # an empty value: nowhere to write
+    ("kind: A\nmetadata: x\n", None),
+    ("- a\n", None),
+])
+def test_the_origin_line_written_into_a_document(text, expected):
+    from lintops.inputs.kustomize.helm_documents import documents_of, with_origin
+
+    [(piece, root, width)] = documents_of(text)
+    result = with_origin(piece, root, Path("/m/1"))
+    origin = 'config.kubernetes.io/origin: "path: /m/1"'
+    assert result == (text if expected is None else expected.replace("ORIGIN", origin)) and width == 1
+    if expected is not None:
+        data = yaml.safe_load(result)
+        assert data["metadata"]["annotations"]["config.kubernetes.io/origin"] == "path: /m/1"
 
 
 # -- target versions ----------------------------------------------------------------------------------------
@@ -648,9 +738,24 @@ def test_an_origin_a_template_writes_itself_is_never_taken(repo, lint, tmp_path_
     write(repo / "app" / "kustomization.yaml", "helmCharts:\n  - name: web\n")
     _, report = lint("app")
     places = {f["objects"][0]["name"]: at(f) for f in found(report, "pinned-image-tag")}
-    assert places["block"] == ("app/charts/web/templates/block.yaml", 11, 14)  # lintops' own origin replaced it
-    assert places["flow"][0] == "app/kustomization.yaml"  # not taken: the finding stays in the tree
+    # lintops' own origin replaced the template's, in either style
+    assert places == {"block": ("app/charts/web/templates/block.yaml", 11, 14),
+                      "flow": ("app/charts/web/templates/flow.yaml", 9, 14)}
     assert str(outside) not in json.dumps(report)
+
+
+def test_an_origin_outside_the_tree_is_never_taken_for_a_file_to_read(tmp_path):
+    from lintops.inputs.kustomize.objects import read_object
+    from lintops.yaml_source import parse_text
+
+    outside = write(tmp_path / "outside.yaml", "kind: Pod\n")
+    text = f"apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  annotations:\n    config.kubernetes.io/origin: |\n" \
+           f"      path: {outside}\n"
+    [document] = parse_text(text, "<kustomize build>").documents
+    lines = text.splitlines(keepends=True)
+    assert read_object(document, lines, tmp_path, {}).origin == outside
+    obj = read_object(document, lines, tmp_path, {}, allowed=lambda path: False)
+    assert obj.origin is None and "origin" not in obj.text and "annotations" not in obj.data["metadata"]
 
 
 def test_a_template_error_is_render_failed_at_the_template_and_the_overlay_files_are_linted_alone(repo, lint):

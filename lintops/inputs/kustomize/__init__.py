@@ -93,7 +93,8 @@ Modules
     :mod:`.locate` maps nodes back with :mod:`.translate` (origin files), :mod:`.patches` and
     :mod:`.transformers` (kustomization fields); :mod:`.helm_entries` reads ``helmCharts`` entries as
     kustomize does, :mod:`.helm_charts` inflates them while kustomize builds (through
-    :mod:`.helm_command`) and points their objects back; :mod:`.nodes` and :mod:`.paths` are shared
+    :mod:`.helm_command`, with :mod:`.helm_calls`, :mod:`.helm_documents`, :mod:`.helm_values`) and
+    points their objects back (:mod:`.helm_locate`); :mod:`.nodes` and :mod:`.paths` are shared
     helpers.
 """
 

@@ -45,9 +45,19 @@ Pointing back
     labels), else where lintops' Helm locator points for that document (:mod:`lintops.inputs.helm`,
     "Pointing back"): the values key a person edits (a key of ``valuesInline`` in the
     kustomization, of ``valuesFile``, of one of ``additionalValuesFiles``, or of the chart's
-    ``values.yaml``), else the template line. A document whose ``metadata`` is not a block mapping
-    cannot carry the annotation; kustomize then names the ``helmCharts`` generator, and findings on it
-    point at the entry. CRDs of ``includeCRDs`` are the chart's files as written: they point into them.
+    ``values.yaml``), else the template line. The annotation is written into the document's text in
+    the style it has (:mod:`.helm_documents`; each item of a ``kind: List``, which kustomize takes
+    apart); where it cannot be (an ``annotations:`` left empty), kustomize names the ``helmCharts``
+    generator, and findings point at the entry. An origin annotation a template writes itself is
+    replaced, and one that names a file outside the tree is never taken (:meth:`Inflation.allowed`).
+    CRDs of ``includeCRDs`` are the chart's files as written: they point into them.
+
+Modules
+    :mod:`.helm_entries` reads an entry as kustomize does and says what it could not inflate;
+    :mod:`.helm_command` is the ``helm`` kustomize runs; :mod:`.helm_calls` reads its command lines;
+    :mod:`.helm_documents` cuts the rendered text into documents and writes the origin into each;
+    :mod:`.helm_values` says where a values key is written, :mod:`.helm_locate` where a node is
+    reported. This module ties them together around one build.
 """
 
 from __future__ import annotations
@@ -55,7 +65,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import re
 import select
 import shlex
 import socket
@@ -63,49 +72,28 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from ...model import Located, Location, Locator, Source, iter_pointer_tokens, join_pointer, lookup
-from ...splitters import split_helm
+from ...model import Located, Location, Locator, Source
 from ...yaml_source import HELM, ParsedDocument, parse_bytes, parse_text
 from ..files import UNCONFINED, LintedRoot, Refusal
 from ..rendered import RenderedSource, RenderProblem, RenderResult
-from .helm_entries import VALUES_MERGE_OPTIONS, ChartEntry, chart_entries, crd_files, unsafe_name
+from .helm_calls import HelmCall, helm_merge, parse_template
+from .helm_documents import TEST_HOOKS, documents_of, hook_events, template_documents, with_origin
+from .helm_entries import ChartEntry, chart_entries, crd_files, entry_problem, kube_minor
+from .helm_locate import chart_locator
+from .helm_values import values_origin
 from .locate import LocatorContext
-from .objects import ORIGIN_ANNOTATION, RenderedObject
-from .patches import patch_applies, patch_hit
+from .objects import RenderedObject
 from .paths import DisplayPaths
 from .references import KustomizationTree
-from .translate import translate, value_at
 
 #: The largest request the helm command may send (its arguments; values travel as files).
 _MAX_REQUEST = 1 << 20
 #: What the helm command answers to ``helm version``: kustomize v5 wants Helm 3 (or 4) and reads the number.
 _VERSION = "v3.0.0+lintops (charts are rendered by lintops' own Helm backend)\n"
-_KUBE_VERSION = re.compile(r"v?(\d+)\.(\d+)(?:\.\d+)?(?:[-+].*)?")
-_VALUED = frozenset({"--namespace", "--name-template", "-f", "--values", "--api-versions", "--kube-version"})
-_SWITCHES = frozenset({"--generate-name", "--include-crds", "--skip-tests", "--no-hooks", "--debug"})
-_HOOK = "helm.sh/hook"
-_TEST_HOOKS = frozenset({"test", "test-success"})
-
-
-@dataclass
-class _Call:
-    """One ``helm template`` call as kustomize makes it."""
-
-    release: str | None = None  # None: --generate-name
-    chart: str = ""
-    namespace: str | None = None
-    values_files: list[str] = field(default_factory=list)
-    api_versions: list[str] = field(default_factory=list)
-    kube_version: str | None = None
-    include_crds: bool = False
-    skip_tests: bool = False
-    no_hooks: bool = False
 
 
 @dataclass
@@ -123,74 +111,6 @@ class _Served:
 
     render: _Render
     sources: list[RenderedSource]
-
-
-def _parse_template(args: Sequence[str]) -> _Call | None:
-    """kustomize's ``helm template`` arguments (``HelmChart.AsHelmArgs``), or None for anything else."""
-    call = _Call()
-    positional: list[str] = []
-    generate = False
-    items = iter(args)
-    for arg in items:
-        name, _, inline = arg.partition("=") if arg.startswith("--") else (arg, "", "")
-        if name in _VALUED:
-            value = inline if inline else next(items, None)
-            if value is None:
-                return None
-            if name == "--namespace":
-                call.namespace = value
-            elif name in ("-f", "--values"):
-                call.values_files.append(value)
-            elif name == "--api-versions":
-                call.api_versions.extend(v for v in value.split(",") if v)
-            elif name == "--kube-version":
-                call.kube_version = value
-        elif arg in _SWITCHES:
-            generate = generate or arg == "--generate-name"
-            call.include_crds = call.include_crds or arg == "--include-crds"
-            call.skip_tests = call.skip_tests or arg == "--skip-tests"
-            call.no_hooks = call.no_hooks or arg == "--no-hooks"
-        elif arg.startswith("-"):
-            return None
-        else:
-            positional.append(arg)
-    if generate and len(positional) == 1:
-        call.chart = positional[0]
-    elif not generate and len(positional) == 2:
-        call.release, call.chart = positional
-    else:
-        return None
-    return call
-
-
-def kube_minor(text: str) -> str | None:
-    """``1.29`` for a ``kubeVersion`` Helm takes (``1.29``, ``v1.29.3``), else None."""
-    match = _KUBE_VERSION.fullmatch(text.strip())
-    return f"{int(match[1])}.{int(match[2])}" if match else None
-
-
-def _helm_merge(base: dict[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
-    """Helm's merge of ``-f`` files: later files win, mappings merge key by key."""
-    merged = dict(base)
-    for key, value in override.items():
-        if isinstance(value, Mapping) and isinstance(merged.get(key), dict):
-            merged[key] = _helm_merge(merged[key], value)
-        else:
-            merged[key] = value
-    return merged
-
-
-class _ValuesSource:
-    """One place values come from, for pointing back: a file (with positions) or ``valuesInline``."""
-
-    def __init__(self, data: Any, where: Callable[[str], Location]) -> None:
-        self.data = data
-        self.where = where
-
-    def location(self, pointer: str) -> Location | None:
-        tokens = list(iter_pointer_tokens(pointer))
-        found, _ = lookup(self.data, tokens)
-        return self.where(pointer) if found else None
 
 
 class Inflation:
@@ -235,7 +155,7 @@ class Inflation:
         """What would make kustomize fail at a ``helmCharts`` entry, or read outside the tree, said at the entry."""
         problems: list[RenderProblem] = []
         for entry in self.entries:
-            found = self._entry_problem(entry)
+            found = entry_problem(entry, self.within, self.paths.show)
             if found is not None:
                 pointer, message = found
                 kustomization = entry.kustomization
@@ -254,47 +174,6 @@ class Inflation:
                                           f"--enable-helm {self.paths.show(self.paths.real_root)} | lintops check -`",
                                           self.environment))
         return problems
-
-    def _entry_problem(self, entry: ChartEntry) -> tuple[str, str] | None:
-        show, label = self.paths.show, entry.label
-        if not entry.name:
-            return entry.pointer, f"{label} names no chart (`name:`)"
-        if unsafe_name(entry.name):
-            return join_pointer(entry.pointer, "name"), (
-                f"{label}: {entry.name!r} is not a chart name (kustomize would look for the chart, and write its "
-                f"values, outside the chart home)")
-        if entry.repo and entry.version and unsafe_name(entry.version):
-            return join_pointer(entry.pointer, "version"), (
-                f"{label}: version {entry.version!r} is not a chart version (kustomize would look for the chart "
-                f"outside the chart home)")
-        if not entry.vendored:  # with a repo, the remote check refused it already
-            return entry.pointer, (
-                f"{label}: there is no chart at {show(entry.chart_directory)} and no `repo` to pull it from "
-                f"(kustomize: no repo specified for pull, no chart found); vendor the chart there, or correct "
-                f"`name` or `helmGlobals.chartHome`")
-        refusal = self.within.check_directory(entry.chart_directory)
-        if refusal is not None:
-            return entry.pointer, (f"{label}: the chart directory {show(entry.chart_directory)} {refusal.detail}; "
-                                   f"Helm would load it, so the overlay is not rendered")
-        if entry.values_merge not in VALUES_MERGE_OPTIONS:
-            return join_pointer(entry.pointer, "valuesMerge"), (
-                f"{label}: valuesMerge {entry.values_merge!r} is not one of {', '.join(VALUES_MERGE_OPTIONS)}")
-        if entry.reads_values_file and not os.path.lexists(entry.values_file):
-            if entry.text("valuesFile"):
-                return join_pointer(entry.pointer, "valuesFile"), (
-                    f"{label}: valuesFile {entry.text('valuesFile')!r} does not exist ({show(entry.values_file)})")
-            return entry.pointer, (
-                f"{label}: the chart has no values.yaml, which kustomize reads when `valuesFile` is not set "
-                f"({show(entry.values_file)}); add one (it may be empty) or set valuesFile")
-        for position, written, path in entry.additional_values_files():
-            if not os.path.lexists(path):
-                return join_pointer(entry.pointer, "additionalValuesFiles", position), (
-                    f"{label}: additionalValuesFiles entry {written!r} does not exist ({show(path)})")
-        kube_version = entry.data.get("kubeVersion")
-        if kube_version not in (None, "") and (not isinstance(kube_version, str) or kube_minor(kube_version) is None):
-            return join_pointer(entry.pointer, "kubeVersion"), (
-                f"{label}: kubeVersion {kube_version!r} is not a Kubernetes version Helm takes (1.29, v1.29.3)")
-        return None
 
     # While kustomize runs.
 
@@ -383,7 +262,7 @@ class Inflation:
         if args[:1] != ["template"]:
             return 1, "", (f"lintops does not run `helm {args[0] if args else ''}`: it renders vendored charts "
                            f"and never pulls one\n")
-        call = _parse_template(args[1:])
+        call = parse_template(args[1:])
         if call is None:
             return 1, "", f"lintops cannot read the helm template call {' '.join(map(shlex.quote, args))}\n"
         entry = self._entry_for(call)
@@ -413,7 +292,7 @@ class Inflation:
                                                self.environment))
         return 1, "", message + "\n"
 
-    def _entry_for(self, call: _Call) -> ChartEntry | None:
+    def _entry_for(self, call: HelmCall) -> ChartEntry | None:
         """The entry kustomize is inflating: the one whose chart, release, namespace, values files and values
         (as kustomize merged them) match the call; of equal ones, the one served least."""
         chart = os.path.realpath(call.chart)
@@ -443,7 +322,7 @@ class Inflation:
         data = self._values_file_data(str(entry.values_file))
         if not inline or data is None:
             return data
-        return _helm_merge(data, inline) if entry.values_merge == "override" else _helm_merge(inline, data)
+        return helm_merge(data, inline) if entry.values_merge == "override" else helm_merge(inline, data)
 
     def _values_file_data(self, path: str) -> dict[str, Any] | None:
         raw = self._read_values(path)
@@ -473,7 +352,7 @@ class Inflation:
             return "the values kustomize merged from valuesFile and valuesInline"
         return self.paths.show(real)
 
-    def _render(self, entry: ChartEntry, call: _Call) -> tuple[_Render | None, str | None]:
+    def _render(self, entry: ChartEntry, call: HelmCall) -> tuple[_Render | None, str | None]:
         """The chart rendered with the call's values (once per entry and values, for every build of the overlay)."""
         user: dict[str, Any] = {}
         contents: list[bytes] = []
@@ -485,7 +364,7 @@ class Inflation:
             data = self._values_file_data(path)
             if data is None:
                 return None, f"{self._shown(path)} is not a mapping of values"
-            user = _helm_merge(user, data)
+            user = helm_merge(user, data)
         key = (id(entry), call.release, call.namespace, call.kube_version, tuple(call.api_versions),
                call.include_crds, tuple(contents))
         if key in self._renders:
@@ -496,14 +375,15 @@ class Inflation:
         release = call.release or Path(call.chart).name.split(".", 1)[0] or "chart"
         result = render_chart(entry.chart_directory, display=self.paths.show, config=self._helm,
                               environments=[ChartEnvironment(self.environment, ())], extra_values=user or None,
-                              extra_values_origin=self._origin(entry), release_name=release,
-                              namespace=call.namespace or "default", within=self.within, versions=versions,
+                              extra_values_origin=values_origin(entry, self.within, self.paths.show),
+                              release_name=release, namespace=call.namespace or "default", within=self.within,
+                              versions=versions,
                               api_versions=self._api_versions(call))
         self.problems.extend(result.problems)
         render = self._renders[key] = _Render(entry, result, self._crd_documents(entry) if call.include_crds else [])
         return render, None
 
-    def _versions(self, call: _Call) -> Callable[[str | None], Sequence[str]] | None:
+    def _versions(self, call: HelmCall) -> Callable[[str | None], Sequence[str]] | None:
         if call.kube_version:
             minor = kube_minor(call.kube_version)
             if minor is not None:
@@ -513,52 +393,16 @@ class Inflation:
             return lambda environment: targets
         return None
 
-    def _api_versions(self, call: _Call) -> tuple[str, ...]:
+    def _api_versions(self, call: HelmCall) -> tuple[str, ...]:
         if not self._crds and not call.api_versions:
             return ()
         from ..helm.capabilities import crd_api_versions
 
         return tuple(sorted({*crd_api_versions(self._crds), *call.api_versions}))
 
-    def _origin(self, entry: ChartEntry) -> Callable[[str], Location | None]:
-        """Where a key of the values kustomize handed over is written: the additional files (the last first),
-        then ``valuesInline`` and ``valuesFile`` in the order ``valuesMerge`` gives them precedence."""
-        kustomization = entry.kustomization
-        inline_at = join_pointer(entry.pointer, "valuesInline")
-        inline = _ValuesSource(entry.values_inline, lambda pointer: self._place(
-            self.paths.show(kustomization.file), kustomization.position(inline_at + pointer, at_key=True)))
-        files = [self._file_source(path) for _, _, path in reversed(list(entry.additional_values_files()))]
-        values_file = self._file_source(entry.values_file) if entry.reads_values_file else None
-        order = {"merge": [values_file, inline], "replace": [inline]}.get(entry.values_merge, [inline, values_file])
-        sources = [source for source in (*files, *order) if source is not None]
-
-        def origin(pointer: str) -> Location | None:
-            for source in sources:
-                location = source.location(pointer)
-                if location is not None:
-                    return location
-            return None
-
-        return origin
-
-    @staticmethod
-    def _place(path: str, position: Any) -> Location:
-        return Location(path, position.line, position.column)
-
-    def _file_source(self, path: Path) -> _ValuesSource | None:
-        raw = self.within.read(path)
-        if not isinstance(raw, bytes):
-            return None
-        display = self.paths.show(Path(os.path.realpath(path)))
-        document = next((d for d in parse_bytes(raw, display).documents if d.data is not None), None)
-        if document is None:
-            return None
-        return _ValuesSource(document.data, lambda pointer: self._place(
-            display, document.position(pointer, at_key=bool(pointer))))
-
     # The answer kustomize reads as helm's output.
 
-    def _output(self, render: _Render, call: _Call) -> str:
+    def _output(self, render: _Render, call: HelmCall) -> str:
         sources = render.result.sources
         versions = {source.source.kubernetes_version for source in sources} - {None}
         if versions and not self.split:
@@ -570,16 +414,16 @@ class Inflation:
         documents = list(render.crds)
         for index, source in enumerate(chosen):
             position = 0
-            for text, root, width in _pieces(source.text):
+            for text, root, width in template_documents(source.text):
                 position += width
                 if root is None:
                     documents.append(text)
                     continue
-                events = _hook_events(root)
-                if (call.no_hooks and events is not None) or (call.skip_tests and _TEST_HOOKS & (events or set())):
+                events = hook_events(root)
+                if (call.no_hooks and events is not None) or (call.skip_tests and TEST_HOOKS & (events or set())):
                     continue
                 marker = self._marker_root / str(number) / str(index) / str(position - 1)
-                documents.append(_marked(text, root, marker))
+                documents.append(with_origin(text, root, marker))
         return "".join(f"---\n{text}\n" for text in documents)
 
     def _crd_documents(self, entry: ChartEntry) -> list[str]:
@@ -591,8 +435,8 @@ class Inflation:
             except (OSError, UnicodeDecodeError):
                 continue  # the chart's scan refused it already, or Helm reports it
             real = Path(os.path.realpath(path))
-            for piece, root, _ in _documents_of(text):
-                documents.append(_marked(piece, root, real) if root is not None else piece)
+            for piece, root, _ in documents_of(text):
+                documents.append(with_origin(piece, root, real) if root is not None else piece)
         return documents
 
     # After kustomize ran.
@@ -608,18 +452,19 @@ class Inflation:
 
     def sources(self, objects: list[RenderedObject], context: LocatorContext) -> list[RenderedSource]:
         """The objects that came from charts, one source per template, each node pointing back."""
-        groups: dict[str, list[tuple[RenderedObject, RenderedSource, ParsedDocument]]] = {}
+        groups: dict[str, list[tuple[RenderedObject, RenderedSource, ParsedDocument, int | None]]] = {}
         for obj in objects:
             assert obj.origin is not None
             try:
-                number, index, position = (int(part) for part in obj.origin.relative_to(self._marker_root).parts)
+                parts = [int(part) for part in obj.origin.relative_to(self._marker_root).parts]
+                number, index, position, *item = parts
                 served = self._served[number]
                 source = served.sources[index]
                 document = self._helm_documents(source)[position]
-            except (ValueError, IndexError):  # a marker a template wrote itself: a plain object of the chart
+            except (ValueError, IndexError):  # not one of lintops' markers (it cannot be guessed): left out
                 continue
-            groups.setdefault(source.source.path, []).append((obj, source, document))
-        return [RenderedSource(text="---\n".join(obj.text for obj, _, _ in members),
+            groups.setdefault(source.source.path, []).append((obj, source, document, item[0] if item else None))
+        return [RenderedSource(text="---\n".join(member[0].text for member in members),
                                source=Source(path=path, origin="kustomize", environment=self.environment),
                                locators=self._factory(context, members))
                 for path, members in groups.items()]
@@ -631,152 +476,12 @@ class Inflation:
         return found
 
     def _factory(self, context: LocatorContext,
-                 members: list[tuple[RenderedObject, RenderedSource, ParsedDocument]]
+                 members: list[tuple[RenderedObject, RenderedSource, ParsedDocument, int | None]]
                  ) -> Callable[[ParsedDocument], Locator]:
         def make(document: ParsedDocument) -> Locator:
             if document.index >= len(members):
                 path = members[0][1].source.path
                 return lambda pointer, at_key: Located(Location(path, 1, 1), context.related)
-            obj, source, helm_document = members[document.index]
-            return _locator(context, obj, document, source, helm_document)
+            return chart_locator(context, members[document.index][0], document, *members[document.index][1:])
 
         return make
-
-
-def _locator(context: LocatorContext, obj: RenderedObject, document: ParsedDocument, source: RenderedSource,
-             helm_document: ParsedDocument) -> Locator:
-    """Where a node of a chart's object is reported: an overlay patch or kustomization field that set it, else
-    where the Helm locator points for the document Helm rendered (a values key, else the template)."""
-    helm_data = helm_document.data
-    metadata = helm_data.get("metadata") if isinstance(helm_data, dict) else None
-    original_name = metadata.get("name") if isinstance(metadata, dict) else None
-    original_name = original_name if isinstance(original_name, str) else None
-    patches = [patch for patch in context.patches if patch_applies(patch, obj, original_name)]
-    helm_locate = source.locators(helm_document) if source.locators is not None else None
-    related = context.related
-    show = context.paths.show
-
-    def in_chart(tokens: list[str], at_key: bool) -> Located:
-        if helm_locate is None:
-            return Located(Location(source.source.path, 1, 1), related)
-        found = helm_locate(join_pointer("", *tokens), at_key)
-        return Located(found.location, (*found.related, *related))
-
-    def at(hit: Any) -> Located:
-        return Located(Location(show(hit.path), hit.position.line, hit.position.column), related)
-
-    def locate(pointer: str, at_key: bool) -> Located:
-        rendered = document.data if document.data is not None else obj.data
-        tokens = list(iter_pointer_tokens(pointer))
-        exists, value = value_at(rendered, tokens)
-        scalar = exists and not isinstance(value, (dict, list))
-        out, complete, chart_value = translate(rendered, helm_data, tokens)
-        hits = [hit for patch in patches if (hit := patch_hit(patch, rendered, tokens, at_key)) is not None]
-        if scalar:
-            equal = [hit for hit in hits if hit.complete and hit.value == value]
-            if equal:
-                return at(equal[-1])
-        if complete and (not scalar or chart_value == value):
-            return in_chart(out, at_key)
-        if scalar:
-            hit = context._transformer_hit(tokens, value, obj, original_name, chart_value if complete else None)
-            if hit is not None:
-                return at(hit)
-        if complete:
-            return in_chart(out, at_key)
-        whole = [hit for hit in hits if hit.complete]
-        if whole:
-            return at(whole[-1])
-        deeper = [hit for hit in hits if hit.depth > len(out)]
-        if deeper:
-            return at(max(deeper, key=lambda hit: hit.depth))
-        return in_chart(out, at_key)
-
-    return locate
-
-
-# Documents and their nodes.
-
-_COMPOSER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # marks count characters with either
-
-
-def _pieces(text: str) -> list[tuple[str, yaml.Node | None, int]]:
-    """A template's rendered text as Helm splits it (``releaseutil.SplitManifests``): each document's text, its
-    node, and how many of the parse stage's documents it stands for (1; for a piece that is no YAML, the
-    documents the parse stage read before the error), so that the n-th one here is its n-th."""
-    found: list[tuple[str, yaml.Node | None, int]] = []
-    for piece in split_helm(text):
-        found.extend(_documents_of(piece.text))
-    return found
-
-
-def _documents_of(text: str) -> list[tuple[str, yaml.Node | None, int]]:
-    """Each YAML document of ``text``: its own text, its node (marks into that text), and 1; a text that is
-    no YAML is one entry, kept whole, standing for the documents read before the error."""
-    roots: list[yaml.Node] = []
-    try:
-        for root in yaml.compose_all(text, Loader=_COMPOSER):
-            roots.append(root)
-    except yaml.YAMLError:
-        return [(text, None, len(roots))]
-    if len(roots) == 1:
-        return [(text, roots[0], 1)]
-    found: list[tuple[str, yaml.Node | None, int]] = []
-    for root in roots:
-        piece = text[root.start_mark.index - root.start_mark.column:root.end_mark.index]
-        try:
-            node = yaml.compose(piece, Loader=_COMPOSER)
-        except yaml.YAMLError:
-            node = None
-        found.append((piece, node, 1))
-    return found
-
-
-def _value(mapping: yaml.Node | None, key: str) -> yaml.Node | None:
-    if not isinstance(mapping, yaml.MappingNode):
-        return None
-    for key_node, value_node in mapping.value:
-        if isinstance(key_node, yaml.ScalarNode) and key_node.value == key:
-            return value_node
-    return None
-
-
-def _hook_events(root: yaml.Node) -> set[str] | None:
-    """The hook events of a document (``helm.sh/hook``, as Helm reads them), None when it is no hook."""
-    annotations = _value(_value(root, "metadata"), "annotations")
-    hook = _value(annotations, _HOOK)
-    if hook is None:
-        return None
-    text = hook.value if isinstance(hook, yaml.ScalarNode) else ""
-    return {event.strip().lower() for event in text.split(",")}
-
-
-def _marked(text: str, root: yaml.Node, marker: Path) -> str:
-    """``text`` with kustomize's origin annotation set to ``marker``, written as one more line of a block
-    ``metadata`` (or of its block ``annotations``); ``text`` as it is when it cannot be written so."""
-    if not isinstance(root, yaml.MappingNode) or root.flow_style:
-        return text
-    metadata = _value(root, "metadata")
-    if not isinstance(metadata, yaml.MappingNode) or metadata.flow_style or not metadata.value:
-        return text
-    line = f"{ORIGIN_ANNOTATION}: {json.dumps(f'path: {marker.as_posix()}')}"
-    annotations = _value(metadata, "annotations")
-    existing = _value(annotations, ORIGIN_ANNOTATION)
-    if isinstance(existing, yaml.ScalarNode) and not annotations.flow_style:  # the template wrote one: ours wins
-        start, end = existing.start_mark.index, existing.end_mark.index
-        value = json.dumps(f"path: {marker.as_posix()}") + ("\n" if text[start:end].endswith("\n") else "")
-        return text[:start] + value + text[end:]
-    if annotations is None:
-        first = metadata.value[0][0]
-        indent = " " * first.start_mark.column
-        addition = f"{indent}annotations:\n{indent}  {line}\n"
-    elif isinstance(annotations, yaml.MappingNode) and not annotations.flow_style and annotations.value \
-            and _value(annotations, ORIGIN_ANNOTATION) is None:
-        first = annotations.value[0][0]
-        addition = f"{' ' * first.start_mark.column}{line}\n"
-    else:
-        return text
-    start = first.start_mark.index - first.start_mark.column
-    if text[start:first.start_mark.index].strip(" "):  # the key is not the first thing on its line
-        return text
-    return text[:start] + addition + text[start:]

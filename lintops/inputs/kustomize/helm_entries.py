@@ -23,16 +23,19 @@ and with ``kubectl kustomize`` v5.5):
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping
+import re
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ...model import join_pointer
+from ..files import LintedRoot
 
 if TYPE_CHECKING:  # pragma: no cover
     from .references import Kustomization
 
+_KUBE_VERSION = re.compile(r"v?(\d+)\.(\d+)(?:\.\d+)?(?:[-+].*)?")
 #: kustomize's ``types.HelmDefaultHome``.
 DEFAULT_CHART_HOME = "charts"
 VALUES_MERGE_OPTIONS = ("override", "merge", "replace")
@@ -118,6 +121,59 @@ class ChartEntry:
     def reads_values_file(self) -> bool:
         """Whether kustomize reads :attr:`values_file` (everything but ``replace`` with inline values)."""
         return not (self.values_inline and self.values_merge == "replace")
+
+
+def entry_problem(entry: ChartEntry, within: LintedRoot, show: Callable[[Path], str]) -> tuple[str, str] | None:
+    """Why kustomize could not inflate ``entry`` offline, or would read outside the tree: ``(pointer, message)``.
+
+    Checked before kustomize runs (the module docstring says what kustomize does); None when it can.
+    A ``repo`` whose chart is not vendored is the remote check's (:mod:`.remote`).
+    """
+    label = entry.label
+    if not entry.name:
+        return entry.pointer, f"{label} names no chart (`name:`)"
+    if unsafe_name(entry.name):
+        return join_pointer(entry.pointer, "name"), (
+            f"{label}: {entry.name!r} is not a chart name (kustomize would look for the chart, and write its "
+            f"values, outside the chart home)")
+    if entry.repo and entry.version and unsafe_name(entry.version):
+        return join_pointer(entry.pointer, "version"), (
+            f"{label}: version {entry.version!r} is not a chart version (kustomize would look for the chart "
+            f"outside the chart home)")
+    if not entry.vendored:  # with a repo, the remote check refused it already
+        return entry.pointer, (
+            f"{label}: there is no chart at {show(entry.chart_directory)} and no `repo` to pull it from "
+            f"(kustomize: no repo specified for pull, no chart found); vendor the chart there, or correct "
+            f"`name` or `helmGlobals.chartHome`")
+    refusal = within.check_directory(entry.chart_directory)
+    if refusal is not None:
+        return entry.pointer, (f"{label}: the chart directory {show(entry.chart_directory)} {refusal.detail}; "
+                               f"Helm would load it, so the overlay is not rendered")
+    if entry.values_merge not in VALUES_MERGE_OPTIONS:
+        return join_pointer(entry.pointer, "valuesMerge"), (
+            f"{label}: valuesMerge {entry.values_merge!r} is not one of {', '.join(VALUES_MERGE_OPTIONS)}")
+    if entry.reads_values_file and not os.path.lexists(entry.values_file):
+        if entry.text("valuesFile"):
+            return join_pointer(entry.pointer, "valuesFile"), (
+                f"{label}: valuesFile {entry.text('valuesFile')!r} does not exist ({show(entry.values_file)})")
+        return entry.pointer, (
+            f"{label}: the chart has no values.yaml, which kustomize reads when `valuesFile` is not set "
+            f"({show(entry.values_file)}); add one (it may be empty) or set valuesFile")
+    for position, written, path in entry.additional_values_files():
+        if not os.path.lexists(path):
+            return join_pointer(entry.pointer, "additionalValuesFiles", position), (
+                f"{label}: additionalValuesFiles entry {written!r} does not exist ({show(path)})")
+    kube_version = entry.data.get("kubeVersion")
+    if kube_version not in (None, "") and (not isinstance(kube_version, str) or kube_minor(kube_version) is None):
+        return join_pointer(entry.pointer, "kubeVersion"), (
+            f"{label}: kubeVersion {kube_version!r} is not a Kubernetes version Helm takes (1.29, v1.29.3)")
+    return None
+
+
+def kube_minor(text: str) -> str | None:
+    """``1.29`` for a ``kubeVersion`` Helm takes (``1.29``, ``v1.29.3``), else None."""
+    match = _KUBE_VERSION.fullmatch(text.strip())
+    return f"{int(match[1])}.{int(match[2])}" if match else None
 
 
 def chart_entries(kustomization: Kustomization) -> list[ChartEntry]:
