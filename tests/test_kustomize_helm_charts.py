@@ -783,6 +783,20 @@ def test_no_helm_binary_is_ever_run(repo, lint, monkeypatch):
     assert not log.exists()
 
 
+def test_a_changed_chart_file_renders_again_the_overlays_that_inflate_it(repo, lint):
+    # pre-commit passes the files a commit changes: a template of a chart a base inflates brings the overlay
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    chart(repo / "base" / "charts" / "web")
+    write(repo / "base" / "kustomization.yaml", "helmCharts:\n  - name: web\n    releaseName: web\n")
+    write(repo / "prod" / "kustomization.yaml", "resources:\n  - ../base\nimages:\n  - name: registry.example/web\n"
+                                                "    newTag: latest\n")
+    code, report = lint("base/charts/web/templates/deployment.yaml")
+    [image] = found(report, "pinned-image-tag")
+    assert at(image)[:2] == ("prod/kustomization.yaml", 5)
+    assert {o["environment"] for f in report["findings"] for o in f["objects"]} == {"prod"}
+    assert code == 1
+
+
 # -- render and check agree; the one-file cold start does not load the Helm path -----------------------------
 
 

@@ -158,6 +158,7 @@ def discover(paths: Iterable[str], excludes: Iterable[str] = (), base: Path | No
 
     stdin = False
     explicit: list[Path] = []
+    charted: list[Path] = []  # files named inside a chart: the overlays that inflate it render again
     for raw in paths:
         if raw == STDIN:
             stdin = True
@@ -194,6 +195,7 @@ def discover(paths: Iterable[str], excludes: Iterable[str] = (), base: Path | No
             chart = _enclosing_chart(path, base) if render and not outside else None
             if chart is not None:
                 charts.setdefault(chart, (display_path(chart, base), _root_of(chart, base, repository)))
+                charted.append(_real(path))
             else:
                 explicit.append(_real(path))
                 add_file(path, display_path(path, base))
@@ -201,14 +203,15 @@ def discover(paths: Iterable[str], excludes: Iterable[str] = (), base: Path | No
     context: list[InputFile] = []
     root = base.resolve()
     explicit = [p for p in explicit if root in p.parents]  # context comes from the file's own repository
-    if explicit and render:
+    charted = [p for p in charted if root in p.parents]
+    if (explicit or charted) and render:
         # Files named one by one (pre-commit, --changed-since) bring the context they need: the
         # overlays that use a changed base, and every Application for the staging-twin rule.
         index = _repository_index(base)
         for directory in index.kustomizations:
             if any(p == directory or directory in p.parents for p in explicit):
                 kustomizations.add(directory)
-        kustomizations.update(index.kustomizations_using(explicit))
+        kustomizations.update(index.kustomizations_using(explicit, charted))
         if any(_mentions_application(p, repository) for p in explicit):
             named = {_real(f.path) for f in files if f.path is not None}
             context = [InputFile(display_path(p, base), p, context=True, root=repository)
@@ -290,15 +293,21 @@ class _RepositoryIndex:
         return [_real(d / name) for d, names in self.directories for name in names
                 if name.endswith(MANIFEST_SUFFIXES) and _mentions_application(d / name, self.within)]
 
-    def kustomizations_using(self, files: list[Path]) -> set[Path]:
-        """Kustomization directories whose resources, patches or bases include one of ``files``."""
+    def kustomizations_using(self, files: list[Path], charted: Iterable[Path] = ()) -> set[Path]:
+        """Kustomization directories whose resources, patches or bases include one of ``files``, or whose
+        ``helmCharts`` inflate a chart one of ``charted`` lies in."""
         if not self.kustomizations:
             return set()
         from .kustomize import referenced_files
 
-        wanted = set(files)
-        return {d for d in self.kustomizations
-                if wanted & referenced_files(d, within=self.within)}
+        wanted, charted = set(files), list(charted)
+        found: set[Path] = set()
+        for directory in self.kustomizations:
+            charts: set[Path] = set()
+            if wanted & referenced_files(directory, within=self.within, charts=charts) or \
+                    any(chart in path.parents for chart in charts for path in charted):
+                found.add(directory)
+        return found
 
 
 def _repository_index(base: Path) -> _RepositoryIndex:
