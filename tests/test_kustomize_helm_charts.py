@@ -726,6 +726,21 @@ def test_values_files_and_charts_outside_the_tree_are_refused_and_never_read(rep
     assert SECRET not in json.dumps(report)
 
 
+def test_a_link_out_of_the_tree_inside_a_vendored_chart_is_refused_before_helm_loads_it(repo, lint, tmp_path_factory):
+    outside = write(tmp_path_factory.mktemp("outside") / "leak.yaml", f"apiVersion: v1\nkind: ConfigMap\n"
+                                                                      f"metadata:\n  name: {SECRET}\n")
+    chart_dir = chart(repo / "app" / "charts" / "web")
+    (chart_dir / "templates" / "leak.yaml").symlink_to(outside)
+    write(repo / "app" / "kustomization.yaml", "resources:\n  - pod.yaml\nhelmCharts:\n  - name: web\n")
+    write(repo / "app" / "pod.yaml", PLAIN)
+    code, report = lint("app")
+    [failed] = found(report, "render-failed")
+    assert at(failed) == ("app/charts/web/templates/leak.yaml", 1, 1)
+    assert "Helm would load it, so the chart is not rendered" in failed["message"]
+    assert SECRET not in json.dumps(report)
+    assert [f["path"] for f in found(report, "pinned-image-tag")] == ["app/pod.yaml"] and code == 1
+
+
 def test_an_origin_a_template_writes_itself_is_never_taken(repo, lint, tmp_path_factory):
     outside = write(tmp_path_factory.mktemp("outside") / "notes.yaml", "a: 1\n" * 40)
     block = ("apiVersion: v1\nkind: Pod\nmetadata:\n  name: block\n  annotations:\n"
