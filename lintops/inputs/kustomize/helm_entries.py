@@ -204,8 +204,8 @@ def crd_files(chart_directory: Path) -> list[Path]:
         chart = charts.pop(0)
         folder = chart / "crds"
         if folder.is_dir() and not folder.is_symlink():
-            found.extend(path for path in sorted(folder.rglob("*"))
-                         if path.name.endswith((".yaml", ".yml", ".json")) and path.is_file())
+            found.extend(path for path in sorted(folder.rglob("*"))  # Helm compares the extension case-blind
+                         if path.suffix.lower() in (".yaml", ".yml", ".json") and path.is_file())
         subcharts = chart / "charts"
         if subcharts.is_dir() and not subcharts.is_symlink():
             charts.extend(sub for sub in sorted(subcharts.iterdir()) if (sub / "Chart.yaml").is_file())
