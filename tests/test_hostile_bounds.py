@@ -323,7 +323,8 @@ def test_a_runaway_template_that_cannot_be_told_is_a_finding_at_chart_yaml(tree)
     healthy_chart(tree)
     _, report, _ = lint(tree, env=LIMITS, bound=90)
     assert [(p, line, col, m) for p, line, col, m in at(report, "render-failed")] == [
-        ("hostile/Chart.yaml", 1, 1, "helm could not render the chart: rendering exceeded the memory limit of 512 MiB")]
+        ("hostile/Chart.yaml", 1, 1, "helm could not render the chart: rendering exceeded the memory limit of 512 MiB "
+                                     "(chart 'hostile' produced no objects: nothing of it is linted)")]
     assert healthy_chart_was_linted(report) and healthy_pod_was_linted(report)
 
 
