@@ -19,6 +19,28 @@ What may be referenced: the schema itself and the resources embedded in it (``#.
 its ``$id`` declares); the JSON Schema meta-schemas both libraries bundle (drafts 3, 4, 6, 7, 2019-09,
 2020-12, and their vocabularies); and, only where the caller names a root (a chart's directory),
 regular files inside it. An ``$id`` itself only names; it is what is resolved against it that counts.
+
+Which drafts, depends on who reads the schema. A chart's ``values.schema.json`` is Helm's: Helm 3.19
+and later and Helm 4 (helm-python-sdk carries Helm 4.2.3) validate values with
+santhosh-tekuri/jsonschema v6.0.2, which knows a ``$schema`` only by ``draftFromURL`` and the
+meta-schemas it embeds, without fetching: ``http://`` or ``https://`` (lower case, nothing else), then
+``json-schema.org/`` and exactly ``draft-04/schema``, ``draft-06/schema``, ``draft-07/schema``,
+``draft/2019-09/schema``, ``draft/2020-12/schema``, a vocabulary meta-schema of those two
+(``draft/2020-12/meta/core``...), or ``schema``, the "current draft", which is 2020-12 (the draft it also
+applies when a schema names none); the fragment is ignored. Helm maps a ``urn:`` it cannot resolve to the
+schema ``true`` (a ``$ref`` to it allows anything; a ``$schema`` keeps the enclosing draft). Any other
+``$schema``, draft-03 and ``HTTP://JSON-SCHEMA.ORG/...`` included, Helm fetches over http(s) or reads as
+a file, or refuses. So ``foreign_references(..., helm=True)`` and ``python_registry(..., helm=True)``
+accept exactly what Helm resolves without fetching (:func:`helm_dialect`, :func:`helm_resource`), and
+:func:`helm_schema` spells each ``$schema`` as the Python library knows it. (Read in the library's
+``draft.go``/``loader.go`` and checked against Helm itself with a recording proxy.)
+
+Repository rules (``check: json-schema``) and CRDs keep the libraries' own drafts: the alias is refused
+there, with a hint naming the draft to write. A rule is lintops' own format, compiled by jsonschema-rs
+or python-jsonschema, which know a draft only by its own URI, and "the current draft" is a moving
+target (json-schema.org/schema has named draft-04, draft-07 and 2020-12 in turn); the API server refuses
+``$schema`` anywhere in a structural (``apiextensions.k8s.io/v1``) CRD schema, so a CRD that declares it
+is one Kubernetes would not take either.
 """
 
 from __future__ import annotations
@@ -32,6 +54,7 @@ from typing import Any
 from urllib.parse import unquote, urldefrag, urljoin, urlsplit
 
 __all__ = [
+    "HELM_DEFAULT_DRAFT",
     "MAX_REFERENCED_BYTES",
     "META_SCHEMAS",
     "ForeignReference",
@@ -39,6 +62,9 @@ __all__ = [
     "ReferenceRefused",
     "crd_reference_problems",
     "foreign_references",
+    "helm_dialect",
+    "helm_resource",
+    "helm_schema",
     "python_registry",
     "refuse_retrieval",
     "rust_registry",
@@ -66,6 +92,7 @@ _BUNDLED = frozenset({
 #: The largest file inside the root a reference may load.
 MAX_REFERENCED_BYTES = 4 * 1024 * 1024
 _REFERENCES = ("$ref", "$dynamicRef", "$recursiveRef")
+_DRAFTS = "draft-04, draft-06, draft-07, 2019-09, 2020-12"
 _IDS = ("$id", "id")
 #: Keywords whose values are instance data, never subschemas: a ``$ref`` inside is no reference.
 _DATA_KEYWORDS = frozenset({"enum", "const", "default", "examples", "example"})
@@ -89,6 +116,114 @@ _BUNDLED_NORMALISED = frozenset(_normalised(uri) for uri in _BUNDLED)
 def is_bundled(uri: str) -> bool:
     """Whether ``uri`` names a meta-schema or vocabulary the validator libraries carry (no fetch needed)."""
     return _normalised(uri) in _BUNDLED_NORMALISED
+
+
+#: The draft Helm's JSON Schema library applies to a values schema that names none, and to the alias
+#: ``http(s)://json-schema.org/schema`` (its ``draftLatest``).
+HELM_DEFAULT_DRAFT = "https://json-schema.org/draft/2020-12/schema"
+#: What Helm's library resolves without fetching, after ``http://`` or ``https://``: its drafts
+#: (``draftFromURL``) and the vocabulary meta-schemas it embeds, each as lintops' libraries spell it.
+_HELM_RESOURCES = {
+    "json-schema.org/schema": HELM_DEFAULT_DRAFT,
+    "json-schema.org/draft/2020-12/schema": "https://json-schema.org/draft/2020-12/schema",
+    "json-schema.org/draft/2019-09/schema": "https://json-schema.org/draft/2019-09/schema",
+    "json-schema.org/draft-07/schema": "http://json-schema.org/draft-07/schema#",
+    "json-schema.org/draft-06/schema": "http://json-schema.org/draft-06/schema#",
+    "json-schema.org/draft-04/schema": "http://json-schema.org/draft-04/schema#",
+    **{f"json-schema.org/{uri.removeprefix('https://json-schema.org/')}": uri
+       for uri in _BUNDLED if "/meta/" in uri},
+}
+
+
+def helm_resource(uri: str) -> str | None:
+    """The meta-schema Helm's library reads for ``uri`` without fetching it, as lintops' libraries name it;
+    None when Helm would fetch ``uri`` or read it as a file. Compared as the library does: the fragment
+    dropped, then a lower-case ``http://`` or ``https://`` and the exact rest (no other case, no ``www.``)."""
+    base = uri.split("#", 1)[0]
+    for scheme in ("http://", "https://"):
+        if base.startswith(scheme):
+            return _HELM_RESOURCES.get(base[len(scheme):])
+    return None
+
+
+def _is_urn(uri: str) -> bool:
+    scheme, colon, rest = uri.partition(":")
+    return bool(colon and rest) and scheme.lower() == "urn" and not any(c <= " " or c == "\x7f" for c in uri)
+
+
+def helm_dialect(declared: str, enclosing: str = HELM_DEFAULT_DRAFT) -> str | None:
+    """The meta-schema Helm validates a (sub)schema that declares ``"$schema": declared`` with: a draft's
+    URI (``draft-07``, 2020-12 for ``http://json-schema.org/schema#``), a vocabulary meta-schema's, or
+    ``enclosing`` for a ``urn:`` (Helm takes an unresolved URN as ``true``, which names no draft); None when
+    Helm would fetch ``declared``, read it as a file, or refuse it."""
+    if _is_urn(declared.split("#", 1)[0]):
+        return enclosing
+    return helm_resource(declared)
+
+
+def draft_of(meta_schema: str) -> str:
+    """The draft a meta-schema from :func:`helm_dialect` belongs to (a vocabulary's is its draft's)."""
+    for draft in ("2019-09", "2020-12"):
+        if f"/draft/{draft}/meta/" in meta_schema:
+            return f"https://json-schema.org/draft/{draft}/schema"
+    return meta_schema
+
+
+def helm_schema(schema: Any) -> tuple[Any, str, bool]:
+    """``schema`` as Helm reads it, for python-jsonschema, with the meta-schema Helm applies to its root
+    (:func:`helm_dialect`; the default draft for none, and for a non-string ``$schema``, which the meta-schema
+    check then refuses), and whether an embedded resource (a subschema with an ``$id``) declares another
+    draft than the root's, which Helm honours and python-jsonschema does not.
+
+    In the schema returned, each nested ``$schema`` Helm knows is spelt as its draft's own URI (an alias, a
+    vocabulary meta-schema or a fragment would make ``referencing`` refuse the subschema; a ``urn:`` is
+    dropped: it keeps the enclosing draft), and each reference to a meta-schema by the meta-schema's own
+    URI (``referencing`` resolves a retrieved meta-schema's relative references against the URI it was
+    retrieved by, where Helm's library uses its ``$id``). The root's ``$schema`` is left as written: the
+    validator class comes from the meta-schema returned. ``schema`` is not changed (it is copied only when
+    something has to be respelt); call :func:`foreign_references` with ``helm=True`` first.
+    """
+    if not isinstance(schema, dict):
+        return schema, HELM_DEFAULT_DRAFT, False
+    declared = schema.get("$schema")
+    root = (helm_dialect(declared) if isinstance(declared, str) else None) or HELM_DEFAULT_DRAFT
+    nodes: list[tuple[dict[str, Any], tuple[str, ...], str]] = []
+    _collect(schema, [], "", nodes, set())
+    changes: list[tuple[tuple[str, ...], str, str | None]] = []  # (path, keyword, new value; None: removed)
+    mixed = False
+    for node, path, _ in nodes:
+        for keyword in _REFERENCES:
+            reference = node.get(keyword)
+            known = helm_resource(reference) if isinstance(reference, str) else None
+            if known is not None:
+                fragment = reference.partition("#")[2]
+                spelt = urldefrag(known)[0] + (f"#{fragment}" if fragment else "")
+                if spelt != reference:
+                    changes.append((path, keyword, spelt))
+        value = node.get("$schema")
+        if not path or not isinstance(value, str):
+            continue
+        meta = helm_dialect(value, enclosing="")
+        if meta == "":
+            changes.append((path, "$schema", None))
+        elif meta is not None:
+            if draft_of(meta) != value:
+                changes.append((path, "$schema", draft_of(meta)))
+            mixed = mixed or (draft_of(meta) != draft_of(root) and ("$id" in node or "id" in node))
+    if not changes:
+        return schema, root, mixed
+    import copy
+
+    result = copy.deepcopy(schema)
+    for path, keyword, spelt in changes:
+        target: Any = result
+        for token in path:
+            target = target[int(token)] if isinstance(target, list) else target[token]
+        if spelt is None:
+            del target[keyword]
+        else:
+            target[keyword] = spelt
+    return result, root, mixed
 
 
 class ForeignReference:
@@ -121,12 +256,14 @@ class ForeignReference:
                                     f"anything else")
 
 
-def foreign_references(schema: Any, *, base_uri: str = "", root: Path | None = None) -> list[ForeignReference]:
+def foreign_references(schema: Any, *, base_uri: str = "", root: Path | None = None,
+                       helm: bool = False) -> list[ForeignReference]:
     """Every reference of ``schema`` that leaves it, other than to a bundled meta-schema or a file inside ``root``.
 
     ``base_uri`` is where the schema was read from (``Path.as_uri()`` of its file; ``""`` for a schema
     that is not a file of its own, which may then refer only into itself); ``root`` is the directory
-    whose regular files references may load (None: none).
+    whose regular files references may load (None: none). ``helm``: the schema is a chart's, read by
+    Helm's library: the meta-schemas are those it resolves without fetching (see the module's docstring).
     """
     declared: set[str] = set()
     nodes: list[tuple[dict[str, Any], tuple[str, ...], str]] = []
@@ -135,25 +272,41 @@ def foreign_references(schema: Any, *, base_uri: str = "", root: Path | None = N
     for node, path, base in nodes:
         pointer = "".join("/" + _escape(token) for token in path)
         declared_schema = node.get("$schema")
-        if isinstance(declared_schema, str) and not is_bundled(declared_schema):
-            found.append(ForeignReference(f"{pointer}/$schema", "$schema", declared_schema,
-                                          "is not one of the JSON Schema drafts lintops bundles "
-                                          "(draft-04, draft-06, draft-07, 2019-09, 2020-12)"))
+        if isinstance(declared_schema, str):
+            reason = _why_foreign_draft(declared_schema, helm)
+            if reason is not None:
+                found.append(ForeignReference(f"{pointer}/$schema", "$schema", declared_schema, reason))
         for keyword in _REFERENCES:
             value = node.get(keyword)
             if not isinstance(value, str):
                 continue
-            reason = _why_foreign(value, base, declared, root)
+            reason = _why_foreign(value, base, declared, root, helm)
             if reason is not None:
                 found.append(ForeignReference(f"{pointer}/{_escape(keyword)}", keyword, value, reason))
     return found
 
 
-def _why_foreign(reference: str, base: str, declared: set[str], root: Path | None) -> str | None:
+def _why_foreign_draft(declared: str, helm: bool) -> str | None:
+    if helm:
+        if helm_dialect(declared) is not None:
+            return None
+        return ("names no JSON Schema draft Helm's library has without fetching it (http(s)://json-schema.org/"
+                "draft-04/schema, draft-06/schema, draft-07/schema, draft/2019-09/schema, draft/2020-12/schema, "
+                "or http(s)://json-schema.org/schema for 2020-12): Helm would fetch it or refuse the schema")
+    if is_bundled(declared):
+        return None
+    hint = ""
+    if helm_resource(declared) == HELM_DEFAULT_DRAFT:
+        hint = (f"; {declared.split('#', 1)[0]} is Helm's name for the current draft, understood in a chart's "
+                f"values.schema.json only: name the draft, {HELM_DEFAULT_DRAFT}")
+    return f"is not one of the JSON Schema drafts lintops bundles ({_DRAFTS}){hint}"
+
+
+def _why_foreign(reference: str, base: str, declared: set[str], root: Path | None, helm: bool = False) -> str | None:
     if reference.startswith("#"):
         return None
     target = urldefrag(urljoin(base, reference))[0]
-    if target in declared or is_bundled(target):
+    if target in declared or _resolved_without_fetching(target, helm):
         return None
     scheme = urlsplit(target).scheme.lower()
     if scheme in ("http", "https"):
@@ -165,6 +318,13 @@ def _why_foreign(reference: str, base: str, declared: set[str], root: Path | Non
     if scheme:
         return f"is a {scheme}: URI"
     return "names another document (a relative reference with no file to resolve it against)"
+
+
+def _resolved_without_fetching(target: str, helm: bool) -> bool:
+    """Whether the library reading the schema has ``target`` (no fragment) without fetching or reading it."""
+    if helm:
+        return helm_resource(target) is not None or _is_urn(target)
+    return is_bundled(target)
 
 
 def _collect(node: Any, path: list[str], base: str, nodes: list[tuple[dict[str, Any], tuple[str, ...], str]],
@@ -252,11 +412,14 @@ def rust_registry() -> Any:
     return _RUST_REGISTRY
 
 
-def python_registry(root: Path | None = None, base_uri: str = "", default_dialect: str | None = None) -> Any:
+def python_registry(root: Path | None = None, base_uri: str = "", default_dialect: str | None = None,
+                    helm: bool = False) -> Any:
     """A ``referencing.Registry`` for python-jsonschema (``Validator(schema, registry=...)``): the libraries'
     bundled meta-schemas are added by jsonschema itself; this one retrieves regular files inside ``root``
     and nothing else. A relative URI (a schema without ``$id`` resolves against ``""``) is taken relative to
-    ``base_uri``; ``default_dialect`` is the draft of a retrieved file that names none."""
+    ``base_uri``; ``default_dialect`` is the draft of a retrieved file that names none. ``helm``: the
+    meta-schemas are those Helm's library resolves (``http://json-schema.org/schema`` is 2020-12), and an
+    unresolved ``urn:`` is the schema ``true``, as Helm has it."""
     from referencing import Registry, Resource
     from referencing.exceptions import NoSuchResource
     from referencing.jsonschema import DRAFT7, specification_with
@@ -265,7 +428,7 @@ def python_registry(root: Path | None = None, base_uri: str = "", default_dialec
 
     def retrieve(uri: str) -> Any:
         try:
-            contents = _retrieve(uri, root, base_uri)
+            contents = _retrieve(uri, root, base_uri, helm)
         except ReferenceRefused:
             raise NoSuchResource(ref=uri) from None
         return Resource.from_contents(contents, default_specification=specification)
@@ -273,14 +436,20 @@ def python_registry(root: Path | None = None, base_uri: str = "", default_dialec
     return Registry(retrieve=retrieve)  # type: ignore[call-arg]
 
 
-def _retrieve(uri: str, root: Path | None, base_uri: str) -> Any:
+def _retrieve(uri: str, root: Path | None, base_uri: str, helm: bool = False) -> Any:
     target = urldefrag(urljoin(base_uri, uri))[0]
-    if is_bundled(target):
+    bundled = is_bundled(target)
+    if helm:
+        if _is_urn(target):
+            return True  # Helm's loader: an unresolved URN is the schema that allows anything
+        known = helm_resource(target)
+        bundled, target = known is not None, urldefrag(known)[0] if known is not None else target
+    if bundled:
         from jsonschema_specifications import REGISTRY
 
-        for known in (target, target.replace("https://", "http://", 1), target.replace("http://", "https://", 1)):
+        for spelling in (target, target.replace("https://", "http://", 1), target.replace("http://", "https://", 1)):
             try:
-                return REGISTRY.contents(known)
+                return REGISTRY.contents(spelling)
             except Exception:  # the other spelling, then
                 continue
     parts = urlsplit(target)
