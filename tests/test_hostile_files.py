@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 import stat
 import subprocess
 import sys
@@ -148,6 +149,20 @@ def test_a_file_link_out_of_the_tree_is_a_finding_and_never_read(repo, outside):
     assert result.message("deploy/leak.yaml", "unsafe-path") == (
         "file is a symbolic link that leads outside the linted root; not read")
     assert other_was_linted(result)
+
+
+def test_a_link_beside_files_already_read_is_refused_though_their_folder_is_resolved_once(repo, outside):
+    """The reader resolves a folder once (LintedRoot._resolve_below); each file in it is still looked at."""
+    root = LintedRoot(repo)
+    assert isinstance(root.read(repo / "apps" / "other.yaml"), bytes)
+    link(repo / "apps" / "leak.yaml", outside / "secret.yaml")
+    link(repo / "apps" / "up", outside)
+    for path in (repo / "apps" / "leak.yaml", repo / "apps" / "up" / "secret.yaml",
+                 repo / "apps" / ".." / ".." / "outside" / "secret.yaml"):
+        refused = root.read(path)
+        assert isinstance(refused, Refusal) and refused.reason == "outside-root", path
+    copy = pickle.loads(pickle.dumps(root))  # to a worker process: what was resolved here does not travel
+    assert copy == root and copy._directories == {}
 
 
 def test_an_absolute_link_out_of_the_tree_is_refused_too(repo, outside):
