@@ -318,7 +318,7 @@ def list_rules(config_path: str | None, path: str) -> None:
 @click.argument("rule_id")
 @click.option("-c", "--config", "config_path", type=click.Path(dir_okay=False), help="Configuration file.")
 def explain(rule_id: str, config_path: str | None) -> None:
-    """Print a rule's rationale, exact semantics, remediation and examples."""
+    """Print a rule's rationale, exact semantics, remediation, parameters and examples."""
     run = _prepare((".",), config_path=config_path)
     spec = run.catalog.spec(rule_id)
     if spec is None:
@@ -330,6 +330,11 @@ def explain(rule_id: str, config_path: str | None) -> None:
     for title, text in (("Why", spec.rationale), ("Exactly", spec.documentation), ("Fix", spec.remediation)):
         if text:
             _echo_lines(f"{title}:\n{_indent(text)}\n")
+    check = run.catalog.checks.get(spec.check)
+    if check is not None and check.params_schema.get("properties"):
+        from .reference import describe  # the rule's params (with the configuration's) beside the check's schema
+
+        _echo_lines("Parameters (check {}):\n{}\n".format(spec.check, "\n".join(describe(check, spec.params))))
     for kind in ("fail", "pass"):
         if spec.examples.get(kind):
             _echo_lines(f"Example that {'fires' if kind == 'fail' else 'passes'}:\n{_indent(spec.examples[kind])}")

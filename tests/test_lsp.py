@@ -309,7 +309,7 @@ async def test_a_bad_configuration_is_one_diagnostic_and_saving_the_fix_relints(
     assert (problem.code, problem.severity, problem.source) == ("configuration", types.DiagnosticSeverity.Error,
                                                                 "lintops")
     assert problem.range == rng(0, 0, len("apiVersion: apps/v1"))
-    assert "'strikt' was unexpected" in problem.message
+    assert "unknown key 'strikt'; did you mean 'strict'?" in problem.message
     assert problem.related_information[0].location.uri == config.resolve().as_uri()
     assert problem.related_information[0].location.range.start == types.Position(line=1, character=0)
 

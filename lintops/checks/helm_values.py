@@ -34,6 +34,7 @@ from .plaintext_secret import (
     compile_pattern,
     credential_format,
     is_named_literal,
+    secret_name_params,
 )
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -47,6 +48,10 @@ DEFAULT_VALUES_IGNORE_NAME_PATTERN = (
     + r"|^existing|(?:passw(?:or)?d|token|secret)s?[-_.]?(?:key|keys|ref|refs)?[-_.]?(?:name|ref|selector)$"
     + r"|(?:passw(?:or)?d|token)[-_.]?key$|^(?:use|create|generate|auto)(?:[-_.]|(?-i:[A-Z]))"
 )
+#: The defaults of the parameters (``floating_tags``, ``require``, ``keys``) the schemas below document.
+DEFAULT_VALUES_FLOATING_TAGS = ("latest",)
+DEFAULT_REQUIRED_LIMITS = ("cpu", "memory")
+DEFAULT_PROBE_KEYS = ("livenessProbe",)
 #: Blocks that are not long-running containers (helm tests, hooks, jobs, init steps): no probe needed.
 DEFAULT_PROBE_IGNORE_BLOCK_PATTERN = (
     r"(?:^|[-_.])(?:tests?|hooks?|jobs?|cron[-_.]?jobs?|init\w*|migrat\w*|kubectl|chown\w*|setup|upgrade\w*|"
@@ -100,14 +105,16 @@ class HelmValuesImageCheck(Check):
         "type": "object",
         "properties": {
             "floating_tags": {"type": "array", "items": {"type": "string", "minLength": 1}, "minItems": 1,
-                              "uniqueItems": True},
+                              "uniqueItems": True, "default": list(DEFAULT_VALUES_FLOATING_TAGS),
+                              "description": "Tags that move with every push, compared without regard to case: "
+                                             "an image pinned to one of them fires."},
         },
         "additionalProperties": False,
     }
 
     def __init__(self, params: dict[str, Any] | None = None) -> None:
         super().__init__(params)
-        self.floating = frozenset(t.lower() for t in self.params.get("floating_tags", ["latest"]))
+        self.floating = frozenset(t.lower() for t in self.params.get("floating_tags", DEFAULT_VALUES_FLOATING_TAGS))
 
     def check(self, subject: Subject, ctx: RunContext) -> Iterable[Violation]:
         violations = []
@@ -173,15 +180,20 @@ class HelmValuesResourcesCheck(Check):
     params_schema: ClassVar[dict[str, Any]] = {
         "type": "object",
         "properties": {
-            "require": {"type": "array", "items": {"type": "string", "minLength": 1}, "uniqueItems": True},
-            "missing_block": {"type": "boolean"},
+            "require": {"type": "array", "items": {"type": "string", "minLength": 1}, "uniqueItems": True,
+                        "default": list(DEFAULT_REQUIRED_LIMITS),
+                        "description": "The quantities `resources.limits` must set to a value other than zero "
+                                       "(`cpu`, `memory`, `ephemeral-storage`, ...)."},
+            "missing_block": {"type": "boolean", "default": True,
+                              "description": "Also fire at a workload block (a mapping with an `image`) that has no "
+                                             "`resources` key at all, so that the chart's default applies."},
         },
         "additionalProperties": False,
     }
 
     def __init__(self, params: dict[str, Any] | None = None) -> None:
         super().__init__(params)
-        self.require = list(self.params.get("require", ["cpu", "memory"]))
+        self.require = list(self.params.get("require", DEFAULT_REQUIRED_LIMITS))
         self.missing_block = bool(self.params.get("missing_block", True))
 
     def check(self, subject: Subject, ctx: RunContext) -> Iterable[Violation]:
@@ -239,15 +251,23 @@ class HelmValuesProbeCheck(Check):
     params_schema: ClassVar[dict[str, Any]] = {
         "type": "object",
         "properties": {
-            "keys": {"type": "array", "items": {"type": "string", "minLength": 1}, "minItems": 1},
-            "ignore_block_pattern": {"type": "string"},
+            "keys": {"type": "array", "items": {"type": "string", "minLength": 1}, "minItems": 1,
+                     "default": list(DEFAULT_PROBE_KEYS),
+                     "description": "The probe keys, dotted and relative to the workload block "
+                                    "(`livenessProbe`, `probes.liveness`): one of them must be set and not "
+                                    "switched off."},
+            "ignore_block_pattern": {"type": "string", "default": DEFAULT_PROBE_IGNORE_BLOCK_PATTERN,
+                                     "description": "Blocks whose key matches this regular expression (RE2 "
+                                                    "syntax, searched case-insensitively) are not long-running "
+                                                    "(Helm tests, hooks, jobs, init steps) and need no probe; "
+                                                    "an empty pattern skips none."},
         },
         "additionalProperties": False,
     }
 
     def __init__(self, params: dict[str, Any] | None = None) -> None:
         super().__init__(params)
-        self.keys = [tuple(k.split(".")) for k in self.params.get("keys", ["livenessProbe"])]
+        self.keys = [tuple(k.split(".")) for k in self.params.get("keys", DEFAULT_PROBE_KEYS)]
         self.ignore = compile_pattern(self.params, "ignore_block_pattern", DEFAULT_PROBE_IGNORE_BLOCK_PATTERN)
 
     def check(self, subject: Subject, ctx: RunContext) -> Iterable[Violation]:
@@ -297,6 +317,7 @@ class HelmValuesSecretCheck(SecretNameCheck):
     name = "helm-values-secret"
     description = "Helm values files contain no literal credentials."
     default_ignore_name_pattern = DEFAULT_VALUES_IGNORE_NAME_PATTERN
+    params_schema: ClassVar[dict[str, Any]] = secret_name_params(DEFAULT_VALUES_IGNORE_NAME_PATTERN)
 
     def check(self, subject: Subject, ctx: RunContext) -> Iterable[Violation]:
         return list(self._walk(subject.value, ()))

@@ -39,8 +39,15 @@ class ImageReferenceCheck(Check):
     params_schema: ClassVar[dict[str, Any]] = {
         "type": "object",
         "properties": {
-            "report": {"enum": ["untagged-or-latest", "floating"]},
-            "floating_tags": {"type": "array", "items": {"type": "string", "minLength": 1}, "uniqueItems": True},
+            "report": {"enum": ["untagged-or-latest", "floating"],
+                       "description": "What the rule reports: `untagged-or-latest` (invalid references, references "
+                                      "without tag and digest, the tag `latest`) or `floating` (tags of "
+                                      "`floating_tags`, which move like `latest` does). A digest pins the image "
+                                      "whatever its tag."},
+            "floating_tags": {"type": "array", "items": {"type": "string", "minLength": 1}, "uniqueItems": True,
+                              "default": list(DEFAULT_FLOATING_TAGS),
+                              "description": "The tags `report: floating` fires for (branch names and channels), "
+                                             "compared without regard to case."},
         },
         "required": ["report"],
         "additionalProperties": False,

@@ -113,19 +113,30 @@ def is_literal(value: str) -> bool:
     return True
 
 
+def secret_name_params(default_ignore_name_pattern: str) -> dict[str, Any]:
+    """The parameters of a :class:`SecretNameCheck`, documenting its default ignore pattern."""
+    return {
+        "type": "object",
+        "properties": {
+            "name_pattern": {"type": "string", "minLength": 1, "default": DEFAULT_NAME_PATTERN,
+                             "description": "Names that say they hold a credential: a regular expression (RE2 "
+                                            "syntax), searched case-insensitively."},
+            "ignore_name_pattern": {"type": "string", "default": default_ignore_name_pattern,
+                                    "description": "Names that match `name_pattern` but are settings *about* a "
+                                                   "credential (`*_FILE`, `*_PATH`, `*_URL`, `secretName`): a "
+                                                   "regular expression (RE2 syntax), searched case-insensitively; "
+                                                   "an empty pattern ignores none."},
+        },
+        "additionalProperties": False,
+    }
+
+
 class SecretNameCheck(Check):
     """A check that asks whether a name looks like it holds a credential: the ``name_pattern`` minus the
     ``ignore_name_pattern`` (both parameters; subclasses choose the default ignore pattern)."""
 
     default_ignore_name_pattern: ClassVar[str] = DEFAULT_IGNORE_NAME_PATTERN
-    params_schema: ClassVar[dict[str, Any]] = {
-        "type": "object",
-        "properties": {
-            "name_pattern": {"type": "string", "minLength": 1},
-            "ignore_name_pattern": {"type": "string"},
-        },
-        "additionalProperties": False,
-    }
+    params_schema: ClassVar[dict[str, Any]] = secret_name_params(DEFAULT_IGNORE_NAME_PATTERN)
 
     def __init__(self, params: dict[str, Any] | None = None) -> None:
         super().__init__(params)

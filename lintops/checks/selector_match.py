@@ -150,7 +150,11 @@ class SelectorMatch(Check):
     params_schema: ClassVar[dict[str, Any]] = {
         "type": "object",
         "properties": {
-            "mapSelectorKinds": {"type": "array", "items": {"type": "string", "minLength": 1}, "uniqueItems": True},
+            "mapSelectorKinds": {"type": "array", "items": {"type": "string", "minLength": 1}, "uniqueItems": True,
+                                 "default": list(DEFAULT_MAP_SELECTOR_KINDS),
+                                 "description": "Kinds whose `spec.selector` is a plain label map (`k: v`) rather "
+                                                "than a label selector; an absent or empty one selects the "
+                                                "template's labels."},
         },
         "additionalProperties": False,
     }
