@@ -235,10 +235,12 @@ def render(paths: tuple[str, ...], config_path: str | None, kubernetes_versions:
     for item in items:
         result = render_input(item, run.options, crds)
         for problem in result.problems:
-            failed = True
+            # a notice (kustomize-unused: how a kustomization no root uses was linted) is no failure
+            notice = getattr(problem, "rule_id", "render-failed") != "render-failed"
+            failed = failed or not notice
             where = f" [env: {problem.environment}]" if problem.environment else ""
-            click.echo(escape_controls(f"{problem.path}:{problem.line}:{problem.column}: error: "
-                                       f"{problem.message}{where}"), err=True)
+            click.echo(escape_controls(f"{problem.path}:{problem.line}:{problem.column}: "
+                                       f"{'info' if notice else 'error'}: {problem.message}{where}"), err=True)
         for source in result.sources:
             environment = source.source.environment
             target = ""

@@ -473,14 +473,15 @@ class Engine:
             yield self._report(FileReport(path, by_path.get(path, []), len(refs), True, refs), baselined=True)
 
     def _render_problems(self, problems: Iterable[Any]) -> list[Finding]:
-        """``render-failed`` findings, one per problem a renderer reported."""
-        rule = self.rules_by_id.get("render-failed")
-        if rule is None:
-            return []
+        """``render-failed`` findings (or the rule a problem names: ``kustomize-unused``), one per problem a
+        renderer reported."""
         found = []
         for problem in problems:
+            rule = self.rules_by_id.get(getattr(problem, "rule_id", "render-failed"))
+            if rule is None:
+                continue
             finding = self._filter(Finding(
-                "render-failed", rule.severity, problem.message, Location(problem.path, problem.line, problem.column),
+                rule.id, rule.severity, problem.message, Location(problem.path, problem.line, problem.column),
                 remediation=rule.spec.remediation or None,
                 environment=(problem.environment,) if problem.environment else ()), None)
             if finding is not None:

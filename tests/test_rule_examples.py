@@ -17,6 +17,7 @@ NEEDS_A_RUN = {
     "baseline-stale": "fires on baseline entries no finding matched (tests/test_baseline.py)",
     "render-failed": "fires when a chart or overlay cannot be rendered (tests/test_helm.py, test_kustomize.py)",
     "render-empty": "fires when a chart environment or overlay renders no object (tests/test_accounting.py)",
+    "kustomize-unused": "fires on a Component no overlay of the run uses (tests/test_kustomize_components.py)",
     "unsafe-path": "fires on links out of the tree and special files (tests/test_hostile_files.py)",
     "policy-violation": "fires on what the tree tries beyond a run's policy (tests/test_policy.py)",
 }

@@ -107,13 +107,21 @@ class ChartInput:
 
 @dataclass(frozen=True)
 class KustomizeInput:
-    """A Kustomize root (an overlay no other kustomization references): rendered, bases through it."""
+    """A Kustomize root (an overlay no other kustomization references): rendered, bases through it.
+
+    With ``unused``, a kustomization no root of the run pulls in instead (a Component no overlay
+    uses; with configured roots, a kustomization none of them reaches), linted on its own as
+    :mod:`lintops.inputs.kustomize.unused` says, without what the roots already cover.
+    """
 
     directory: Path
     display: str
     applications: tuple[AppSource, ...] = ()
     #: What every file and directory the overlay references must stay inside.
     root: LintedRoot | None = None
+    unused: bool = False
+    #: The real paths of the files the run's roots pull in (for an unused kustomization: linted there).
+    covered: frozenset[Path] = frozenset()
 
 
 Input = InputFile | ChartInput | KustomizeInput
@@ -127,8 +135,10 @@ def discover(paths: Iterable[str], excludes: Iterable[str] = (), base: Path | No
 
     Files inside a chart belong to the chart (templates are never parsed as manifests; ``values*.yaml``
     are its environments). Files a Kustomize root pulls in are linted through that root, so a base
-    is linted once per overlay that uses it. A file named explicitly inside a chart stands for its
-    chart (pre-commit passes changed files: a changed values file re-renders its chart).
+    is linted once per overlay that uses it. A kustomization no root pulls in (a Component no overlay
+    of the run uses) comes last, as an unused :class:`KustomizeInput`: the files it references are its
+    own too, so its patches are never linted as manifests. A file named explicitly inside a chart
+    stands for its chart (pre-commit passes changed files: a changed values file re-renders its chart).
     """
     base = base or repository_root()
     excludes = tuple(excludes)
@@ -219,9 +229,12 @@ def discover(paths: Iterable[str], excludes: Iterable[str] = (), base: Path | No
                        if p not in named and not is_excluded(display_path(p, base), excludes)]
 
     roots: list[Path] = []
+    unused: list[Path] = []  # kustomizations no root pulls in: linted on their own (kustomize.unused)
+    covered: frozenset[Path] = frozenset()  # the files the roots pull in
     inflated: set[Path] = set()  # charts an overlay's helmCharts inflate: linted through the overlay
     if kustomizations or tuple(kustomize_roots):
         from .kustomize import find_roots, referenced_files
+        from .kustomize.references import unused_kustomizations
 
         configured = [_real(p) for p in kustomize_roots]
         roots = find_roots(sorted(kustomizations), configured, within=root_for)
@@ -230,6 +243,12 @@ def discover(paths: Iterable[str], excludes: Iterable[str] = (), base: Path | No
             owned.update(_real(directory / name) for name in KUSTOMIZATION_FILES)
         for root in roots:
             owned.update(referenced_files(root, within=root_for(root), charts=inflated))
+        covered = frozenset(owned)
+        # what no root pulls in (a Component no overlay uses) owns its files all the same: its patches
+        # and generator files are never plain manifests, its resources are linted through it
+        unused = unused_kustomizations(sorted(kustomizations), roots, within=root_for)
+        for directory in unused:
+            owned.update(referenced_files(directory, within=root_for(directory), charts=inflated))
         files = [f for f in files if f.path is None or _real(f.path) not in owned]
 
     applications: dict[Path, list[AppSource]] = {}
@@ -251,6 +270,9 @@ def discover(paths: Iterable[str], excludes: Iterable[str] = (), base: Path | No
     for root in roots:
         yield KustomizeInput(root, display_path(root, base), tuple(applications.get(_real(root), ())),
                              root=root_for(root))
+    for directory in unused:
+        yield KustomizeInput(directory, display_path(directory, base), tuple(applications.get(_real(directory), ())),
+                             root=root_for(directory), unused=True, covered=covered)
 
 
 def _root_of(path: Path, base: Path, repository: LintedRoot) -> LintedRoot:

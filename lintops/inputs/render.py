@@ -120,6 +120,12 @@ def _render_kustomization(item: KustomizeInput, options: Options, display,
 
     images = [image for app in item.applications for image in app.images] or None
     environment = item.applications[0].environment if len(item.applications) == 1 else None
+    if item.unused:  # no root of the run pulls it in (a Component no overlay uses): linted on its own
+        from .kustomize.unused import render_unused
+
+        return render_unused(item.directory, display=display, environment=environment, images=images,
+                             within=_within(item, options), covered=item.covered, versions=target_versions(options),
+                             crds=crds, helm=options.helm)
     # the targets, CRDs and helm: configuration reach the overlay's helmCharts, rendered as any chart is
     return kustomize.render_kustomization(item.directory, display=display, environment=environment, images=images,
                                           within=_within(item, options), versions=target_versions(options),

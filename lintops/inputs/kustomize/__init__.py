@@ -3,9 +3,10 @@
 Roots
     The roots are the kustomizations that no other kustomization of the linted tree refers to (the
     overlays); a base is linted only through the overlays that use it, in each overlay's form. A
-    ``kind: Component`` is never a root (it only means something inside a kustomization). Configured
-    roots replace the detection. Kustomizations that only refer to each other in a cycle are roots
-    too, so that kustomize reports the cycle instead of the files going unlinted.
+    ``kind: Component`` is never a root (it only means something inside a kustomization); one that
+    no overlay of the run uses is linted on its own, its patches never as manifests (:mod:`.unused`).
+    Configured roots replace the detection. Kustomizations that only refer to each other in a cycle
+    are roots too, so that kustomize reports the cycle instead of the files going unlinted.
 
 How a root is rendered
     ``kustomize build`` when ``kustomize`` is on ``PATH``, else ``kubectl kustomize`` (kustomize is
@@ -88,7 +89,8 @@ Mapping back
 Modules
     :mod:`.references` reads kustomization files (roots, referenced files) and :mod:`.remote` finds
     their remote addresses; :mod:`.build` runs kustomize on a root, :mod:`.errors` turns its
-    failures into problems and :mod:`.fallback` lists what a failed root leaves to lint; :mod:`.sources` groups
+    failures into problems and :mod:`.fallback` lists what a failed root leaves to lint;
+    :mod:`.unused` lints a kustomization no root uses (a Component no overlay lists); :mod:`.sources` groups
     the output by origin file, :mod:`.objects` strips the origin annotation from each object, and
     :mod:`.locate` maps nodes back with :mod:`.translate` (origin files), :mod:`.patches` and
     :mod:`.transformers` (kustomization fields); :mod:`.helm_entries` reads ``helmCharts`` entries as

@@ -158,7 +158,9 @@ def _build(paths: DisplayPaths, tree: KustomizationTree, cache: dict[Path, Kusto
         wrapper: dict[str, Any] = {
             "apiVersion": "kustomize.config.k8s.io/v1beta1",
             "kind": "Kustomization",
-            "resources": [reference],
+            # kustomize builds a Component root over an empty accumulator, as `kustomize build <dir>` does, only
+            # when it is listed as a component: under resources it refuses it ("expected kind != 'Component'")
+            "components" if top.is_component else "resources": [reference],
             "buildMetadata": ["originAnnotations"],
         }
         if images:
