@@ -237,7 +237,8 @@ def discover(paths: Iterable[str], excludes: Iterable[str] = (), base: Path | No
         from .kustomize.references import unused_kustomizations
 
         configured = [_real(p) for p in kustomize_roots]
-        roots = find_roots(sorted(kustomizations), configured, within=root_for)
+        loaded: dict = {}  # each kustomization file parsed once for both questions
+        roots = find_roots(sorted(kustomizations), configured, within=root_for, cache=loaded)
         owned: set[Path] = set()
         for directory in kustomizations:
             owned.update(_real(directory / name) for name in KUSTOMIZATION_FILES)
@@ -246,7 +247,7 @@ def discover(paths: Iterable[str], excludes: Iterable[str] = (), base: Path | No
         covered = frozenset(owned)
         # what no root pulls in (a Component no overlay uses) owns its files all the same: its patches
         # and generator files are never plain manifests, its resources are linted through it
-        unused = unused_kustomizations(sorted(kustomizations), roots, within=root_for)
+        unused = unused_kustomizations(sorted(kustomizations), roots, within=root_for, cache=loaded)
         for directory in unused:
             owned.update(referenced_files(directory, within=root_for(directory), charts=inflated))
         files = [f for f in files if f.path is None or _real(f.path) not in owned]

@@ -248,17 +248,18 @@ def _file_entries(kustomization: Kustomization) -> Iterator[tuple[str, str, bool
 
 
 def find_roots(kustomization_dirs: Iterable[Path], configured: Iterable[Path] = (),
-               within: Within = None) -> list[Path]:
+               within: Within = None, cache: dict[Path, Kustomization | None] | None = None) -> list[Path]:
     """The directories to render: the configured roots, else the overlays among ``kustomization_dirs``.
 
     An overlay is a kustomization that no other kustomization of the set refers to (through
     ``resources``, ``bases`` or ``components``). Components are never roots. The paths are returned
-    as given, in sorted order.
+    as given, in sorted order. ``cache`` (see :func:`load_kustomization`) may be shared by calls with
+    the same ``within``.
     """
     configured = list(dict.fromkeys(configured))
     if configured:
         return sorted(configured, key=lambda p: p.as_posix())
-    cache: dict[Path, Kustomization | None] = {}
+    cache = {} if cache is None else cache
     given = _given(kustomization_dirs)
     loaded = {real: load_kustomization(real, cache, within) for real in given}
     found = {real: k for real, k in loaded.items() if k is not None}
@@ -266,8 +267,8 @@ def find_roots(kustomization_dirs: Iterable[Path], configured: Iterable[Path] = 
     return sorted((given[real] for real in roots), key=lambda p: p.as_posix())
 
 
-def unused_kustomizations(kustomization_dirs: Iterable[Path], roots: Iterable[Path],
-                          within: Within = None) -> list[Path]:
+def unused_kustomizations(kustomization_dirs: Iterable[Path], roots: Iterable[Path], within: Within = None,
+                          cache: dict[Path, Kustomization | None] | None = None) -> list[Path]:
     """The kustomizations of ``kustomization_dirs`` that no root pulls in, each named once through the
     topmost of them: a Component no overlay of the run uses (and what only it uses), or, with
     configured roots, a kustomization none of them reaches.
@@ -275,9 +276,9 @@ def unused_kustomizations(kustomization_dirs: Iterable[Path], roots: Iterable[Pa
     Like :func:`find_roots` among those left over, Components included: one that another left-over
     kustomization refers to is reached through it (a Component listing another is linted once, as
     kustomize builds it); ones that only refer to each other in a cycle are named too. The paths are
-    returned as given, in sorted order.
+    returned as given, in sorted order; ``cache`` as for :func:`find_roots`.
     """
-    cache: dict[Path, Kustomization | None] = {}
+    cache = {} if cache is None else cache
     reached: set[Path] = set()
     for root in roots:
         reached.update(k.directory for k in walk_tree(root, cache, within).kustomizations)
