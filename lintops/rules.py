@@ -15,6 +15,7 @@ The built-in rules in ``rules/`` use exactly the format a platform team uses for
     examples:
       pass: |  ...YAML...
       fail: |  ...YAML...
+      fail_at: ["13:18 /spec/template/spec/containers/0/image"]   # where each finding on fail is
 
 A rule file is never code: a repository under review cannot make lintops import anything.
 """
@@ -73,7 +74,8 @@ class RuleSpec:
     rationale: str = ""
     remediation: str = ""
     documentation: str = ""
-    examples: Mapping[str, str] = field(default_factory=dict)
+    #: ``pass`` and ``fail`` (YAML text), ``fail_at`` (a list of ``LINE:COLUMN [POINTER]``).
+    examples: Mapping[str, Any] = field(default_factory=dict)
     enabled: bool = True
     origin: str = "built-in"
     path: str | None = None

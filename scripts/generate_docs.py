@@ -7,7 +7,7 @@ derived from them, so that no reference can drift from the behaviour:
 
 - ``docs/rules.md``: every built-in rule: id, severity, check, targets, summary, why, the exact
   semantics, the fix, its parameters with the values in effect (the rule's, else the check's
-  defaults) and its examples;
+  defaults) and its examples, with where the fail example fires (its ``fail_at``);
 - ``docs/checks.md``: every built-in check: what it does, the rules that use it, each parameter
   (type, required, default, description) and the parameters' JSON Schema;
 - in ``schemas/lintops-rule.schema.json``: ``definitions/params`` (each built-in check's parameter
@@ -137,7 +137,16 @@ def _rule_section(spec: RuleSpec, checks: Mapping[str, type[Check]]) -> list[str
     for kind, title in (("fail", "Example that fires"), ("pass", "Example that passes")):
         if spec.examples.get(kind):
             lines += ["", f"**{title}:**", "", "```yaml", spec.examples[kind].rstrip("\n"), "```"]
+            if kind == "fail" and spec.examples.get("fail_at"):
+                lines += ["", "It fires at " + ", ".join(_place(at) for at in spec.examples["fail_at"]) + "."]
     return lines
+
+
+def _place(at: str) -> str:
+    """``13:18 /spec/...`` (a rule file's ``fail_at`` entry) as the reference says it."""
+    position, _, pointer = at.partition(" ")
+    line, _, column = position.partition(":")
+    return f"line {line}, column {column}" + (f" (`{pointer}`)" if pointer else "")
 
 
 def _value_cell(parameter: Parameter, check: str, blocks: list[tuple[str, Any]]) -> str:

@@ -228,6 +228,10 @@ RULE_ERRORS = [
     (RULE + "kinds: Pod\n", "5:8", "kinds must be a list or empty, not 'Pod'"),
     (RULE + "params: [a]\n", "5:9", "params must be a mapping or empty, not a list"),
     (RULE + "examples:\n  pass: 3\n", "6:9", "examples.pass must be a string, not the number 3 (write it in quotes)"),
+    (RULE + "examples:\n  fail_at: ['line 3']\n", "6:13", "examples.fail_at[0] must be LINE:COLUMN, then a space and "
+                                                      "the finding's JSON pointer if it has one, as in '13:18 "
+                                                      "/spec/template/spec/containers/0/image', not 'line 3'"),
+    (RULE + "examples:\n  fail_at: '3:1'\n", "6:12", "examples.fail_at must be a list, not '3:1'"),
     (RULE + "enabled: 'no'\n", "5:10", "enabled must be true or false, not 'no'"),
     (RULE + "rationale: [a]\n", "5:12", "rationale must be a string, not a list"),
 ]

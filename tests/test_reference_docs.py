@@ -43,6 +43,10 @@ def test_every_rule_and_every_check_is_documented(generated):
         for kind in ("fail", "pass"):
             if spec.examples.get(kind):
                 assert spec.examples[kind].rstrip("\n") in section, (spec.id, kind)
+        for at in spec.examples.get("fail_at") or ():  # where the fail example fires, as the rule file says
+            position, _, pointer = at.partition(" ")
+            line, column = position.split(":")
+            assert f"line {line}, column {column}" + (f" (`{pointer}`)" if pointer else "") in section, (spec.id, at)
     for name, check in available_checks().items():
         section = checks.split(f"\n## {name}\n", 1)[1].split("\n## ", 1)[0]
         assert check.description in section
