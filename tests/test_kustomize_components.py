@@ -386,3 +386,21 @@ def test_a_kustomization_no_configured_root_reaches(tmp_path):
         "patch: only the build applies it)")  # base/ is the overlay's: linted through it, not a second time
     summary = report["summary"]
     assert (summary["objects"], summary["rendered"], summary["linted_alone"], summary["not_linted"]) == (3, 2, 1, 1)
+
+
+def test_a_link_out_of_the_tree_named_by_an_unused_component_is_a_finding(tmp_path):
+    """A patch of a Component nothing builds that is a symbolic link to a file outside the tree: reported at its
+    entry (as a plain file it was a finding too), never read, and everything else still linted."""
+    secret = tmp_path / "outside" / "token.yaml"
+    write(secret, "apiVersion: v1\nkind: Secret\nmetadata:\n  name: leaked\nstringData:\n  token: s3cr3t-value\n")
+    repo = tree(tmp_path / "repo", {"no-worker/kustomization.yaml": COMPONENT + "patches:\n  - path: link.yaml\n"})
+    (repo / "no-worker" / "link.yaml").symlink_to(secret)
+    done = run_lintops("check", "-q", "--format", "json", ".", cwd=repo)
+    assert done.returncode == 1 and "s3cr3t-value" not in done.stdout + done.stderr and "leaked" not in done.stdout
+    report = json.loads(done.stdout)
+    [refused] = found(report, "unsafe-path")
+    assert (refused["path"], refused["line"], refused["column"]) == ("no-worker/kustomization.yaml", 4, 11)
+    assert refused["message"] == ("patches entry 'link.yaml' is a symbolic link that leads outside the linted root; "
+                                  "not read")
+    assert found(report, path="no-worker/link.yaml") == []
+    assert found(report, "kustomize-unused") and found(report, "liveness-probe", "base/web.yaml")

@@ -43,6 +43,9 @@ What a person expects (kubeconform, kube-linter)
     - With configured roots (``kustomize.roots``), a kustomization none of them pulls in is not built
       (the configuration says what to build); its resources files are linted on their own and its
       build-only inputs counted as not linted, the same way.
+    - What a kustomization that is not built names and may not be read (a link out of the tree, a
+      named pipe) is still a finding at its entry (``unsafe-path``), as a build's pre-check makes it
+      one and as it was one when the file was linted as a plain file; it is never read.
 
     Each such kustomization is one ``kustomize-unused`` notice (info) at its kustomization file (at
     the patch its build could not apply, when it was built), which says how it was linted and names,
@@ -149,7 +152,21 @@ def _not_built(tree: KustomizationTree, top: Kustomization, paths: DisplayPaths,
         result.standalone.extend(plan.alone)
     result.not_linted.extend(plan.not_linted)
     result.problems.append(_notice(top, paths, f"{said}; {_clause(plan, alone)}"))
+    result.problems.extend(_refused(tree, paths))
     return result
+
+
+def _refused(tree: KustomizationTree, paths: DisplayPaths) -> list[RenderProblem]:
+    """What a kustomization that is not built names and may not be read (a link out of the root, a named
+    pipe): a finding at its entry all the same (a build would refuse it; as a plain file it was one)."""
+    problems = []
+    for unsafe in tree.unsafe:
+        what = "kustomization file" if unsafe.pointer is None else \
+            f"{unsafe.pointer.split('/')[1]} entry {unsafe.entry!r}"
+        position = unsafe.position
+        problems.append(RenderProblem(paths.show(unsafe.kustomization.file), position.line, position.column,
+                                      f"{what} {unsafe.refusal.detail}; not read", None, unsafe.refusal.rule_id))
+    return problems
 
 
 def _plan(tree: KustomizationTree, paths: DisplayPaths, name: str, within: LintedRoot | None,
