@@ -3,8 +3,8 @@
 A ``kind: Component`` is never a root: it means something only inside the kustomization that lists
 it under ``components:``, where it adds its resources and generators to that kustomization's objects
 and patches and transforms them all. microservices-demo's ``kustomize/`` ships thirteen Components
-and an overlay that lists them all commented out; a run over that folder finds eleven Components no
-overlay uses. Until something lists one, what is it?
+and an overlay that lists them all commented out; its three test overlays use six, so a run over
+that folder finds seven Components no overlay uses. Until something lists one, what is it?
 
 What kustomize does with one on its own
     ``kustomize build <component>`` (and ``kubectl kustomize``) builds it: the root of a build may be
@@ -37,7 +37,7 @@ What a person expects (kubeconform, kube-linter)
       build-only inputs are counted as inputs not linted. Any other failure (a missing file, a
       misspelt field) is a ``render-failed`` finding, as for an overlay, with the same fallback.
     - A Component with no resources or generators holds no object: its build could give nothing, so
-      it is not built (a kustomize process saved per Component: nine of microservices-demo's eleven);
+      it is not built (a kustomize process saved per Component: six of microservices-demo's seven);
       its patches are counted as inputs not linted. A misspelt field in it is reported by the build
       of the overlay that lists it.
     - With configured roots (``kustomize.roots``), a kustomization none of them pulls in is not built
