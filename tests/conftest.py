@@ -1,4 +1,4 @@
-"""Shared helpers for lintops' tests: run the CLI in-process or as a real subprocess."""
+"""Shared helpers for lintops' tests: run the CLI in-process or as a real subprocess (inputs: builders.py)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from builders import write as write  # tests import it from here; builders.py makes the inputs
 from lintops.catalog import available_checks
 from lintops.cli import main
 from lintops.engine import Engine, Options
@@ -68,9 +69,3 @@ def lint_rules(text: str, *rule_ids: str, specs: list[RuleSpec] | None = None, w
 def where(findings: list) -> list[tuple]:
     """(rule, line, column, pointer) of each finding."""
     return [(f.rule_id, f.location.line, f.location.column, f.pointer) for f in findings]
-
-
-def write(path: Path, text: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
-    return path

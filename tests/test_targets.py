@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from builders import crd
 from conftest import run_lintops, write
 from lintops.checks.base import merge_targets
 from lintops.engine import Options
@@ -271,27 +272,14 @@ def test_version_independent_findings_name_every_target_and_are_not_tagged(tmp_p
 def test_a_custom_resource_held_for_its_crd_is_validated_at_each_target(tmp_path, lint):
     root = repository(tmp_path)
     write(root / "a-widget.yaml", "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\nspec: {size: big}\n")
-    write(root / "b-crd.yaml", textwrap.dedent("""\
-        apiVersion: apiextensions.k8s.io/v1
-        kind: CustomResourceDefinition
-        metadata: {name: widgets.example.com}
-        spec:
-          group: example.com
-          names: {kind: Widget, plural: widgets}
-          scope: Namespaced
-          versions:
-          - name: v1
-            served: true
-            storage: true
-            schema:
-              openAPIV3Schema:
-                type: object
-                properties:
-                  spec:
-                    type: object
-                    properties:
-                      size: {type: integer}
-    """))
+    write(root / "b-crd.yaml", crd("Widget", schema="""\
+        type: object
+        properties:
+          spec:
+            type: object
+            properties:
+              size: {type: integer}
+        """))
     write(root / "c-gadget.yaml", "apiVersion: example.com/v1\nkind: Gadget\nmetadata: {name: g}\n")
     _, report = lint(root, "-k", "1.24", "-k", "1.30")
     [schema] = found(report, "schema")
