@@ -24,6 +24,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+import builders
+from builders import crd
 from conftest import write
 
 pytest.importorskip("helm_python", reason="helmCharts are inflated with helm-python-sdk (pip install -e '.[helm]')")
@@ -31,7 +33,6 @@ KUBECTL = shutil.which("kubectl")
 pytestmark = pytest.mark.skipif(not (shutil.which("kustomize") or KUBECTL), reason="needs kustomize or kubectl")
 
 IMAGE = "/spec/template/spec/containers/0/image"
-CHART = "apiVersion: v2\nname: web\nversion: 0.1.0\nappVersion: '1.0'\n"
 VALUES = "replicas: 1\nimage:\n  repository: registry.example/web\n  tag: '1.0'\n"
 DEPLOYMENT = """\
 apiVersion: apps/v1
@@ -78,13 +79,10 @@ data:
 """
 
 
-def chart(directory: Path, templates: dict[str, str] | None = None, values: str = VALUES) -> Path:
-    write(directory / "Chart.yaml", CHART.replace("name: web", f"name: {directory.name}"))
-    if values is not None:
-        write(directory / "values.yaml", values)
-    for name, text in (templates or {"deployment.yaml": DEPLOYMENT, "info.yaml": INFO}).items():
-        write(directory / "templates" / name, text)
-    return directory
+def chart(directory: Path, templates: dict[str, str] | None = None, values: str | None = VALUES) -> Path:
+    """The chart these tests inflate: appVersion 1.0, VALUES, and a Deployment and a ConfigMap unless told."""
+    return builders.chart(directory, templates or {"deployment.yaml": DEPLOYMENT, "info.yaml": INFO}, values=values,
+                          chart_yaml="appVersion: '1.0'\n")
 
 
 @pytest.fixture
@@ -320,28 +318,14 @@ def test_chart_home_from_helm_globals(repo, rendered):
 # -- CRDs, hooks and tests ----------------------------------------------------------------------------------
 
 
-CRD = """\
-apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata:
-  name: widgets.example.com
-spec:
-  group: example.com
-  names: {kind: Widget, plural: widgets, singular: widget, listKind: WidgetList}
-  scope: Namespaced
-  versions:
-    - name: v1
-      served: true
-      storage: true
-      schema:
-        openAPIV3Schema:
-          type: object
-          properties:
-            spec:
-              type: object
-              properties:
-                size: {type: integer}
-"""
+CRD = crd("Widget", schema="""\
+    type: object
+    properties:
+      spec:
+        type: object
+        properties:
+          size: {type: integer}
+    """)
 TEST_POD = """\
 apiVersion: v1
 kind: Pod
