@@ -15,7 +15,7 @@ import textwrap
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-__all__ = ["block", "chart", "crd", "cronjob", "deployment", "kustomization", "tree", "write"]
+__all__ = ["bare_workload", "block", "chart", "crd", "cronjob", "deployment", "kustomization", "pod", "tree", "write"]
 
 
 def write(path: Path, text: str) -> Path:
@@ -75,6 +75,29 @@ def deployment(name: str = "web", pod_spec: str | None = None, *, kind: str = "D
     return (f"apiVersion: {api_version}\nkind: {kind}\nmetadata: {metadata}\nspec:\n{block(spec, 2)}"
             f"  selector: {{matchLabels: {{app: {name}}}}}\n  template:\n{template_metadata}    spec:\n"
             f"{block(pod_spec, 6)}")
+
+
+def bare_workload(kind: str = "Deployment", pod_spec: str = "", *, name: str = "web",
+                  api_version: str = "apps/v1") -> str:
+    """A workload with nothing but a pod template (no selector, no labels): all the pod rules look at::
+
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: web}
+        spec:
+          template:
+            spec:
+              <pod_spec, indented 6>
+    """
+    return (f"apiVersion: {api_version}\nkind: {kind}\nmetadata: {{name: {name}}}\nspec:\n  template:\n    spec:\n"
+            f"{block(pod_spec, 6)}")
+
+
+def pod(spec: str, kind: str = "Pod", *, name: str = "p") -> str:
+    """``apiVersion: v1``, ``kind: Pod``, ``metadata: {name: p}``, then ``spec:`` and ``spec`` (stripped of blank
+    lines around it) indented by 2: its first line is line 5."""
+    return (f"apiVersion: v1\nkind: {kind}\nmetadata: {{name: {name}}}\nspec:\n"
+            + textwrap.indent(textwrap.dedent(spec).strip("\n"), "  ") + "\n")
 
 
 def cronjob(name: str = "report", pod_spec: str | None = None, *, api_version: str = "batch/v1",

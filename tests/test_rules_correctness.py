@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from builders import bare_workload, cronjob, deployment
 from conftest import lint_rules as lint
 from conftest import rule_spec as spec
 from conftest import where
@@ -303,27 +304,17 @@ def test_empty_strings_are_defaults_where_kubernetes_defaults_the_field():
 
 
 def test_a_job_without_restart_policy_is_reported_at_its_pod_spec():
-    text = """\
-    apiVersion: batch/v1
-    kind: Job
-    metadata: {name: migrate}
-    spec:
-      template:
-        spec:
-          containers: [{name: migrate, image: registry.example.com/migrate:1}]
-    ---
-    apiVersion: batch/v1beta1
-    kind: CronJob
-    metadata: {name: cleanup}
-    spec:
-      schedule: "0 3 * * *"
-      jobTemplate:
+    text = textwrap.dedent("""\
+        apiVersion: batch/v1
+        kind: Job
+        metadata: {name: migrate}
         spec:
           template:
             spec:
-              restartPolicy: ~
-              containers: [{name: cleanup, image: registry.example.com/cleanup:1}]
-    """
+              containers: [{name: migrate, image: registry.example.com/migrate:1}]
+        ---
+        """) + cronjob("cleanup", "containers: [{name: cleanup, image: registry.example.com/cleanup:1}]",
+                       api_version="batch/v1beta1", restart_policy="~")
     findings = lint(text, ENUM)
     assert where(findings) == [
         (ENUM, 6, 5, "/spec/template/spec"),
@@ -340,40 +331,33 @@ def test_cronjob_and_job_with_on_failure_pass():
 
 
 def test_objects_without_the_fields_pass():
-    text = """\
-    apiVersion: apps/v1
-    kind: Deployment
-    metadata: {name: web}
-    spec:
-      selector: {matchLabels: {app: web}}
-      template:
-        metadata: {labels: {app: web}}
+    text = deployment(pod_spec="""\
+        containers:
+          - name: web
+            image: registry.example.com/web:1.4.2
+            ports: [{containerPort: 8080}]
+            livenessProbe: {tcpSocket: {port: 8080}}
+            readinessProbe: {httpGet: {port: 8080}}
+        """) + textwrap.dedent("""\
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata: {name: web}
         spec:
-          containers:
-            - name: web
-              image: registry.example.com/web:1.4.2
-              ports: [{containerPort: 8080}]
-              livenessProbe: {tcpSocket: {port: 8080}}
-              readinessProbe: {httpGet: {port: 8080}}
-    ---
-    apiVersion: v1
-    kind: Service
-    metadata: {name: web}
-    spec:
-      ports: [{port: 80}]
-    ---
-    apiVersion: v1
-    kind: PersistentVolumeClaim
-    metadata: {name: data}
-    spec:
-      resources: {requests: {storage: 1Gi}}
-    ---
-    apiVersion: v1
-    kind: Pod
-    metadata: {name: p}
-    spec:
-      containers: [{name: a, image: registry.example.com/a:1}]
-    """
+          ports: [{port: 80}]
+        ---
+        apiVersion: v1
+        kind: PersistentVolumeClaim
+        metadata: {name: data}
+        spec:
+          resources: {requests: {storage: 1Gi}}
+        ---
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: p}
+        spec:
+          containers: [{name: a, image: registry.example.com/a:1}]
+        """)
     assert lint(text, ENUM) == []
 
 
@@ -412,17 +396,11 @@ def test_kinds_are_matched_with_their_api_group():
 
 
 def test_custom_workload_kinds_get_their_pod_specs_judged():
-    text = """\
-    apiVersion: apps.kruise.io/v1alpha1
-    kind: CloneSet
-    metadata: {name: web}
-    spec:
-      template:
-        spec:
-          restartPolicy: Sometimes
-          containers:
-            - {name: web, image: registry.example.com/web:1, imagePullPolicy: IfNotPresnt}
-    """
+    text = bare_workload("CloneSet", """\
+        restartPolicy: Sometimes
+        containers:
+          - {name: web, image: registry.example.com/web:1, imagePullPolicy: IfNotPresnt}
+        """, api_version="apps.kruise.io/v1alpha1")
     findings = lint(text, ENUM, workloads={"CloneSet": "/spec/template/spec"})
     assert pointers(findings) == ["/spec/template/spec/containers/0/imagePullPolicy"]  # restartPolicy: owner unknown
     assert lint(text, ENUM) == []  # not declared: not a workload
@@ -624,28 +602,20 @@ def test_other_kinds_are_not_judged():
 
 
 def test_duplicate_env_var_fires_at_the_second_entry():
-    text = """\
-    apiVersion: apps/v1
-    kind: Deployment
-    metadata: {name: web}
-    spec:
-      selector: {matchLabels: {app: web}}
-      template:
-        metadata: {labels: {app: web}}
-        spec:
-          containers:
-            - name: web
-              image: registry.example.com/web:1
-              env:
-                - name: PORT
-                  value: "8080"
-                - name: HOST
-                  value: localhost
-                - name: PORT
-                  value: "9090"
-                - name: PORT
-                  value: "9091"
-    """
+    text = deployment(pod_spec="""\
+        containers:
+          - name: web
+            image: registry.example.com/web:1
+            env:
+              - name: PORT
+                value: "8080"
+              - name: HOST
+                value: localhost
+              - name: PORT
+                value: "9090"
+              - name: PORT
+                value: "9091"
+        """)
     [finding] = lint(text, DUPLICATE)
     assert where([finding]) == [(DUPLICATE, 17, 15, "/spec/template/spec/containers/0/env/2")]
     assert finding.severity is Severity.WARNING
@@ -654,24 +624,14 @@ def test_duplicate_env_var_fires_at_the_second_entry():
 
 
 def test_duplicate_env_var_in_init_and_ephemeral_containers_and_cronjobs():
-    text = """\
-    apiVersion: batch/v1beta1
-    kind: CronJob
-    metadata: {name: cleanup}
-    spec:
-      schedule: "0 3 * * *"
-      jobTemplate:
-        spec:
-          template:
-            spec:
-              restartPolicy: OnFailure
-              initContainers:
-                - {name: init, image: registry.example.com/i:1, env: [{name: A, value: "1"}, {name: A, value: "2"}]}
-              containers:
-                - {name: main, image: registry.example.com/m:1, env: [{name: B, value: "1"}, {name: B, value: "1"}]}
-              ephemeralContainers:
-                - {name: debug, image: registry.example.com/d:1, env: [{name: C}, {name: D}, {name: C}]}
-    """
+    text = cronjob("cleanup", api_version="batch/v1beta1", pod_spec="""\
+        initContainers:
+          - {name: init, image: registry.example.com/i:1, env: [{name: A, value: "1"}, {name: A, value: "2"}]}
+        containers:
+          - {name: main, image: registry.example.com/m:1, env: [{name: B, value: "1"}, {name: B, value: "1"}]}
+        ephemeralContainers:
+          - {name: debug, image: registry.example.com/d:1, env: [{name: C}, {name: D}, {name: C}]}
+        """)
     base = "/spec/jobTemplate/spec/template/spec"
     assert sorted(pointers(lint(text, DUPLICATE))) == sorted(
         [f"{base}/initContainers/0/env/1", f"{base}/containers/0/env/1", f"{base}/ephemeralContainers/0/env/2"])

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 
+from builders import bare_workload, cronjob, deployment, pod
 from conftest import lint_rules as lint
 from conftest import rule_spec as spec
 from conftest import where
@@ -37,12 +38,6 @@ RULES = ROOT / "rules"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SECURITY = ("privileged-container", "privilege-escalation", "host-namespaces", "run-as-non-root",
             "read-only-root-filesystem", "sensitive-host-mounts")
-
-
-def pod(spec_body: str) -> str:
-    """A Pod whose spec is ``spec_body`` (YAML, indented under ``spec:`` by this function)."""
-    return "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n" + textwrap.indent(
-        textwrap.dedent(spec_body).strip("\n"), "  ") + "\n"
 
 
 def fired(text: str, rule_id: str) -> list[str]:
@@ -72,30 +67,20 @@ def test_rule_files_declare_the_decided_severities_and_targets():
         assert "kube-linter" in spec(rule_id).documentation, rule_id
 
 
-CRONJOB = """\
-apiVersion: batch/v1
-kind: CronJob
-metadata: {name: nightly}
-spec:
-  schedule: "0 3 * * *"
-  jobTemplate:
-    spec:
-      template:
-        spec:
-          restartPolicy: OnFailure
-          hostPID: true
-          containers:
-            - name: run
-              image: registry.example.com/run:1.0.0
-              securityContext:
-                privileged: true
-                allowPrivilegeEscalation: true
-                runAsUser: 0
-                readOnlyRootFilesystem: false
-          volumes:
-            - name: host
-              hostPath: {path: /}
-"""
+CRONJOB = cronjob("nightly", """\
+    hostPID: true
+    containers:
+      - name: run
+        image: registry.example.com/run:1.0.0
+        securityContext:
+          privileged: true
+          allowPrivilegeEscalation: true
+          runAsUser: 0
+          readOnlyRootFilesystem: false
+    volumes:
+      - name: host
+        hostPath: {path: /}
+    """)
 
 
 def test_cronjob_pod_specs_are_checked_at_the_exact_places():
@@ -112,34 +97,26 @@ def test_cronjob_pod_specs_are_checked_at_the_exact_places():
     assert all(f.object.name == "nightly" and f.object.kind == "CronJob" for f in findings)
 
 
-HARDENED = """\
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web}
-spec:
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec:
-      securityContext:
-        runAsNonRoot: true
-        runAsUser: 10001
-      initContainers:
-        - name: migrate
-          image: registry.example.com/migrate:1.0.0
-          securityContext: {allowPrivilegeEscalation: false}
-      containers:
-        - name: web
-          image: registry.example.com/web:1.0.0
-          securityContext:
-            allowPrivilegeEscalation: false
-            readOnlyRootFilesystem: true
-            capabilities: {drop: [ALL]}
-          volumeMounts: [{name: tmp, mountPath: /tmp}]
-      volumes:
-        - {name: tmp, emptyDir: {}}
-        - {name: certs, hostPath: {path: /etc/ssl/certs}}
-"""
+HARDENED = deployment(pod_spec="""\
+    securityContext:
+      runAsNonRoot: true
+      runAsUser: 10001
+    initContainers:
+      - name: migrate
+        image: registry.example.com/migrate:1.0.0
+        securityContext: {allowPrivilegeEscalation: false}
+    containers:
+      - name: web
+        image: registry.example.com/web:1.0.0
+        securityContext:
+          allowPrivilegeEscalation: false
+          readOnlyRootFilesystem: true
+          capabilities: {drop: [ALL]}
+        volumeMounts: [{name: tmp, mountPath: /tmp}]
+    volumes:
+      - {name: tmp, emptyDir: {}}
+      - {name: certs, hostPath: {path: /etc/ssl/certs}}
+    """)
 
 
 def test_a_hardened_workload_passes_every_rule():
@@ -167,18 +144,12 @@ def test_objects_without_pod_specs_are_left_alone():
 
 
 def test_custom_workload_kinds_are_checked_once_declared():
-    cloneset = """\
-    apiVersion: apps.kruise.io/v1alpha1
-    kind: CloneSet
-    metadata: {name: web}
-    spec:
-      template:
-        spec:
-          hostNetwork: true
-          containers:
-            - name: web
-              securityContext: {privileged: true}
-    """
+    cloneset = bare_workload("CloneSet", """\
+        hostNetwork: true
+        containers:
+          - name: web
+            securityContext: {privileged: true}
+        """, api_version="apps.kruise.io/v1alpha1")
     assert lint(cloneset, *SECURITY) == []
     found = {f.rule_id for f in lint(cloneset, *SECURITY, workloads={"CloneSet": "/spec/template/spec"})}
     assert found == {"host-namespaces", "privileged-container", "run-as-non-root", "read-only-root-filesystem"}
@@ -275,18 +246,12 @@ def test_privilege_escalation_positions_and_messages():
 
 
 def test_each_shared_namespace_is_one_finding_that_names_it():
-    text = """\
-    apiVersion: apps/v1
-    kind: DaemonSet
-    metadata: {name: agent}
-    spec:
-      template:
-        spec:
-          hostNetwork: true
-          hostPID: true
-          hostIPC: true
-          containers: [{name: a}]
-    """
+    text = bare_workload("DaemonSet", """\
+        hostNetwork: true
+        hostPID: true
+        hostIPC: true
+        containers: [{name: a}]
+        """, name="agent")
     findings = lint(text, "host-namespaces")
     assert where(findings) == [
         ("host-namespaces", 7, 20, "/spec/template/spec/hostNetwork"),
@@ -355,26 +320,20 @@ def test_run_as_non_root_inheritance_and_override(pod_context, container_context
 
 
 def test_run_as_non_root_judges_each_container_of_each_list():
-    text = """\
-    apiVersion: apps/v1
-    kind: StatefulSet
-    metadata: {name: db}
-    spec:
-      template:
-        spec:
-          securityContext:
-            runAsNonRoot: true
-          initContainers:
-            - name: chown
-              securityContext:
-                runAsUser: 0
-            - name: wait
-          containers:
-            - name: db
-            - name: exporter
-              securityContext:
-                runAsNonRoot: false
-    """
+    text = bare_workload("StatefulSet", """\
+        securityContext:
+          runAsNonRoot: true
+        initContainers:
+          - name: chown
+            securityContext:
+              runAsUser: 0
+          - name: wait
+        containers:
+          - name: db
+          - name: exporter
+            securityContext:
+              runAsNonRoot: false
+        """, name="db")
     findings = lint(text, "run-as-non-root")
     assert where(findings) == [
         ("run-as-non-root", 12, 24, "/spec/template/spec/initContainers/0/securityContext/runAsUser"),
