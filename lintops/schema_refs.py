@@ -35,6 +35,13 @@ accept exactly what Helm resolves without fetching (:func:`helm_dialect`, :func:
 :func:`helm_schema` spells each ``$schema`` as the Python library knows it. (Read in the library's
 ``draft.go``/``loader.go`` and checked against Helm itself with a recording proxy.)
 
+Nor does a chart's schema refer to files of the chart, whatever it looks like: Helm adds every values
+schema as ``file:///values.schema.json``, so a relative ``$ref`` ("defs.json") is resolved against the file
+system's root (Helm opens ``/defs.json`` and refuses the chart where there is none), and an absolute path
+or ``file://`` URL is read from the machine that installs the chart (:mod:`lintops.helm_schema_refs`).
+In Helm mode every reference that names a file is refused at its key, with what Helm would open and what
+to write instead, and nothing is read: python_registry's ``document`` is the only "file" there is.
+
 Repository rules (``check: json-schema``) and CRDs keep the libraries' own drafts: the alias is refused
 there, with a hint naming the draft to write. A rule is lintops' own format, compiled by jsonschema-rs
 or python-jsonschema, which know a draft only by its own URI, and "the current draft" is a moving
@@ -103,8 +110,11 @@ _NAMED_SCHEMAS = frozenset({"properties", "patternProperties", "$defs", "definit
 
 def _normalised(uri: str) -> str:
     """``uri`` as compared with the bundled identifiers: no fragment, scheme and host lower case, http = https."""
-    base = urldefrag(uri.strip())[0]
-    parts = urlsplit(base)
+    try:
+        base = urldefrag(uri.strip())[0]
+        parts = urlsplit(base)
+    except ValueError:  # not a URI (an unclosed "["): no bundled identifier
+        return uri
     if parts.scheme.lower() not in ("http", "https"):
         return base
     return f"https://{parts.netloc.lower()}{parts.path}"
@@ -188,7 +198,8 @@ def helm_schema(schema: Any) -> tuple[Any, str, bool]:
     declared = schema.get("$schema")
     root = (helm_dialect(declared) if isinstance(declared, str) else None) or HELM_DEFAULT_DRAFT
     nodes: list[tuple[dict[str, Any], tuple[str, ...], str]] = []
-    _collect(schema, [], "", nodes, set())
+    ids: set[str] = set()
+    _collect(schema, [], "", nodes, ids)
     changes: list[tuple[tuple[str, ...], str, str | None]] = []  # (path, keyword, new value; None: removed)
     mixed = False
     for node, path, _ in nodes:
@@ -210,6 +221,13 @@ def helm_schema(schema: Any) -> tuple[Any, str, bool]:
             if draft_of(meta) != value:
                 changes.append((path, "$schema", draft_of(meta)))
             mixed = mixed or (draft_of(meta) != draft_of(root) and ("$id" in node or "id" in node))
+    if any(_opaque_relative("x", uri) for uri in ids):  # a urn: $id; walked only then, a schema can be large
+        from .helm_schema_refs import helm_references, version_of
+
+        for reference in helm_references(schema, version_of(root)):
+            if reference.local and _opaque_relative(reference.value, reference.target):
+                # Helm: a relative reference against an opaque base is that resource itself
+                changes.append((reference.path, reference.keyword, f"#{reference.value.partition('#')[2]}"))
     if not changes:
         return schema, root, mixed
     import copy
@@ -233,15 +251,20 @@ class ForeignReference:
     more to create than everything else here.)
     """
 
-    __slots__ = ("keyword", "pointer", "reason", "value")
+    __slots__ = ("followed", "keyword", "pointer", "reason", "remedy", "value")
 
-    def __init__(self, pointer: str, keyword: str, value: str, reason: str) -> None:
+    def __init__(self, pointer: str, keyword: str, value: str, reason: str, remedy: str | None = None,
+                 followed: bool = True) -> None:
         #: JSON pointer of the keyword inside the schema document (``/properties/image/$ref``).
         self.pointer = pointer
         self.keyword = keyword
         self.value = value
         #: Why it may not be followed (``"is an http URL"``).
         self.reason = reason
+        #: What lintops does instead and what to write, when that is more than the general rule.
+        self.remedy = remedy
+        #: Whether the library reading the schema follows it (Helm's compiles only what is reachable).
+        self.followed = followed
 
     def __repr__(self) -> str:
         return f"ForeignReference({self.pointer!r}, {self.keyword!r}, {self.value!r}, {self.reason!r})"
@@ -251,23 +274,29 @@ class ForeignReference:
         from .redact import mask_url_credentials
 
         shown = json.dumps(self.value[:200] + ("..." if len(self.value) > 200 else ""))
+        if self.remedy is not None:
+            return mask_url_credentials(f"'{self.keyword}' {shown} {self.reason}; {self.remedy}")
         return mask_url_credentials(f"'{self.keyword}' {shown} {self.reason}; lintops resolves JSON Schema "
                                     f"references only within the schema, to {allowed}, and never fetches or reads "
                                     f"anything else")
 
 
-def foreign_references(schema: Any, *, base_uri: str = "", root: Path | None = None,
-                       helm: bool = False) -> list[ForeignReference]:
+def foreign_references(schema: Any, *, base_uri: str = "", root: Path | None = None, helm: bool = False,
+                       followed: bool = False) -> list[ForeignReference]:
     """Every reference of ``schema`` that leaves it, other than to a bundled meta-schema or a file inside ``root``.
 
     ``base_uri`` is where the schema was read from (``Path.as_uri()`` of its file; ``""`` for a schema
     that is not a file of its own, which may then refer only into itself); ``root`` is the directory
     whose regular files references may load (None: none). ``helm``: the schema is a chart's, read by
-    Helm's library: the meta-schemas are those it resolves without fetching (see the module's docstring).
+    Helm's library: the meta-schemas are those it resolves without fetching (see the module's docstring),
+    the base is Helm's ``file:///values.schema.json`` whatever ``base_uri`` says, and no file is allowed,
+    ``root`` or not. ``followed`` (with ``helm``): only the references Helm follows, those of the subschemas
+    it compiles (:mod:`lintops.helm_schema_refs`); else every one, as a schema handed to Helm is checked.
     """
     declared: set[str] = set()
     nodes: list[tuple[dict[str, Any], tuple[str, ...], str]] = []
     _collect(schema, [], base_uri, nodes, declared)
+    helm_refs = _helm_references_by_path(schema) if helm else {}
     found: list[ForeignReference] = []
     for node, path, base in nodes:
         pointer = "".join("/" + _escape(token) for token in path)
@@ -276,6 +305,12 @@ def foreign_references(schema: Any, *, base_uri: str = "", root: Path | None = N
             reason = _why_foreign_draft(declared_schema, helm)
             if reason is not None:
                 found.append(ForeignReference(f"{pointer}/$schema", "$schema", declared_schema, reason))
+        if helm:
+            for reference in helm_refs.pop(path, ()):
+                refused = _helm_foreign(reference, pointer)
+                if refused is not None and (refused.followed or not followed):
+                    found.append(refused)
+            continue
         for keyword in _REFERENCES:
             value = node.get(keyword)
             if not isinstance(value, str):
@@ -283,7 +318,78 @@ def foreign_references(schema: Any, *, base_uri: str = "", root: Path | None = N
             reason = _why_foreign(value, base, declared, root, helm)
             if reason is not None:
                 found.append(ForeignReference(f"{pointer}/{_escape(keyword)}", keyword, value, reason))
+    for path, references in helm_refs.items():  # a node met twice through a YAML alias: walked once there
+        for reference in references:
+            refused = _helm_foreign(reference, "".join("/" + _escape(token) for token in path))
+            if refused is not None and (refused.followed or not followed):
+                found.append(refused)
     return found
+
+
+def _helm_references_by_path(schema: Any) -> dict[tuple[str, ...], list[Any]]:
+    from .helm_schema_refs import helm_references, version_of
+
+    declared = schema.get("$schema") if isinstance(schema, dict) else None
+    root = (helm_dialect(declared) if isinstance(declared, str) else None) or HELM_DEFAULT_DRAFT
+    by_path: dict[tuple[str, ...], list[Any]] = {}
+    for reference in helm_references(schema, version_of(root)):
+        by_path.setdefault(reference.path, []).append(reference)
+    return by_path
+
+
+#: What to write instead of a reference to a file, in a chart's values schema.
+_INLINE = ('write what it refers to into values.schema.json itself, under "$defs" ("definitions" before draft '
+           '2019-09), and refer to it as "#/$defs/<name>"')
+
+
+def _helm_foreign(reference: Any, pointer: str) -> ForeignReference | None:
+    """The :class:`ForeignReference` for a reference of a values schema as Helm resolves it
+    (a :class:`lintops.helm_schema_refs.HelmReference`), or None when it stays within what Helm has."""
+    if reference.local:
+        return None
+    at = f"{pointer}/{_escape(reference.keyword)}"
+    if reference.target is None:
+        return ForeignReference(at, reference.keyword, reference.value, "is not a URI reference Helm's library can "
+                                "parse: Helm refuses the schema", "write it "
+                                "as a URI reference (a JSON pointer fragment such as \"#/$defs/<name>\"), escaping "
+                                "'%' as %25", reference.followed)
+    target = urldefrag(reference.target)[0]
+    if _resolved_without_fetching(target, True):
+        return None
+    value = reference.value
+    scheme = urlsplit(target).scheme.lower()
+    if scheme in ("http", "https"):
+        said = f"is an {scheme} URL" if target == urldefrag(value)[0] else f"resolves to the {scheme} URL {target}"
+        return ForeignReference(at, reference.keyword, value, said, followed=reference.followed)
+    if scheme != "file":
+        return ForeignReference(at, reference.keyword, value, f"is a {scheme}: URI" if scheme else
+                                "names another document", followed=reference.followed)
+    opened = reference.opened_path()
+    via = f" (through \"$id\" {json.dumps(reference.base_id)})" if reference.base_id is not None else ""
+    if not opened.startswith("/"):
+        said = "is a file: URL without an absolute path: Helm's loader cannot open it and refuses the chart"
+        remedy = f"lintops reads no file a values schema names; {_INLINE}"
+    elif not (urlsplit(value).scheme or value.startswith("/") or reference.base_chosen):
+        said = (f"is resolved by Helm against file:///values.schema.json{via}, that is against the file system's "
+                f"root and not against the chart: Helm opens {opened} of the machine that installs the chart, not "
+                f"a file of this chart, and where there is none it refuses the chart (failing loading "
+                f"{json.dumps(target)})")
+        remedy = f"lintops reads neither; {_INLINE}"
+    else:
+        said = (f"names {opened}{via}, a file of the machine that installs the chart, by an absolute path: Helm "
+                f"reads it from the file system of wherever the chart is installed (it is no file of the chart "
+                f"there), and refuses the chart where there is none")
+        remedy = f"lintops reads no file a values schema names, and nothing outside the linted tree; {_INLINE}"
+    return ForeignReference(at, reference.keyword, value, said, remedy, reference.followed)
+
+
+def _opaque_relative(reference: str, target: str) -> bool:
+    """Whether ``reference`` is a relative reference Helm resolved against an opaque base (``urn:...``)."""
+    head = reference.partition("#")[0]
+    if not head or urlsplit(head).scheme:
+        return False
+    scheme, colon, rest = target.partition(":")
+    return bool(colon) and scheme.lower() != "file" and not rest.startswith("/")
 
 
 def _why_foreign_draft(declared: str, helm: bool) -> str | None:
@@ -305,7 +411,11 @@ def _why_foreign_draft(declared: str, helm: bool) -> str | None:
 def _why_foreign(reference: str, base: str, declared: set[str], root: Path | None, helm: bool = False) -> str | None:
     if reference.startswith("#"):
         return None
-    target = urldefrag(urljoin(base, reference))[0]
+    try:
+        target = urldefrag(urljoin(base, reference))[0]
+        urlsplit(target)
+    except ValueError:
+        return "is not a URI reference (it cannot be parsed)"
     if target in declared or _resolved_without_fetching(target, helm):
         return None
     scheme = urlsplit(target).scheme.lower()
@@ -343,7 +453,10 @@ def _collect(node: Any, path: list[str], base: str, nodes: list[tuple[dict[str, 
     for keyword in _IDS:
         value = node.get(keyword)
         if isinstance(value, str) and not value.startswith("#"):
-            base = urljoin(base, value)
+            try:
+                base = urljoin(base, value)
+            except ValueError:  # not a URI: it sets no base (the validators refuse the schema)
+                break
             declared.add(urldefrag(base)[0])
             break
     if "$ref" in node or "$schema" in node or "$dynamicRef" in node or "$recursiveRef" in node:
@@ -413,13 +526,15 @@ def rust_registry() -> Any:
 
 
 def python_registry(root: Path | None = None, base_uri: str = "", default_dialect: str | None = None,
-                    helm: bool = False) -> Any:
+                    helm: bool = False, document: Any = None) -> Any:
     """A ``referencing.Registry`` for python-jsonschema (``Validator(schema, registry=...)``): the libraries'
     bundled meta-schemas are added by jsonschema itself; this one retrieves regular files inside ``root``
     and nothing else. A relative URI (a schema without ``$id`` resolves against ``""``) is taken relative to
     ``base_uri``; ``default_dialect`` is the draft of a retrieved file that names none. ``helm``: the
-    meta-schemas are those Helm's library resolves (``http://json-schema.org/schema`` is 2020-12), and an
-    unresolved ``urn:`` is the schema ``true``, as Helm has it."""
+    meta-schemas are those Helm's library resolves (``http://json-schema.org/schema`` is 2020-12), an
+    unresolved ``urn:`` is the schema ``true``, as Helm has it, and ``document`` (the values schema itself)
+    is what ``base_uri`` names (Helm's ``file:///values.schema.json``: ``values.schema.json#/$defs/x``
+    refers to the schema itself there)."""
     from referencing import Registry, Resource
     from referencing.exceptions import NoSuchResource
     from referencing.jsonschema import DRAFT7, specification_with
@@ -428,7 +543,7 @@ def python_registry(root: Path | None = None, base_uri: str = "", default_dialec
 
     def retrieve(uri: str) -> Any:
         try:
-            contents = _retrieve(uri, root, base_uri, helm)
+            contents = _retrieve(uri, root, base_uri, helm, document)
         except ReferenceRefused:
             raise NoSuchResource(ref=uri) from None
         return Resource.from_contents(contents, default_specification=specification)
@@ -436,9 +551,15 @@ def python_registry(root: Path | None = None, base_uri: str = "", default_dialec
     return Registry(retrieve=retrieve)  # type: ignore[call-arg]
 
 
-def _retrieve(uri: str, root: Path | None, base_uri: str, helm: bool = False) -> Any:
-    target = urldefrag(urljoin(base_uri, uri))[0]
+def _retrieve(uri: str, root: Path | None, base_uri: str, helm: bool = False, document: Any = None) -> Any:
+    try:
+        target = urldefrag(urljoin(base_uri, uri))[0]
+        urlsplit(target)
+    except ValueError:
+        raise ReferenceRefused(f"{uri[:200]!r} is not a URI reference") from None
     bundled = is_bundled(target)
+    if document is not None and base_uri and target == urldefrag(base_uri)[0]:
+        return document
     if helm:
         if _is_urn(target):
             return True  # Helm's loader: an unresolved URN is the schema that allows anything

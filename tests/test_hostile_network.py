@@ -398,7 +398,7 @@ def test_values_schema_references_out_of_the_chart_are_refused_at_their_keys(tmp
     write(repo / "plain.yaml", DEPLOYMENT_WITH_TYPO)
     http = f"http://127.0.0.1:{http_listener.port}"
     text = _chart(repo, f"""{{
-  "$schema": "http://json-schema.org/draft-07/schema#",
+  "$schema": "https://json-schema.org/draft/2020-12/schema",
   "properties": {{
     "mode": {{"$ref": "{outside.as_uri()}"}},
     "image": {{"$ref": "{http}/image.json"}},
@@ -411,7 +411,7 @@ def test_values_schema_references_out_of_the_chart_are_refused_at_their_keys(tmp
   "definitions": {{"fine": {{"type": "string"}}}}
 }}
 """)
-    code, report, _ = _lint(repo)
+    code, report, _ = _lint(repo)  # 2020-12: Helm knows no $dynamicRef in draft-07 and never follows one there
     expected = sorted(("charts/app/values.schema.json", *_position_of(text, needle)) for needle in (
         f'"$ref": "{outside.as_uri()}', f'"$ref": "{http}/image.json', '"$ref": "../../../elsewhere',
         '"$ref": "x.json"', f'"$schema": "{http}/meta', '"$dynamicRef"'))
@@ -422,15 +422,20 @@ def test_values_schema_references_out_of_the_chart_are_refused_at_their_keys(tmp
 
 
 @needs_helm
-def test_values_schema_may_refer_to_a_file_inside_the_chart(tmp_path, http_listener):
+def test_values_schema_naming_a_file_of_the_chart_is_refused_as_helm_refuses_it(tmp_path, http_listener):
+    # Helm resolves "defs.json" against file:///values.schema.json and opens /defs.json, not the chart's
+    # file: the chart does not install (tests/test_values_schema_refs.py asks Helm). lintops used to read the
+    # chart's defs.json and validate with it, a false green; now it is the finding Helm's failure is.
     repo = tmp_path / "repo"
-    _chart(repo, '{"properties": {"mode": {"$ref": "defs.json#/definitions/mode"}}}')
+    text = _chart(repo, '{"properties": {"mode": {"$ref": "defs.json#/definitions/mode"}}}')
     write(repo / "charts" / "app" / "defs.json", '{"definitions": {"mode": {"enum": ["slow", "medium"]}}}')
     code, report, _ = _lint(repo)
     assert code == 1
     (finding,) = [f for f in report["findings"] if f["rule"] == "render-failed"]
-    assert (finding["path"], finding["line"], finding["column"]) == ("charts/app/values.yaml", 1, 1)
-    assert 'must be one of ["slow", "medium"]' in finding["message"]
+    assert (finding["path"], finding["line"], finding["column"]) == ("charts/app/values.schema.json",
+                                                                     *_position_of(text, '"$ref"'))
+    assert "Helm opens /defs.json of the machine that installs the chart" in finding["message"]
+    assert '"slow"' not in json.dumps(report)  # the chart's defs.json was not read
     assert http_listener.connections == []
 
 

@@ -14,6 +14,11 @@ schema); ``dependencies`` applies in every draft, as it does there; a vocabulary
 asserts it for draft-04 to draft-07; lintops never does), and an embedded resource (a subschema with an
 ``$id``) that names another draft than the root's, which Helm validates with its own draft and
 ``jsonschema`` with the root's (its meta-schema check is then skipped rather than refuse a valid schema).
+
+References resolve as Helm resolves them, from ``file:///values.schema.json``
+(:mod:`lintops.helm_schema_refs`): a ``$ref`` to ``defs.json`` beside the schema names ``/defs.json`` of
+the machine that installs the chart, which Helm refuses the chart over, so it is a finding at that
+``$ref`` and no file is read, inside the chart or out of it.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ...helm_schema_refs import HELM_SCHEMA_URI
 from ...model import Location, join_pointer
 from ...patterns import additional_keys, linear_time_validator, refused_schema_patterns
 from ...schema_refs import (
@@ -57,8 +63,9 @@ def _schema_problems(schema_path: Path, values: Any, env: _Environment, display:
     schema = document.data if document is not None else None
     if not isinstance(schema, dict):
         return []
-    chart_root = env.context.chart_dir
-    foreign = foreign_references(schema, base_uri=schema_path.as_uri(), root=chart_root, helm=True)
+    # As Helm resolves it: from file:///values.schema.json, so no reference reaches a file of the chart;
+    # only what Helm follows (a definition nothing refers to is never loaded, by Helm or here).
+    foreign = foreign_references(schema, helm=True, followed=True)
     if foreign:  # checked before the validator sees the schema; its registry refuses the same references too
         return [_foreign_problem(reference, document, display(schema_path), env.name) for reference in foreign]
     refused = refused_schema_patterns(schema)
@@ -78,7 +85,7 @@ def _schema_problems(schema_path: Path, values: Any, env: _Environment, display:
                               f": {message}; Helm refuses to validate values with it", env.name)]
     try:
         validator_class = _helm_validator_class(meta_schema)
-        registry = python_registry(chart_root, schema_path.as_uri(), draft_of(meta_schema), helm=True)
+        registry = python_registry(None, HELM_SCHEMA_URI, draft_of(meta_schema), helm=True, document=readable)
         errors = list(validator_class(readable, registry=registry).iter_errors(values))
     except jsonschema.exceptions.SchemaError as exc:
         return [RenderProblem(display(schema_path), 1, 1, f"values.schema.json is not a valid JSON Schema: "
@@ -113,9 +120,9 @@ def _schema_problems(schema_path: Path, values: Any, env: _Environment, display:
 
 def _foreign_problem(reference: ForeignReference, document: ParsedDocument | None, path: str,
                      environment: str | None) -> RenderProblem:
-    """A reference of the values schema that leaves the chart, at its key: the schema is not used."""
+    """A reference of the values schema that leaves it, at its key: the schema is not used."""
     at = document.position(reference.pointer, at_key=True) if document is not None else None
-    allowed = "the JSON Schema drafts Helm's library carries and files inside the chart"
+    allowed = "the JSON Schema drafts Helm's library carries"
     return RenderProblem(path, at.line if at else 1, at.column if at else 1,
                          f"values.schema.json cannot be used: {reference.message(allowed)}", environment)
 
@@ -227,7 +234,9 @@ def archived_schema_problems(chart: _Chart, display: Callable[[Path], str]) -> l
     against it with its own JSON Schema library, which sends a GET for an ``http(s)`` reference and
     reads a ``file://`` one (a relative one too, against the file system's root). lintops cannot hand
     Helm that archive without its schema, so a chart with such an archive is not rendered: each
-    reference is a problem at the archive, naming the file inside it and the reference.
+    reference is a problem at the archive, naming the file inside it and the reference. Every reference
+    counts here, also one Helm would not follow (in a definition nothing refers to): what Helm is given
+    must not name a file or a URL at all.
     """
     problems: list[RenderProblem] = []
     for sub in chart.all_charts():
@@ -240,9 +249,12 @@ def archived_schema_problems(chart: _Chart, display: Callable[[Path], str]) -> l
             continue  # unreadable: the chart loader reports it
         for member, reference in found:
             said = reference.message("the JSON Schema drafts Helm's library carries")
+            why = ("Helm would follow it while validating the values" if reference.followed else
+                   "Helm would not follow it (nothing it compiles refers there), but lintops gives Helm no schema "
+                   "that names a file or a URL")
             problems.append(RenderProblem(
-                display(sub.archive), 1, 1, f"{member} (inside the archive) cannot be used: {said}; Helm would "
-                                            f"follow it while validating the values, so the chart is not rendered"))
+                display(sub.archive), 1, 1, f"{member} (inside the archive) cannot be used: {said}; {why}, so "
+                                            f"the chart is not rendered"))
     return problems
 
 
