@@ -256,8 +256,13 @@ def kubectl_kustomize(directory: Path, environment: str | None) -> Reference:
     return reference
 
 
+#: The prefix klog writes before kubectl's errors (severity, date, time, process id, source line): it
+#: changes on every run, so it is no part of the message a table shows.
+_KLOG_PREFIX = re.compile(r"^[IWEF]\d{4} \d\d:\d\d:\d\d\.\d+\s+\d+ [^\]]*\] ")
+
+
 def _first_line(text: str) -> str:
-    lines = [line for line in text.strip().splitlines() if line.strip()]
+    lines = [_KLOG_PREFIX.sub("", line) for line in text.strip().splitlines() if line.strip()]
     return " ".join(lines[0].split())[:300] if lines else ""
 
 
