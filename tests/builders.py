@@ -19,9 +19,9 @@ __all__ = ["bare_workload", "block", "chart", "crd", "cronjob", "deployment", "k
 
 
 def write(path: Path, text: str) -> Path:
-    """Write ``text`` to ``path``, creating its folders; the path back."""
+    """Write ``text`` to ``path`` as UTF-8, creating its folders; the path back."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
+    path.write_text(text, encoding="utf-8")
     return path
 
 
@@ -45,7 +45,8 @@ def block(text: str, indent: int) -> str:
 
 def deployment(name: str = "web", pod_spec: str | None = None, *, kind: str = "Deployment",
                api_version: str = "apps/v1", namespace: str | None = None, spec: str = "",
-               image: str | None = None, pod_annotations: str | None = None) -> str:
+               image: str | None = None, pod_annotations: str | None = None, annotations: str | None = None,
+               layout: str = "flow") -> str:
     """A workload with a selector and a pod template (Deployment, StatefulSet, DaemonSet, ReplicaSet)::
 
         apiVersion: apps/v1
@@ -59,22 +60,49 @@ def deployment(name: str = "web", pod_spec: str | None = None, *, kind: str = "D
             spec:
               <pod_spec, indented 6>
 
+    ``layout="block"`` writes the mappings around the pod spec in block style instead::
+
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata:
+          name: web
+          namespace: NS                          # with a namespace
+          annotations: ANNOTATIONS               # with annotations (flow text)
+        spec:
+          <spec, indented 2>
+          selector:
+            matchLabels: {app: web}
+          template:
+            metadata:
+              labels: {app: web}
+              annotations: POD_ANNOTATIONS       # with pod_annotations (flow text)
+            spec:
+              <pod_spec, indented 6>
+
     The pod spec defaults to one container named like the workload::
 
               containers:
                 - name: web
                   image: registry.example.com/web:1.4.2   # or image
     """
-    metadata = f"{{name: {name}, namespace: {namespace}}}" if namespace else f"{{name: {name}}}"
     if pod_spec is None:
         pod_spec = f"containers:\n  - name: {name}\n    image: {image or f'registry.example.com/{name}:1.4.2'}\n"
-    if pod_annotations is None:
+    if layout == "block":
+        metadata = "".join(f"\n  {key}: {value}" for key, value in
+                           (("name", name), ("namespace", namespace), ("annotations", annotations)) if value)
+        selector = f"  selector:\n    matchLabels: {{app: {name}}}\n"
+    elif layout == "flow" and annotations is None:
+        metadata = f" {{name: {name}, namespace: {namespace}}}" if namespace else f" {{name: {name}}}"
+        selector = f"  selector: {{matchLabels: {{app: {name}}}}}\n"
+    else:
+        raise ValueError(f"layout {layout!r} (with annotations {annotations!r}): 'flow' (no annotations) or 'block'")
+    if pod_annotations is None and layout == "flow":
         template_metadata = f"    metadata: {{labels: {{app: {name}}}}}\n"
     else:
-        template_metadata = f"    metadata:\n      labels: {{app: {name}}}\n      annotations: {pod_annotations}\n"
-    return (f"apiVersion: {api_version}\nkind: {kind}\nmetadata: {metadata}\nspec:\n{block(spec, 2)}"
-            f"  selector: {{matchLabels: {{app: {name}}}}}\n  template:\n{template_metadata}    spec:\n"
-            f"{block(pod_spec, 6)}")
+        template_metadata = f"    metadata:\n      labels: {{app: {name}}}\n" + (
+            f"      annotations: {pod_annotations}\n" if pod_annotations is not None else "")
+    return (f"apiVersion: {api_version}\nkind: {kind}\nmetadata:{metadata}\nspec:\n{block(spec, 2)}"
+            f"{selector}  template:\n{template_metadata}    spec:\n{block(pod_spec, 6)}")
 
 
 def bare_workload(kind: str = "Deployment", pod_spec: str = "", *, name: str = "web",

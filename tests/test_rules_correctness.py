@@ -150,16 +150,10 @@ spec:
   persistentVolumeReclaimPolicy: RECLAIM
   hostPath: {path: /data}
 """
-JOB = """\
-apiVersion: batch/v1
-kind: Job
-metadata: {name: migrate}
-spec:
-  template:
-    spec:
-      restartPolicy: RESTART
-      containers: [{name: migrate, image: registry.example.com/migrate:1}]
-"""
+JOB = bare_workload("Job", """\
+    restartPolicy: RESTART
+    containers: [{name: migrate, image: registry.example.com/migrate:1}]
+    """, name="migrate", api_version="batch/v1")
 CRONJOB = """\
 apiVersion: batch/v1beta1
 kind: CronJob
@@ -304,17 +298,11 @@ def test_empty_strings_are_defaults_where_kubernetes_defaults_the_field():
 
 
 def test_a_job_without_restart_policy_is_reported_at_its_pod_spec():
-    text = textwrap.dedent("""\
-        apiVersion: batch/v1
-        kind: Job
-        metadata: {name: migrate}
-        spec:
-          template:
-            spec:
-              containers: [{name: migrate, image: registry.example.com/migrate:1}]
-        ---
-        """) + cronjob("cleanup", "containers: [{name: cleanup, image: registry.example.com/cleanup:1}]",
-                       api_version="batch/v1beta1", restart_policy="~")
+    job = bare_workload("Job", "containers: [{name: migrate, image: registry.example.com/migrate:1}]",
+                        name="migrate", api_version="batch/v1")
+    cron = cronjob("cleanup", "containers: [{name: cleanup, image: registry.example.com/cleanup:1}]",
+                   api_version="batch/v1beta1", restart_policy="~")
+    text = job + "---\n" + cron
     findings = lint(text, ENUM)
     assert where(findings) == [
         (ENUM, 6, 5, "/spec/template/spec"),

@@ -91,16 +91,8 @@ def test_a_null_probe_is_no_probe():
 
 
 def test_a_team_can_enable_probe_checks_for_jobs_through_kinds():
-    job = """\
-    apiVersion: batch/v1
-    kind: Job
-    metadata: {name: migrate}
-    spec:
-      template:
-        spec:
-          restartPolicy: Never
-          containers: [{name: migrate, image: migrate:1}]
-    """
+    job = bare_workload("Job", "restartPolicy: Never\ncontainers: [{name: migrate, image: migrate:1}]", name="migrate",
+                        api_version="batch/v1")
     liveness = spec("liveness-probe")
     with_jobs = liveness.with_overrides(kinds=(*liveness.kinds, "Job", "CronJob"))
     assert where(lint(job, specs=[with_jobs])) == [("liveness-probe", 8, 20, "/spec/template/spec/containers/0")]
@@ -151,16 +143,8 @@ def test_ephemeral_containers_are_not_checked_for_probes():
     assert lint(text, *PROBES) == []
 
 
-JOB = """\
-apiVersion: batch/v1
-kind: Job
-metadata: {name: migrate}
-spec:
-  template:
-    spec:
-      restartPolicy: OnFailure
-      containers: [{name: run, image: run:1}]
-"""
+JOB = bare_workload("Job", "restartPolicy: OnFailure\ncontainers: [{name: run, image: run:1}]", name="migrate",
+                    api_version="batch/v1")
 CRONJOB = cronjob("report", "containers: [{name: run, image: run:1}]")
 
 
