@@ -15,7 +15,8 @@ import textwrap
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-__all__ = ["bare_workload", "block", "chart", "crd", "cronjob", "deployment", "kustomization", "pod", "tree", "write"]
+__all__ = ["ANY_OBJECT", "SIZED_SPEC", "bare_workload", "block", "chart", "crd", "cronjob", "deployment",
+           "kustomization", "pod", "tree", "write"]
 
 
 def write(path: Path, text: str) -> Path:
@@ -158,6 +159,8 @@ def cronjob(name: str = "report", pod_spec: str | None = None, *, api_version: s
 
 #: What ``crd`` puts in openAPIV3Schema unless told: any object.
 ANY_OBJECT = "type: object\nx-kubernetes-preserve-unknown-fields: true\n"
+#: A schema whose ``spec`` has one field, ``size``, an integer: enough for a custom resource to be valid or not.
+SIZED_SPEC = "type: object\nproperties:\n  spec:\n    type: object\n    properties:\n      size: {type: integer}\n"
 
 
 def crd(kind: str = "Widget", group: str = "example.com", schema: str = ANY_OBJECT, *, version: str = "v1",

@@ -69,3 +69,23 @@ def lint_rules(text: str, *rule_ids: str, specs: list[RuleSpec] | None = None, w
 def where(findings: list) -> list[tuple]:
     """(rule, line, column, pointer) of each finding."""
     return [(f.rule_id, f.location.line, f.location.column, f.pointer) for f in findings]
+
+
+@cache
+def findings_per_object(fixture: str, rule_id: str) -> tuple[tuple[str, tuple], ...]:
+    """(kind, findings of the built-in rule ``rule_id``) for each object of ``tests/fixtures/<fixture>``, in
+    document order, with the default workload kinds (OpenShift's DeploymentConfig among them): how a
+    conformance test compares lintops' verdict per object with another linter's."""
+    from lintops.inputs.manifests import resources_from
+    from lintops.yaml_source import parse_text
+
+    text = (FIXTURES / fixture).read_text(encoding="utf-8")
+    resources = resources_from(parse_text(text, fixture)).resources
+    starts = [resource.location("").line for resource in resources]
+    engine = Engine(bind([rule_spec(rule_id)], available_checks()), Options(workloads=dict(WORKLOAD_POD_SPECS)))
+    findings = [f for report in engine.lint_text(text, fixture) for f in report.findings]
+    assert not engine.internal_errors
+    per_object: list[list] = [[] for _ in resources]
+    for finding in findings:
+        per_object[max(i for i, start in enumerate(starts) if start <= finding.location.line)].append(finding)
+    return tuple((resource.kind, tuple(found)) for resource, found in zip(resources, per_object, strict=True))

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from builders import deployment
+from builders import deployment, kustomization
 from conftest import FIXTURES, run_lintops, write
 from lintops.fingerprint import fingerprint
 from lintops.model import Finding, Location, ObjectRef, Severity
@@ -168,7 +168,7 @@ def test_lowering_render_failed_keeps_the_local_files_linted(run, tmp_path):
 
 def test_a_refused_entry_is_not_linted_and_the_other_files_are(run, tmp_path):
     overlay = tmp_path / "overlay"
-    write(overlay / "kustomization.yaml", "resources:\n  - deployment.yaml\n  - pipe.yaml\n")
+    kustomization(overlay, ["deployment.yaml", "pipe.yaml"])
     write(overlay / "deployment.yaml", web())
     os.mkfifo(overlay / "pipe.yaml")
     code, report, _ = run(".")
@@ -182,9 +182,9 @@ def test_a_refused_entry_is_not_linted_and_the_other_files_are(run, tmp_path):
 
 @NEEDS_KUSTOMIZE
 def test_a_build_error_falls_back_on_the_local_files_of_every_base(run, tmp_path):
-    write(tmp_path / "base" / "kustomization.yaml", "resources:\n  - deployment.yaml\n")
+    kustomization(tmp_path / "base", ["deployment.yaml"])
     write(tmp_path / "base" / "deployment.yaml", web())
-    write(tmp_path / "overlay" / "kustomization.yaml", "resources:\n  - ../base\n  - missing.yaml\n")
+    kustomization(tmp_path / "overlay", ["../base", "missing.yaml"])
     code, report, _ = run(".")
     [failed] = found(report, "render-failed")
     assert (failed["path"], failed["line"], failed["column"]) == ("overlay/kustomization.yaml", 3, 5)
@@ -371,7 +371,7 @@ def test_a_single_object_keeps_its_fingerprint(run, tmp_path):
 
 @NEEDS_KUSTOMIZE
 def test_one_base_feeding_three_overlays_is_one_finding_naming_each(run, tmp_path):
-    write(tmp_path / "base" / "kustomization.yaml", "resources:\n  - deployment.yaml\n")
+    kustomization(tmp_path / "base", ["deployment.yaml"])
     write(tmp_path / "base" / "deployment.yaml", web())
     for environment in ("dev", "staging", "prod"):
         write(tmp_path / "overlays" / environment / "kustomization.yaml",

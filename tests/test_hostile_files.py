@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 
+from builders import kustomization, write
 from lintops.inputs.files import DEFAULT_MAX_BYTES, LintedRoot, Refusal, _read_capped, resolve
 
 MARKER = "leaked-7f3a9c"
@@ -99,12 +100,6 @@ def lintops(cwd: Path, *args: str, timeout: float = 60) -> Result:
     assert "Traceback" not in result.stderr, result.stderr
     assert MARKER not in result.stdout and MARKER not in result.stderr, "content from outside the tree was printed"
     return result
-
-
-def write(path: Path, text: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
-    return path
 
 
 @pytest.fixture
@@ -367,7 +362,7 @@ def test_a_fifo_configuration_is_refused_not_a_hang(repo):
 
 
 def test_a_fifo_a_kustomization_references_is_reported_at_its_entry(repo):
-    write(repo / "overlay" / "kustomization.yaml", "resources:\n  - cm.yaml\n  - pipe.yaml\n")
+    kustomization(repo / "overlay", ["cm.yaml", "pipe.yaml"])
     write(repo / "overlay" / "cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm}\n")
     os.mkfifo(repo / "overlay" / "pipe.yaml")
     result = lintops(repo, "check", ".", "--format", "json", timeout=30)

@@ -25,7 +25,7 @@ import pytest
 import yaml
 
 import builders
-from builders import crd
+from builders import SIZED_SPEC, crd
 from conftest import write
 
 pytest.importorskip("helm_python", reason="helmCharts are inflated with helm-python-sdk (pip install -e '.[helm]')")
@@ -318,14 +318,7 @@ def test_chart_home_from_helm_globals(repo, rendered):
 # -- CRDs, hooks and tests ----------------------------------------------------------------------------------
 
 
-CRD = crd("Widget", schema="""\
-    type: object
-    properties:
-      spec:
-        type: object
-        properties:
-          size: {type: integer}
-    """)
+CRD = crd("Widget", schema=SIZED_SPEC)
 TEST_POD = """\
 apiVersion: v1
 kind: Pod
@@ -662,7 +655,7 @@ def test_a_chart_to_pull_from_a_repo_is_render_failed_at_the_entry_and_nothing_i
 ])
 def test_an_entry_kustomize_cannot_inflate_is_render_failed_at_its_line(repo, lint, kustomization, where, message):
     chart(repo / "app" / "charts" / "web")
-    write(repo / "app" / "kustomization.yaml", "resources:\n  - pod.yaml\n" + kustomization)
+    builders.kustomization(repo / "app", ["pod.yaml"], kustomization)
     write(repo / "app" / "pod.yaml", PLAIN)
     code, report = lint("app")
     [failed] = found(report, "render-failed")
@@ -824,7 +817,7 @@ print("LOADED", sorted(m for m in sys.modules if m.startswith(("lintops.inputs.h
 def test_the_helm_path_loads_only_for_an_overlay_with_helm_charts(tmp_path_factory):
     repo = tmp_path_factory.mktemp("cold")  # no configuration: one with a helm: section loads its schema
     write(repo / "pod.yaml", PLAIN)
-    write(repo / "plain" / "kustomization.yaml", "resources:\n  - ../pod.yaml\n")
+    builders.kustomization(repo / "plain", ["../pod.yaml"])
     chart(repo / "charted" / "charts" / "web")
     write(repo / "charted" / "kustomization.yaml", "helmCharts:\n  - name: web\n")
 

@@ -20,15 +20,10 @@ from pathlib import Path
 import pytest
 
 from builders import bare_workload, cronjob, deployment
+from conftest import findings_per_object, where
 from conftest import lint_rules as lint
 from conftest import rule_spec as spec
-from conftest import where
-from lintops.catalog import available_checks
-from lintops.engine import Engine, Options
-from lintops.inputs.manifests import resources_from
 from lintops.model import Severity
-from lintops.rules import WORKLOAD_POD_SPECS, bind
-from lintops.yaml_source import parse_text
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -676,17 +671,8 @@ KL = "kube-linter/tests/checks/"
 @cache
 def _objects(fixture: str, rule_id: str, configuration: str) -> tuple[tuple[str, tuple], ...]:
     """(kind, findings of the rule) for each object of the fixture, in document order."""
-    text = (FIXTURES / fixture).read_text(encoding="utf-8")
-    resources = resources_from(parse_text(text, fixture)).resources
-    starts = [resource.location("").line for resource in resources]
     assert configuration == "default", configuration
-    engine = Engine(bind([spec(rule_id)], available_checks()), Options(workloads=dict(WORKLOAD_POD_SPECS)))
-    findings = [f for report in engine.lint_text(text, fixture) for f in report.findings]
-    assert not engine.internal_errors
-    per_object: list[list] = [[] for _ in resources]
-    for finding in findings:
-        per_object[max(i for i, start in enumerate(starts) if start <= finding.location.line)].append(finding)
-    return tuple((r.kind, tuple(found)) for r, found in zip(resources, per_object, strict=True))
+    return findings_per_object(fixture, rule_id)
 
 
 @dataclass(frozen=True)

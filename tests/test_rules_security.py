@@ -17,21 +17,15 @@ import hashlib
 import re
 import textwrap
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 
 import pytest
 
 from builders import bare_workload, cronjob, deployment, pod
+from conftest import findings_per_object, where
 from conftest import lint_rules as lint
 from conftest import rule_spec as spec
-from conftest import where
-from lintops.catalog import available_checks
-from lintops.engine import Engine, Options
-from lintops.inputs.manifests import resources_from
 from lintops.model import Severity
-from lintops.rules import WORKLOAD_POD_SPECS, bind
-from lintops.yaml_source import parse_text
 
 ROOT = Path(__file__).resolve().parent.parent
 RULES = ROOT / "rules"
@@ -594,20 +588,6 @@ DIFFERENCES = {
 }
 
 
-@cache
-def _per_object(fixture: str, rule_id: str) -> tuple[tuple[str, tuple], ...]:
-    """(kind, findings of ``rule_id``) for each object of the fixture; OpenShift's DeploymentConfig is a
-    workload kind by default, as kube-linter knows it natively."""
-    text = (FIXTURES / fixture).read_text(encoding="utf-8")
-    resources = resources_from(parse_text(text, fixture)).resources
-    starts = [resource.location("").line for resource in resources]
-    engine = Engine(bind([spec(rule_id)], available_checks()), Options(workloads=dict(WORKLOAD_POD_SPECS)))
-    findings = [f for report in engine.lint_text(text, fixture) for f in report.findings]
-    assert not engine.internal_errors
-    per_object: list[list] = [[] for _ in resources]
-    for finding in findings:
-        per_object[max(i for i, start in enumerate(starts) if start <= finding.location.line)].append(finding)
-    return tuple((resource.kind, tuple(found)) for resource, found in zip(resources, per_object, strict=True))
 
 
 ROWS = [(case, index) for case in CASES for index in range(len(case.reports))]
@@ -615,7 +595,7 @@ ROWS = [(case, index) for case in CASES for index in range(len(case.reports))]
 
 @pytest.mark.parametrize("case, index", ROWS, ids=[f"{c.check}-{i}" for c, i in ROWS])
 def test_verdict_equals_kube_linters(case, index):
-    kind, findings = _per_object(case.fixture, CORRESPONDS[case.check])[index]
+    kind, findings = findings_per_object(case.fixture, CORRESPONDS[case.check])[index]
     assert kind in ("Deployment", "DeploymentConfig")
     peer_fires = case.reports[index] is not None
     difference = DIFFERENCES.get((case.fixture, index))

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from builders import crd
+from builders import SIZED_SPEC, crd, kustomization
 from conftest import run_lintops, write
 from lintops.checks.base import merge_targets
 from lintops.engine import Options
@@ -107,7 +107,7 @@ def repository(tmp_path: Path) -> Path:
 def overlays(root: Path, base: str = PDB_V1) -> None:
     """A Kustomize base and the overlays ``staging`` and ``production`` (each its own namespace)."""
     write(root / "base" / "pdb.yaml", base)
-    write(root / "base" / "kustomization.yaml", "resources:\n  - pdb.yaml\n")
+    kustomization(root / "base", ["pdb.yaml"])
     for env in ("staging", "production"):
         write(root / "overlays" / env / "kustomization.yaml", f"resources:\n  - ../../base\nnamespace: shop-{env}\n")
 
@@ -272,14 +272,7 @@ def test_version_independent_findings_name_every_target_and_are_not_tagged(tmp_p
 def test_a_custom_resource_held_for_its_crd_is_validated_at_each_target(tmp_path, lint):
     root = repository(tmp_path)
     write(root / "a-widget.yaml", "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\nspec: {size: big}\n")
-    write(root / "b-crd.yaml", crd("Widget", schema="""\
-        type: object
-        properties:
-          spec:
-            type: object
-            properties:
-              size: {type: integer}
-        """))
+    write(root / "b-crd.yaml", crd("Widget", schema=SIZED_SPEC))
     write(root / "c-gadget.yaml", "apiVersion: example.com/v1\nkind: Gadget\nmetadata: {name: g}\n")
     _, report = lint(root, "-k", "1.24", "-k", "1.30")
     [schema] = found(report, "schema")
