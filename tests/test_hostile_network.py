@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pytest
 
+from builders import crd, deployment
 from conftest import run_lintops, write
 from lintops.inputs.offline import offline_environment
 
@@ -340,20 +341,12 @@ def test_local_paths_are_not_taken_for_remote_addresses(tmp_path):
 
 # -- JSON Schema references: values schemas, repository rules, CRDs ---------------------------------
 
-DEPLOYMENT_WITH_TYPO = """\
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web, namespace: default}
-spec:
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec:
-      containers:
-        - name: web
-          image: nginx:1.25.3
-          imagePulPolicy: Always
-"""
+DEPLOYMENT_WITH_TYPO = deployment(namespace="default", pod_spec="""\
+    containers:
+      - name: web
+        image: nginx:1.25.3
+        imagePulPolicy: Always
+    """)
 
 
 def _lint(repo: Path, env: dict[str, str] | None = None) -> tuple[int, dict, str]:
@@ -482,37 +475,20 @@ def test_a_repository_rule_with_a_bundled_draft_still_works(tmp_path, http_liste
 def test_a_crd_referring_out_of_itself_is_not_used_and_said_at_its_key(tmp_path, http_listener, outside):
     repo = tmp_path / "repo"
     write(repo / "plain.yaml", DEPLOYMENT_WITH_TYPO)
-    text = write(repo / "crd.yaml", f"""\
-apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata:
-  name: widgets.example.com
-spec:
-  group: example.com
-  names: {{kind: Widget, plural: widgets, singular: widget, listKind: WidgetList}}
-  scope: Namespaced
-  versions:
-    - name: v1
-      served: true
-      storage: true
-      schema:
-        openAPIV3Schema:
-          type: object
-          properties:
-            spec:
-              $ref: "http://127.0.0.1:{http_listener.port}/widget.json"
-            status:
-              $ref: "{outside.as_uri()}"
----
-apiVersion: example.com/v1
-kind: Widget
-metadata: {{name: w, namespace: default}}
-spec: {{size: 3}}
-""").read_text()
+    text = write(repo / "crd.yaml", crd("Widget", schema=f"""\
+        type: object
+        properties:
+          spec:
+            $ref: "http://127.0.0.1:{http_listener.port}/widget.json"
+          status:
+            $ref: "{outside.as_uri()}"
+        """) + "---\napiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w, namespace: default}\n"
+                                     "spec: {size: 3}\n").read_text()
     code, report, _ = _lint(repo)
     refused = [f for f in report["findings"] if f["rule"] == "schema-missing" and "is not used" in f["message"]]
-    assert sorted((f["path"], f["line"], f["column"]) for f in refused) == [("crd.yaml", 18, 15), ("crd.yaml", 20, 15)]
-    assert _position_of(text, "$ref: \"http") == (18, 15)
+    assert sorted((f["path"], f["line"], f["column"]) for f in refused) == [("crd.yaml", 17, 15), ("crd.yaml", 19, 15)]
+    assert _position_of(text, "$ref: \"http") == (17, 15)
+    assert _position_of(text, f'$ref: "{outside.as_uri()}') == (19, 15)
     widget = [f for f in report["findings"] if f["object"] and f["object"]["kind"] == "Widget"]
     assert [f["rule"] for f in widget] == ["schema-missing"]  # not validated against the refused CRD
     assert _typo_found(report) and code == 1
