@@ -31,8 +31,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..model import Violation
 from ..rules import RuleError
+from ..wording import shorten
 from .base import Check, Subject
-from .selector_match import shorten
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..engine import RunContext
