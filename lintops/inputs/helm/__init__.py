@@ -126,7 +126,8 @@ Pointing back (how a rendered node finds its values key)
 
 Values-only files (``production/values.yaml`` with no chart beside it) are not rendered: they become
 ``lintops.io/v1`` ``HelmValues`` resources (:mod:`lintops.inputs.manifests`), which rules with
-``targets: [helm-values]`` check (:mod:`lintops.checks.helm_values`).
+``targets: [helm-values]`` check (the ``helm-values-*`` checks; the layout they read is
+:mod:`lintops.helm_values_layout`).
 
 Modules
     :mod:`.environments` (which environments, the ``helm:`` configuration), :mod:`.backends` (the
