@@ -22,13 +22,11 @@ hookimpl = pluggy.HookimplMarker("lintops")
 
 
 @hookspec
-def lintops_checks() -> Sequence[type[Check]] | Mapping[str, str]:
-    """Check classes this plugin provides (subclasses of ``lintops.checks.base.Check``), or a mapping of
-    check name to ``"module:Class"``.
+def lintops_checks() -> Sequence[type[Check]]:
+    """Check classes this plugin provides (subclasses of ``lintops.checks.base.Check``).
 
     Called once when the rule catalog is built. A check's ``name`` must be unique across plugins;
-    rules name it in their ``check:`` key. A check given by its import path is imported only when a
-    rule binds it, so one whose rules are all off costs no start-up time (the built-ins register so).
+    rules name it in their ``check:`` key.
     """
 
 

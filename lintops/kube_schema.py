@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from .data import data_dir
+from .json_types import json_type
 from .schema.kube import bundle as _bundle
 from .schema.kube import versions as _versions
 from .schema.kube.compact import KEEP as _KEEP
@@ -450,24 +451,6 @@ def _resolve_backend(backend: str | None) -> str:
     return backend
 
 
-def _json_type(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, (list, tuple)):
-        return "array"
-    if isinstance(value, dict):
-        return "object"
-    return type(value).__name__
-
-
 def _plain(value: Any) -> Any:
     """``value`` as exactly the JSON types (YAML timestamps, binary, sets and non-string keys
     converted the way Kubernetes' YAML-to-JSON conversion sees them)."""
@@ -527,7 +510,7 @@ def _messages(keyword: str, detail: Any, instance: Any) -> list[tuple[str | None
     if keyword == "type":
         types = [detail] if isinstance(detail, str) else list(detail)
         shown = sorted({t for t in types if t != "null"}) or ["null"]
-        got = _json_type(instance)
+        got = json_type(instance)
         if len(shown) == 1:
             return [(None, f"expected {shown[0]}, got {got}")]
         return [(None, f"expected one of the allowed types ({', '.join(shown)}), got {got}")]

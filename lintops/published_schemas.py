@@ -24,6 +24,7 @@ from collections.abc import Mapping, Sequence
 from functools import cache
 from typing import Any
 
+from .json_types import json_type
 from .model import join_pointer
 
 CONFIG_SCHEMA_FILE = "lintops-config.schema.json"
@@ -301,20 +302,6 @@ def _tokens(pointer: str) -> list[str]:
     return list(iter_pointer_tokens(pointer))
 
 
-def _json_type(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    return "array" if isinstance(value, list) else "object"
-
-
 def _types(node: Mapping[str, Any]) -> set[str] | None:
     """The JSON types a schema node admits, as far as ``type``, ``enum`` or ``const`` say (None: any)."""
     declared = node.get("type")
@@ -323,9 +310,9 @@ def _types(node: Mapping[str, Any]) -> set[str] | None:
     if isinstance(declared, list):
         return set(declared)
     if "enum" in node:
-        return {_json_type(value) for value in node["enum"]}
+        return {json_type(value) for value in node["enum"]}
     if "const" in node:
-        return {_json_type(node["const"])}
+        return {json_type(node["const"])}
     return None
 
 
@@ -335,7 +322,7 @@ def _admits(node: Any, instance: Any) -> bool:
     types = _types(node)
     if types is None:
         return True
-    kind = _json_type(instance)
+    kind = json_type(instance)
     return kind in types or (kind == "integer" and "number" in types)
 
 
