@@ -9,10 +9,10 @@ from .hookspecs import hookimpl
 
 
 @hookimpl
-def lintops_checks() -> Sequence[type]:
-    from .checks import builtin_checks
+def lintops_checks() -> Mapping[str, str]:
+    from .checks import BUILTIN_CHECKS
 
-    return builtin_checks()
+    return BUILTIN_CHECKS
 
 
 @hookimpl

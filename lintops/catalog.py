@@ -4,7 +4,7 @@ with the configuration's settings applied, each bound to a fresh instance of its
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -31,12 +31,47 @@ def available_checks() -> dict[str, type[Check]]:
     return {check.name: check for check in builtin_checks()}
 
 
+class CheckTable(Mapping[str, "type[Check]"]):
+    """Every check of a run by name. A check registered as ``"module:Class"`` (as the built-ins are) is
+    imported when it is first looked up, which is when a rule binds it: a check whose rules are all off
+    costs a run no import."""
+
+    def __init__(self) -> None:
+        self._entries: dict[str, type[Check] | str] = {}
+
+    def add(self, provided: Sequence[type[Check]] | Mapping[str, str]) -> None:
+        """What one plugin's ``lintops_checks`` returned: check classes, or names to ``"module:Class"``."""
+        entries = provided.items() if isinstance(provided, Mapping) else ((check.name, check) for check in provided)
+        for name, entry in entries:
+            if name in self._entries and self._entries[name] != entry:
+                raise RuleError(f"two plugins define the check '{name}'")
+            self._entries[name] = entry
+
+    def __getitem__(self, name: str) -> type[Check]:
+        entry = self._entries[name]
+        if isinstance(entry, str):
+            from .checks import load_check
+
+            loaded = load_check(entry)
+            if getattr(loaded, "name", None) != name:
+                raise RuleError(f"the check '{name}' is registered as {entry}, whose name is "
+                                f"'{getattr(loaded, 'name', None)}'")
+            entry = self._entries[name] = loaded
+        return entry
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._entries)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
 @dataclass
 class Catalog:
     """Every known rule (enabled or not) and every check, from plugins and the repository."""
 
     specs: list[RuleSpec]
-    checks: dict[str, type[Check]]
+    checks: Mapping[str, type[Check]]
     reporters: dict[str, str] = field(default_factory=dict)
     workloads: dict[str, str] = field(default_factory=dict)
 
@@ -49,12 +84,9 @@ class Catalog:
 
 def build_catalog(manager: pluggy.PluginManager, repository_rule_dirs: Iterable[Path] = ()) -> Catalog:
     """Collect checks, rule packs, reporters and workload kinds from every registered plugin."""
-    checks: dict[str, type[Check]] = {}
+    checks = CheckTable()
     for plugin_checks in manager.hook.lintops_checks():
-        for check in plugin_checks:
-            if check.name in checks and checks[check.name] is not check:
-                raise RuleError(f"two plugins define the check '{check.name}'")
-            checks[check.name] = check
+        checks.add(plugin_checks)
     specs: list[RuleSpec] = []
     for plugin, dirs in _results_by_plugin(manager, "lintops_rule_dirs"):
         origin = "built-in" if plugin == "lintops.builtin" else f"plugin {plugin}"

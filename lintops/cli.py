@@ -235,14 +235,17 @@ def render(paths: tuple[str, ...], config_path: str | None, kubernetes_versions:
     for item in items:
         result = render_input(item, run.options, crds)
         for problem in result.problems:
-            failed = True
+            # a notice (kustomize-unused: how a kustomization no root uses was linted) is no failure
+            notice = getattr(problem, "rule_id", "render-failed") != "render-failed"
+            failed = failed or not notice
             where = f" [env: {problem.environment}]" if problem.environment else ""
-            click.echo(escape_controls(f"{problem.path}:{problem.line}:{problem.column}: error: "
-                                       f"{problem.message}{where}"), err=True)
+            click.echo(escape_controls(f"{problem.path}:{problem.line}:{problem.column}: "
+                                       f"{'info' if notice else 'error'}: {problem.message}{where}"), err=True)
         for source in result.sources:
             environment = source.source.environment
             target = ""
-            if source.source.origin == "helm":  # what a chart renders depends on the target; an overlay's does not
+            # what a chart renders depends on the target; an overlay's only through its helmCharts (then it says so)
+            if source.source.origin == "helm" or source.source.kubernetes_version:
                 rendered_for = source.source.kubernetes_version
                 versions = (rendered_for,) if rendered_for else tuple(versions_for(environment))
                 target = ", Kubernetes " + (", ".join(versions[:-1]) + " and " + versions[-1] if len(versions) > 1
@@ -255,13 +258,49 @@ def render(paths: tuple[str, ...], config_path: str | None, kubernetes_versions:
 
 
 def _documents(text: str, origin: str | None) -> list[str]:
-    """The documents of a rendered text that hold something, cut as ``check`` cuts them (lintops.splitters)."""
+    """The documents of a rendered text that hold something, cut as ``check`` cuts them (lintops.splitters),
+    one per object ``check`` lints: a list of objects (``kind: List``, which Helm and kubectl apply item by
+    item and ``check`` lints item by item) is shown as its items (:func:`_list_items`)."""
+    import re
+
     from .splitters import split_helm, split_kubectl
     from .yaml_source import HELM, split_of
 
     pieces = split_helm(text) if split_of(origin) == HELM else split_kubectl(text)[0]
-    return [piece.text.strip("\n") for piece in pieces if not all(
-        line.lstrip().startswith("#") or not line.strip() for line in piece.text.splitlines())]
+    documents: list[str] = []
+    for piece in pieces:
+        if all(line.lstrip().startswith("#") or not line.strip() for line in piece.text.splitlines()):
+            continue
+        document = piece.text.strip("\n")
+        # only a document with a top-level kind ending in "List" is parsed here: the others print as they are
+        is_list = re.search(r"^kind:[ \t]*[\"']?[A-Za-z0-9]*List[\"']?[ \t]*(?:#.*)?$", document, re.MULTILINE)
+        documents.extend(_list_items(document) if is_list else [document])
+    return documents
+
+
+def _list_items(document: str) -> list[str]:
+    """The items of a list of objects, each a document headed by its place in the list (none for an empty
+    list: nothing of it reaches the cluster); ``[document]`` when it is no list of objects."""
+    import yaml
+
+    from .inputs.manifests import is_object_list
+    from .yaml_source import parse_text
+
+    parsed = parse_text(document, "<rendered>")
+    body = parsed.documents[0].data if len(parsed.documents) == 1 and not parsed.problems else None
+    if not isinstance(body, dict) or not is_object_list(body):
+        return [document]
+    metadata = body.get("metadata") if isinstance(body.get("metadata"), dict) else {}
+    name = f" {metadata['name']}" if isinstance(metadata.get("name"), str) else ""
+    items = []
+    for index, item in enumerate(body["items"]):
+        try:
+            text = yaml.safe_dump(item, sort_keys=False, allow_unicode=True, default_flow_style=False, width=1 << 16)
+        except yaml.YAMLError:  # pragma: no cover - parse_text builds plain data only
+            return [document]
+        items.append(f"# item {index + 1} of {len(body['items'])} of the {body['kind']}{name}\n"
+                     f"{text.removesuffix(chr(10) + '...' + chr(10)).rstrip()}")
+    return items
 
 
 @main.command("rules")
@@ -281,7 +320,7 @@ def list_rules(config_path: str | None, path: str) -> None:
 @click.argument("rule_id")
 @click.option("-c", "--config", "config_path", type=click.Path(dir_okay=False), help="Configuration file.")
 def explain(rule_id: str, config_path: str | None) -> None:
-    """Print a rule's rationale, exact semantics, remediation and examples."""
+    """Print a rule's rationale, exact semantics, remediation, parameters and examples."""
     run = _prepare((".",), config_path=config_path)
     spec = run.catalog.spec(rule_id)
     if spec is None:
@@ -293,6 +332,11 @@ def explain(rule_id: str, config_path: str | None) -> None:
     for title, text in (("Why", spec.rationale), ("Exactly", spec.documentation), ("Fix", spec.remediation)):
         if text:
             _echo_lines(f"{title}:\n{_indent(text)}\n")
+    check = run.catalog.checks.get(spec.check)
+    if check is not None and check.params_schema.get("properties"):
+        from .reference import describe  # the rule's params (with the configuration's) beside the check's schema
+
+        _echo_lines("Parameters (check {}):\n{}\n".format(spec.check, "\n".join(describe(check, spec.params))))
     for kind in ("fail", "pass"):
         if spec.examples.get(kind):
             _echo_lines(f"Example that {'fires' if kind == 'fail' else 'passes'}:\n{_indent(spec.examples[kind])}")

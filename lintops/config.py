@@ -4,8 +4,9 @@ The file is found by walking up from the first linted path (or named with ``--co
 only: ``plugins:`` names installed lintops plugins (distributions declaring the ``lintops`` entry-point
 group) that the repository needs, and never imports anything, so a merge request cannot make CI run
 its code. Under a policy (``--policy``, :mod:`lintops.policy`) a file of the linted tree may only do
-what the policy grants. An unknown key or a wrong type is a configuration error
-(exit 2) that names ``path:line:col``.
+what the policy grants. The file is validated against ``schemas/lintops-config.schema.json``
+(:mod:`lintops.published_schemas`), the schema editors use too: an unknown key or a wrong type is a
+configuration error (exit 2) that names ``path:line:col`` of the key or value and says what is wrong.
 """
 
 from __future__ import annotations
@@ -17,117 +18,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .model import Position, Severity, join_pointer
+from .model import Position, Severity
 
 CONFIG_NAMES = (".lintops.yaml", ".lintops.yml")
 REPOSITORY_RULES_DIR = Path(".lintops") / "rules"
 
-_SEVERITY = {"enum": ["error", "warning", "info"]}
-_GLOBS = {"type": "array", "items": {"type": "string"}}
-_RULE_OVERRIDE = {
-    "oneOf": [
-        {"type": "boolean"},
-        {"enum": ["error", "warning", "info"]},
-        {
-            "type": "object",
-            "properties": {
-                "enabled": {"type": "boolean"},
-                "severity": _SEVERITY,
-                "params": {"type": "object"},
-                "kinds": {"type": "array", "items": {"type": "string"}},
-            },
-            "additionalProperties": False,
-        },
-    ]
-}
-_PATTERNS = {"type": "array", "items": {"type": "string"}, "minItems": 1}  # regular expressions
-_STRING_OR_LIST = {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}
-#: A target version, or several (quoted: an unquoted 1.20 is the number 1.2); checked when the run is assembled.
-_VERSIONS = {"type": ["string", "array"], "items": {"type": "string"}, "minItems": 1}
-
-#: The ``repository:`` section of a policy: what the tree's own configuration may do.
-GRANTS_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "properties": {
-        name: {"type": "boolean"}
-        for name in ("exclude", "disable", "exemptions", "wildcard_exemptions", "baseline", "rules", "plugins")
-    },
-    "additionalProperties": False,
-}
-
-#: The configuration file's own schema (Draft 2020-12).
-CONFIG_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "properties": {
-        "kubernetes_version": {"type": "string"},  # quoted: an unquoted 1.20 is the number 1.2
-        # environment name (as lintops names environments) or glob -> its cluster's version(s) (lintops.targets)
-        "environment_versions": {"type": "object", "propertyNames": {"minLength": 1},
-                                 "additionalProperties": _VERSIONS},
-        "strict": {"type": "boolean"},
-        "fail_on": _SEVERITY,
-        "exclude": _GLOBS,
-        "plugins": {"type": "array", "items": {"type": "string", "pattern": r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"}},
-        "rules": {"type": "object", "additionalProperties": _RULE_OVERRIDE},
-        "overrides": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "properties": {
-                    "paths": _GLOBS,
-                    "rules": {"type": "object", "additionalProperties": _RULE_OVERRIDE},
-                },
-                "required": ["paths", "rules"],
-                "additionalProperties": False,
-            },
-        },
-        "exemptions": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "properties": {
-                    "rule": _STRING_OR_LIST,
-                    "path": _STRING_OR_LIST,
-                    "kind": _STRING_OR_LIST,
-                    "namespace": _STRING_OR_LIST,
-                    "name": _STRING_OR_LIST,
-                    "reason": {"type": "string"},
-                },
-                "required": ["rule", "reason"],
-                "additionalProperties": False,
-            },
-        },
-        "allow_exemptions": {
-            "type": "object",
-            "properties": {"annotations": {"type": "boolean"}, "inline": {"type": "boolean"}},
-            "additionalProperties": False,
-        },
-        "environments": {
-            "type": "object",
-            "properties": {"staging": _PATTERNS, "production": _PATTERNS},
-            "additionalProperties": False,
-        },
-        "workloads": {
-            "type": "object",
-            "additionalProperties": {"type": "string", "pattern": "^(/[^/]+)+$"},
-        },
-        "baseline": {"type": "string"},
-        "repository": {"$ref": "#/$defs/repository"},  # read from a policy only (lintops.policy)
-        "helm": {"$ref": "#/$defs/helm"},
-        "kustomize": {
-            "type": "object",
-            "properties": {"roots": {"type": "array", "items": {"type": "string"}}},  # overlays to render
-            "additionalProperties": False,
-        },
-    },
-    "additionalProperties": False,
-}
-
 
 def config_schema() -> dict[str, Any]:
-    """The configuration's schema, with the sections renderers define themselves."""
-    from .inputs.helm import CONFIG_SCHEMA as HELM_SCHEMA
+    """The configuration's schema: ``schemas/lintops-config.schema.json``, the file editors use too."""
+    from .published_schemas import CONFIG_SCHEMA_FILE, load
 
-    return {**CONFIG_SCHEMA, "$defs": {"helm": HELM_SCHEMA, "repository": GRANTS_SCHEMA}}
+    return load(CONFIG_SCHEMA_FILE)
 
 
 class ConfigError(Exception):
@@ -295,7 +196,7 @@ def load_config(path: Path | None, within: Path | None = None) -> Config:
     if path is None:
         return Config()
     from .inputs.files import LintedRoot
-    from .rules import first_schema_error
+    from .published_schemas import first_problem
     from .yaml_source import parse_bytes
 
     try:
@@ -313,27 +214,13 @@ def load_config(path: Path | None, within: Path | None = None) -> Config:
         raise ConfigError(f"{path}:1:1: the configuration is one YAML document")
     document = documents[0]
     data = document.data
-    if isinstance(data, dict):  # a key left with only commented-out entries below it means "not set"
-        data = {key: value for key, value in data.items() if value is not None}
-    error = first_schema_error(config_schema(), data)
-    if error is not None:
-        pointer, message = error
-        blamed = _blame_pointer(pointer, message)
-        pos = document.position(blamed, at_key=blamed != pointer)
-        raise ConfigError(f"{path}:{pos.line}:{pos.column}: {message}")
+    problem = first_problem(config_schema(), data, root="the configuration")
+    if problem is not None:
+        pos = document.position(problem.pointer, at_key=problem.at_key)
+        raise ConfigError(f"{path}:{pos.line}:{pos.column}: {problem.message}")
+    # a section left with only commented-out entries below it (null, as the schema allows) means "not set"
+    data = {key: value for key, value in data.items() if value is not None}
     return _from_data(path, data, document)
-
-
-def _blame_pointer(pointer: str, message: str) -> str:
-    """Point an "additional property" error at the offending key rather than at its parent."""
-    import re
-
-    match = re.search(r"'([^']+)' (?:was|were) unexpected", message) or re.search(
-        r"Additional properties are not allowed \('([^']+)'", message
-    )
-    if match:
-        return join_pointer(pointer, match.group(1))
-    return pointer
 
 
 def _as_tuple(value: Any) -> tuple[str, ...]:

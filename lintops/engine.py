@@ -473,14 +473,15 @@ class Engine:
             yield self._report(FileReport(path, by_path.get(path, []), len(refs), True, refs), baselined=True)
 
     def _render_problems(self, problems: Iterable[Any]) -> list[Finding]:
-        """``render-failed`` findings, one per problem a renderer reported."""
-        rule = self.rules_by_id.get("render-failed")
-        if rule is None:
-            return []
+        """``render-failed`` findings (or the rule a problem names: ``kustomize-unused``), one per problem a
+        renderer reported."""
         found = []
         for problem in problems:
+            rule = self.rules_by_id.get(getattr(problem, "rule_id", "render-failed"))
+            if rule is None:
+                continue
             finding = self._filter(Finding(
-                "render-failed", rule.severity, problem.message, Location(problem.path, problem.line, problem.column),
+                rule.id, rule.severity, problem.message, Location(problem.path, problem.line, problem.column),
                 remediation=rule.spec.remediation or None,
                 environment=(problem.environment,) if problem.environment else ()), None)
             if finding is not None:
@@ -491,16 +492,19 @@ class Engine:
         """Count each root a renderer rendered; one that rendered no object without failing is ``render-empty``.
 
         A root that failed counts as one input not linted, unless its renderer fell back on linting its
-        files alone: then each of its inputs that could not be linted counts (a remote base, a patch).
+        files alone: then each of its inputs that could not be linted counts (a remote base, a patch). A
+        root that rendered some objects counts each input its renderer says it could not render (a chart's
+        dependency that is not vendored, rendered without it): what was rendered does not hide what was not.
         """
         rule = self.rules_by_id.get("render-empty")
         found = []
         for root in result.roots:
             self.summary.renders += 1
+            own = [item for item in result.not_linted if item.root == root.name]
             if objects.get(root.environment):
+                self.summary.not_linted += len(own)
                 continue
             if any(p.environment is None or p.environment == root.environment for p in result.problems):
-                own = [item for item in result.not_linted if item.root == root.name]
                 fell_back = bool(own) or any(file.root == root.name for file in result.standalone)
                 self.summary.not_linted += len(own) if fell_back else 1
             elif rule is not None:

@@ -22,11 +22,13 @@ hookimpl = pluggy.HookimplMarker("lintops")
 
 
 @hookspec
-def lintops_checks() -> Sequence[type[Check]]:
-    """Check classes this plugin provides (subclasses of ``lintops.checks.base.Check``).
+def lintops_checks() -> Sequence[type[Check]] | Mapping[str, str]:
+    """Check classes this plugin provides (subclasses of ``lintops.checks.base.Check``), or a mapping of
+    check name to ``"module:Class"``.
 
     Called once when the rule catalog is built. A check's ``name`` must be unique across plugins;
-    rules name it in their ``check:`` key.
+    rules name it in their ``check:`` key. A check given by its import path is imported only when a
+    rule binds it, so one whose rules are all off costs no start-up time (the built-ins register so).
     """
 
 

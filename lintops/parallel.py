@@ -23,7 +23,6 @@ signal reaches one before it has dropped the parent's handlers.
 from __future__ import annotations
 
 import gc
-import multiprocessing
 import os
 import sys
 from collections.abc import Iterator, Sequence
@@ -79,6 +78,8 @@ def lint_parallel(engine: Engine, files: Sequence[InputFile]) -> Iterator[tuple[
 
         previous = block()
         try:
+            import multiprocessing  # here: a run too small for workers never pays for its import
+
             pool = multiprocessing.get_context("fork").Pool(processes=min(engine.options.jobs, len(chunks)),
                                                             initializer=detach_worker, initargs=(os.getpid(),))
         finally:

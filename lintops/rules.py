@@ -15,6 +15,7 @@ The built-in rules in ``rules/`` use exactly the format a platform team uses for
     examples:
       pass: |  ...YAML...
       fail: |  ...YAML...
+      fail_at: ["13:18 /spec/template/spec/containers/0/image"]   # where each finding on fail is
 
 A rule file is never code: a repository under review cannot make lintops import anything.
 """
@@ -55,12 +56,6 @@ SPECIAL_TARGETS = frozenset({"*", "pod-spec", "container", "init-container", "ep
 #: The pseudo-kind of Helm values files (see lintops.inputs.manifests).
 HELM_VALUES_KIND = "HelmValues"
 
-RULE_KEYS = frozenset(
-    {"id", "severity", "summary", "rationale", "remediation", "targets", "kinds", "check", "params", "examples",
-     "enabled", "documentation"}
-)
-
-
 class RuleError(Exception):
     """A rule file that cannot be used; the message starts with ``path:line:col``."""
 
@@ -79,7 +74,8 @@ class RuleSpec:
     rationale: str = ""
     remediation: str = ""
     documentation: str = ""
-    examples: Mapping[str, str] = field(default_factory=dict)
+    #: ``pass`` and ``fail`` (YAML text), ``fail_at`` (a list of ``LINE:COLUMN [POINTER]``).
+    examples: Mapping[str, Any] = field(default_factory=dict)
     enabled: bool = True
     origin: str = "built-in"
     path: str | None = None
@@ -196,13 +192,17 @@ def _group(api_version: str) -> str:
 def load_rule_file(path: Path, origin: str, within: Path | None = None) -> RuleSpec:
     """Read and validate one rule file (the structure; the params are validated against the check later).
 
-    ``within`` is the directory a rule file of the linted tree must stay inside; a named pipe, a device,
-    a link out of ``within`` or a file over the size cap is a :class:`RuleError`, never read.
+    The structure is ``schemas/lintops-rule.schema.json``, the schema editors use too. The built-in rules
+    are not validated here, on every run: the tests validate each of them against that schema, and the
+    start-up stays free of reading and compiling it. ``within`` is the directory a rule file of the
+    linted tree must stay inside; a named pipe, a device, a link out of ``within`` or a file over the
+    size cap is a :class:`RuleError`, never read.
     """
     from .inputs.files import LintedRoot, Refusal
     from .yaml_source import parse_bytes
 
-    raw = LintedRoot(within).read(path)
+    # built-in rules and those a trusted configuration names are read as they are; the tree's, confined
+    raw = path.read_bytes() if within is None else LintedRoot(within).read(path)
     if isinstance(raw, Refusal):
         raise RuleError(f"{path}:1:1: rule file {raw.detail}; not read")
     parsed = parse_bytes(raw, str(path))
@@ -214,51 +214,28 @@ def load_rule_file(path: Path, origin: str, within: Path | None = None) -> RuleS
     document = parsed.documents[0]
     data: dict[str, Any] = document.data
 
-    def fail(pointer: str, message: str) -> RuleError:
-        pos = document.position(pointer)
-        return RuleError(f"{path}:{pos.line}:{pos.column}: {message}")
+    if origin != "built-in":  # the built-in rules are validated by the tests (tests/test_published_schemas.py)
+        from .published_schemas import first_problem, rule_structure_schema
 
-    unknown = sorted(set(data) - RULE_KEYS)
-    if unknown:
-        allowed = ", ".join(sorted(RULE_KEYS))
-        raise fail(join_pointer("", unknown[0]), f"unknown key '{unknown[0]}' (allowed: {allowed})")
-    for key in ("id", "severity", "summary", "check"):
-        if not isinstance(data.get(key), str) or not data[key]:
-            raise fail(join_pointer("", key) if key in data else "", f"'{key}' is required and must be a string")
-    try:
-        severity = Severity(data["severity"])
-    except ValueError:
-        raise fail("/severity", "severity must be error, warning or info") from None
+        problem = first_problem(rule_structure_schema(), data, root="the rule file")
+        if problem is not None:
+            pos = document.position(problem.pointer, at_key=problem.at_key)
+            raise RuleError(f"{path}:{pos.line}:{pos.column}: {problem.message}")
     targets = data.get("targets", ["*"])
-    if isinstance(targets, str):
-        targets = [targets]
-    if not isinstance(targets, list) or not all(isinstance(t, str) for t in targets):
-        raise fail("/targets", "targets must be a list of kinds or of pod-spec, container, init-container")
     kinds = data.get("kinds")
-    if kinds is not None and (not isinstance(kinds, list) or not all(isinstance(k, str) for k in kinds)):
-        raise fail("/kinds", "kinds must be a list of Kubernetes kinds")
-    params = data.get("params") or {}
-    if not isinstance(params, dict):
-        raise fail("/params", "params must be a mapping")
-    examples = data.get("examples") or {}
-    if not isinstance(examples, dict) or not all(isinstance(v, str) for v in examples.values()):
-        raise fail("/examples", "examples must map 'pass' and 'fail' to YAML text")
-    for key in ("rationale", "remediation", "documentation"):
-        if key in data and not isinstance(data[key], str):
-            raise fail(join_pointer("", key), f"'{key}' must be a string")
     return RuleSpec(
         id=data["id"],
-        severity=severity,
+        severity=Severity(data["severity"]),
         summary=data["summary"],
         check=data["check"],
-        targets=tuple(targets),
+        targets=(targets,) if isinstance(targets, str) else tuple(targets),
         kinds=tuple(kinds) if kinds is not None else None,
-        params=params,
+        params=data.get("params") or {},
         rationale=data.get("rationale", "").strip(),
         remediation=data.get("remediation", "").strip(),
         documentation=data.get("documentation", "").strip(),
-        examples=examples,
-        enabled=bool(data.get("enabled", True)),
+        examples=data.get("examples") or {},
+        enabled=data.get("enabled", True),
         origin=origin,
         path=str(path),
     )
@@ -272,16 +249,18 @@ def load_rule_dir(directory: Path, origin: str) -> list[RuleSpec]:
 
 def bind(specs: Iterable[RuleSpec], checks: Mapping[str, type[Check]]) -> list[Rule]:
     """Give each rule an instance of its check, validating the params against the check's schema."""
+    from .published_schemas import first_problem
+
     rules = []
     for spec in specs:
         check_class = checks.get(spec.check)
         if check_class is None:
             raise RuleError(f"{_where(spec, '/check')}: rule '{spec.id}' names unknown check '{spec.check}' "
                             f"(known: {', '.join(sorted(checks))})")
-        problem = first_schema_error(check_class.params_schema, dict(spec.params))
+        problem = first_problem(check_class.params_schema, dict(spec.params), root="params", base="params")
         if problem is not None:
-            pointer, message = problem
-            raise RuleError(f"{_where(spec, '/params' + pointer)}: rule '{spec.id}', params{pointer}: {message}")
+            at = _where(spec, "/params" + problem.pointer, at_key=problem.at_key)
+            raise RuleError(f"{at}: rule '{spec.id}': {problem.message}")
         try:
             check = check_class(spec.params)
         except RuleError as exc:  # one that names its node (a $ref of the schema) is reported at that key
@@ -309,22 +288,3 @@ def _where(spec: RuleSpec, pointer: str, at_key: bool = False) -> str:
         return spec.path
     position = parsed.documents[0].position(pointer, at_key)
     return f"{spec.path}:{position.line}:{position.column}"
-
-
-def first_schema_error(schema: Mapping[str, Any], instance: Any) -> tuple[str, str] | None:
-    """The first error of ``instance`` against ``schema`` as (JSON pointer, message), or None when valid."""
-    try:
-        import jsonschema_rs
-    except ImportError:  # pragma: no cover - exercised where jsonschema-rs has no wheel
-        import jsonschema
-
-        errors = sorted(jsonschema.validators.validator_for(schema)(schema).iter_errors(instance),
-                        key=lambda e: list(map(str, e.absolute_path)))
-        if not errors:
-            return None
-        return join_pointer("", *errors[0].absolute_path), errors[0].message
-    errors = list(jsonschema_rs.validator_for(dict(schema)).iter_errors(instance))
-    if not errors:
-        return None
-    error = min(errors, key=lambda e: list(map(str, e.instance_path)))
-    return join_pointer("", *error.instance_path), error.message

@@ -19,6 +19,35 @@ What may be referenced: the schema itself and the resources embedded in it (``#.
 its ``$id`` declares); the JSON Schema meta-schemas both libraries bundle (drafts 3, 4, 6, 7, 2019-09,
 2020-12, and their vocabularies); and, only where the caller names a root (a chart's directory),
 regular files inside it. An ``$id`` itself only names; it is what is resolved against it that counts.
+
+Which drafts, depends on who reads the schema. A chart's ``values.schema.json`` is Helm's: Helm 3.19
+and later and Helm 4 (helm-python-sdk carries Helm 4.2.3) validate values with
+santhosh-tekuri/jsonschema v6.0.2, which knows a ``$schema`` only by ``draftFromURL`` and the
+meta-schemas it embeds, without fetching: ``http://`` or ``https://`` (lower case, nothing else), then
+``json-schema.org/`` and exactly ``draft-04/schema``, ``draft-06/schema``, ``draft-07/schema``,
+``draft/2019-09/schema``, ``draft/2020-12/schema``, a vocabulary meta-schema of those two
+(``draft/2020-12/meta/core``...), or ``schema``, the "current draft", which is 2020-12 (the draft it also
+applies when a schema names none); the fragment is ignored. Helm maps a ``urn:`` it cannot resolve to the
+schema ``true`` (a ``$ref`` to it allows anything; a ``$schema`` keeps the enclosing draft). Any other
+``$schema``, draft-03 and ``HTTP://JSON-SCHEMA.ORG/...`` included, Helm fetches over http(s) or reads as
+a file, or refuses. So ``foreign_references(..., helm=True)`` and ``python_registry(..., helm=True)``
+accept exactly what Helm resolves without fetching (:func:`helm_dialect`, :func:`helm_resource`), and
+:func:`helm_schema` spells each ``$schema`` as the Python library knows it. (Read in the library's
+``draft.go``/``loader.go`` and checked against Helm itself with a recording proxy.)
+
+Nor does a chart's schema refer to files of the chart, whatever it looks like: Helm adds every values
+schema as ``file:///values.schema.json``, so a relative ``$ref`` ("defs.json") is resolved against the file
+system's root (Helm opens ``/defs.json`` and refuses the chart where there is none), and an absolute path
+or ``file://`` URL is read from the machine that installs the chart (:mod:`lintops.helm_schema_refs`).
+In Helm mode every reference that names a file is refused at its key, with what Helm would open and what
+to write instead, and nothing is read: python_registry's ``document`` is the only "file" there is.
+
+Repository rules (``check: json-schema``) and CRDs keep the libraries' own drafts: the alias is refused
+there, with a hint naming the draft to write. A rule is lintops' own format, compiled by jsonschema-rs
+or python-jsonschema, which know a draft only by its own URI, and "the current draft" is a moving
+target (json-schema.org/schema has named draft-04, draft-07 and 2020-12 in turn); the API server refuses
+``$schema`` anywhere in a structural (``apiextensions.k8s.io/v1``) CRD schema, so a CRD that declares it
+is one Kubernetes would not take either.
 """
 
 from __future__ import annotations
@@ -32,6 +61,7 @@ from typing import Any
 from urllib.parse import unquote, urldefrag, urljoin, urlsplit
 
 __all__ = [
+    "HELM_DEFAULT_DRAFT",
     "MAX_REFERENCED_BYTES",
     "META_SCHEMAS",
     "ForeignReference",
@@ -39,6 +69,9 @@ __all__ = [
     "ReferenceRefused",
     "crd_reference_problems",
     "foreign_references",
+    "helm_dialect",
+    "helm_resource",
+    "helm_schema",
     "python_registry",
     "refuse_retrieval",
     "rust_registry",
@@ -66,6 +99,7 @@ _BUNDLED = frozenset({
 #: The largest file inside the root a reference may load.
 MAX_REFERENCED_BYTES = 4 * 1024 * 1024
 _REFERENCES = ("$ref", "$dynamicRef", "$recursiveRef")
+_DRAFTS = "draft-04, draft-06, draft-07, 2019-09, 2020-12"
 _IDS = ("$id", "id")
 #: Keywords whose values are instance data, never subschemas: a ``$ref`` inside is no reference.
 _DATA_KEYWORDS = frozenset({"enum", "const", "default", "examples", "example"})
@@ -76,8 +110,11 @@ _NAMED_SCHEMAS = frozenset({"properties", "patternProperties", "$defs", "definit
 
 def _normalised(uri: str) -> str:
     """``uri`` as compared with the bundled identifiers: no fragment, scheme and host lower case, http = https."""
-    base = urldefrag(uri.strip())[0]
-    parts = urlsplit(base)
+    try:
+        base = urldefrag(uri.strip())[0]
+        parts = urlsplit(base)
+    except ValueError:  # not a URI (an unclosed "["): no bundled identifier
+        return uri
     if parts.scheme.lower() not in ("http", "https"):
         return base
     return f"https://{parts.netloc.lower()}{parts.path}"
@@ -91,6 +128,122 @@ def is_bundled(uri: str) -> bool:
     return _normalised(uri) in _BUNDLED_NORMALISED
 
 
+#: The draft Helm's JSON Schema library applies to a values schema that names none, and to the alias
+#: ``http(s)://json-schema.org/schema`` (its ``draftLatest``).
+HELM_DEFAULT_DRAFT = "https://json-schema.org/draft/2020-12/schema"
+#: What Helm's library resolves without fetching, after ``http://`` or ``https://``: its drafts
+#: (``draftFromURL``) and the vocabulary meta-schemas it embeds, each as lintops' libraries spell it.
+_HELM_RESOURCES = {
+    "json-schema.org/schema": HELM_DEFAULT_DRAFT,
+    "json-schema.org/draft/2020-12/schema": "https://json-schema.org/draft/2020-12/schema",
+    "json-schema.org/draft/2019-09/schema": "https://json-schema.org/draft/2019-09/schema",
+    "json-schema.org/draft-07/schema": "http://json-schema.org/draft-07/schema#",
+    "json-schema.org/draft-06/schema": "http://json-schema.org/draft-06/schema#",
+    "json-schema.org/draft-04/schema": "http://json-schema.org/draft-04/schema#",
+    **{f"json-schema.org/{uri.removeprefix('https://json-schema.org/')}": uri
+       for uri in _BUNDLED if "/meta/" in uri},
+}
+
+
+def helm_resource(uri: str) -> str | None:
+    """The meta-schema Helm's library reads for ``uri`` without fetching it, as lintops' libraries name it;
+    None when Helm would fetch ``uri`` or read it as a file. Compared as the library does: the fragment
+    dropped, then a lower-case ``http://`` or ``https://`` and the exact rest (no other case, no ``www.``)."""
+    base = uri.split("#", 1)[0]
+    for scheme in ("http://", "https://"):
+        if base.startswith(scheme):
+            return _HELM_RESOURCES.get(base[len(scheme):])
+    return None
+
+
+def _is_urn(uri: str) -> bool:
+    scheme, colon, rest = uri.partition(":")
+    return bool(colon and rest) and scheme.lower() == "urn" and not any(c <= " " or c == "\x7f" for c in uri)
+
+
+def helm_dialect(declared: str, enclosing: str = HELM_DEFAULT_DRAFT) -> str | None:
+    """The meta-schema Helm validates a (sub)schema that declares ``"$schema": declared`` with: a draft's
+    URI (``draft-07``, 2020-12 for ``http://json-schema.org/schema#``), a vocabulary meta-schema's, or
+    ``enclosing`` for a ``urn:`` (Helm takes an unresolved URN as ``true``, which names no draft); None when
+    Helm would fetch ``declared``, read it as a file, or refuse it."""
+    if _is_urn(declared.split("#", 1)[0]):
+        return enclosing
+    return helm_resource(declared)
+
+
+def draft_of(meta_schema: str) -> str:
+    """The draft a meta-schema from :func:`helm_dialect` belongs to (a vocabulary's is its draft's)."""
+    for draft in ("2019-09", "2020-12"):
+        if f"/draft/{draft}/meta/" in meta_schema:
+            return f"https://json-schema.org/draft/{draft}/schema"
+    return meta_schema
+
+
+def helm_schema(schema: Any) -> tuple[Any, str, bool]:
+    """``schema`` as Helm reads it, for python-jsonschema, with the meta-schema Helm applies to its root
+    (:func:`helm_dialect`; the default draft for none, and for a non-string ``$schema``, which the meta-schema
+    check then refuses), and whether an embedded resource (a subschema with an ``$id``) declares another
+    draft than the root's, which Helm honours and python-jsonschema does not.
+
+    In the schema returned, each nested ``$schema`` Helm knows is spelt as its draft's own URI (an alias, a
+    vocabulary meta-schema or a fragment would make ``referencing`` refuse the subschema; a ``urn:`` is
+    dropped: it keeps the enclosing draft), and each reference to a meta-schema by the meta-schema's own
+    URI (``referencing`` resolves a retrieved meta-schema's relative references against the URI it was
+    retrieved by, where Helm's library uses its ``$id``). The root's ``$schema`` is left as written: the
+    validator class comes from the meta-schema returned. ``schema`` is not changed (it is copied only when
+    something has to be respelt); call :func:`foreign_references` with ``helm=True`` first.
+    """
+    if not isinstance(schema, dict):
+        return schema, HELM_DEFAULT_DRAFT, False
+    declared = schema.get("$schema")
+    root = (helm_dialect(declared) if isinstance(declared, str) else None) or HELM_DEFAULT_DRAFT
+    nodes: list[tuple[dict[str, Any], tuple[str, ...], str]] = []
+    ids: set[str] = set()
+    _collect(schema, [], "", nodes, ids)
+    changes: list[tuple[tuple[str, ...], str, str | None]] = []  # (path, keyword, new value; None: removed)
+    mixed = False
+    for node, path, _ in nodes:
+        for keyword in _REFERENCES:
+            reference = node.get(keyword)
+            known = helm_resource(reference) if isinstance(reference, str) else None
+            if known is not None:
+                fragment = reference.partition("#")[2]
+                spelt = urldefrag(known)[0] + (f"#{fragment}" if fragment else "")
+                if spelt != reference:
+                    changes.append((path, keyword, spelt))
+        value = node.get("$schema")
+        if not path or not isinstance(value, str):
+            continue
+        meta = helm_dialect(value, enclosing="")
+        if meta == "":
+            changes.append((path, "$schema", None))
+        elif meta is not None:
+            if draft_of(meta) != value:
+                changes.append((path, "$schema", draft_of(meta)))
+            mixed = mixed or (draft_of(meta) != draft_of(root) and ("$id" in node or "id" in node))
+    if any(_opaque_relative("x", uri) for uri in ids):  # a urn: $id; walked only then, a schema can be large
+        from .helm_schema_refs import helm_references, version_of
+
+        for reference in helm_references(schema, version_of(root)):
+            if reference.local and _opaque_relative(reference.value, reference.target):
+                # Helm: a relative reference against an opaque base is that resource itself
+                changes.append((reference.path, reference.keyword, f"#{reference.value.partition('#')[2]}"))
+    if not changes:
+        return schema, root, mixed
+    import copy
+
+    result = copy.deepcopy(schema)
+    for path, keyword, spelt in changes:
+        target: Any = result
+        for token in path:
+            target = target[int(token)] if isinstance(target, list) else target[token]
+        if spelt is None:
+            del target[keyword]
+        else:
+            target[keyword] = spelt
+    return result, root, mixed
+
+
 class ForeignReference:
     """A reference keyword of a schema that would make a library fetch or read something it may not.
 
@@ -98,15 +251,20 @@ class ForeignReference:
     more to create than everything else here.)
     """
 
-    __slots__ = ("keyword", "pointer", "reason", "value")
+    __slots__ = ("followed", "keyword", "pointer", "reason", "remedy", "value")
 
-    def __init__(self, pointer: str, keyword: str, value: str, reason: str) -> None:
+    def __init__(self, pointer: str, keyword: str, value: str, reason: str, remedy: str | None = None,
+                 followed: bool = True) -> None:
         #: JSON pointer of the keyword inside the schema document (``/properties/image/$ref``).
         self.pointer = pointer
         self.keyword = keyword
         self.value = value
         #: Why it may not be followed (``"is an http URL"``).
         self.reason = reason
+        #: What lintops does instead and what to write, when that is more than the general rule.
+        self.remedy = remedy
+        #: Whether the library reading the schema follows it (Helm's compiles only what is reachable).
+        self.followed = followed
 
     def __repr__(self) -> str:
         return f"ForeignReference({self.pointer!r}, {self.keyword!r}, {self.value!r}, {self.reason!r})"
@@ -116,44 +274,149 @@ class ForeignReference:
         from .redact import mask_url_credentials
 
         shown = json.dumps(self.value[:200] + ("..." if len(self.value) > 200 else ""))
+        if self.remedy is not None:
+            return mask_url_credentials(f"'{self.keyword}' {shown} {self.reason}; {self.remedy}")
         return mask_url_credentials(f"'{self.keyword}' {shown} {self.reason}; lintops resolves JSON Schema "
                                     f"references only within the schema, to {allowed}, and never fetches or reads "
                                     f"anything else")
 
 
-def foreign_references(schema: Any, *, base_uri: str = "", root: Path | None = None) -> list[ForeignReference]:
+def foreign_references(schema: Any, *, base_uri: str = "", root: Path | None = None, helm: bool = False,
+                       followed: bool = False) -> list[ForeignReference]:
     """Every reference of ``schema`` that leaves it, other than to a bundled meta-schema or a file inside ``root``.
 
     ``base_uri`` is where the schema was read from (``Path.as_uri()`` of its file; ``""`` for a schema
     that is not a file of its own, which may then refer only into itself); ``root`` is the directory
-    whose regular files references may load (None: none).
+    whose regular files references may load (None: none). ``helm``: the schema is a chart's, read by
+    Helm's library: the meta-schemas are those it resolves without fetching (see the module's docstring),
+    the base is Helm's ``file:///values.schema.json`` whatever ``base_uri`` says, and no file is allowed,
+    ``root`` or not. ``followed`` (with ``helm``): only the references Helm follows, those of the subschemas
+    it compiles (:mod:`lintops.helm_schema_refs`); else every one, as a schema handed to Helm is checked.
     """
     declared: set[str] = set()
     nodes: list[tuple[dict[str, Any], tuple[str, ...], str]] = []
     _collect(schema, [], base_uri, nodes, declared)
+    helm_refs = _helm_references_by_path(schema) if helm else {}
     found: list[ForeignReference] = []
     for node, path, base in nodes:
         pointer = "".join("/" + _escape(token) for token in path)
         declared_schema = node.get("$schema")
-        if isinstance(declared_schema, str) and not is_bundled(declared_schema):
-            found.append(ForeignReference(f"{pointer}/$schema", "$schema", declared_schema,
-                                          "is not one of the JSON Schema drafts lintops bundles "
-                                          "(draft-04, draft-06, draft-07, 2019-09, 2020-12)"))
+        if isinstance(declared_schema, str):
+            reason = _why_foreign_draft(declared_schema, helm)
+            if reason is not None:
+                found.append(ForeignReference(f"{pointer}/$schema", "$schema", declared_schema, reason))
+        if helm:
+            for reference in helm_refs.pop(path, ()):
+                refused = _helm_foreign(reference, pointer)
+                if refused is not None and (refused.followed or not followed):
+                    found.append(refused)
+            continue
         for keyword in _REFERENCES:
             value = node.get(keyword)
             if not isinstance(value, str):
                 continue
-            reason = _why_foreign(value, base, declared, root)
+            reason = _why_foreign(value, base, declared, root, helm)
             if reason is not None:
                 found.append(ForeignReference(f"{pointer}/{_escape(keyword)}", keyword, value, reason))
+    for path, references in helm_refs.items():  # a node met twice through a YAML alias: walked once there
+        for reference in references:
+            refused = _helm_foreign(reference, "".join("/" + _escape(token) for token in path))
+            if refused is not None and (refused.followed or not followed):
+                found.append(refused)
     return found
 
 
-def _why_foreign(reference: str, base: str, declared: set[str], root: Path | None) -> str | None:
+def _helm_references_by_path(schema: Any) -> dict[tuple[str, ...], list[Any]]:
+    from .helm_schema_refs import helm_references, version_of
+
+    declared = schema.get("$schema") if isinstance(schema, dict) else None
+    root = (helm_dialect(declared) if isinstance(declared, str) else None) or HELM_DEFAULT_DRAFT
+    by_path: dict[tuple[str, ...], list[Any]] = {}
+    for reference in helm_references(schema, version_of(root)):
+        by_path.setdefault(reference.path, []).append(reference)
+    return by_path
+
+
+#: What to write instead of a reference to a file, in a chart's values schema.
+_INLINE = ('write what it refers to into values.schema.json itself, under "$defs" ("definitions" before draft '
+           '2019-09), and refer to it as "#/$defs/<name>"')
+
+
+def _helm_foreign(reference: Any, pointer: str) -> ForeignReference | None:
+    """The :class:`ForeignReference` for a reference of a values schema as Helm resolves it
+    (a :class:`lintops.helm_schema_refs.HelmReference`), or None when it stays within what Helm has."""
+    if reference.local:
+        return None
+    at = f"{pointer}/{_escape(reference.keyword)}"
+    if reference.target is None:
+        return ForeignReference(at, reference.keyword, reference.value, "is not a URI reference Helm's library can "
+                                "parse: Helm refuses the schema", "write it "
+                                "as a URI reference (a JSON pointer fragment such as \"#/$defs/<name>\"), escaping "
+                                "'%' as %25", reference.followed)
+    target = urldefrag(reference.target)[0]
+    if _resolved_without_fetching(target, True):
+        return None
+    value = reference.value
+    scheme = urlsplit(target).scheme.lower()
+    if scheme in ("http", "https"):
+        said = f"is an {scheme} URL" if target == urldefrag(value)[0] else f"resolves to the {scheme} URL {target}"
+        return ForeignReference(at, reference.keyword, value, said, followed=reference.followed)
+    if scheme != "file":
+        return ForeignReference(at, reference.keyword, value, f"is a {scheme}: URI" if scheme else
+                                "names another document", followed=reference.followed)
+    opened = reference.opened_path()
+    via = f" (through \"$id\" {json.dumps(reference.base_id)})" if reference.base_id is not None else ""
+    if not opened.startswith("/"):
+        said = "is a file: URL without an absolute path: Helm's loader cannot open it and refuses the chart"
+        remedy = f"lintops reads no file a values schema names; {_INLINE}"
+    elif not (urlsplit(value).scheme or value.startswith("/") or reference.base_chosen):
+        said = (f"is resolved by Helm against file:///values.schema.json{via}, that is against the file system's "
+                f"root and not against the chart: Helm opens {opened} of the machine that installs the chart, not "
+                f"a file of this chart, and where there is none it refuses the chart (failing loading "
+                f"{json.dumps(target)})")
+        remedy = f"lintops reads neither; {_INLINE}"
+    else:
+        said = (f"names {opened}{via}, a file of the machine that installs the chart, by an absolute path: Helm "
+                f"reads it from the file system of wherever the chart is installed (it is no file of the chart "
+                f"there), and refuses the chart where there is none")
+        remedy = f"lintops reads no file a values schema names, and nothing outside the linted tree; {_INLINE}"
+    return ForeignReference(at, reference.keyword, value, said, remedy, reference.followed)
+
+
+def _opaque_relative(reference: str, target: str) -> bool:
+    """Whether ``reference`` is a relative reference Helm resolved against an opaque base (``urn:...``)."""
+    head = reference.partition("#")[0]
+    if not head or urlsplit(head).scheme:
+        return False
+    scheme, colon, rest = target.partition(":")
+    return bool(colon) and scheme.lower() != "file" and not rest.startswith("/")
+
+
+def _why_foreign_draft(declared: str, helm: bool) -> str | None:
+    if helm:
+        if helm_dialect(declared) is not None:
+            return None
+        return ("names no JSON Schema draft Helm's library has without fetching it (http(s)://json-schema.org/"
+                "draft-04/schema, draft-06/schema, draft-07/schema, draft/2019-09/schema, draft/2020-12/schema, "
+                "or http(s)://json-schema.org/schema for 2020-12): Helm would fetch it or refuse the schema")
+    if is_bundled(declared):
+        return None
+    hint = ""
+    if helm_resource(declared) == HELM_DEFAULT_DRAFT:
+        hint = (f"; {declared.split('#', 1)[0]} is Helm's name for the current draft, understood in a chart's "
+                f"values.schema.json only: name the draft, {HELM_DEFAULT_DRAFT}")
+    return f"is not one of the JSON Schema drafts lintops bundles ({_DRAFTS}){hint}"
+
+
+def _why_foreign(reference: str, base: str, declared: set[str], root: Path | None, helm: bool = False) -> str | None:
     if reference.startswith("#"):
         return None
-    target = urldefrag(urljoin(base, reference))[0]
-    if target in declared or is_bundled(target):
+    try:
+        target = urldefrag(urljoin(base, reference))[0]
+        urlsplit(target)
+    except ValueError:
+        return "is not a URI reference (it cannot be parsed)"
+    if target in declared or _resolved_without_fetching(target, helm):
         return None
     scheme = urlsplit(target).scheme.lower()
     if scheme in ("http", "https"):
@@ -165,6 +428,13 @@ def _why_foreign(reference: str, base: str, declared: set[str], root: Path | Non
     if scheme:
         return f"is a {scheme}: URI"
     return "names another document (a relative reference with no file to resolve it against)"
+
+
+def _resolved_without_fetching(target: str, helm: bool) -> bool:
+    """Whether the library reading the schema has ``target`` (no fragment) without fetching or reading it."""
+    if helm:
+        return helm_resource(target) is not None or _is_urn(target)
+    return is_bundled(target)
 
 
 def _collect(node: Any, path: list[str], base: str, nodes: list[tuple[dict[str, Any], tuple[str, ...], str]],
@@ -183,7 +453,10 @@ def _collect(node: Any, path: list[str], base: str, nodes: list[tuple[dict[str, 
     for keyword in _IDS:
         value = node.get(keyword)
         if isinstance(value, str) and not value.startswith("#"):
-            base = urljoin(base, value)
+            try:
+                base = urljoin(base, value)
+            except ValueError:  # not a URI: it sets no base (the validators refuse the schema)
+                break
             declared.add(urldefrag(base)[0])
             break
     if "$ref" in node or "$schema" in node or "$dynamicRef" in node or "$recursiveRef" in node:
@@ -252,11 +525,16 @@ def rust_registry() -> Any:
     return _RUST_REGISTRY
 
 
-def python_registry(root: Path | None = None, base_uri: str = "", default_dialect: str | None = None) -> Any:
+def python_registry(root: Path | None = None, base_uri: str = "", default_dialect: str | None = None,
+                    helm: bool = False, document: Any = None) -> Any:
     """A ``referencing.Registry`` for python-jsonschema (``Validator(schema, registry=...)``): the libraries'
     bundled meta-schemas are added by jsonschema itself; this one retrieves regular files inside ``root``
     and nothing else. A relative URI (a schema without ``$id`` resolves against ``""``) is taken relative to
-    ``base_uri``; ``default_dialect`` is the draft of a retrieved file that names none."""
+    ``base_uri``; ``default_dialect`` is the draft of a retrieved file that names none. ``helm``: the
+    meta-schemas are those Helm's library resolves (``http://json-schema.org/schema`` is 2020-12), an
+    unresolved ``urn:`` is the schema ``true``, as Helm has it, and ``document`` (the values schema itself)
+    is what ``base_uri`` names (Helm's ``file:///values.schema.json``: ``values.schema.json#/$defs/x``
+    refers to the schema itself there)."""
     from referencing import Registry, Resource
     from referencing.exceptions import NoSuchResource
     from referencing.jsonschema import DRAFT7, specification_with
@@ -265,7 +543,7 @@ def python_registry(root: Path | None = None, base_uri: str = "", default_dialec
 
     def retrieve(uri: str) -> Any:
         try:
-            contents = _retrieve(uri, root, base_uri)
+            contents = _retrieve(uri, root, base_uri, helm, document)
         except ReferenceRefused:
             raise NoSuchResource(ref=uri) from None
         return Resource.from_contents(contents, default_specification=specification)
@@ -273,14 +551,26 @@ def python_registry(root: Path | None = None, base_uri: str = "", default_dialec
     return Registry(retrieve=retrieve)  # type: ignore[call-arg]
 
 
-def _retrieve(uri: str, root: Path | None, base_uri: str) -> Any:
-    target = urldefrag(urljoin(base_uri, uri))[0]
-    if is_bundled(target):
+def _retrieve(uri: str, root: Path | None, base_uri: str, helm: bool = False, document: Any = None) -> Any:
+    try:
+        target = urldefrag(urljoin(base_uri, uri))[0]
+        urlsplit(target)
+    except ValueError:
+        raise ReferenceRefused(f"{uri[:200]!r} is not a URI reference") from None
+    bundled = is_bundled(target)
+    if document is not None and base_uri and target == urldefrag(base_uri)[0]:
+        return document
+    if helm:
+        if _is_urn(target):
+            return True  # Helm's loader: an unresolved URN is the schema that allows anything
+        known = helm_resource(target)
+        bundled, target = known is not None, urldefrag(known)[0] if known is not None else target
+    if bundled:
         from jsonschema_specifications import REGISTRY
 
-        for known in (target, target.replace("https://", "http://", 1), target.replace("http://", "https://", 1)):
+        for spelling in (target, target.replace("https://", "http://", 1), target.replace("http://", "https://", 1)):
             try:
-                return REGISTRY.contents(known)
+                return REGISTRY.contents(spelling)
             except Exception:  # the other spelling, then
                 continue
     parts = urlsplit(target)

@@ -1,4 +1,4 @@
-"""Shared helpers for lintops' tests: run the CLI in-process or as a real subprocess."""
+"""Shared helpers for lintops' tests: run the CLI in-process or as a real subprocess (inputs: builders.py)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from builders import write as write  # tests import it from here; builders.py makes the inputs
 from lintops.catalog import available_checks
 from lintops.cli import main
 from lintops.engine import Engine, Options
@@ -70,7 +71,21 @@ def where(findings: list) -> list[tuple]:
     return [(f.rule_id, f.location.line, f.location.column, f.pointer) for f in findings]
 
 
-def write(path: Path, text: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
-    return path
+@cache
+def findings_per_object(fixture: str, rule_id: str) -> tuple[tuple[str, tuple], ...]:
+    """(kind, findings of the built-in rule ``rule_id``) for each object of ``tests/fixtures/<fixture>``, in
+    document order, with the default workload kinds (OpenShift's DeploymentConfig among them): how a
+    conformance test compares lintops' verdict per object with another linter's."""
+    from lintops.inputs.manifests import resources_from
+    from lintops.yaml_source import parse_text
+
+    text = (FIXTURES / fixture).read_text(encoding="utf-8")
+    resources = resources_from(parse_text(text, fixture)).resources
+    starts = [resource.location("").line for resource in resources]
+    engine = Engine(bind([rule_spec(rule_id)], available_checks()), Options(workloads=dict(WORKLOAD_POD_SPECS)))
+    findings = [f for report in engine.lint_text(text, fixture) for f in report.findings]
+    assert not engine.internal_errors
+    per_object: list[list] = [[] for _ in resources]
+    for finding in findings:
+        per_object[max(i for i, start in enumerate(starts) if start <= finding.location.line)].append(finding)
+    return tuple((resource.kind, tuple(found)) for resource, found in zip(resources, per_object, strict=True))

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from builders import deployment, kustomization
 from conftest import FIXTURES, run_lintops, write
 from lintops.fingerprint import fingerprint
 from lintops.model import Finding, Location, ObjectRef, Severity
@@ -54,22 +55,11 @@ def names(finding: dict) -> list[str]:
 
 # -- a root that does not render: its local files are still linted, and say so -----------------------------
 
-DEPLOYMENT = """\
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: {name}
-spec:
-  selector:
-    matchLabels: {{app: {name}}}
-  template:
-    metadata:
-      labels: {{app: {name}}}
-    spec:
-      containers:
-        - name: app
-          image: {image}
-"""
+
+def web(image: str = "nginx:latest") -> str:
+    """The Deployment ``web`` (block layout) whose one container ``app`` runs ``image``."""
+    return deployment(layout="block", pod_spec=f"containers:\n  - name: app\n    image: {image}\n")
+
 
 HOOKS = {
     "hooks/migrate.yaml": """\
@@ -120,7 +110,7 @@ patches:
 def _remote_overlay(root: Path) -> Path:
     overlay = root / "overlays" / "prod"
     write(overlay / "kustomization.yaml", REMOTE_OVERLAY)
-    write(overlay / "deployment.yaml", DEPLOYMENT.format(name="web", image="nginx:latest"))
+    write(overlay / "deployment.yaml", web())
     write(overlay / "replicas.yaml",
           "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec: {replicas: 3}\n")
     for name, text in HOOKS.items():
@@ -178,8 +168,8 @@ def test_lowering_render_failed_keeps_the_local_files_linted(run, tmp_path):
 
 def test_a_refused_entry_is_not_linted_and_the_other_files_are(run, tmp_path):
     overlay = tmp_path / "overlay"
-    write(overlay / "kustomization.yaml", "resources:\n  - deployment.yaml\n  - pipe.yaml\n")
-    write(overlay / "deployment.yaml", DEPLOYMENT.format(name="web", image="nginx:latest"))
+    kustomization(overlay, ["deployment.yaml", "pipe.yaml"])
+    write(overlay / "deployment.yaml", web())
     os.mkfifo(overlay / "pipe.yaml")
     code, report, _ = run(".")
     [failed] = found(report, "render-failed")
@@ -192,9 +182,9 @@ def test_a_refused_entry_is_not_linted_and_the_other_files_are(run, tmp_path):
 
 @NEEDS_KUSTOMIZE
 def test_a_build_error_falls_back_on_the_local_files_of_every_base(run, tmp_path):
-    write(tmp_path / "base" / "kustomization.yaml", "resources:\n  - deployment.yaml\n")
-    write(tmp_path / "base" / "deployment.yaml", DEPLOYMENT.format(name="web", image="nginx:latest"))
-    write(tmp_path / "overlay" / "kustomization.yaml", "resources:\n  - ../base\n  - missing.yaml\n")
+    kustomization(tmp_path / "base", ["deployment.yaml"])
+    write(tmp_path / "base" / "deployment.yaml", web())
+    kustomization(tmp_path / "overlay", ["../base", "missing.yaml"])
     code, report, _ = run(".")
     [failed] = found(report, "render-failed")
     assert (failed["path"], failed["line"], failed["column"]) == ("overlay/kustomization.yaml", 3, 5)
@@ -369,7 +359,7 @@ def test_a_baseline_records_each_object_and_goes_stale_per_object(tmp_path):
 
 def test_a_single_object_keeps_its_fingerprint(run, tmp_path):
     """Fingerprints of findings that stand for one object are what they were (rule, path, object, pointer)."""
-    write(tmp_path / "apps" / "web.yaml", DEPLOYMENT.format(name="web", image="nginx:latest"))
+    write(tmp_path / "apps" / "web.yaml", web())
     _, report, _ = run("apps")
     [image] = found(report, "pinned-image-tag")
     same = Finding("pinned-image-tag", Severity.ERROR, "any message", Location("apps/web.yaml", 99, 1),
@@ -381,8 +371,8 @@ def test_a_single_object_keeps_its_fingerprint(run, tmp_path):
 
 @NEEDS_KUSTOMIZE
 def test_one_base_feeding_three_overlays_is_one_finding_naming_each(run, tmp_path):
-    write(tmp_path / "base" / "kustomization.yaml", "resources:\n  - deployment.yaml\n")
-    write(tmp_path / "base" / "deployment.yaml", DEPLOYMENT.format(name="web", image="nginx:latest"))
+    kustomization(tmp_path / "base", ["deployment.yaml"])
+    write(tmp_path / "base" / "deployment.yaml", web())
     for environment in ("dev", "staging", "prod"):
         write(tmp_path / "overlays" / environment / "kustomization.yaml",
               f"namePrefix: {environment}-\nresources:\n  - ../../base\n")
@@ -407,13 +397,12 @@ BASE = {"base/kustomization.yaml": "resources:\n  - cm.yaml\n",
 @NEEDS_KUSTOMIZE
 @pytest.mark.parametrize(("files", "where", "message"), [
     ({"overlay/kustomization.yaml": "resources:\n  - ../base\nhelmCharts:\n  - name: redis\n    version: 17.3.7\n"
-                                    "    releaseName: cache\n  - name: minio\n    releaseName: files\n"},
+                                    "    releaseName: cache\n"},
      ("overlay/kustomization.yaml", 4, 5),
-     "helmCharts[0] 'redis' is a Helm chart, which kustomize inflates only with --enable-helm: lintops does not "
-     "pass it"),
+     "helmCharts[0] 'redis': there is no chart at overlay/charts/redis and no `repo` to pull it from"),
     ({"overlay/kustomization.yaml": "resources:\n  - ../nested\n",
       "nested/kustomization.yaml": "resources:\n  - ../base\nhelmCharts:\n  - name: redis\n    releaseName: cache\n"},
-     ("nested/kustomization.yaml", 4, 5), "helmCharts[0] 'redis' is a Helm chart"),
+     ("nested/kustomization.yaml", 4, 5), "helmCharts[0] 'redis': there is no chart at nested/charts/redis"),
     ({"overlay/kustomization.yaml": "resources:\n  - ../base\npatches:\n  - path: patch.yaml\n",
       "overlay/patch.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: setings\ndata: {mode: slow}\n"},
      ("overlay/kustomization.yaml", 4, 5),
@@ -466,7 +455,7 @@ metadata:
 
 
 def test_a_rollout_with_its_own_template_gets_the_container_rules(run, tmp_path):
-    write(tmp_path / "rollout.yaml", DEPLOYMENT.format(name="web", image="nginx:latest")
+    write(tmp_path / "rollout.yaml", web()
           .replace("apps/v1", "argoproj.io/v1alpha1").replace("Deployment", "Rollout"))
     _, report, _ = run(".")
     rules = {f["rule"] for f in report["findings"] if f["object"]["kind"] == "Rollout"}
@@ -474,7 +463,7 @@ def test_a_rollout_with_its_own_template_gets_the_container_rules(run, tmp_path)
 
 
 def test_a_rollout_naming_a_deployment_is_checked_through_it(run, tmp_path):
-    write(tmp_path / "deployment.yaml", DEPLOYMENT.format(name="web", image="nginx:latest"))
+    write(tmp_path / "deployment.yaml", web())
     write(tmp_path / "rollout.yaml", ROLLOUT.format(annotations="", target="web"))
     _, report, _ = run(".")
     images = found(report, "pinned-image-tag")
@@ -486,7 +475,7 @@ def test_a_rollout_naming_a_deployment_is_checked_through_it(run, tmp_path):
 
 
 def test_exempting_the_rollout_leaves_the_deployments_share(run, tmp_path):
-    write(tmp_path / "deployment.yaml", DEPLOYMENT.format(name="web", image="nginx:latest"))
+    write(tmp_path / "deployment.yaml", web())
     annotations = "  annotations:\n    lintops.io/ignore-pinned-image-tag: \"canary images are pinned by Argo\"\n"
     write(tmp_path / "rollout.yaml", ROLLOUT.format(annotations=annotations, target="web"))
     _, report, _ = run(".")
@@ -508,7 +497,7 @@ def test_a_rendered_rollout_and_its_deployment_are_one_finding(run, tmp_path):
     chart = tmp_path / "web"
     write(chart / "Chart.yaml", "apiVersion: v2\nname: web\nversion: 0.1.0\n")
     write(chart / "values.yaml", "image: nginx:latest\n")
-    write(chart / "templates" / "deployment.yaml", DEPLOYMENT.format(name="web", image="{{ .Values.image }}"))
+    write(chart / "templates" / "deployment.yaml", web("{{ .Values.image }}"))
     write(chart / "templates" / "rollout.yaml", ROLLOUT.format(annotations="", target="web"))
     _, report, _ = run(".")
     [image] = found(report, "pinned-image-tag")
@@ -543,7 +532,7 @@ def test_a_rollout_is_resolved_across_worker_processes(tmp_path):
     for number in range(parallel.MIN_FILES):
         write(tmp_path / "apps" / f"cm-{number:03}.yaml",
               f"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: cm-{number}}}\ndata: {{a: b}}\n")
-    write(tmp_path / "apps" / "zz-deployment.yaml", DEPLOYMENT.format(name="web", image="nginx:latest"))
+    write(tmp_path / "apps" / "zz-deployment.yaml", web())
     write(tmp_path / "apps" / "aa-rollout.yaml", ROLLOUT.format(annotations="", target="web"))
     result = run_lintops("check", "apps", "--jobs", "2", "--format", "json", cwd=tmp_path)
     report = json.loads(result.stdout)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from builders import deployment
 from conftest import FIXTURES, REPO, run_lintops, write
 
 GOOD = """\
@@ -12,21 +13,12 @@ kind: ConfigMap
 metadata: {name: settings, namespace: web}
 data: {mode: fast}
 """
-BAD = """\
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web, namespace: shop}
-spec:
-  replicas: "two"
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec:
-      containers:
-      - name: web
-        image: nginx:1.19.10
-        imagePulPolicy: Always
-"""
+BAD = deployment(namespace="shop", spec='replicas: "two"', pod_spec="""\
+    containers:
+    - name: web
+      image: nginx:1.19.10
+      imagePulPolicy: Always
+    """)
 
 
 def test_clean_file_exits_0(tmp_path, lint_json):

@@ -129,3 +129,14 @@ def test_check_validates_kube_prometheus_objects_and_places_a_refused_pattern(tm
     assert (12, 7, "schema") in config   # extra: unknown field
     assert not any(f["rule"] == "schema-missing" and f["path"] != "alertmanagerconfigs-crd.yaml"
                    for f in report["findings"])
+
+
+def test_bundled_kubernetes_definitions_have_no_pattern_to_read_as_re2():
+    """Built-in kinds skip the RE2 pattern walk (:func:`lintops.kube_schema._compile`, ``re2=False``);
+    that is only right while no bundled definition has a ``pattern`` jsonschema-rs would misread."""
+    from lintops.kube_schema import _re2_patterns, _version_data, supported_versions
+
+    for version in supported_versions():
+        definitions = _version_data(version).definitions
+        _, renamed = _re2_patterns({"definitions": dict(definitions)})
+        assert not renamed, version

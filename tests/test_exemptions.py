@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from builders import deployment
 from conftest import write
 
 UNKNOWN_FIELD = """\
@@ -15,22 +16,13 @@ data: {{mode: fast}}
 extra: 1
 """
 
-DEPLOYMENT = """\
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web}
-spec:
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata:
-      labels: {app: web}
-      annotations: {"lintops.io/ignore-schema": "sidecar injected field, validated by the mesh"}
-    spec:
-      containers:
-      - name: web
-        image: nginx:1.19.10
-        sidecarMode: on
-"""
+DEPLOYMENT = deployment(pod_annotations='{"lintops.io/ignore-schema": "sidecar injected field, validated by the mesh"}',
+                        pod_spec="""\
+                            containers:
+                            - name: web
+                              image: nginx:1.19.10
+                              sidecarMode: on
+                            """)
 
 
 def _by_rule(report):

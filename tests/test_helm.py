@@ -256,12 +256,14 @@ def test_parse_errors_and_fail_messages_name_file_and_line(tmp_path):
     (chart / "templates" / "a.yaml").write_text("apiVersion: v1\nkind: ConfigMap\n{{ if }}\n")
     result = render("bad", root=tmp_path)
     assert [(p.path, p.line, p.column) for p in result.problems] == [("bad/templates/a.yaml", 3, 1)]
-    assert result.problems[0].message == "template error: parse error: missing value for if"
+    assert result.problems[0].message == ("template error: parse error: missing value for if"
+                                          " (chart 'bad' produced no objects: nothing of it is linted)")
     (chart / "templates" / "a.yaml").write_text(
         'apiVersion: v1\nkind: ConfigMap\ndata:\n  mode: {{ required "set mode" .Values.mode }}\n')
     result = render("bad", root=tmp_path)
     assert [(p.path, p.line, p.column) for p in result.problems] == [("bad/templates/a.yaml", 4, 12)]
-    assert result.problems[0].message == "template error: execution error: set mode"
+    assert result.problems[0].message == ("template error: execution error: set mode"
+                                          " (chart 'bad' produced no objects: nothing of it is linted)")
     # An error in a helper is reported in the helper, where it happened, not at the include.
     (chart / "templates" / "_helpers.tpl").write_text('{{- define "bad.name" -}}\n{{ .Values.a.b.c }}\n{{- end }}\n')
     (chart / "templates" / "a.yaml").write_text('apiVersion: v1\nkind: ConfigMap\nmetadata:\n'
@@ -269,13 +271,21 @@ def test_parse_errors_and_fail_messages_name_file_and_line(tmp_path):
     result = render("bad", root=tmp_path)
     assert [(p.path, p.line, p.column) for p in result.problems] == [("bad/templates/_helpers.tpl", 2, 11)]
     assert result.problems[0].message == ('template error: executing "bad.name" at <.Values.a.b.c>: '
-                                          'nil pointer evaluating interface {}.b')
+                                          "nil pointer evaluating interface {}.b (chart 'bad' produced no objects: "
+                                          "nothing of it is linted)")
 
 
-def test_a_dependency_not_vendored_is_a_problem_at_its_entry_and_nothing_is_downloaded():
+def test_a_dependency_not_vendored_is_a_problem_at_its_entry_and_nothing_is_downloaded(tmp_path):
+    # postgresql is disabled by its condition (postgresql.enabled: false): Helm does not need it.
     result = render("shop")
-    assert [(p.path, p.line, p.column) for p in result.problems] == [("shop/Chart.yaml", 10, 5)]
-    assert "dependency 'postgresql' is not vendored under charts/" in result.problems[0].message
+    assert result.problems == []
+    shutil.copytree(FIXTURES / "shop", tmp_path / "shop")
+    (tmp_path / "shop" / "values-db.yaml").write_text("postgresql:\n  enabled: true\n")
+    db = ChartEnvironment("db", (tmp_path / "shop" / "values-db.yaml",))
+    with_db = render("shop", root=tmp_path, environments=[db])
+    assert [(p.path, p.line, p.column, p.environment) for p in with_db.problems] == [("shop/Chart.yaml", 10, 5, "db")]
+    assert "dependency 'postgresql' (version 12.1.2 from https://charts.bitnami.com/bitnami) is not vendored under " \
+           "charts/" in with_db.problems[0].message
     # The vendored sub-chart renders from its own templates; values point at the file that sets them.
     paths = sorted(s.source.path for s in result.sources)
     assert paths == ["shop/charts/common/templates/deployment.yaml", "shop/templates/configmap.yaml"]
@@ -293,7 +303,7 @@ def test_a_subchart_vendored_as_archive_renders_and_points_at_the_archive(tmp_pa
         archive.add(charts / "common", arcname="common")
     shutil.rmtree(charts / "common")
     result = render("shop", root=tmp_path)
-    assert [p.line for p in result.problems] == [10]
+    assert result.problems == []  # postgresql is disabled
     worker = sources_by(result)["shop/charts/common-0.1.0.tgz"]
     assert locate(worker, IMAGE).location == Location("shop/values.yaml", 3, 5)
     assert locate(worker, IMAGE).related == (Location("shop/charts/common-0.1.0.tgz", 1, 1),)

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from builders import chart, crd
 from conftest import run_lintops, write
 from lintops.inputs import helm
 from lintops.inputs.helm.capabilities import Capabilities, crd_api_versions, target_api_versions
@@ -94,25 +95,6 @@ data:
   gadget: {{ .Capabilities.APIVersions.Has "parts.example.com/v2/Gadget" | quote }}
 """
 
-CRD = """\
-apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata:
-  name: {plural}.{group}
-spec:
-  group: {group}
-  names: {{kind: {kind}, plural: {plural}, singular: {singular}, listKind: {kind}List}}
-  scope: Namespaced
-  versions:
-    - name: {version}
-      served: true
-      storage: true
-      schema:
-        openAPIV3Schema:
-          type: object
-          x-kubernetes-preserve-unknown-fields: true
-"""
-
 PLAIN_WITH_FINDING = """\
 apiVersion: v1
 kind: Service
@@ -126,13 +108,8 @@ spec:
 
 
 def _web_chart(repo: Path, chart_yaml_extra: str = "") -> Path:
-    chart = repo / "charts" / "web"
-    write(chart / "Chart.yaml", f"apiVersion: v2\nname: web\nversion: 0.1.0\n{chart_yaml_extra}")
-    write(chart / "values.yaml", "replicas: 1\n")
-    write(chart / "templates" / "pdb.yaml", PDB)
-    write(chart / "templates" / "ingress.yaml", INGRESS)
-    write(chart / "templates" / "asked.yaml", ASKED)
-    return chart
+    return chart(repo / "charts" / "web", {"pdb.yaml": PDB, "ingress.yaml": INGRESS, "asked.yaml": ASKED},
+                 values="replicas: 1\n", chart_yaml=chart_yaml_extra)
 
 
 def _documents(output: str) -> dict[str, list[str]]:
@@ -361,12 +338,9 @@ def test_group_versions_in_helms_built_in_set_answer_true_whatever_the_target(tm
 def test_the_run_s_crds_are_in_the_capabilities(tmp_path, backend):
     """A CRD among the plain inputs, and one in a vendored sub-chart's crds/, are served APIs to the chart."""
     repo = tmp_path / "repo"
-    chart = _web_chart(repo)
-    write(repo / "crds" / "widget.yaml", CRD.format(group="example.com", kind="Widget", plural="widgets",
-                                                     singular="widget", version="v1"))
-    write(chart / "charts" / "parts" / "Chart.yaml", "apiVersion: v2\nname: parts\nversion: 0.1.0\n")
-    write(chart / "charts" / "parts" / "crds" / "gadget.yaml",
-          CRD.format(group="parts.example.com", kind="Gadget", plural="gadgets", singular="gadget", version="v2"))
+    web = _web_chart(repo)
+    write(repo / "crds" / "widget.yaml", crd("Widget", "example.com"))
+    chart(web / "charts" / "parts", files={"crds/gadget.yaml": crd("Gadget", "parts.example.com", version="v2")})
     env, _ = _backend_env(backend, tmp_path)
     whole = _asked(run_lintops("render", "-k", "1.25", ".", cwd=repo, env=env).stdout)
     assert whole["widget"] == whole["widget-version"] == whole["gadget"] == "true"
@@ -453,10 +427,8 @@ def test_each_environment_renders_for_its_own_versions(tmp_path):
 def test_a_finding_points_at_its_values_key_through_a_render_for_the_same_target(tmp_path):
     """The marked renders that find a values key are told the same target: a Deployment that only an old
     cluster gets is still traced back to the values line that sets its image."""
-    chart = tmp_path / "repo" / "charts" / "legacy"
-    write(chart / "Chart.yaml", "apiVersion: v2\nname: legacy\nversion: 0.1.0\n")
-    write(chart / "values.yaml", "replicas: 1\nimage: nginx:latest\n")
-    write(chart / "templates" / "deployment.yaml", """\
+    chart(tmp_path / "repo" / "charts" / "legacy", values="replicas: 1\nimage: nginx:latest\n", templates={
+        "deployment.yaml": """\
 {{- if semverCompare "<1.19-0" .Capabilities.KubeVersion.Version }}
 apiVersion: apps/v1
 kind: Deployment
@@ -473,7 +445,7 @@ spec:
         - name: app
           image: {{ .Values.image }}
 {{- end }}
-""")
+"""})
     code, report = _check(tmp_path / "repo", "-k", "1.18")
     assert code == 1
     tags = [f for f in report["findings"] if f["rule"] in ("floating-image-tag", "pinned-image-tag")]

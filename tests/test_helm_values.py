@@ -14,12 +14,10 @@ import pytest
 
 from lintops.catalog import available_checks, builtin_rule_specs
 from lintops.checks.base import Subject
-from lintops.checks.helm_values import (
-    HelmValuesImageCheck,
-    HelmValuesProbeCheck,
-    HelmValuesResourcesCheck,
-    HelmValuesSecretCheck,
-)
+from lintops.checks.helm_values_image import HelmValuesImageCheck
+from lintops.checks.helm_values_probe import HelmValuesProbeCheck
+from lintops.checks.helm_values_resources import HelmValuesResourcesCheck
+from lintops.checks.helm_values_secret import HelmValuesSecretCheck
 from lintops.engine import Engine, Options, RunContext
 from lintops.inputs.helm import render_chart
 from lintops.inputs.manifests import HELM_VALUES_API_VERSION, HELM_VALUES_KIND, resources_from

@@ -19,7 +19,9 @@ import time
 from pathlib import Path
 
 import pytest
+import yaml
 
+from builders import chart, crd, deployment
 from conftest import write
 
 #: A run that must not backtrack takes about a second; a backtracking one would take hours.
@@ -112,28 +114,15 @@ def test_an_environment_pattern_runs_in_linear_time(tree):
 
 
 def test_a_crd_pattern_runs_in_linear_time(tree):
-    write(tree / "crd.yaml", textwrap.dedent("""\
-        apiVersion: apiextensions.k8s.io/v1
-        kind: CustomResourceDefinition
-        metadata: {name: widgets.example.com}
-        spec:
-          group: example.com
-          names: {kind: Widget, plural: widgets, singular: widget, listKind: WidgetList}
-          scope: Namespaced
-          versions:
-            - name: v1
-              served: true
-              storage: true
-              schema:
-                openAPIV3Schema:
-                  type: object
-                  properties:
-                    spec:
-                      type: object
-                      properties:
-                        code: {type: string, pattern: "^(a+)+$"}
-                      patternProperties:
-                        "^(a+)+$": {type: string}
+    write(tree / "crd.yaml", crd("Widget", schema="""\
+        type: object
+        properties:
+          spec:
+            type: object
+            properties:
+              code: {type: string, pattern: "^(a+)+$"}
+            patternProperties:
+              "^(a+)+$": {type: string}
         """))
     write(tree / "widget.yaml", "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w, namespace: apps}\n"
                                 f'spec:\n  code: "{"a" * 40}!"\n  {"a" * 40}!: "x"\n')
@@ -185,13 +174,9 @@ def test_a_pattern_re2_refuses_is_a_clear_rule_error(tree):
 
 @pytest.mark.skipif(__import__("importlib").util.find_spec("helm_python") is None, reason="needs helm-python-sdk")
 def test_a_values_schema_pattern_runs_in_linear_time(tree):
-    directory = tree / "web"
-    write(directory / "Chart.yaml", "apiVersion: v2\nname: web\nversion: 0.1.0\n")
-    write(directory / "values.yaml", f"name: {'a' * 40}!\n")
-    write(directory / "values.schema.json", json.dumps({"properties": {"name": {"type": "string",
-                                                                                "pattern": "^(a+)+$"}}}))
-    write(directory / "templates" / "cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n"
-                                               "  namespace: apps\ndata: {a: b}\n")
+    schema = {"properties": {"name": {"type": "string", "pattern": "^(a+)+$"}}}
+    chart(tree / "web", {"cm.yaml": configmap("web", "data: {a: b}\n")}, values=f"name: {'a' * 40}!\n",
+          files={"values.schema.json": json.dumps(schema)})
     _, report, elapsed = lint(tree)
     assert elapsed < WALL_BOUND
     assert [(p, line, col) for p, line, col, m in at(report, "render-failed") if "pattern" in m] == [
@@ -258,30 +243,10 @@ RUNAWAY = {
 }
 
 
-def chart(root: Path, name: str, templates: dict[str, str], values: str = "{}\n") -> Path:
-    directory = root / name
-    write(directory / "Chart.yaml", f"apiVersion: v2\nname: {name}\nversion: 0.1.0\n")
-    write(directory / "values.yaml", values)
-    for file, text in templates.items():
-        write(directory / "templates" / file, text)
-    return directory
-
-
 def healthy_chart(root: Path) -> None:
     """A chart that renders a Deployment whose image tag (from values.yaml) is a finding."""
-    chart(root, "web", {"deployment.yaml": textwrap.dedent("""\
-        apiVersion: apps/v1
-        kind: Deployment
-        metadata: {name: web, namespace: apps}
-        spec:
-          selector: {matchLabels: {app: web}}
-          template:
-            metadata: {labels: {app: web}}
-            spec:
-              containers:
-                - name: web
-                  image: {{ .Values.image | quote }}
-        """)}, values="image: nginx:latest\n")
+    chart(root / "web", {"deployment.yaml": deployment(namespace="apps", image="{{ .Values.image | quote }}")},
+          values="image: nginx:latest\n")
 
 
 def configmap(name: str, body: str) -> str:
@@ -297,8 +262,8 @@ def healthy_chart_was_linted(report) -> bool:
 @pytest.mark.parametrize("attack", sorted(RUNAWAY))
 def test_a_runaway_template_is_a_finding_at_the_template_and_the_run_goes_on(tree, attack):
     body, values = RUNAWAY[attack]
-    chart(tree, "hostile", {"configmap.yaml": configmap("fine", "data: {a: b}\n"),
-                            "runaway.yaml": configmap("runaway", body)}, values=json.dumps(values) + "\n")
+    chart(tree / "hostile", {"configmap.yaml": configmap("fine", "data: {a: b}\n"),
+                             "runaway.yaml": configmap("runaway", body)}, values=json.dumps(values) + "\n")
     healthy_chart(tree)
     _, report, _ = lint(tree, env=SLOW_LIMITS if attack == "slow" else LIMITS, bound=90)
     failed = at(report, "render-failed")
@@ -315,15 +280,17 @@ def test_a_runaway_template_that_cannot_be_told_is_a_finding_at_chart_yaml(tree)
     """The runaway template sits in a sub-chart vendored as an archive: no copy can leave it out."""
     import tarfile
 
-    sub = chart(tree.parent / "build", "engine", {"runaway.yaml": configmap("runaway", RUNAWAY["repeat"][0])})
-    parent = chart(tree, "hostile", {"configmap.yaml": configmap("fine", "data: {a: b}\n")})
+    sub = chart(tree.parent / "build" / "engine", {"runaway.yaml": configmap("runaway", RUNAWAY["repeat"][0])},
+                values="{}\n")
+    parent = chart(tree / "hostile", {"configmap.yaml": configmap("fine", "data: {a: b}\n")}, values="{}\n")
     (parent / "charts").mkdir()
     with tarfile.open(parent / "charts" / "engine-0.1.0.tgz", "w:gz") as archive:
         archive.add(sub, arcname="engine")
     healthy_chart(tree)
     _, report, _ = lint(tree, env=LIMITS, bound=90)
     assert [(p, line, col, m) for p, line, col, m in at(report, "render-failed")] == [
-        ("hostile/Chart.yaml", 1, 1, "helm could not render the chart: rendering exceeded the memory limit of 512 MiB")]
+        ("hostile/Chart.yaml", 1, 1, "helm could not render the chart: rendering exceeded the memory limit of 512 MiB "
+                                     "(chart 'hostile' produced no objects: nothing of it is linted)")]
     assert healthy_chart_was_linted(report) and healthy_pod_was_linted(report)
 
 
@@ -334,7 +301,7 @@ def test_one_render_worker_serves_every_chart_and_is_replaced_after_a_limit(tmp_
     monkeypatch.setenv("LINTOPS_HELM_MEMORY_MIB", "512")
     backends._worker().stop()  # an earlier test's worker has other limits; the next render starts one
     healthy_chart(tmp_path)
-    hostile = chart(tmp_path, "hostile", {"runaway.yaml": configmap("runaway", RUNAWAY["repeat"][0])})
+    hostile = chart(tmp_path / "hostile", {"runaway.yaml": configmap("runaway", RUNAWAY["repeat"][0])}, values="{}\n")
     web = backends._SdkSession(tmp_path / "web")
     worker = backends._worker()
     assert "nginx:latest" in web.render({}, "web", "apps")["web/templates/deployment.yaml"]
@@ -366,15 +333,16 @@ def test_patterns_only_a_backtracking_engine_could_match_are_refused_where_they_
     with pytest.raises(SchemaParamError, match=r"params\.schema/properties/name/pattern: the pattern \"a\(\?=b\)\" "
                                                r"is not a usable RE2 regular expression: invalid perl operator"):
         CompiledSchema({"properties": {"name": {"pattern": "a(?=b)"}}})
-    crd = {"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
-           "metadata": {"name": "gadgets.example.org"},
-           "spec": {"group": "example.org", "scope": "Namespaced",
-                    "names": {"kind": "Gadget", "plural": "gadgets", "singular": "gadget", "listKind": "GadgetList"},
-                    "versions": [{"name": "v1", "served": True, "storage": True, "schema": {"openAPIV3Schema": {
-                        "type": "object", "properties": {"spec": {"type": "object", "properties": {
-                            "code": {"type": "string", "pattern": r"^(a+)\1$"}}}}}}}]}}
+    gadgets = yaml.safe_load(crd("Gadget", "example.org", """\
+        type: object
+        properties:
+          spec:
+            type: object
+            properties:
+              code: {type: string, pattern: '^(a+)\\1$'}
+        """))
     store = SchemaStore()
-    [problem] = store.add_crd(crd)
+    [problem] = store.add_crd(gadgets)
     assert problem.startswith('pattern "^(a+)\\\\1$" is not a regular expression RE2 (the API server\'s Go regexp) '
                               'can compile: invalid escape sequence: \\1')
     assert problem.pointer == "/spec/versions/0/schema/openAPIV3Schema/properties/spec/properties/code/pattern"

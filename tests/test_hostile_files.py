@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 import stat
 import subprocess
 import sys
@@ -21,6 +22,7 @@ from pathlib import Path
 
 import pytest
 
+from builders import kustomization, write
 from lintops.inputs.files import DEFAULT_MAX_BYTES, LintedRoot, Refusal, _read_capped, resolve
 
 MARKER = "leaked-7f3a9c"
@@ -100,12 +102,6 @@ def lintops(cwd: Path, *args: str, timeout: float = 60) -> Result:
     return result
 
 
-def write(path: Path, text: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
-    return path
-
-
 @pytest.fixture
 def outside(tmp_path: Path) -> Path:
     """A directory beside the tree, holding what the tree must not reach (each file carries the marker)."""
@@ -148,6 +144,20 @@ def test_a_file_link_out_of_the_tree_is_a_finding_and_never_read(repo, outside):
     assert result.message("deploy/leak.yaml", "unsafe-path") == (
         "file is a symbolic link that leads outside the linted root; not read")
     assert other_was_linted(result)
+
+
+def test_a_link_beside_files_already_read_is_refused_though_their_folder_is_resolved_once(repo, outside):
+    """The reader resolves a folder once (LintedRoot._resolve_below); each file in it is still looked at."""
+    root = LintedRoot(repo)
+    assert isinstance(root.read(repo / "apps" / "other.yaml"), bytes)
+    link(repo / "apps" / "leak.yaml", outside / "secret.yaml")
+    link(repo / "apps" / "up", outside)
+    for path in (repo / "apps" / "leak.yaml", repo / "apps" / "up" / "secret.yaml",
+                 repo / "apps" / ".." / ".." / "outside" / "secret.yaml"):
+        refused = root.read(path)
+        assert isinstance(refused, Refusal) and refused.reason == "outside-root", path
+    copy = pickle.loads(pickle.dumps(root))  # to a worker process: what was resolved here does not travel
+    assert copy == root and copy._directories == {}
 
 
 def test_an_absolute_link_out_of_the_tree_is_refused_too(repo, outside):
@@ -352,7 +362,7 @@ def test_a_fifo_configuration_is_refused_not_a_hang(repo):
 
 
 def test_a_fifo_a_kustomization_references_is_reported_at_its_entry(repo):
-    write(repo / "overlay" / "kustomization.yaml", "resources:\n  - cm.yaml\n  - pipe.yaml\n")
+    kustomization(repo / "overlay", ["cm.yaml", "pipe.yaml"])
     write(repo / "overlay" / "cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm}\n")
     os.mkfifo(repo / "overlay" / "pipe.yaml")
     result = lintops(repo, "check", ".", "--format", "json", timeout=30)

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pytest
 
+from builders import crd, deployment
 from conftest import run_lintops, write
 from lintops.inputs.offline import offline_environment
 
@@ -340,20 +341,12 @@ def test_local_paths_are_not_taken_for_remote_addresses(tmp_path):
 
 # -- JSON Schema references: values schemas, repository rules, CRDs ---------------------------------
 
-DEPLOYMENT_WITH_TYPO = """\
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web, namespace: default}
-spec:
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec:
-      containers:
-        - name: web
-          image: nginx:1.25.3
-          imagePulPolicy: Always
-"""
+DEPLOYMENT_WITH_TYPO = deployment(namespace="default", pod_spec="""\
+    containers:
+      - name: web
+        image: nginx:1.25.3
+        imagePulPolicy: Always
+    """)
 
 
 def _lint(repo: Path, env: dict[str, str] | None = None) -> tuple[int, dict, str]:
@@ -398,7 +391,7 @@ def test_values_schema_references_out_of_the_chart_are_refused_at_their_keys(tmp
     write(repo / "plain.yaml", DEPLOYMENT_WITH_TYPO)
     http = f"http://127.0.0.1:{http_listener.port}"
     text = _chart(repo, f"""{{
-  "$schema": "http://json-schema.org/draft-07/schema#",
+  "$schema": "https://json-schema.org/draft/2020-12/schema",
   "properties": {{
     "mode": {{"$ref": "{outside.as_uri()}"}},
     "image": {{"$ref": "{http}/image.json"}},
@@ -411,7 +404,7 @@ def test_values_schema_references_out_of_the_chart_are_refused_at_their_keys(tmp
   "definitions": {{"fine": {{"type": "string"}}}}
 }}
 """)
-    code, report, _ = _lint(repo)
+    code, report, _ = _lint(repo)  # 2020-12: Helm knows no $dynamicRef in draft-07 and never follows one there
     expected = sorted(("charts/app/values.schema.json", *_position_of(text, needle)) for needle in (
         f'"$ref": "{outside.as_uri()}', f'"$ref": "{http}/image.json', '"$ref": "../../../elsewhere',
         '"$ref": "x.json"', f'"$schema": "{http}/meta', '"$dynamicRef"'))
@@ -422,15 +415,20 @@ def test_values_schema_references_out_of_the_chart_are_refused_at_their_keys(tmp
 
 
 @needs_helm
-def test_values_schema_may_refer_to_a_file_inside_the_chart(tmp_path, http_listener):
+def test_values_schema_naming_a_file_of_the_chart_is_refused_as_helm_refuses_it(tmp_path, http_listener):
+    # Helm resolves "defs.json" against file:///values.schema.json and opens /defs.json, not the chart's
+    # file: the chart does not install (tests/test_values_schema_refs.py asks Helm). lintops used to read the
+    # chart's defs.json and validate with it, a false green; now it is the finding Helm's failure is.
     repo = tmp_path / "repo"
-    _chart(repo, '{"properties": {"mode": {"$ref": "defs.json#/definitions/mode"}}}')
+    text = _chart(repo, '{"properties": {"mode": {"$ref": "defs.json#/definitions/mode"}}}')
     write(repo / "charts" / "app" / "defs.json", '{"definitions": {"mode": {"enum": ["slow", "medium"]}}}')
     code, report, _ = _lint(repo)
     assert code == 1
     (finding,) = [f for f in report["findings"] if f["rule"] == "render-failed"]
-    assert (finding["path"], finding["line"], finding["column"]) == ("charts/app/values.yaml", 1, 1)
-    assert 'must be one of ["slow", "medium"]' in finding["message"]
+    assert (finding["path"], finding["line"], finding["column"]) == ("charts/app/values.schema.json",
+                                                                     *_position_of(text, '"$ref"'))
+    assert "Helm opens /defs.json of the machine that installs the chart" in finding["message"]
+    assert '"slow"' not in json.dumps(report)  # the chart's defs.json was not read
     assert http_listener.connections == []
 
 
@@ -477,37 +475,20 @@ def test_a_repository_rule_with_a_bundled_draft_still_works(tmp_path, http_liste
 def test_a_crd_referring_out_of_itself_is_not_used_and_said_at_its_key(tmp_path, http_listener, outside):
     repo = tmp_path / "repo"
     write(repo / "plain.yaml", DEPLOYMENT_WITH_TYPO)
-    text = write(repo / "crd.yaml", f"""\
-apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata:
-  name: widgets.example.com
-spec:
-  group: example.com
-  names: {{kind: Widget, plural: widgets, singular: widget, listKind: WidgetList}}
-  scope: Namespaced
-  versions:
-    - name: v1
-      served: true
-      storage: true
-      schema:
-        openAPIV3Schema:
-          type: object
-          properties:
-            spec:
-              $ref: "http://127.0.0.1:{http_listener.port}/widget.json"
-            status:
-              $ref: "{outside.as_uri()}"
----
-apiVersion: example.com/v1
-kind: Widget
-metadata: {{name: w, namespace: default}}
-spec: {{size: 3}}
-""").read_text()
+    text = write(repo / "crd.yaml", crd("Widget", schema=f"""\
+        type: object
+        properties:
+          spec:
+            $ref: "http://127.0.0.1:{http_listener.port}/widget.json"
+          status:
+            $ref: "{outside.as_uri()}"
+        """) + "---\napiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w, namespace: default}\n"
+                                     "spec: {size: 3}\n").read_text()
     code, report, _ = _lint(repo)
     refused = [f for f in report["findings"] if f["rule"] == "schema-missing" and "is not used" in f["message"]]
-    assert sorted((f["path"], f["line"], f["column"]) for f in refused) == [("crd.yaml", 18, 15), ("crd.yaml", 20, 15)]
-    assert _position_of(text, "$ref: \"http") == (18, 15)
+    assert sorted((f["path"], f["line"], f["column"]) for f in refused) == [("crd.yaml", 17, 15), ("crd.yaml", 19, 15)]
+    assert _position_of(text, "$ref: \"http") == (17, 15)
+    assert _position_of(text, f'$ref: "{outside.as_uri()}') == (19, 15)
     widget = [f for f in report["findings"] if f["object"] and f["object"]["kind"] == "Widget"]
     assert [f["rule"] for f in widget] == ["schema-missing"]  # not validated against the refused CRD
     assert _typo_found(report) and code == 1

@@ -11,6 +11,7 @@ import time
 import pytest
 import yaml
 
+from builders import crd
 from lintops import kube_schema
 from lintops.kube_schema import SchemaError, SchemaStore, supported_versions
 
@@ -211,57 +212,45 @@ spec:
       myconfig.json: '{"password": {{ toJson .server1 }}}'
 """)
 
-WIDGET_CRD = load("""
-apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata: {name: widgets.example.com}
-spec:
-  group: example.com
-  names: {kind: Widget, plural: widgets, singular: widget, listKind: WidgetList}
-  scope: Namespaced
-  versions:
-  - name: v1
-    served: true
-    storage: true
-    schema:
-      openAPIV3Schema:
+WIDGET_CRD = load(crd("Widget", schema="""\
+    type: object
+    properties:
+      apiVersion: {type: string}
+      kind: {type: string}
+      metadata: {type: object}
+      spec:
         type: object
+        required: [size]
         properties:
-          apiVersion: {type: string}
-          kind: {type: string}
-          metadata: {type: object}
-          spec:
-            type: object
-            required: [size]
-            properties:
-              size: {type: integer, minimum: 1, maximum: 10}
-              color: {type: string, enum: [red, green]}
-              port:
-                x-kubernetes-int-or-string: true
-                anyOf: [{type: integer}, {type: string}]
-              owner: {type: string, nullable: true, pattern: '^[a-z]+$'}
-              note: {type: string}
-              config:
-                type: object
-                x-kubernetes-preserve-unknown-fields: true
-                properties:
-                  level: {type: integer}
-              tags:
-                type: array
-                items: {type: string}
-                maxItems: 2
-          status:
+          size: {type: integer, minimum: 1, maximum: 10}
+          color: {type: string, enum: [red, green]}
+          port:
+            x-kubernetes-int-or-string: true
+            anyOf: [{type: integer}, {type: string}]
+          owner: {type: string, nullable: true, pattern: '^[a-z]+$'}
+          note: {type: string}
+          config:
             type: object
             x-kubernetes-preserve-unknown-fields: true
-  - name: v0
-    served: false
-    storage: false
-    schema:
-      openAPIV3Schema: {type: object}
-  - name: v2
-    served: true
-    storage: false
-""")
+            properties:
+              level: {type: integer}
+          tags:
+            type: array
+            items: {type: string}
+            maxItems: 2
+      status:
+        type: object
+        x-kubernetes-preserve-unknown-fields: true
+    """, more_versions="""\
+    - name: v0
+      served: false
+      storage: false
+      schema:
+        openAPIV3Schema: {type: object}
+    - name: v2
+      served: true
+      storage: false
+    """))
 
 GADGET_CRD_V1BETA1 = load("""
 apiVersion: apiextensions.k8s.io/v1beta1
@@ -684,8 +673,8 @@ def test_bundled_crd_schemas_match_their_sources():
     index = json.loads((SCHEMAS / "crds" / "index.json").read_text())["kinds"]
     expected = {}
     for path in sorted((SCHEMAS / "crds" / "src").glob("*.yaml")):
-        for crd in yaml.load_all(path.read_text(encoding="utf-8"), Loader=loader):
-            found, problems = kube_schema.crd_versions(crd)
+        for definition in yaml.load_all(path.read_text(encoding="utf-8"), Loader=loader):
+            found, problems = kube_schema.crd_versions(definition)
             assert problems == []
             for api_version, kind, schema in found:
                 expected[(api_version, kind)] = schema

@@ -20,35 +20,25 @@ pytest_lsp = pytest.importorskip("pytest_lsp")
 from lsprotocol import types  # noqa: E402
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities  # noqa: E402
 
+from builders import deployment, write  # noqa: E402
+
 SERVER = [sys.executable, "-m", "lintops", "lsp"]
 PUBLISH = types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS
 TIMEOUT = 60
 
 # A Deployment that passes every default rule but one: the misspelled imagePulPolicy (line 16, column 11).
-DEPLOYMENT = """\
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-  annotations: {team: "zürich"}
-spec:
-  selector:
-    matchLabels: {app: web}
-  template:
-    metadata:
-      labels: {app: web}
-    spec:
-      containers:
-        - name: web
-          image: nginx:1.25.3@sha256:0d17b565c37bcbd895e9d92315a05c1c3c9a29f762b011a10c54a66cd53c9b31
-          imagePulPolicy: Always
-          resources:
-            requests: {cpu: 100m, memory: 64Mi}
-            limits: {cpu: 500m, memory: 128Mi}
-          livenessProbe: {httpGet: {path: /healthz, port: 8080}}
-          readinessProbe: {httpGet: {path: /ready, port: 8080}}
-          securityContext: {runAsNonRoot: true, readOnlyRootFilesystem: true}
-"""
+DEPLOYMENT = deployment(layout="block", annotations='{team: "zürich"}', pod_spec="""\
+    containers:
+      - name: web
+        image: nginx:1.25.3@sha256:0d17b565c37bcbd895e9d92315a05c1c3c9a29f762b011a10c54a66cd53c9b31
+        imagePulPolicy: Always
+        resources:
+          requests: {cpu: 100m, memory: 64Mi}
+          limits: {cpu: 500m, memory: 128Mi}
+        livenessProbe: {httpGet: {path: /healthz, port: 8080}}
+        readinessProbe: {httpGet: {path: /ready, port: 8080}}
+        securityContext: {runAsNonRoot: true, readOnlyRootFilesystem: true}
+    """)
 FIXED = DEPLOYMENT.replace("imagePulPolicy", "imagePullPolicy")
 BROKEN_YAML = """\
 apiVersion: v1
@@ -77,12 +67,6 @@ def repo(tmp_path: Path) -> Path:
     (root / ".git").mkdir(parents=True)
     (root / "apps").mkdir()
     return root
-
-
-def write(path: Path, text: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
 async def start(capabilities: types.ClientCapabilities | None = None, *args: str) -> LanguageClient:
@@ -309,7 +293,7 @@ async def test_a_bad_configuration_is_one_diagnostic_and_saving_the_fix_relints(
     assert (problem.code, problem.severity, problem.source) == ("configuration", types.DiagnosticSeverity.Error,
                                                                 "lintops")
     assert problem.range == rng(0, 0, len("apiVersion: apps/v1"))
-    assert "'strikt' was unexpected" in problem.message
+    assert "unknown key 'strikt'; did you mean 'strict'?" in problem.message
     assert problem.related_information[0].location.uri == config.resolve().as_uri()
     assert problem.related_information[0].location.range.start == types.Position(line=1, character=0)
 

@@ -10,22 +10,12 @@ from pathlib import Path
 
 import pytest
 
+from builders import deployment
 from conftest import run_lintops, write
 
 PLUGIN_SOURCE = Path(__file__).parent / "plugin_example"
 
-DEPLOYMENT = """\
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web}
-spec:
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec:
-      containers:
-      - {name: web, image: "nginx:1.19.10"}
-"""
+DEPLOYMENT = deployment(pod_spec='containers:\n- {name: web, image: "nginx:1.19.10"}\n')
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from lintops.catalog import available_checks
-from lintops.checks.argocd_self_heal import normalise_path, normalise_repo_url
+from lintops.checks.argocd_self_heal_staging import normalise_path, normalise_repo_url
 from lintops.engine import Engine, Options
 from lintops.environments import EnvironmentPatterns
 from lintops.inputs.discover import discover

@@ -9,6 +9,7 @@ import textwrap
 
 import pytest
 
+import builders
 from lintops.catalog import available_checks
 from lintops.data import data_dir
 from lintops.engine import Engine
@@ -44,12 +45,9 @@ def lint(text, rule_spec=None):
 
 
 def deployment(env_yaml: str, key: str = "containers") -> str:
-    env = textwrap.indent(textwrap.dedent(env_yaml).strip("\n"), " " * 14)
-    return (
-        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: api}\nspec:\n"
-        "  selector:\n    matchLabels: {app: api}\n  template:\n    metadata:\n      labels: {app: api}\n"
-        f"    spec:\n      {key}:\n        - name: app\n          image: app:1.0\n          env:\n{env}\n"
-    )
+    """The Deployment ``api`` whose one container (in ``key``) ``app`` has ``env_yaml`` as its env list."""
+    env = textwrap.indent(textwrap.dedent(env_yaml).strip("\n"), " " * 8)
+    return builders.deployment("api", f"{key}:\n  - name: app\n    image: app:1.0\n    env:\n{env}\n")
 
 
 def env_var(name: str, value: str) -> str:
@@ -202,7 +200,7 @@ def test_init_containers_and_exact_position():
     assert len(found) == 1
     finding = found[0]
     assert finding.pointer == "/spec/template/spec/initContainers/0/env/0/value"
-    assert (finding.location.line, finding.location.column) == (15, 44)
+    assert (finding.location.line, finding.location.column) == (13, 44)
     assert finding.message == ("init container 'app' sets environment variable 'DB_PASSWORD' to a literal value, "
                                "and its name says it is a credential; take it from a Secret with "
                                "valueFrom.secretKeyRef")

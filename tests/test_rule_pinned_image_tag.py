@@ -6,6 +6,7 @@ import textwrap
 
 import pytest
 
+from builders import bare_workload, cronjob, deployment
 from lintops.catalog import available_checks
 from lintops.data import data_dir
 from lintops.engine import Engine, Options
@@ -112,34 +113,24 @@ def test_init_and_ephemeral_containers_are_checked():
 
 
 def test_exact_positions_and_messages():
-    text = """\
-        apiVersion: apps/v1
-        kind: Deployment
-        metadata: {name: web}
-        spec:
-          selector:
-            matchLabels: {app: web}
-          template:
-            metadata:
-              labels: {app: web}
-            spec:
-              initContainers:
-                - name: migrate
-                  image: registry.example.com:5000/team/migrate
-              containers:
-                - name: web
-                  image: "nginx:latest"
-                - image: ghcr.io/example/tools:nightly
-                  name: tools
-                - {name: bad, image: "Nginx:1.0"}
-        """
+    text = deployment(pod_spec="""\
+        initContainers:
+          - name: migrate
+            image: registry.example.com:5000/team/migrate
+        containers:
+          - name: web
+            image: "nginx:latest"
+          - image: ghcr.io/example/tools:nightly
+            name: tools
+          - {name: bad, image: "Nginx:1.0"}
+        """)
     found = lint(text)
     summary = [(f.rule_id, f.location.line, f.location.column, f.pointer) for f in found]
     assert summary == [
-        ("pinned-image-tag", 13, 18, "/spec/template/spec/initContainers/0/image"),
-        ("pinned-image-tag", 16, 18, "/spec/template/spec/containers/0/image"),
-        ("floating-image-tag", 17, 18, "/spec/template/spec/containers/1/image"),
-        ("pinned-image-tag", 19, 30, "/spec/template/spec/containers/2/image"),
+        ("pinned-image-tag", 11, 18, "/spec/template/spec/initContainers/0/image"),
+        ("pinned-image-tag", 14, 18, "/spec/template/spec/containers/0/image"),
+        ("floating-image-tag", 15, 18, "/spec/template/spec/containers/1/image"),
+        ("pinned-image-tag", 17, 30, "/spec/template/spec/containers/2/image"),
     ]
     messages = [f.message for f in found]
     assert messages[0] == ("init container 'migrate' uses image 'registry.example.com:5000/team/migrate' without a "
@@ -151,29 +142,11 @@ def test_exact_positions_and_messages():
 
 
 def test_every_workload_kind_and_configured_kinds():
-    cronjob = """\
-        apiVersion: batch/v1beta1
-        kind: CronJob
-        metadata: {name: nightly}
-        spec:
-          schedule: "0 3 * * *"
-          jobTemplate:
-            spec:
-              template:
-                spec:
-                  restartPolicy: Never
-                  containers: [{name: job, image: backup}]
-        """
-    assert [f.pointer for f in lint(cronjob)] == ["/spec/jobTemplate/spec/template/spec/containers/0/image"]
-    rollout = """\
-        apiVersion: argoproj.io/v1alpha1
-        kind: Rollout
-        metadata: {name: web}
-        spec:
-          template:
-            spec:
-              containers: [{name: web, image: "nginx:latest"}]
-        """
+    nightly = cronjob("nightly", "containers: [{name: job, image: backup}]", api_version="batch/v1beta1",
+                      restart_policy="Never")
+    assert [f.pointer for f in lint(nightly)] == ["/spec/jobTemplate/spec/template/spec/containers/0/image"]
+    rollout = bare_workload("Rollout", 'containers: [{name: web, image: "nginx:latest"}]',
+                            api_version="argoproj.io/v1alpha1")
     assert [f.pointer for f in lint(rollout)] == ["/spec/template/spec/containers/0/image"]  # a workload by default
     cloneset = rollout.replace("argoproj.io/v1alpha1", "apps.kruise.io/v1alpha1").replace("Rollout", "CloneSet")
     assert lint(cloneset) == []  # not a workload kind unless configured

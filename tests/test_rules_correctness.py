@@ -19,15 +19,11 @@ from pathlib import Path
 
 import pytest
 
+from builders import bare_workload, cronjob, deployment
+from conftest import findings_per_object, where
 from conftest import lint_rules as lint
 from conftest import rule_spec as spec
-from conftest import where
-from lintops.catalog import available_checks
-from lintops.engine import Engine, Options
-from lintops.inputs.manifests import resources_from
 from lintops.model import Severity
-from lintops.rules import WORKLOAD_POD_SPECS, bind
-from lintops.yaml_source import parse_text
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -149,16 +145,10 @@ spec:
   persistentVolumeReclaimPolicy: RECLAIM
   hostPath: {path: /data}
 """
-JOB = """\
-apiVersion: batch/v1
-kind: Job
-metadata: {name: migrate}
-spec:
-  template:
-    spec:
-      restartPolicy: RESTART
-      containers: [{name: migrate, image: registry.example.com/migrate:1}]
-"""
+JOB = bare_workload("Job", """\
+    restartPolicy: RESTART
+    containers: [{name: migrate, image: registry.example.com/migrate:1}]
+    """, name="migrate", api_version="batch/v1")
 CRONJOB = """\
 apiVersion: batch/v1beta1
 kind: CronJob
@@ -303,27 +293,11 @@ def test_empty_strings_are_defaults_where_kubernetes_defaults_the_field():
 
 
 def test_a_job_without_restart_policy_is_reported_at_its_pod_spec():
-    text = """\
-    apiVersion: batch/v1
-    kind: Job
-    metadata: {name: migrate}
-    spec:
-      template:
-        spec:
-          containers: [{name: migrate, image: registry.example.com/migrate:1}]
-    ---
-    apiVersion: batch/v1beta1
-    kind: CronJob
-    metadata: {name: cleanup}
-    spec:
-      schedule: "0 3 * * *"
-      jobTemplate:
-        spec:
-          template:
-            spec:
-              restartPolicy: ~
-              containers: [{name: cleanup, image: registry.example.com/cleanup:1}]
-    """
+    job = bare_workload("Job", "containers: [{name: migrate, image: registry.example.com/migrate:1}]",
+                        name="migrate", api_version="batch/v1")
+    cron = cronjob("cleanup", "containers: [{name: cleanup, image: registry.example.com/cleanup:1}]",
+                   api_version="batch/v1beta1", restart_policy="~")
+    text = job + "---\n" + cron
     findings = lint(text, ENUM)
     assert where(findings) == [
         (ENUM, 6, 5, "/spec/template/spec"),
@@ -340,40 +314,33 @@ def test_cronjob_and_job_with_on_failure_pass():
 
 
 def test_objects_without_the_fields_pass():
-    text = """\
-    apiVersion: apps/v1
-    kind: Deployment
-    metadata: {name: web}
-    spec:
-      selector: {matchLabels: {app: web}}
-      template:
-        metadata: {labels: {app: web}}
+    text = deployment(pod_spec="""\
+        containers:
+          - name: web
+            image: registry.example.com/web:1.4.2
+            ports: [{containerPort: 8080}]
+            livenessProbe: {tcpSocket: {port: 8080}}
+            readinessProbe: {httpGet: {port: 8080}}
+        """) + textwrap.dedent("""\
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata: {name: web}
         spec:
-          containers:
-            - name: web
-              image: registry.example.com/web:1.4.2
-              ports: [{containerPort: 8080}]
-              livenessProbe: {tcpSocket: {port: 8080}}
-              readinessProbe: {httpGet: {port: 8080}}
-    ---
-    apiVersion: v1
-    kind: Service
-    metadata: {name: web}
-    spec:
-      ports: [{port: 80}]
-    ---
-    apiVersion: v1
-    kind: PersistentVolumeClaim
-    metadata: {name: data}
-    spec:
-      resources: {requests: {storage: 1Gi}}
-    ---
-    apiVersion: v1
-    kind: Pod
-    metadata: {name: p}
-    spec:
-      containers: [{name: a, image: registry.example.com/a:1}]
-    """
+          ports: [{port: 80}]
+        ---
+        apiVersion: v1
+        kind: PersistentVolumeClaim
+        metadata: {name: data}
+        spec:
+          resources: {requests: {storage: 1Gi}}
+        ---
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: p}
+        spec:
+          containers: [{name: a, image: registry.example.com/a:1}]
+        """)
     assert lint(text, ENUM) == []
 
 
@@ -412,17 +379,11 @@ def test_kinds_are_matched_with_their_api_group():
 
 
 def test_custom_workload_kinds_get_their_pod_specs_judged():
-    text = """\
-    apiVersion: apps.kruise.io/v1alpha1
-    kind: CloneSet
-    metadata: {name: web}
-    spec:
-      template:
-        spec:
-          restartPolicy: Sometimes
-          containers:
-            - {name: web, image: registry.example.com/web:1, imagePullPolicy: IfNotPresnt}
-    """
+    text = bare_workload("CloneSet", """\
+        restartPolicy: Sometimes
+        containers:
+          - {name: web, image: registry.example.com/web:1, imagePullPolicy: IfNotPresnt}
+        """, api_version="apps.kruise.io/v1alpha1")
     findings = lint(text, ENUM, workloads={"CloneSet": "/spec/template/spec"})
     assert pointers(findings) == ["/spec/template/spec/containers/0/imagePullPolicy"]  # restartPolicy: owner unknown
     assert lint(text, ENUM) == []  # not declared: not a workload
@@ -624,28 +585,20 @@ def test_other_kinds_are_not_judged():
 
 
 def test_duplicate_env_var_fires_at_the_second_entry():
-    text = """\
-    apiVersion: apps/v1
-    kind: Deployment
-    metadata: {name: web}
-    spec:
-      selector: {matchLabels: {app: web}}
-      template:
-        metadata: {labels: {app: web}}
-        spec:
-          containers:
-            - name: web
-              image: registry.example.com/web:1
-              env:
-                - name: PORT
-                  value: "8080"
-                - name: HOST
-                  value: localhost
-                - name: PORT
-                  value: "9090"
-                - name: PORT
-                  value: "9091"
-    """
+    text = deployment(pod_spec="""\
+        containers:
+          - name: web
+            image: registry.example.com/web:1
+            env:
+              - name: PORT
+                value: "8080"
+              - name: HOST
+                value: localhost
+              - name: PORT
+                value: "9090"
+              - name: PORT
+                value: "9091"
+        """)
     [finding] = lint(text, DUPLICATE)
     assert where([finding]) == [(DUPLICATE, 17, 15, "/spec/template/spec/containers/0/env/2")]
     assert finding.severity is Severity.WARNING
@@ -654,24 +607,14 @@ def test_duplicate_env_var_fires_at_the_second_entry():
 
 
 def test_duplicate_env_var_in_init_and_ephemeral_containers_and_cronjobs():
-    text = """\
-    apiVersion: batch/v1beta1
-    kind: CronJob
-    metadata: {name: cleanup}
-    spec:
-      schedule: "0 3 * * *"
-      jobTemplate:
-        spec:
-          template:
-            spec:
-              restartPolicy: OnFailure
-              initContainers:
-                - {name: init, image: registry.example.com/i:1, env: [{name: A, value: "1"}, {name: A, value: "2"}]}
-              containers:
-                - {name: main, image: registry.example.com/m:1, env: [{name: B, value: "1"}, {name: B, value: "1"}]}
-              ephemeralContainers:
-                - {name: debug, image: registry.example.com/d:1, env: [{name: C}, {name: D}, {name: C}]}
-    """
+    text = cronjob("cleanup", api_version="batch/v1beta1", pod_spec="""\
+        initContainers:
+          - {name: init, image: registry.example.com/i:1, env: [{name: A, value: "1"}, {name: A, value: "2"}]}
+        containers:
+          - {name: main, image: registry.example.com/m:1, env: [{name: B, value: "1"}, {name: B, value: "1"}]}
+        ephemeralContainers:
+          - {name: debug, image: registry.example.com/d:1, env: [{name: C}, {name: D}, {name: C}]}
+        """)
     base = "/spec/jobTemplate/spec/template/spec"
     assert sorted(pointers(lint(text, DUPLICATE))) == sorted(
         [f"{base}/initContainers/0/env/1", f"{base}/containers/0/env/1", f"{base}/ephemeralContainers/0/env/2"])
@@ -728,17 +671,8 @@ KL = "kube-linter/tests/checks/"
 @cache
 def _objects(fixture: str, rule_id: str, configuration: str) -> tuple[tuple[str, tuple], ...]:
     """(kind, findings of the rule) for each object of the fixture, in document order."""
-    text = (FIXTURES / fixture).read_text(encoding="utf-8")
-    resources = resources_from(parse_text(text, fixture)).resources
-    starts = [resource.location("").line for resource in resources]
     assert configuration == "default", configuration
-    engine = Engine(bind([spec(rule_id)], available_checks()), Options(workloads=dict(WORKLOAD_POD_SPECS)))
-    findings = [f for report in engine.lint_text(text, fixture) for f in report.findings]
-    assert not engine.internal_errors
-    per_object: list[list] = [[] for _ in resources]
-    for finding in findings:
-        per_object[max(i for i, start in enumerate(starts) if start <= finding.location.line)].append(finding)
-    return tuple((r.kind, tuple(found)) for r, found in zip(resources, per_object, strict=True))
+    return findings_per_object(fixture, rule_id)
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from builders import bare_workload, cronjob, pod
 from conftest import lint_rules as lint
 from conftest import rule_spec as spec
 from conftest import where
@@ -23,12 +24,6 @@ RESOURCES = ("resource-limits", "resource-requests")
 
 FULL_RESOURCES = "resources: {requests: {cpu: 100m, memory: 64Mi}, limits: {cpu: 200m, memory: 64Mi}}"
 PROBED = "livenessProbe: {tcpSocket: {port: 8080}}\n    readinessProbe: {tcpSocket: {port: 8080}}"
-
-
-def pod(spec_body: str, kind: str = "Pod") -> str:
-    """A Pod whose spec is ``spec_body`` (YAML indented by two spaces under ``spec:``)."""
-    return f"apiVersion: v1\nkind: {kind}\nmetadata: {{name: p}}\nspec:\n" + textwrap.indent(
-        textwrap.dedent(spec_body).strip("\n"), "  ") + "\n"
 
 
 # -- the rule files ----------------------------------------------------------------------------------
@@ -52,20 +47,14 @@ def test_rule_files_declare_the_decided_targets_and_severities():
 
 
 def test_only_the_container_without_a_probe_is_reported_at_its_exact_place():
-    text = """\
-    apiVersion: apps/v1
-    kind: Deployment
-    metadata: {name: web}
-    spec:
-      template:
-        spec:
-          containers:
-            - name: web
-              livenessProbe: {httpGet: {path: /healthz, port: 8080}}
-              readinessProbe: {httpGet: {path: /ready, port: 8080}}
-            - name: log-shipper
-              image: shipper:1.0
-    """
+    text = bare_workload("Deployment", """\
+        containers:
+          - name: web
+            livenessProbe: {httpGet: {path: /healthz, port: 8080}}
+            readinessProbe: {httpGet: {path: /ready, port: 8080}}
+          - name: log-shipper
+            image: shipper:1.0
+        """)
     findings = lint(text, *PROBES)
     assert where(findings) == [
         ("liveness-probe", 11, 11, "/spec/template/spec/containers/1"),
@@ -80,15 +69,7 @@ def test_only_the_container_without_a_probe_is_reported_at_its_exact_place():
                                                ("apps/v1", "DaemonSet"), ("apps/v1", "ReplicaSet"),
                                                ("v1", "ReplicationController")])
 def test_every_long_running_workload_kind_is_checked(api_version, kind):
-    text = f"""\
-    apiVersion: {api_version}
-    kind: {kind}
-    metadata: {{name: w}}
-    spec:
-      template:
-        spec:
-          containers: [{{name: app, image: app:1}}]
-    """
+    text = bare_workload(kind, "containers: [{name: app, image: app:1}]", name="w", api_version=api_version)
     assert where(lint(text, *PROBES)) == [
         ("liveness-probe", 7, 20, "/spec/template/spec/containers/0"),
         ("readiness-probe", 7, 20, "/spec/template/spec/containers/0"),
@@ -110,31 +91,16 @@ def test_a_null_probe_is_no_probe():
 
 
 def test_a_team_can_enable_probe_checks_for_jobs_through_kinds():
-    job = """\
-    apiVersion: batch/v1
-    kind: Job
-    metadata: {name: migrate}
-    spec:
-      template:
-        spec:
-          restartPolicy: Never
-          containers: [{name: migrate, image: migrate:1}]
-    """
+    job = bare_workload("Job", "restartPolicy: Never\ncontainers: [{name: migrate, image: migrate:1}]", name="migrate",
+                        api_version="batch/v1")
     liveness = spec("liveness-probe")
     with_jobs = liveness.with_overrides(kinds=(*liveness.kinds, "Job", "CronJob"))
     assert where(lint(job, specs=[with_jobs])) == [("liveness-probe", 8, 20, "/spec/template/spec/containers/0")]
 
 
 def test_custom_workload_kinds_are_checked_once_listed_in_kinds():
-    cloneset = """\
-    apiVersion: apps.kruise.io/v1alpha1
-    kind: CloneSet
-    metadata: {name: web}
-    spec:
-      template:
-        spec:
-          containers: [{name: web, image: web:1}]
-    """
+    cloneset = bare_workload("CloneSet", "containers: [{name: web, image: web:1}]",
+                             api_version="apps.kruise.io/v1alpha1")
     workloads = {"CloneSet": "/spec/template/spec"}
     assert lint(cloneset, *PROBES, workloads=workloads) == []
     liveness = spec("liveness-probe")
@@ -146,15 +112,7 @@ def test_custom_workload_kinds_are_checked_once_listed_in_kinds():
 
 def test_rollouts_and_deploymentconfigs_are_long_running_workloads_by_default():
     for api_version, kind in (("argoproj.io/v1alpha1", "Rollout"), ("apps.openshift.io/v1", "DeploymentConfig")):
-        text = f"""\
-        apiVersion: {api_version}
-        kind: {kind}
-        metadata: {{name: web}}
-        spec:
-          template:
-            spec:
-              containers: [{{name: web, image: web:1}}]
-        """
+        text = bare_workload(kind, "containers: [{name: web, image: web:1}]", api_version=api_version)
         assert sorted(f.rule_id for f in lint(text, *PROBES, *RESOURCES)) == sorted((*PROBES, *RESOURCES)), kind
 
 
@@ -185,29 +143,9 @@ def test_ephemeral_containers_are_not_checked_for_probes():
     assert lint(text, *PROBES) == []
 
 
-JOB = """\
-apiVersion: batch/v1
-kind: Job
-metadata: {name: migrate}
-spec:
-  template:
-    spec:
-      restartPolicy: OnFailure
-      containers: [{name: run, image: run:1}]
-"""
-CRONJOB = """\
-apiVersion: batch/v1
-kind: CronJob
-metadata: {name: report}
-spec:
-  schedule: "0 3 * * *"
-  jobTemplate:
-    spec:
-      template:
-        spec:
-          restartPolicy: OnFailure
-          containers: [{name: run, image: run:1}]
-"""
+JOB = bare_workload("Job", "restartPolicy: OnFailure\ncontainers: [{name: run, image: run:1}]", name="migrate",
+                    api_version="batch/v1")
+CRONJOB = cronjob("report", "containers: [{name: run, image: run:1}]")
 
 
 @pytest.mark.parametrize("text", [JOB, CRONJOB], ids=["Job", "CronJob"])
@@ -261,24 +199,14 @@ def test_objects_without_containers_and_other_kinds_are_left_alone():
 
 
 def test_cronjob_containers_are_checked_for_limits_at_the_exact_place():
-    text = """\
-    apiVersion: batch/v1
-    kind: CronJob
-    metadata: {name: report}
-    spec:
-      schedule: "0 3 * * *"
-      jobTemplate:
-        spec:
-          template:
-            spec:
-              restartPolicy: OnFailure
-              containers:
-                - name: report
-                  image: report:3
-                  resources:
-                    limits:
-                      cpu: 500m
-    """
+    text = cronjob("report", """\
+        containers:
+          - name: report
+            image: report:3
+            resources:
+              limits:
+                cpu: 500m
+        """)
     findings = lint(text, "resource-limits")
     assert where(findings) == [
         ("resource-limits", 15, 17, "/spec/jobTemplate/spec/template/spec/containers/0/resources/limits"),

@@ -17,32 +17,21 @@ import hashlib
 import re
 import textwrap
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 
 import pytest
 
+from builders import bare_workload, cronjob, deployment, pod
+from conftest import findings_per_object, where
 from conftest import lint_rules as lint
 from conftest import rule_spec as spec
-from conftest import where
-from lintops.catalog import available_checks
-from lintops.engine import Engine, Options
-from lintops.inputs.manifests import resources_from
 from lintops.model import Severity
-from lintops.rules import WORKLOAD_POD_SPECS, bind
-from lintops.yaml_source import parse_text
 
 ROOT = Path(__file__).resolve().parent.parent
 RULES = ROOT / "rules"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SECURITY = ("privileged-container", "privilege-escalation", "host-namespaces", "run-as-non-root",
             "read-only-root-filesystem", "sensitive-host-mounts")
-
-
-def pod(spec_body: str) -> str:
-    """A Pod whose spec is ``spec_body`` (YAML, indented under ``spec:`` by this function)."""
-    return "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n" + textwrap.indent(
-        textwrap.dedent(spec_body).strip("\n"), "  ") + "\n"
 
 
 def fired(text: str, rule_id: str) -> list[str]:
@@ -72,30 +61,20 @@ def test_rule_files_declare_the_decided_severities_and_targets():
         assert "kube-linter" in spec(rule_id).documentation, rule_id
 
 
-CRONJOB = """\
-apiVersion: batch/v1
-kind: CronJob
-metadata: {name: nightly}
-spec:
-  schedule: "0 3 * * *"
-  jobTemplate:
-    spec:
-      template:
-        spec:
-          restartPolicy: OnFailure
-          hostPID: true
-          containers:
-            - name: run
-              image: registry.example.com/run:1.0.0
-              securityContext:
-                privileged: true
-                allowPrivilegeEscalation: true
-                runAsUser: 0
-                readOnlyRootFilesystem: false
-          volumes:
-            - name: host
-              hostPath: {path: /}
-"""
+CRONJOB = cronjob("nightly", """\
+    hostPID: true
+    containers:
+      - name: run
+        image: registry.example.com/run:1.0.0
+        securityContext:
+          privileged: true
+          allowPrivilegeEscalation: true
+          runAsUser: 0
+          readOnlyRootFilesystem: false
+    volumes:
+      - name: host
+        hostPath: {path: /}
+    """)
 
 
 def test_cronjob_pod_specs_are_checked_at_the_exact_places():
@@ -112,34 +91,26 @@ def test_cronjob_pod_specs_are_checked_at_the_exact_places():
     assert all(f.object.name == "nightly" and f.object.kind == "CronJob" for f in findings)
 
 
-HARDENED = """\
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web}
-spec:
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec:
-      securityContext:
-        runAsNonRoot: true
-        runAsUser: 10001
-      initContainers:
-        - name: migrate
-          image: registry.example.com/migrate:1.0.0
-          securityContext: {allowPrivilegeEscalation: false}
-      containers:
-        - name: web
-          image: registry.example.com/web:1.0.0
-          securityContext:
-            allowPrivilegeEscalation: false
-            readOnlyRootFilesystem: true
-            capabilities: {drop: [ALL]}
-          volumeMounts: [{name: tmp, mountPath: /tmp}]
-      volumes:
-        - {name: tmp, emptyDir: {}}
-        - {name: certs, hostPath: {path: /etc/ssl/certs}}
-"""
+HARDENED = deployment(pod_spec="""\
+    securityContext:
+      runAsNonRoot: true
+      runAsUser: 10001
+    initContainers:
+      - name: migrate
+        image: registry.example.com/migrate:1.0.0
+        securityContext: {allowPrivilegeEscalation: false}
+    containers:
+      - name: web
+        image: registry.example.com/web:1.0.0
+        securityContext:
+          allowPrivilegeEscalation: false
+          readOnlyRootFilesystem: true
+          capabilities: {drop: [ALL]}
+        volumeMounts: [{name: tmp, mountPath: /tmp}]
+    volumes:
+      - {name: tmp, emptyDir: {}}
+      - {name: certs, hostPath: {path: /etc/ssl/certs}}
+    """)
 
 
 def test_a_hardened_workload_passes_every_rule():
@@ -167,18 +138,12 @@ def test_objects_without_pod_specs_are_left_alone():
 
 
 def test_custom_workload_kinds_are_checked_once_declared():
-    cloneset = """\
-    apiVersion: apps.kruise.io/v1alpha1
-    kind: CloneSet
-    metadata: {name: web}
-    spec:
-      template:
-        spec:
-          hostNetwork: true
-          containers:
-            - name: web
-              securityContext: {privileged: true}
-    """
+    cloneset = bare_workload("CloneSet", """\
+        hostNetwork: true
+        containers:
+          - name: web
+            securityContext: {privileged: true}
+        """, api_version="apps.kruise.io/v1alpha1")
     assert lint(cloneset, *SECURITY) == []
     found = {f.rule_id for f in lint(cloneset, *SECURITY, workloads={"CloneSet": "/spec/template/spec"})}
     assert found == {"host-namespaces", "privileged-container", "run-as-non-root", "read-only-root-filesystem"}
@@ -275,18 +240,12 @@ def test_privilege_escalation_positions_and_messages():
 
 
 def test_each_shared_namespace_is_one_finding_that_names_it():
-    text = """\
-    apiVersion: apps/v1
-    kind: DaemonSet
-    metadata: {name: agent}
-    spec:
-      template:
-        spec:
-          hostNetwork: true
-          hostPID: true
-          hostIPC: true
-          containers: [{name: a}]
-    """
+    text = bare_workload("DaemonSet", """\
+        hostNetwork: true
+        hostPID: true
+        hostIPC: true
+        containers: [{name: a}]
+        """, name="agent")
     findings = lint(text, "host-namespaces")
     assert where(findings) == [
         ("host-namespaces", 7, 20, "/spec/template/spec/hostNetwork"),
@@ -355,26 +314,20 @@ def test_run_as_non_root_inheritance_and_override(pod_context, container_context
 
 
 def test_run_as_non_root_judges_each_container_of_each_list():
-    text = """\
-    apiVersion: apps/v1
-    kind: StatefulSet
-    metadata: {name: db}
-    spec:
-      template:
-        spec:
-          securityContext:
-            runAsNonRoot: true
-          initContainers:
-            - name: chown
-              securityContext:
-                runAsUser: 0
-            - name: wait
-          containers:
-            - name: db
-            - name: exporter
-              securityContext:
-                runAsNonRoot: false
-    """
+    text = bare_workload("StatefulSet", """\
+        securityContext:
+          runAsNonRoot: true
+        initContainers:
+          - name: chown
+            securityContext:
+              runAsUser: 0
+          - name: wait
+        containers:
+          - name: db
+          - name: exporter
+            securityContext:
+              runAsNonRoot: false
+        """, name="db")
     findings = lint(text, "run-as-non-root")
     assert where(findings) == [
         ("run-as-non-root", 12, 24, "/spec/template/spec/initContainers/0/securityContext/runAsUser"),
@@ -635,20 +588,6 @@ DIFFERENCES = {
 }
 
 
-@cache
-def _per_object(fixture: str, rule_id: str) -> tuple[tuple[str, tuple], ...]:
-    """(kind, findings of ``rule_id``) for each object of the fixture; OpenShift's DeploymentConfig is a
-    workload kind by default, as kube-linter knows it natively."""
-    text = (FIXTURES / fixture).read_text(encoding="utf-8")
-    resources = resources_from(parse_text(text, fixture)).resources
-    starts = [resource.location("").line for resource in resources]
-    engine = Engine(bind([spec(rule_id)], available_checks()), Options(workloads=dict(WORKLOAD_POD_SPECS)))
-    findings = [f for report in engine.lint_text(text, fixture) for f in report.findings]
-    assert not engine.internal_errors
-    per_object: list[list] = [[] for _ in resources]
-    for finding in findings:
-        per_object[max(i for i, start in enumerate(starts) if start <= finding.location.line)].append(finding)
-    return tuple((resource.kind, tuple(found)) for resource, found in zip(resources, per_object, strict=True))
 
 
 ROWS = [(case, index) for case in CASES for index in range(len(case.reports))]
@@ -656,7 +595,7 @@ ROWS = [(case, index) for case in CASES for index in range(len(case.reports))]
 
 @pytest.mark.parametrize("case, index", ROWS, ids=[f"{c.check}-{i}" for c, i in ROWS])
 def test_verdict_equals_kube_linters(case, index):
-    kind, findings = _per_object(case.fixture, CORRESPONDS[case.check])[index]
+    kind, findings = findings_per_object(case.fixture, CORRESPONDS[case.check])[index]
     assert kind in ("Deployment", "DeploymentConfig")
     peer_fires = case.reports[index] is not None
     difference = DIFFERENCES.get((case.fixture, index))

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from builders import SIZED_SPEC, crd
 from conftest import FIXTURES, REPO, run_lintops, write
 from lintops.yaml_source import parse_text, stream_text
 
@@ -86,27 +87,7 @@ def test_the_stream_gives_what_parsing_the_whole_text_gives() -> None:
             _summary(parse_text(sample, "x.yaml"))
 
 
-WIDGET_CRD = """\
-apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata: {name: widgets.example.com}
-spec:
-  group: example.com
-  names: {kind: Widget, plural: widgets}
-  scope: Namespaced
-  versions:
-  - name: v1
-    served: true
-    storage: true
-    schema:
-      openAPIV3Schema:
-        type: object
-        properties:
-          spec:
-            type: object
-            properties:
-              size: {type: integer}
-"""
+WIDGET_CRD = crd("Widget", schema=SIZED_SPEC)
 
 
 def test_an_object_held_back_for_a_later_crd_is_reported_at_its_place(tmp_path: Path) -> None:

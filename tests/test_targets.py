@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from builders import SIZED_SPEC, crd, kustomization
 from conftest import run_lintops, write
 from lintops.checks.base import merge_targets
 from lintops.engine import Options
@@ -106,7 +107,7 @@ def repository(tmp_path: Path) -> Path:
 def overlays(root: Path, base: str = PDB_V1) -> None:
     """A Kustomize base and the overlays ``staging`` and ``production`` (each its own namespace)."""
     write(root / "base" / "pdb.yaml", base)
-    write(root / "base" / "kustomization.yaml", "resources:\n  - pdb.yaml\n")
+    kustomization(root / "base", ["pdb.yaml"])
     for env in ("staging", "production"):
         write(root / "overlays" / env / "kustomization.yaml", f"resources:\n  - ../../base\nnamespace: shop-{env}\n")
 
@@ -271,27 +272,7 @@ def test_version_independent_findings_name_every_target_and_are_not_tagged(tmp_p
 def test_a_custom_resource_held_for_its_crd_is_validated_at_each_target(tmp_path, lint):
     root = repository(tmp_path)
     write(root / "a-widget.yaml", "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\nspec: {size: big}\n")
-    write(root / "b-crd.yaml", textwrap.dedent("""\
-        apiVersion: apiextensions.k8s.io/v1
-        kind: CustomResourceDefinition
-        metadata: {name: widgets.example.com}
-        spec:
-          group: example.com
-          names: {kind: Widget, plural: widgets}
-          scope: Namespaced
-          versions:
-          - name: v1
-            served: true
-            storage: true
-            schema:
-              openAPIV3Schema:
-                type: object
-                properties:
-                  spec:
-                    type: object
-                    properties:
-                      size: {type: integer}
-    """))
+    write(root / "b-crd.yaml", crd("Widget", schema=SIZED_SPEC))
     write(root / "c-gadget.yaml", "apiVersion: example.com/v1\nkind: Gadget\nmetadata: {name: g}\n")
     _, report = lint(root, "-k", "1.24", "-k", "1.30")
     [schema] = found(report, "schema")
@@ -319,9 +300,10 @@ def test_worker_processes_give_the_same_findings_with_several_targets(tmp_path, 
 @pytest.mark.parametrize(("config", "where", "message"), [
     ('environment_versions: {staging: "1.40"}\n', ":1:33: ", "environment_versions: staging: Kubernetes 1.40 is not "
                                                               "supported; supported versions: 1.17 to 1.37"),
-    ("environment_versions:\n  staging: 1.30\n", ":2:12: ", "is not of types"),
-    ("environment_versions:\n  staging: []\n", ":2:12: ", "has less than 1 item"),
-    ("environment_versions: [\"1.30\"]\n", ":1:23: ", "is not of type"),
+    ("environment_versions:\n  staging: 1.30\n", ":2:12: ", "environment_versions.staging must be a string or a list, "
+                                                          "not the number 1.3 (write it in quotes)"),
+    ("environment_versions:\n  staging: []\n", ":2:12: ", "environment_versions.staging must not be empty"),
+    ("environment_versions: [\"1.30\"]\n", ":1:23: ", "environment_versions must be a mapping or empty, not a list"),
 ])
 def test_a_bad_environment_version_is_a_usage_error_at_its_place(tmp_path, config, where, message):
     root = repository(tmp_path)

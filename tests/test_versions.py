@@ -18,41 +18,29 @@ from pathlib import Path
 
 import pytest
 
+from builders import cronjob, deployment
 from conftest import REPO, run_lintops, write
 from lintops import kube_schema
 from lintops.schema.kube import bundle, served, versions
 
 VERSIONS = ["1.17", "1.18", "1.22", "1.25", "1.29", "1.33", "1.37"]
 
-DEPLOYMENT = """\
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-  namespace: shop
-spec:
-  replicas: 2
-  selector:
-    matchLabels: {app: web}
-  template:
-    metadata:
-      labels: {app: web}
-    spec:
-      securityContext: {runAsNonRoot: true, runAsUser: 10001}
-      containers:
-      - name: web
-        image: registry.example.com/shop/web:1.4.2
-        securityContext: {readOnlyRootFilesystem: true, allowPrivilegeEscalation: false}
-        ports:
-        - {containerPort: 8080, name: http}
-        resources:
-          requests: {cpu: 100m, memory: 128Mi}
-          limits: {cpu: 500m, memory: 256Mi}
-        livenessProbe:
-          httpGet: {path: /healthz, port: http}
-        readinessProbe:
-          httpGet: {path: /ready, port: http}
-"""
+DEPLOYMENT = deployment(namespace="shop", spec="replicas: 2", layout="block", pod_spec="""\
+    securityContext: {runAsNonRoot: true, runAsUser: 10001}
+    containers:
+    - name: web
+      image: registry.example.com/shop/web:1.4.2
+      securityContext: {readOnlyRootFilesystem: true, allowPrivilegeEscalation: false}
+      ports:
+      - {containerPort: 8080, name: http}
+      resources:
+        requests: {cpu: 100m, memory: 128Mi}
+        limits: {cpu: 500m, memory: 256Mi}
+      livenessProbe:
+        httpGet: {path: /healthz, port: http}
+      readinessProbe:
+        httpGet: {path: /ready, port: http}
+    """)
 
 #: version -> (an API that version no longer serves, the replacement its message must name)
 REMOVED = {
@@ -133,19 +121,8 @@ def test_policy_v1_pdb_is_an_error_at_1_18_and_clean_at_1_25(lint_json, tmp_path
 
 
 def test_batch_v1beta1_cronjob_at_1_25_is_removed_naming_batch_v1(lint_json, tmp_path):
-    text = textwrap.dedent("""\
-        apiVersion: batch/v1beta1
-        kind: CronJob
-        metadata: {name: report, namespace: shop}
-        spec:
-          schedule: "0 3 * * *"
-          jobTemplate:
-            spec:
-              template:
-                spec:
-                  restartPolicy: OnFailure
-                  containers: [{name: report, image: "registry.example.com/report:2.1"}]
-        """)
+    text = cronjob("report", 'containers: [{name: report, image: "registry.example.com/report:2.1"}]',
+                   api_version="batch/v1beta1", namespace="shop")
     path = str(write(tmp_path / "cron.yaml", text))
     code, report = lint_json("-k", "1.25", path)
     assert code == 1
@@ -409,7 +386,7 @@ def test_a_broken_schema_source_is_one_clear_usage_error(tmp_path):
 def test_a_schema_that_cannot_be_compiled_is_one_finding_per_object_not_exit_3(tmp_path, monkeypatch, lint_json):
     monkeypatch.setattr(kube_schema, "_COMPILED", {})
 
-    def refuse(schema, backend):
+    def refuse(schema, backend, **options):
         raise ValueError("unsupported regular expression")
 
     monkeypatch.setattr(kube_schema, "_compile", refuse)

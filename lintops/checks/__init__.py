@@ -1,31 +1,49 @@
 """The built-in checks: parameterised logic that rules (data, in ``rules/``) bind to.
 
-Every module of this package that defines :class:`Check` subclasses contributes them; adding a check
-is adding a module. Plugins contribute theirs through the ``lintops_checks`` hook.
+One module per check, named like the check (``api-lifecycle`` is ``lintops/checks/api_lifecycle.py``);
+what several checks share lives outside this package (:mod:`lintops.credentials`,
+:mod:`lintops.helm_values_layout`, :mod:`lintops.held_back`, :mod:`lintops.pattern_params`,
+:mod:`lintops.wording`, :mod:`lintops.image_reference`), and :mod:`.base` is the contract every check
+implements. Adding a check is adding a module and its line below. Plugins contribute theirs through
+the ``lintops_checks`` hook, as the built-ins do.
 """
 
 from __future__ import annotations
 
-import importlib
-import inspect
-import pkgutil
-from functools import cache
-
 from .base import Check, Subject
 
+#: check name -> "module:Class". Given as import paths, as the reporters are, so that a check is imported
+#: only when a rule binds it: the checks of rules that are off (the helm-values ones by default) cost a
+#: run nothing (:class:`lintops.catalog.CheckTable`).
+BUILTIN_CHECKS: dict[str, str] = {
+    "api-lifecycle": "lintops.checks.api_lifecycle:ApiLifecycle",
+    "argocd-self-heal-staging": "lintops.checks.argocd_self_heal_staging:ArgoCDSelfHealStaging",
+    "duplicate-list-key": "lintops.checks.duplicate_list_key:DuplicateListKey",
+    "helm-values-image": "lintops.checks.helm_values_image:HelmValuesImageCheck",
+    "helm-values-probe": "lintops.checks.helm_values_probe:HelmValuesProbeCheck",
+    "helm-values-resources": "lintops.checks.helm_values_resources:HelmValuesResourcesCheck",
+    "helm-values-secret": "lintops.checks.helm_values_secret:HelmValuesSecretCheck",
+    "image-reference": "lintops.checks.image_reference:ImageReferenceCheck",
+    "json-schema": "lintops.checks.json_schema:JsonSchema",
+    "kubernetes-schema": "lintops.checks.kubernetes_schema:KubernetesSchema",
+    "kubernetes-schema-known": "lintops.checks.kubernetes_schema_known:KubernetesSchemaKnown",
+    "parser": "lintops.checks.parser:Parser",
+    "plaintext-secret": "lintops.checks.plaintext_secret:PlaintextSecret",
+    "selector-match": "lintops.checks.selector_match:SelectorMatch",
+}
 
-@cache
+
+def load_check(spec: str) -> type[Check]:
+    """The class a ``"module:Class"`` entry names, imported now."""
+    import importlib
+
+    module_name, _, class_name = spec.partition(":")
+    return getattr(importlib.import_module(module_name), class_name)
+
+
 def builtin_checks() -> tuple[type[Check], ...]:
-    found: list[type[Check]] = []
-    for module_info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
-        if module_info.name == "base":
-            continue
-        module = importlib.import_module(f"{__name__}.{module_info.name}")
-        for _, value in inspect.getmembers(module, inspect.isclass):
-            # a check names itself; a shared base class (no ``name`` of its own) is not a check
-            if issubclass(value, Check) and "name" in vars(value) and value.__module__ == module.__name__:
-                found.append(value)
-    return tuple(found)
+    """Every built-in check class, all imported (tests and the generated reference; a run binds lazily)."""
+    return tuple(load_check(spec) for spec in BUILTIN_CHECKS.values())
 
 
-__all__ = ["Check", "Subject", "builtin_checks"]
+__all__ = ["BUILTIN_CHECKS", "Check", "Subject", "builtin_checks", "load_check"]

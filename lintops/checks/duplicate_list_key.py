@@ -31,13 +31,14 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..model import Violation
 from ..rules import RuleError
+from ..wording import shorten
 from .base import Check, Subject
-from .selector_match import shorten
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..engine import RunContext
 
 PLACEHOLDERS = frozenset({"value", "name", "list", "key", "first", "index", "count", "last"})
+DEFAULT_KEY = "name"
 
 
 class DuplicateListKey(Check):
@@ -46,9 +47,17 @@ class DuplicateListKey(Check):
     params_schema: ClassVar[dict[str, Any]] = {
         "type": "object",
         "properties": {
-            "list": {"type": "string", "minLength": 1},
-            "key": {"type": "string", "minLength": 1},
-            "message": {"type": "string", "minLength": 1},
+            "list": {"type": "string", "minLength": 1,
+                     "description": "The subject's field that holds the list (`env`, `ports`, `volumeMounts`)."},
+            "key": {"type": "string", "minLength": 1, "default": DEFAULT_KEY,
+                    "description": "The field of each entry that must be unique within the list (`name`, "
+                                   "`mountPath`)."},
+            "message": {"type": "string", "minLength": 1,
+                        "description": "The finding's message. Placeholders: `{value}` (the shared key value, "
+                                       "shortened to 40 characters), `{name}` (the subject's `name`, else the "
+                                       "object's), `{list}`, `{key}`, `{first}` and `{index}` (the positions of "
+                                       "the first and the repeated entry), `{count}` (how many entries share the "
+                                       "value), `{last}` (the position of the last of them)."},
         },
         "required": ["list", "message"],
         "additionalProperties": False,
@@ -57,7 +66,7 @@ class DuplicateListKey(Check):
     def __init__(self, params: dict[str, Any] | None = None) -> None:
         super().__init__(params)
         self._list = str(self.params["list"])
-        self._key = str(self.params.get("key", "name"))
+        self._key = str(self.params.get("key", DEFAULT_KEY))
         self._message = str(self.params["message"])
         for _, placeholder, spec, conversion in string.Formatter().parse(self._message):
             if placeholder is not None and (placeholder not in PLACEHOLDERS or spec or conversion):

@@ -20,10 +20,11 @@ import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from ..credentials import credential_format
 from ..image_reference import InvalidImageReference, parse_image_reference
 from ..model import Violation
+from ..wording import container_label
 from .base import Check, Subject
-from .plaintext_secret import credential_format
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..engine import RunContext
@@ -39,8 +40,15 @@ class ImageReferenceCheck(Check):
     params_schema: ClassVar[dict[str, Any]] = {
         "type": "object",
         "properties": {
-            "report": {"enum": ["untagged-or-latest", "floating"]},
-            "floating_tags": {"type": "array", "items": {"type": "string", "minLength": 1}, "uniqueItems": True},
+            "report": {"enum": ["untagged-or-latest", "floating"],
+                       "description": "What the rule reports: `untagged-or-latest` (invalid references, references "
+                                      "without tag and digest, the tag `latest`) or `floating` (tags of "
+                                      "`floating_tags`, which move like `latest` does). A digest pins the image "
+                                      "whatever its tag."},
+            "floating_tags": {"type": "array", "items": {"type": "string", "minLength": 1}, "uniqueItems": True,
+                              "default": list(DEFAULT_FLOATING_TAGS),
+                              "description": "The tags `report: floating` fires for (branch names and channels), "
+                                             "compared without regard to case."},
         },
         "required": ["report"],
         "additionalProperties": False,
@@ -63,7 +71,7 @@ class ImageReferenceCheck(Check):
         except InvalidImageReference as exc:
             if self.report != "untagged-or-latest":
                 return ()
-            pointer, who = subject.at("image"), _container_label(subject)
+            pointer, who = subject.at("image"), container_label(subject)
             if _redacted(image):  # the parser's message may quote the part that holds the credential
                 return [Violation(pointer, f"{who} has an invalid image reference {_shown(image)}: it embeds "
                                            "what looks like a credential; remove it and rotate the credential")]
@@ -83,19 +91,12 @@ class ImageReferenceCheck(Check):
 
 
 def _unpinned(subject: Subject, image: str, why: str) -> list[Violation]:
-    return [Violation(subject.at("image"), f"{_container_label(subject)} uses image {_shown(image)} {why}; "
+    return [Violation(subject.at("image"), f"{container_label(subject)} uses image {_shown(image)} {why}; "
                                            "pin a version tag or a digest")]
 
 
 #: Repositories name the same images over and over; each distinct reference is parsed once.
 _parse = functools.lru_cache(maxsize=4096)(parse_image_reference)
-
-
-def _container_label(subject: Subject) -> str:
-    kind = ("init container" if "/initContainers/" in subject.pointer
-            else "ephemeral container" if "/ephemeralContainers/" in subject.pointer else "container")
-    name = subject.value.get("name")
-    return f"{kind} '{name}'" if isinstance(name, str) and name else f"a {kind}"
 
 
 def _redacted(image: str) -> bool:

@@ -262,11 +262,27 @@ class JsonSchema(Check):
     params_schema: ClassVar[dict[str, Any]] = {
         "type": "object",
         "properties": {
-            "schema": {"type": "object"},
-            "message": {"type": "string", "minLength": 1},
-            "messages": {"type": "object", "additionalProperties": {"type": "string", "minLength": 1}},
-            "when": {"type": "object"},
-            "nullAsAbsent": {"type": "boolean"},
+            "schema": {"type": "object",
+                       "description": "The JSON Schema each subject must match. Its `$schema` chooses the draft (4, "
+                                      "6, 7, 2019-09, 2020-12; default 2020-12); `format` is asserted; only local "
+                                      "`$ref` (`#/$defs/...`); `pattern` in RE2 syntax. Checked against its "
+                                      "draft's meta-schema when the rule loads."},
+            "message": {"type": "string", "minLength": 1,
+                        "description": "The finding's message. Placeholders: `{name}` (the `name` of the failing "
+                                       "node or its nearest parent that has one, else the object's), `{kind}`, "
+                                       "`{path}` (the failing node, dotted, relative to the subject), `{missing}` "
+                                       "(what a failing `required` lacks, followed down nested `required`) and "
+                                       "`{error}` (what the schema asks for, in words). None echoes a value of the "
+                                       "object."},
+            "messages": {"type": "object", "additionalProperties": {"type": "string", "minLength": 1},
+                         "description": "Messages by failing keyword (`required`, `not`, `enum`, ...), overriding "
+                                        "`message` for that keyword; same placeholders."},
+            "when": {"type": "object",
+                     "description": "A JSON Schema over the whole object: the rule looks only at objects that "
+                                    "match it (`{not: {properties: {kind: {const: Pod}}}}`)."},
+            "nullAsAbsent": {"type": "boolean", "default": True,
+                             "description": "Treat a key whose value is null as absent, as Kubernetes' decoder "
+                                            "does (`livenessProbe: ~` is no probe)."},
         },
         "required": ["schema", "message"],
         "additionalProperties": False,

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..model import Violation, join_pointer
+from ..wording import shorten
 from .base import Check, Subject
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -35,13 +36,7 @@ if TYPE_CHECKING:  # pragma: no cover
 NON_EMPTY_SELECTOR_KINDS = frozenset({"Deployment", "ReplicaSet", "StatefulSet", "DaemonSet"})
 DEFAULT_MAP_SELECTOR_KINDS = ("ReplicationController", "DeploymentConfig")
 OPERATORS = ("In", "NotIn", "Exists", "DoesNotExist")
-_SHOWN = 40  # longest label key or value a message quotes
 _MAX_REASONS = 3
-
-
-def shorten(text: str, limit: int = _SHOWN) -> str:
-    """``text`` cut to ``limit`` characters (an ellipsis marks the cut)."""
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 class _NotDecidable(Exception):
@@ -150,7 +145,11 @@ class SelectorMatch(Check):
     params_schema: ClassVar[dict[str, Any]] = {
         "type": "object",
         "properties": {
-            "mapSelectorKinds": {"type": "array", "items": {"type": "string", "minLength": 1}, "uniqueItems": True},
+            "mapSelectorKinds": {"type": "array", "items": {"type": "string", "minLength": 1}, "uniqueItems": True,
+                                 "default": list(DEFAULT_MAP_SELECTOR_KINDS),
+                                 "description": "Kinds whose `spec.selector` is a plain label map (`k: v`) rather "
+                                                "than a label selector; an absent or empty one selects the "
+                                                "template's labels."},
         },
         "additionalProperties": False,
     }

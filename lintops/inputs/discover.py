@@ -107,13 +107,21 @@ class ChartInput:
 
 @dataclass(frozen=True)
 class KustomizeInput:
-    """A Kustomize root (an overlay no other kustomization references): rendered, bases through it."""
+    """A Kustomize root (an overlay no other kustomization references): rendered, bases through it.
+
+    With ``unused``, a kustomization no root of the run pulls in instead (a Component no overlay
+    uses; with configured roots, a kustomization none of them reaches), linted on its own as
+    :mod:`lintops.inputs.kustomize.unused` says, without what the roots already cover.
+    """
 
     directory: Path
     display: str
     applications: tuple[AppSource, ...] = ()
     #: What every file and directory the overlay references must stay inside.
     root: LintedRoot | None = None
+    unused: bool = False
+    #: The real paths of the files the run's roots pull in (for an unused kustomization: linted there).
+    covered: frozenset[Path] = frozenset()
 
 
 Input = InputFile | ChartInput | KustomizeInput
@@ -127,8 +135,10 @@ def discover(paths: Iterable[str], excludes: Iterable[str] = (), base: Path | No
 
     Files inside a chart belong to the chart (templates are never parsed as manifests; ``values*.yaml``
     are its environments). Files a Kustomize root pulls in are linted through that root, so a base
-    is linted once per overlay that uses it. A file named explicitly inside a chart stands for its
-    chart (pre-commit passes changed files: a changed values file re-renders its chart).
+    is linted once per overlay that uses it. A kustomization no root pulls in (a Component no overlay
+    of the run uses) comes last, as an unused :class:`KustomizeInput`: the files it references are its
+    own too, so its patches are never linted as manifests. A file named explicitly inside a chart
+    stands for its chart (pre-commit passes changed files: a changed values file re-renders its chart).
     """
     base = base or repository_root()
     excludes = tuple(excludes)
@@ -158,6 +168,7 @@ def discover(paths: Iterable[str], excludes: Iterable[str] = (), base: Path | No
 
     stdin = False
     explicit: list[Path] = []
+    charted: list[Path] = []  # files named inside a chart: the overlays that inflate it render again
     for raw in paths:
         if raw == STDIN:
             stdin = True
@@ -194,6 +205,7 @@ def discover(paths: Iterable[str], excludes: Iterable[str] = (), base: Path | No
             chart = _enclosing_chart(path, base) if render and not outside else None
             if chart is not None:
                 charts.setdefault(chart, (display_path(chart, base), _root_of(chart, base, repository)))
+                charted.append(_real(path))
             else:
                 explicit.append(_real(path))
                 add_file(path, display_path(path, base))
@@ -201,14 +213,15 @@ def discover(paths: Iterable[str], excludes: Iterable[str] = (), base: Path | No
     context: list[InputFile] = []
     root = base.resolve()
     explicit = [p for p in explicit if root in p.parents]  # context comes from the file's own repository
-    if explicit and render:
+    charted = [p for p in charted if root in p.parents]
+    if (explicit or charted) and render:
         # Files named one by one (pre-commit, --changed-since) bring the context they need: the
         # overlays that use a changed base, and every Application for the staging-twin rule.
         index = _repository_index(base)
         for directory in index.kustomizations:
             if any(p == directory or directory in p.parents for p in explicit):
                 kustomizations.add(directory)
-        kustomizations.update(index.kustomizations_using(explicit))
+        kustomizations.update(index.kustomizations_using(explicit, charted))
         if any(_mentions_application(p, repository) for p in explicit):
             named = {_real(f.path) for f in files if f.path is not None}
             context = [InputFile(display_path(p, base), p, context=True, root=repository)
@@ -216,16 +229,27 @@ def discover(paths: Iterable[str], excludes: Iterable[str] = (), base: Path | No
                        if p not in named and not is_excluded(display_path(p, base), excludes)]
 
     roots: list[Path] = []
+    unused: list[Path] = []  # kustomizations no root pulls in: linted on their own (kustomize.unused)
+    covered: frozenset[Path] = frozenset()  # the files the roots pull in
+    inflated: set[Path] = set()  # charts an overlay's helmCharts inflate: linted through the overlay
     if kustomizations or tuple(kustomize_roots):
         from .kustomize import find_roots, referenced_files
+        from .kustomize.references import unused_kustomizations
 
         configured = [_real(p) for p in kustomize_roots]
-        roots = find_roots(sorted(kustomizations), configured, within=root_for)
+        loaded: dict = {}  # each kustomization file parsed once for both questions
+        roots = find_roots(sorted(kustomizations), configured, within=root_for, cache=loaded)
         owned: set[Path] = set()
         for directory in kustomizations:
             owned.update(_real(directory / name) for name in KUSTOMIZATION_FILES)
         for root in roots:
-            owned.update(referenced_files(root, within=root_for(root)))
+            owned.update(referenced_files(root, within=root_for(root), charts=inflated))
+        covered = frozenset(owned)
+        # what no root pulls in (a Component no overlay uses) owns its files all the same: its patches
+        # and generator files are never plain manifests, its resources are linted through it
+        unused = unused_kustomizations(sorted(kustomizations), roots, within=root_for, cache=loaded)
+        for directory in unused:
+            owned.update(referenced_files(directory, within=root_for(directory), charts=inflated))
         files = [f for f in files if f.path is None or _real(f.path) not in owned]
 
     applications: dict[Path, list[AppSource]] = {}
@@ -240,11 +264,16 @@ def discover(paths: Iterable[str], excludes: Iterable[str] = (), base: Path | No
     if stdin:
         yield InputFile(STDIN, None)
     for directory in sorted(charts):
+        if directory in inflated and not applications.get(directory):
+            continue  # as a base is linted only through its overlays
         display, chart_root = charts[directory]
         yield ChartInput(directory, display, tuple(applications.get(directory, ())), root=chart_root)
     for root in roots:
         yield KustomizeInput(root, display_path(root, base), tuple(applications.get(_real(root), ())),
                              root=root_for(root))
+    for directory in unused:
+        yield KustomizeInput(directory, display_path(directory, base), tuple(applications.get(_real(directory), ())),
+                             root=root_for(directory), unused=True, covered=covered)
 
 
 def _root_of(path: Path, base: Path, repository: LintedRoot) -> LintedRoot:
@@ -287,15 +316,21 @@ class _RepositoryIndex:
         return [_real(d / name) for d, names in self.directories for name in names
                 if name.endswith(MANIFEST_SUFFIXES) and _mentions_application(d / name, self.within)]
 
-    def kustomizations_using(self, files: list[Path]) -> set[Path]:
-        """Kustomization directories whose resources, patches or bases include one of ``files``."""
+    def kustomizations_using(self, files: list[Path], charted: Iterable[Path] = ()) -> set[Path]:
+        """Kustomization directories whose resources, patches or bases include one of ``files``, or whose
+        ``helmCharts`` inflate a chart one of ``charted`` lies in."""
         if not self.kustomizations:
             return set()
         from .kustomize import referenced_files
 
-        wanted = set(files)
-        return {d for d in self.kustomizations
-                if wanted & referenced_files(d, within=self.within)}
+        wanted, charted = set(files), list(charted)
+        found: set[Path] = set()
+        for directory in self.kustomizations:
+            charts: set[Path] = set()
+            if wanted & referenced_files(directory, within=self.within, charts=charts) or \
+                    any(chart in path.parents for chart in charts for path in charted):
+                found.add(directory)
+        return found
 
 
 def _repository_index(base: Path) -> _RepositoryIndex:

@@ -203,13 +203,19 @@ class LintedRoot:
     hashed by ``path`` and ``max_bytes``.
     """
 
-    __slots__ = ("_prefixes", "_real", "max_bytes", "path")
+    __slots__ = ("_directories", "_prefixes", "_real", "max_bytes", "path")
 
     def __init__(self, path: Path | None = None, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
         self.path = path
         self.max_bytes = max_bytes
         self._real: str | None = None
         self._prefixes: tuple[str, ...] | None = None
+        #: Directories below the root, as written, resolved once: the files of one folder share them.
+        self._directories: dict[str, tuple[str, os.stat_result] | Refusal] = {}
+
+    def __reduce__(self) -> tuple[type[LintedRoot], tuple[Path | None, int]]:
+        """Pickled (to a worker process) without what this process has resolved."""
+        return LintedRoot, (self.path, self.max_bytes)
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, LintedRoot) and (self.path, self.max_bytes) == (other.path, other.max_bytes)
@@ -247,8 +253,36 @@ class LintedRoot:
             text = os.path.join(os.getcwd(), text)
         for prefix in self._starts:
             if text.startswith(prefix):
-                return resolve(text[len(prefix):] or ".", self.real, start=self.real or os.sep)
+                return self._resolve_below(text[len(prefix):] or ".")
         return resolve(text, self.real)
+
+    def _resolve_below(self, relative: str) -> tuple[str, os.stat_result] | Refusal:
+        """:func:`resolve` of a path written below the root, its directory resolved once per run.
+
+        Why: a run reads every file of a folder, and walking each path one component at a time cost
+        an ``lstat`` per component per file. The folder's resolution is remembered (the tree does not
+        change while it is linted, and a root lives for one discovery, one run; the file itself is
+        still looked at every time, and :meth:`read`
+        opens it without following a link and checks that what it opened is what it looked at).
+        Anything but a plain file name in a resolved folder takes the full walk, which says why not.
+        """
+        real = self.real or os.sep
+        head, _, name = relative.rpartition(os.sep)
+        if not head or name in ("", ".", ".."):
+            return resolve(relative, real, start=real)
+        folder = self._directories.get(head)
+        if folder is None:
+            folder = self._directories[head] = resolve(head, real, start=real)
+        if isinstance(folder, Refusal) or not stat.S_ISDIR(folder[1].st_mode):
+            return resolve(relative, real, start=real)
+        candidate = os.path.join(folder[0], name)
+        try:
+            info = os.lstat(candidate)
+        except (OSError, ValueError):
+            return resolve(relative, real, start=real)
+        if stat.S_ISLNK(info.st_mode):
+            return resolve(relative, real, start=real)
+        return candidate, info
 
     def check_file(self, path: str | os.PathLike[str]) -> Refusal | None:
         """Why the regular file ``path`` may not be read (by lintops or by a renderer), else None. Reads nothing."""

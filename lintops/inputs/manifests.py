@@ -66,7 +66,8 @@ class FileManifests:
         return bool(self.resources or self.problems)
 
 
-def _is_list(body: dict[str, Any]) -> bool:
+def is_object_list(body: dict[str, Any]) -> bool:
+    """A list of objects (``kind: List``, ``ConfigMapList``), which is applied, and linted, item by item."""
     kind = body.get("kind")
     return isinstance(kind, str) and kind.endswith("List") and isinstance(body.get("items"), list)
 
@@ -89,17 +90,26 @@ def add_document(result: FileManifests, document: ParsedDocument, path: str, sou
     if body is None:
         return
     if not isinstance(body, dict) or ("apiVersion" not in body and "kind" not in body):
+        if source.origin != "file":  # a renderer's output is applied whole: each document must be an object
+            result.problems.append(ManifestProblem("schema", _NOT_AN_OBJECT, document.position("")))
+            return
         result.other_documents += 1
         if isinstance(body, dict) and is_values_file(path):
             result.values.append(Resource(HELM_VALUES_API_VERSION, HELM_VALUES_KIND, None, path, body,
                                           source, locator=locators(document)))
         return
     locator = locators(document)
-    if _is_list(body):
+    if is_object_list(body):
         for index, item in enumerate(body["items"]):
             _add(result, item, document, source, join_pointer("/items", index), locator)
     else:
         _add(result, body, document, source, "", locator)
+
+
+#: A rendered document that is not an object: Helm's install refuses the release ("apiVersion not set, kind
+#: not set"), kubectl the stream; a plain file's such document is a values or CI file instead.
+_NOT_AN_OBJECT = ("rendered document is not a Kubernetes object (a mapping with 'apiVersion' and 'kind'): "
+                  "applying it fails")
 
 
 def _add(result: FileManifests, body: Any, document: ParsedDocument, source: Source, root: str,

@@ -40,7 +40,7 @@ def render_input(item: ChartInput | KustomizeInput, options: Options,
         return display_path(path, base)
 
     result = _render_chart(item, options, display, crds) if isinstance(item, ChartInput) else \
-        _render_kustomization(item, options, display)
+        _render_kustomization(item, options, display, crds)
     if result.problems:  # an address quoted in a message keeps no credential (lintops.redact)
         from ..redact import mask_problems
 
@@ -114,13 +114,22 @@ def crd_bodies(files: Iterable[InputFile], options: Options) -> list[dict[str, A
     return bodies
 
 
-def _render_kustomization(item: KustomizeInput, options: Options, display) -> RenderResult:
+def _render_kustomization(item: KustomizeInput, options: Options, display,
+                          crds: Sequence[Mapping[str, Any]] = ()) -> RenderResult:
     from . import kustomize
 
     images = [image for app in item.applications for image in app.images] or None
     environment = item.applications[0].environment if len(item.applications) == 1 else None
+    if item.unused:  # no root of the run pulls it in (a Component no overlay uses): linted on its own
+        from .kustomize.unused import render_unused
+
+        return render_unused(item.directory, display=display, environment=environment, images=images,
+                             within=_within(item, options), covered=item.covered, versions=target_versions(options),
+                             crds=crds, helm=options.helm)
+    # the targets, CRDs and helm: configuration reach the overlay's helmCharts, rendered as any chart is
     return kustomize.render_kustomization(item.directory, display=display, environment=environment, images=images,
-                                          within=_within(item, options))
+                                          within=_within(item, options), versions=target_versions(options),
+                                          crds=crds, helm=options.helm)
 
 
 def _within(item: ChartInput | KustomizeInput, options: Options) -> LintedRoot:

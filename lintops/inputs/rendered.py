@@ -25,13 +25,18 @@ if TYPE_CHECKING:  # pragma: no cover
 
 @dataclass(frozen=True)
 class RenderProblem:
-    """A render failure at a place in a source file (1-based line and column; 1:1 when unknown)."""
+    """A render failure at a place in a source file (1-based line and column; 1:1 when unknown).
+
+    ``rule_id`` is the rule the engine files it under: ``render-failed``, or ``kustomize-unused`` for
+    the notice on a kustomization no root of the run uses (:mod:`lintops.inputs.kustomize.unused`).
+    """
 
     path: str
     line: int
     column: int
     message: str
     environment: str | None = None
+    rule_id: str = "render-failed"
 
 
 @dataclass

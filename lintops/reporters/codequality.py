@@ -19,11 +19,11 @@ once, at the end of the run.
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any
 
 from ..fingerprint import finding_fingerprints, normalize_path
 from ..model import Severity
+from . import json_text
 from .base import Reporter
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -81,5 +81,5 @@ class CodeQualityReporter(Reporter):
         return issues
 
     def finish(self, summary: RunSummary) -> None:
-        json.dump(self.issues(), self.stream, indent=2)
+        json_text.dump(self.issues(), self.stream)
         self.stream.write("\n")

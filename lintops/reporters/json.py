@@ -24,11 +24,11 @@ as a syntax error).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..fingerprint import finding_fingerprints
+from . import json_text
 from .base import Reporter
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -111,5 +111,5 @@ class JsonReporter(Reporter):
                 "skipped": summary.skipped,
             },
         }
-        json.dump(document, self.stream, indent=2)
+        json_text.dump(document, self.stream)
         self.stream.write("\n")

@@ -21,11 +21,11 @@ Written once, at the end of the run.
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any
 
 from ..fingerprint import finding_fingerprints, normalize_path
 from ..model import Severity
+from . import json_text
 from .base import Reporter
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -175,5 +175,5 @@ class SarifReporter(Reporter):
 
     def finish(self, summary: RunSummary) -> None:
         self.summary = summary
-        json.dump(self.document(), self.stream, indent=2)
+        json_text.dump(self.document(), self.stream)
         self.stream.write("\n")

@@ -33,10 +33,23 @@ Rendering
     for hours) is a problem at that template (found by rendering copies of the chart with fewer
     templates, :mod:`.runaway`), else at ``Chart.yaml``, naming the limit; the child is replaced and
     the run goes on. Neither renderer available is a problem (``render-failed``), never a silent
-    pass. Nothing is downloaded: a dependency listed in ``Chart.yaml`` that is not vendored under
-    ``charts/`` (directory or ``.tgz``) is a problem at its entry in ``Chart.yaml``. ``helm template``
-    refuses such a chart, so with the binary only the dependency is reported; the SDK renders the
-    chart without it, so the rest is still linted.
+    pass. A render that fails says that the chart produced no objects for that environment.
+
+Dependencies
+    Resolved as ``helm dependency build`` resolves what is local (:mod:`.dependencies`, which names
+    the Helm source it follows): the list of ``Chart.yaml``, or of Helm 2's ``requirements.yaml``;
+    a ``file://`` entry from the tree, read through the linted root's reader and packaged by Helm into
+    a temporary copy of the chart (:mod:`.assemble`; one that leads out of the linted root is a
+    problem at its ``repository`` line and the chart is not rendered); else a chart vendored under
+    ``charts/`` (a directory, or a ``.tgz`` archive inspected as hostile first: :mod:`.archives`).
+    Helm's engine then applies ``alias``, ``condition``, ``tags`` and ``import-values`` itself.
+    Nothing is downloaded: before any template runs, each entry that no chart serves and that Helm
+    would use for the environment's values (its condition or tags do not disable it) is a problem
+    at its line of ``Chart.yaml`` or ``requirements.yaml``, saying what to do; the SDK renders the
+    rest, and when the chart's templates fail without the missing charts, that failure is their
+    consequence and the problems say the chart produced no objects. ``helm template`` refuses a
+    chart with any listed name missing from ``charts/``, even a disabled one, so with the binary
+    those are reported and the chart is not rendered.
     Nothing is written into the repository: a chart with a ``values.schema.json`` is rendered from a
     temporary copy without its schema files (Helm would refuse the marked render described below),
     and each environment's merged values are validated against the schema here (``jsonschema``,
@@ -89,9 +102,11 @@ Pointing back (how a rendered node finds its values key)
       ``resources: {}``, booleans).
 
     The location is that key in the most specific values file that sets it for the environment (the
-    environment file if it overrides, else ``values.yaml``, else a vendored sub-chart's
-    ``values.yaml``; values an Application gives point where ``extra_values_origin`` says, else at the
-    template), and the template position is the related location. Otherwise the location is the
+    environment file if it overrides, else ``values.yaml``, else a sub-chart's ``values.yaml``, also
+    under an alias; a value a parent imports from a child (``import-values``) is the child's key that
+    sets it, :func:`.dependencies.import_layers`; values an Application gives point where
+    ``extra_values_origin`` says, else at the template), and the template position is the related
+    location. Otherwise the location is the
     template: the segment between ``---`` lines whose top-level ``kind:`` matches the object (by
     ordinal among segments of that kind), its first line for the object itself, and, following the
     pointer key by key through the template's indentation, the line of the node or of its nearest
@@ -111,13 +126,15 @@ Pointing back (how a rendered node finds its values key)
 
 Values-only files (``production/values.yaml`` with no chart beside it) are not rendered: they become
 ``lintops.io/v1`` ``HelmValues`` resources (:mod:`lintops.inputs.manifests`), which rules with
-``targets: [helm-values]`` check (:mod:`lintops.checks.helm_values`).
+``targets: [helm-values]`` check (the ``helm-values-*`` checks; the layout they read is
+:mod:`lintops.helm_values_layout`).
 
 Modules
     :mod:`.environments` (which environments, the ``helm:`` configuration), :mod:`.backends` (the
     binary or the SDK), :mod:`.capabilities` (what a render is told of its target),
     :mod:`.kube_version` and :mod:`.semver` (``kubeVersion`` as Helm reads it), :mod:`.chart`
-    (``Chart.yaml`` and vendored sub-charts), :mod:`.values`
+    (``Chart.yaml`` and sub-charts), :mod:`.dependencies`, :mod:`.archives` and :mod:`.assemble`
+    (dependencies, vendored archives, the copy Helm renders), :mod:`.values`
     (merging and coalescing), :mod:`.schema` (``values.schema.json``), :mod:`.context` (what a
     chart's environments share), :mod:`.markers`, :mod:`.templates` and :mod:`.locate` (pointing
     back). This module is the entry point, :func:`render_chart`; the modules that only rendering
@@ -137,7 +154,7 @@ from typing import TYPE_CHECKING, Any
 from ...model import Location, Source
 from ...redact import Redactor
 from ..files import UNCONFINED, LintedRoot
-from ..rendered import RenderedSource, RenderProblem, RenderResult
+from ..rendered import NotLinted, RenderedSource, RenderProblem, RenderResult
 from .backends import _INSTALL_HINT, _RenderFailure, _RenderLimit, available_backend, prepare_worker, split_helm_output
 from .backends import BINARY_TIMEOUT as BINARY_TIMEOUT  # importable from here as before
 from .environments import CONFIG_SCHEMA, ChartEnvironment, _settings, find_environments
@@ -204,7 +221,7 @@ def render_chart(chart_dir: Path, *, display: Callable[[Path], str], config: Map
     if result.problems:  # checked before anything of the chart is read, by lintops or by Helm
         return result
     settings = _settings(chart_dir, config, display)
-    chart = _load_chart(chart_dir, display, result.problems)
+    chart = _load_chart(chart_dir, display, result.problems, within)
     if chart is None:
         return result
     from .schema import archived_schema_problems
@@ -222,8 +239,6 @@ def render_chart(chart_dir: Path, *, display: Callable[[Path], str], config: Map
     if backend is None:
         result.problems.append(RenderProblem(chart_file, 1, 1, f"cannot render the chart: {_INSTALL_HINT}"))
         return result
-    if backend == "binary" and any(p.path == chart_file and "not vendored" in p.message for p in result.problems):
-        return result  # helm template refuses a chart with missing dependencies; they are reported
     if backend == "sdk":  # the render worker loads the library while this chart's files are read
         prepare_worker()
     chart = chart.with_prefix(())
@@ -240,6 +255,13 @@ def render_chart(chart_dir: Path, *, display: Callable[[Path], str], config: Map
         data = document.data if document is not None and isinstance(document.data, dict) else {}
         context.default_layers.append(_Layer(display(sub.directory / "values.yaml"), data, document, sub.prefix))
         context.defaults = _coalesce(context.defaults, _nest(sub.prefix, data))
+    # Conditions see the defaults before Helm imports values from children into parents (import-values).
+    condition_defaults = context.defaults
+    if any(dependency.import_values for sub in chart.all_charts() for dependency in sub.dependencies):
+        from .dependencies import import_layers
+
+        context.defaults, imported = import_layers(chart, context.defaults, context.default_layers)
+        context.default_layers.extend(imported)
     if versions is not None:  # the CRDs of vendored sub-charts, which Helm installs before the templates
         from .capabilities import crd_api_versions
         from .chart import _subchart_crds
@@ -248,13 +270,15 @@ def render_chart(chart_dir: Path, *, display: Callable[[Path], str], config: Map
     for environment in environments if environments is not None else find_environments(chart_dir, config,
                                                                                           display=display):
         targets: Sequence[str | None] = tuple(versions(environment.name)) if versions is not None else (None,)
-        _render_environment(context, environment, extra_values, extra_values_origin, result, targets)
+        _render_environment(context, environment, extra_values, extra_values_origin, result, targets,
+                            condition_defaults)
     return result
 
 
 def _render_environment(context: _Context, environment: ChartEnvironment, extra_values: Mapping[str, Any] | None,
                         extra_values_origin: Callable[[str], Location | None] | None, result: RenderResult,
-                        targets: Sequence[str | None] = (None,)) -> None:
+                        targets: Sequence[str | None] = (None,),
+                        condition_defaults: Mapping[str, Any] | None = None) -> None:
     from .chart import _document, _read_yaml
     from .locate import _Environment
     from .schema import _schema_problems
@@ -300,18 +324,46 @@ def _render_environment(context: _Context, environment: ChartEnvironment, extra_
     # (files, an Application's inline values and parameters, the charts' defaults) are masked in them.
     secrets = Redactor()
     secrets.add_values(effective)
+    # Before any template runs: the dependencies Helm would use for these values that no chart serves.
+    from .dependencies import missing_for_binary, needed_missing
+
+    missing = needed_missing(context.chart, _coalesce(user, condition_defaults)
+                             if condition_defaults is not None else effective)
+    refused = missing_for_binary(context.chart) if context.backend == "binary" else []
+    if refused:  # helm template refuses the chart: it is not rendered for this environment
+        missing = [*refused, *(m for m in missing if m not in refused)]
+        _missing_problems(context, environment.name, missing, result,
+                          f"; helm template refuses a chart whose listed dependencies are not all under charts/ "
+                          f"(enabled or not), so chart '{context.chart.name}' produced no objects", rendered=False)
+        return
     renders: list[_Environment] = []
+    plain: list[RenderProblem] = []  # render failures (a kubeVersion refusal names its target itself and is kept)
     problems: dict[RenderProblem, list[str]] = {}  # each problem, with the targets it occurred at
     for version in targets:
         target = env if version is None else env.for_target(context.capabilities(version))
         problem, named = _render_target(context, target, secrets)
         if problem is None:
             renders.append(target)
-        elif named or version is None:  # a kubeVersion refusal names its target itself
+        elif named:
             result.problems.append(problem)
+        elif version is None:
+            plain.append(problem)
         else:
             problems.setdefault(problem, []).append(version)
-    result.problems.extend(_name_targets(problems, targets))
+    plain.extend(_name_targets(problems, targets))
+    failed = not renders and bool(plain)
+    if missing:  # a failure without them is their consequence (a nil pointer in a template): they are reported
+        suffix = "; its objects are not linted" if renders else \
+            f"; the chart's templates did not render without its missing dependencies, so chart " \
+            f"'{context.chart.name}' produced no objects" if failed else ""
+        _missing_problems(context, environment.name, missing, result, suffix, rendered=bool(renders))
+        plain = [] if failed else plain
+    elif failed:  # nothing of the chart is linted for this environment: the finding says so
+        plain = [replace(problem, message=f"{problem.message} (chart '{context.chart.name}' produced no objects: "
+                                          f"nothing of it is linted)") for problem in plain]
+        result.not_linted.append(NotLinted(_root_name(context, environment.name),
+                                           f"the templates of chart '{context.chart.name}'"))
+    result.problems.extend(plain)
     if not renders:
         return
     # A template that renders the same text for every target of the environment is linted once,
@@ -352,6 +404,23 @@ def _render_target(context: _Context, env: _Environment, secrets: Redactor) -> t
             display(context.chart_dir / "Chart.yaml"), 1, 1, f"cannot render the chart: {exc}; {_INSTALL_HINT}",
             name)])[0], False
     return None, False
+
+
+def _root_name(context: _Context, environment: str | None) -> str:
+    """The chart environment as the accounting names it (:func:`lintops.inputs.render._chart_root`)."""
+    shown = context.display(context.chart_dir)
+    return shown if environment is None else f"{shown} (environment {environment})"
+
+
+def _missing_problems(context: _Context, environment: str | None, missing: Sequence[Any], result: RenderResult,
+                      suffix: str, *, rendered: bool) -> None:
+    """A problem at each missing dependency's entry, and each one (with the chart's templates when nothing
+    rendered) listed as not linted."""
+    root = _root_name(context, environment)
+    result.problems.extend(item.problem(environment, suffix) for item in missing)
+    result.not_linted.extend(NotLinted(root, f"dependency '{item.dependency.key}' (not vendored)") for item in missing)
+    if not rendered:
+        result.not_linted.append(NotLinted(root, f"the templates of chart '{context.chart.name}'"))
 
 
 def _name_targets(problems: Mapping[RenderProblem, list[str]], targets: Sequence[str | None]) -> list[RenderProblem]:

@@ -270,6 +270,34 @@ def _stop_worker() -> None:
         worker.stop()
 
 
+def package_chart(chart_dir: Path, destination: Path, helm: str | None = None) -> Path:
+    """Archive the chart at ``chart_dir`` into ``destination`` as ``helm dependency build`` packages a
+    ``file://`` dependency (Helm's loader, then ``chartutil.Save``): in the render worker, or with
+    ``helm package`` when ``helm`` (the binary) is given; the archive.
+
+    :class:`_RenderFailure` with Helm's message when Helm cannot load the chart.
+    """
+    if helm is not None:
+        with tempfile.TemporaryDirectory(prefix="lintops-helm-") as scratch:
+            try:
+                process = subprocess.run([helm, "package", str(chart_dir), "--destination", str(destination)],
+                                         capture_output=True, text=True, timeout=BINARY_TIMEOUT, check=False,
+                                         cwd=scratch, env=offline_environment(Path(scratch)))
+            except (OSError, subprocess.TimeoutExpired) as exc:
+                raise _RenderFailure(f"helm package could not run: {exc}") from None
+        if process.returncode != 0:
+            raise _RenderFailure((process.stderr.strip() or f"helm package exited with status "
+                                                            f"{process.returncode}").removeprefix("Error: "))
+        return destination
+    worker = _worker()
+    worker.start()
+    reply = worker.request({"op": "package", "path": str(chart_dir), "destination": str(destination)},
+                           render_timeout())
+    if not reply.get("ok"):
+        raise _RenderFailure(str(reply.get("error") or "helm could not package the chart"))
+    return Path(str(reply["archive"]))
+
+
 class _SdkSession:
     """Renders one chart with helm-python-sdk (Helm's Go SDK; offline, no cluster) in the render worker.
 

@@ -18,7 +18,7 @@ from ..files import UNCONFINED, LintedRoot
 from ..rendered import RenderProblem
 from .backends import _INSTALL_HINT, _BinarySession, _RenderFailure, _RenderLimit, _SdkSession, render_timeout
 from .capabilities import Capabilities
-from .chart import _Chart, _has_schema, _unschematized_copy
+from .chart import _Chart, _has_schema
 from .templates import _Template
 from .values import _Layer
 
@@ -58,8 +58,14 @@ class _Context:
         """The renderer, opened on first use and kept for the marked renders findings may ask for later."""
         if self._session is None:
             source = self.chart_dir
-            if _has_schema(self.chart):
-                self._scratch = _unschematized_copy(self.chart_dir, self.within)  # removed when collected
+            if self.chart.local_charts() or _has_schema(self.chart):  # a copy, with its file:// dependencies
+                from .assemble import assembled_copy
+                from .backends import package_chart
+
+                binary = shutil.which("helm") if self.backend == "binary" else None
+                self._scratch = assembled_copy(  # removed when collected
+                    self.chart, self.chart_dir, self.within, strip_schemas=_has_schema(self.chart),
+                    package=lambda chart_dir, destination: package_chart(chart_dir, destination, binary))
                 source = Path(self._scratch.name) / self.chart_dir.name
             if self.backend == "binary":
                 helm = shutil.which("helm")

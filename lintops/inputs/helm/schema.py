@@ -4,18 +4,44 @@ Helm stops at the first violation, names only a path into the merged values, and
 marked renders; so the chart renders from a copy without its schema (:mod:`.chart`) and each
 environment's values are validated here with ``jsonschema``, imported only when a chart has a schema.
 A message says what the schema asks for, never the value: it may be a secret.
+
+The schema is read as Helm's library reads it (santhosh-tekuri/jsonschema v6, Helm 3.19 and later and
+Helm 4; see :mod:`lintops.schema_refs`): the draft is the one its ``$schema`` names to that library,
+2020-12 for none and for ``http://json-schema.org/schema#``; the schema is first checked against that
+draft's meta-schema, as Helm does before it validates anything (an ``items: [...]`` list is no 2020-12
+schema); ``dependencies`` applies in every draft, as it does there; a vocabulary meta-schema named as
+``$schema`` applies only that vocabulary's keywords. What lintops does not reproduce: ``format`` (Helm
+asserts it for draft-04 to draft-07; lintops never does), and an embedded resource (a subschema with an
+``$id``) that names another draft than the root's, which Helm validates with its own draft and
+``jsonschema`` with the root's (its meta-schema check is then skipped rather than refuse a valid schema).
+
+References resolve as Helm resolves them, from ``file:///values.schema.json``
+(:mod:`lintops.helm_schema_refs`): a ``$ref`` to ``defs.json`` beside the schema names ``/defs.json`` of
+the machine that installs the chart, which Helm refuses the chart over, so it is a finding at that
+``$ref`` and no file is read, inside the chart or out of it.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ...helm_schema_refs import HELM_SCHEMA_URI
 from ...model import Location, join_pointer
 from ...patterns import additional_keys, linear_time_validator, refused_schema_patterns
-from ...schema_refs import ForeignReference, foreign_references, python_registry
+from ...schema_refs import (
+    HELM_DEFAULT_DRAFT,
+    ForeignReference,
+    draft_of,
+    foreign_references,
+    helm_resource,
+    helm_schema,
+    python_registry,
+    refuse_retrieval,
+)
 from ..rendered import RenderProblem
 from .chart import _document, _read_yaml
 from .values import Tokens
@@ -37,8 +63,9 @@ def _schema_problems(schema_path: Path, values: Any, env: _Environment, display:
     schema = document.data if document is not None else None
     if not isinstance(schema, dict):
         return []
-    chart_root = env.context.chart_dir
-    foreign = foreign_references(schema, base_uri=schema_path.as_uri(), root=chart_root)
+    # As Helm resolves it: from file:///values.schema.json, so no reference reaches a file of the chart;
+    # only what Helm follows (a definition nothing refers to is never loaded, by Helm or here).
+    foreign = foreign_references(schema, helm=True, followed=True)
     if foreign:  # checked before the validator sees the schema; its registry refuses the same references too
         return [_foreign_problem(reference, document, display(schema_path), env.name) for reference in foreign]
     refused = refused_schema_patterns(schema)
@@ -48,15 +75,26 @@ def _schema_problems(schema_path: Path, values: Any, env: _Environment, display:
         return [RenderProblem(display(schema_path), at.line if at else 1, at.column if at else 1,
                               f"values.schema.json cannot be used: the pattern {json.dumps(pattern)} is not a "
                               f"usable RE2 regular expression: {reason}", env.name)]
+    readable, meta_schema, mixed = helm_schema(schema)
+    invalid = None if mixed else _meta_schema_problem(readable, meta_schema)
+    if invalid is not None:  # Helm checks the schema against its draft before it validates a value
+        pointer, message = invalid
+        at = document.position(pointer, at_key=True) if document is not None else None
+        return [RenderProblem(display(schema_path), at.line if at else 1, at.column if at else 1,
+                              f"values.schema.json is not a valid JSON Schema ({_draft_label(schema, meta_schema)})"
+                              f": {message}; Helm refuses to validate values with it", env.name)]
     try:
-        validator_class = jsonschema.validators.validator_for(schema, default=jsonschema.Draft7Validator)
-        registry = python_registry(chart_root, schema_path.as_uri(), validator_class.META_SCHEMA.get("$schema"))
-        errors = list(linear_time_validator(validator_class)(schema, registry=registry).iter_errors(values))
+        validator_class = _helm_validator_class(meta_schema)
+        registry = python_registry(None, HELM_SCHEMA_URI, draft_of(meta_schema), helm=True, document=readable)
+        errors = list(validator_class(readable, registry=registry).iter_errors(values))
     except jsonschema.exceptions.SchemaError as exc:
         return [RenderProblem(display(schema_path), 1, 1, f"values.schema.json is not a valid JSON Schema: "
                                                            f"{exc.message}", env.name)]
     except Exception as exc:  # an unresolvable $ref and the like
-        return [RenderProblem(display(schema_path), 1, 1, f"values.schema.json cannot be used: {exc}", env.name)]
+        said = (str(exc).splitlines() or [type(exc).__name__])[0]
+        return [RenderProblem(display(schema_path), 1, 1, f"values.schema.json cannot be used: "
+                                                           f"{said[:300]}{'...' if len(said) > 300 else ''}",
+                              env.name)]
     problems = []
     for error in sorted(errors, key=lambda e: [str(p) for p in e.absolute_path]):
         tokens = (*prefix, *(str(p) for p in error.absolute_path))
@@ -82,12 +120,104 @@ def _schema_problems(schema_path: Path, values: Any, env: _Environment, display:
 
 def _foreign_problem(reference: ForeignReference, document: ParsedDocument | None, path: str,
                      environment: str | None) -> RenderProblem:
-    """A reference of the values schema that leaves the chart, at its key: the schema is not used."""
+    """A reference of the values schema that leaves it, at its key: the schema is not used."""
     at = document.position(reference.pointer, at_key=True) if document is not None else None
+    allowed = "the JSON Schema drafts Helm's library carries"
     return RenderProblem(path, at.line if at else 1, at.column if at else 1,
-                         f"values.schema.json cannot be used: "
-                         f"{reference.message('the JSON Schema drafts lintops bundles and files inside the chart')}",
-                         environment)
+                         f"values.schema.json cannot be used: {reference.message(allowed)}", environment)
+
+
+_DRAFT_NAMES = {"https://json-schema.org/draft/2020-12/schema": "2020-12",
+                "https://json-schema.org/draft/2019-09/schema": "2019-09",
+                "http://json-schema.org/draft-07/schema#": "draft-07",
+                "http://json-schema.org/draft-06/schema#": "draft-06",
+                "http://json-schema.org/draft-04/schema#": "draft-04"}
+
+
+def _draft_label(schema: dict[str, Any], meta_schema: str) -> str:
+    """The draft Helm reads ``schema`` with, and why when its ``$schema`` does not name it plainly."""
+    name = _DRAFT_NAMES.get(draft_of(meta_schema), draft_of(meta_schema))
+    declared = schema.get("$schema")
+    if not isinstance(declared, str):
+        return f"draft {name}, which Helm applies to a schema that names no draft"
+    if meta_schema != draft_of(meta_schema):
+        return f"draft {name}, whose vocabulary {meta_schema} it names"
+    if helm_resource(declared) == HELM_DEFAULT_DRAFT and "/2020-12/" not in declared:
+        return f"draft {name}, which Helm takes {json.dumps(declared)} to mean"
+    return f"draft {name}"
+
+
+@functools.cache
+def _meta_validators(meta_schema: str) -> tuple[Any, ...]:
+    """jsonschema-rs validators of the meta-schemas a schema declaring ``meta_schema`` must satisfy (a
+    vocabulary's with its draft's core, as Helm's library has it), compiled once; formats unchecked:
+    jsonschema-rs reads a ``regex`` as ECMA-262, where Helm's Go regexp takes RE2 (``(?i)``)."""
+    import jsonschema_rs
+    from jsonschema_specifications import REGISTRY
+
+    draft = draft_of(meta_schema)
+    uris = [meta_schema] if meta_schema == draft else [meta_schema, draft.rsplit("/", 1)[0] + "/meta/core"]
+    return tuple(jsonschema_rs.validator_for(REGISTRY.contents(uri.rstrip("#")), validate_formats=False,
+                                             retriever=refuse_retrieval) for uri in uris)
+
+
+def _meta_schema_problem(schema: Any, meta_schema: str) -> tuple[str, str] | None:
+    """The first place where ``schema`` breaks the meta-schema Helm checks it against: (pointer, message)."""
+    try:
+        validators = _meta_validators(meta_schema)
+    except Exception:  # no jsonschema-rs here: python-jsonschema, slower (tens of ms for a 2020-12 schema)
+        import jsonschema
+
+        draft = jsonschema.validators.validator_for({"$schema": draft_of(meta_schema)})
+        error = next(iter(draft(draft.META_SCHEMA).iter_errors(schema)), None)
+        if error is None:
+            return None
+        return join_pointer("", *(str(token) for token in error.absolute_path)), error.message[:300]
+    for validator in validators:
+        for error in validator.iter_errors(schema):
+            return join_pointer("", *(str(token) for token in error.instance_path)), error.message[:300]
+    return None
+
+
+#: The keywords of each vocabulary, as Helm's library reads them (by python-jsonschema's names): used
+#: when a schema names a vocabulary's meta-schema as its ``$schema``, which turns on that vocabulary only.
+_VOCABULARY_KEYWORDS = {
+    "core": frozenset({"$ref", "$dynamicRef", "$recursiveRef"}),
+    "applicator": frozenset({"allOf", "anyOf", "oneOf", "not", "if", "items", "additionalItems", "prefixItems",
+                             "contains", "properties", "patternProperties", "additionalProperties", "dependencies",
+                             "dependentSchemas", "propertyNames"}),
+    "unevaluated": frozenset({"unevaluatedItems", "unevaluatedProperties"}),
+    "validation": frozenset({"type", "enum", "const", "multipleOf", "maximum", "exclusiveMaximum", "minimum",
+                             "exclusiveMinimum", "maxLength", "minLength", "pattern", "maxItems", "minItems",
+                             "uniqueItems", "maxProperties", "minProperties", "required", "dependentRequired",
+                             "minContains", "maxContains"}),
+}
+
+
+@functools.cache
+def _helm_validator_class(meta_schema: str) -> Any:
+    """The ``jsonschema`` validator class that validates as Helm's library does for ``meta_schema``: the
+    draft's keywords with ``dependencies`` in every draft, only a named vocabulary's keywords (and core),
+    patterns matched by RE2."""
+    import jsonschema
+    from jsonschema._legacy_keywords import dependencies_draft4_draft6_draft7
+
+    draft = draft_of(meta_schema)
+    cls = jsonschema.validators.validator_for({"$schema": draft})
+    keywords = {"dependencies": dependencies_draft4_draft6_draft7, **cls.VALIDATORS}
+    if meta_schema != draft:
+        from jsonschema_specifications import REGISTRY
+
+        listed = REGISTRY.contents(meta_schema).get("$vocabulary", {})
+        active = {"core", *(uri.rsplit("/", 1)[-1] for uri, required in listed.items() if required is True)}
+        if "2019-09" in draft and "applicator" in active:
+            active.add("unevaluated")  # 2019-09 has them in the applicator vocabulary
+        allowed = frozenset().union(*(_VOCABULARY_KEYWORDS.get(name, frozenset()) for name in active))
+        keywords = {keyword: function for keyword, function in keywords.items() if keyword in allowed}
+    created = jsonschema.validators.create(meta_schema=cls.META_SCHEMA, validators=keywords,
+                                           type_checker=cls.TYPE_CHECKER, format_checker=cls.FORMAT_CHECKER,
+                                           id_of=cls.ID_OF, applicable_validators=cls._APPLICABLE_VALIDATORS)
+    return linear_time_validator(created)
 
 
 #: How much of a vendored chart archive is looked through for schemas (Helm's own loader refuses more),
@@ -104,7 +234,9 @@ def archived_schema_problems(chart: _Chart, display: Callable[[Path], str]) -> l
     against it with its own JSON Schema library, which sends a GET for an ``http(s)`` reference and
     reads a ``file://`` one (a relative one too, against the file system's root). lintops cannot hand
     Helm that archive without its schema, so a chart with such an archive is not rendered: each
-    reference is a problem at the archive, naming the file inside it and the reference.
+    reference is a problem at the archive, naming the file inside it and the reference. Every reference
+    counts here, also one Helm would not follow (in a definition nothing refers to): what Helm is given
+    must not name a file or a URL at all.
     """
     problems: list[RenderProblem] = []
     for sub in chart.all_charts():
@@ -116,10 +248,13 @@ def archived_schema_problems(chart: _Chart, display: Callable[[Path], str]) -> l
         except OSError:
             continue  # unreadable: the chart loader reports it
         for member, reference in found:
-            said = reference.message("the JSON Schema drafts Helm and lintops bundle")
+            said = reference.message("the JSON Schema drafts Helm's library carries")
+            why = ("Helm would follow it while validating the values" if reference.followed else
+                   "Helm would not follow it (nothing it compiles refers there), but lintops gives Helm no schema "
+                   "that names a file or a URL")
             problems.append(RenderProblem(
-                display(sub.archive), 1, 1, f"{member} (inside the archive) cannot be used: {said}; Helm would "
-                                            f"follow it while validating the values, so the chart is not rendered"))
+                display(sub.archive), 1, 1, f"{member} (inside the archive) cannot be used: {said}; {why}, so "
+                                            f"the chart is not rendered"))
     return problems
 
 
@@ -150,7 +285,7 @@ def _archived_references(handle: Any, prefix: str, depth: int) -> Iterator[tuple
                     schema = json.loads(data)
                 except ValueError:
                     continue  # Helm refuses it before it resolves anything
-                for reference in foreign_references(schema):
+                for reference in foreign_references(schema, helm=True):  # Helm validates with it
                     yield f"{prefix}{name}", reference
     except (tarfile.TarError, OSError, EOFError, ValueError):
         return  # not an archive Helm can read either: its loader reports it

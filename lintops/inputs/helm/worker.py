@@ -23,6 +23,9 @@ a reply). The first reply, ``{"ok": true, "ready": true}``, says the library is 
   "manifests": {"<chart>/templates/<file>": text}}``; a chart this worker does not hold (``null``, or
   loaded by an earlier worker) is loaded from ``path`` first, and the reply says its ``ID`` for the
   next renders; without ``kube_version`` and ``api_versions``, Helm's defaults apply;
+- ``{"op": "package", "path": DIR, "destination": DIR}`` -> ``{"ok": true, "archive": PATH}``: the chart
+  at ``path`` loaded by Helm's loader and archived into ``destination`` (``chartutil.Save``), as
+  ``helm dependency build`` packages a ``file://`` dependency;
 - ``{"op": "close", "chart": ID}`` frees a chart; it has no reply.
 
 A refusal is ``{"ok": false, "error": MESSAGE}`` (Helm's message), or with ``"limit": "output"`` when
@@ -103,6 +106,12 @@ def _handle(request: dict[str, Any], charts: dict[int, Any], helm: Any, counter:
         if chart is not None:
             chart.close()
         return None
+    if op == "package":
+        loaded = helm.Chart.load(str(request["path"]))
+        try:
+            return {"ok": True, "archive": loaded.save(str(request["destination"]))}
+        finally:
+            loaded.close()
     if op == "render":
         key = request.get("chart")
         if key not in charts:  # the first render of a chart loads it, in the same round trip
@@ -110,10 +119,17 @@ def _handle(request: dict[str, Any], charts: dict[int, Any], helm: Any, counter:
             counter[0] += 1
             key = counter[0]
             charts[key] = chart
+        # Helm's render prunes the chart it is given (ProcessDependencies drops the dependencies that these
+        # values disable, and renames aliases in place): a chart that lists dependencies is rendered from a
+        # fresh load every time, so that one environment's conditions never reach the next (about 1 ms).
+        fresh = helm.Chart.load(str(request["path"])) if charts[key].metadata.get("dependencies") else None
         try:
-            manifests = _render(helm, charts[key], request)
+            manifests = _render(helm, fresh or charts[key], request)
         except helm.HelmError as exc:  # the chart stays loaded: the reply says its ID all the same
             return {"ok": False, "chart": key, "error": getattr(exc, "detail", None) or str(exc)}
+        finally:
+            if fresh is not None:
+                fresh.close()
         size = sum(len(text) for text in manifests.values())
         limit = int(request.get("max_output") or 0)
         if limit and size > limit:

@@ -3,9 +3,10 @@
 Roots
     The roots are the kustomizations that no other kustomization of the linted tree refers to (the
     overlays); a base is linted only through the overlays that use it, in each overlay's form. A
-    ``kind: Component`` is never a root (it only means something inside a kustomization). Configured
-    roots replace the detection. Kustomizations that only refer to each other in a cycle are roots
-    too, so that kustomize reports the cycle instead of the files going unlinted.
+    ``kind: Component`` is never a root (it only means something inside a kustomization); one that
+    no overlay of the run uses is linted on its own, its patches never as manifests (:mod:`.unused`).
+    Configured roots replace the detection. Kustomizations that only refer to each other in a cycle
+    are roots too, so that kustomize reports the cycle instead of the files going unlinted.
 
 How a root is rendered
     ``kustomize build`` when ``kustomize`` is on ``PATH``, else ``kubectl kustomize`` (kustomize is
@@ -32,13 +33,16 @@ How a root is rendered
       Windows) the wrapper uses a symbolic link named like the root, inside the temporary directory:
       kustomize follows it, and since the origin paths stay lexical (``prod/../../base/x.yaml``
       cleaned to ``../base/x.yaml``), they resolve against the root's real parent directory.
-    - Nothing is written into the linted tree; kustomize writes nothing either, as long as Helm
-      inflation (``--enable-helm``) and plugins (``--enable-alpha-plugins``) stay off, which they do:
-      a kustomization that needs them fails to render and is reported.
+    - Nothing is written into the linted tree; kustomize writes nothing either, as long as plugins
+      (``--enable-alpha-plugins``) stay off, which they do (a kustomization that needs them fails to
+      render and is reported), and nothing is pulled into a chart home, which it never is: Helm
+      inflation (``--enable-helm``) is on only for a tree with ``helmCharts``, and then the ``helm``
+      kustomize runs is lintops itself (see "Helm charts" below).
 
     Rendering runs without network access: every remote address kustomize or git accepts, in every
     field kustomize loads from (a remote base ``github.com/org/repo//dir?ref=v1``, an ``https://``
-    patch or generator file, ``git@host:org/repo``, a ``helmCharts`` repository; :mod:`.remote`), is
+    patch or generator file, ``git@host:org/repo``, the ``repo`` of a ``helmCharts`` entry whose chart is
+    not vendored; :mod:`.remote`), is
     reported as a problem at its entry and the overlay is not rendered. The build itself runs in the
     environment of :mod:`lintops.inputs.offline`: no cluster, no git transport, a temporary home,
     proxies pointing at a port nothing listens on, none of the job's secrets.
@@ -49,6 +53,23 @@ How a root is rendered
     which of its inputs were not linted at all (remote entries, patches, generators, Helm charts). A
     build error is said cause first, at the entry or file to edit, in the same words on every run
     (:mod:`.errors`).
+
+Helm charts
+    A ``helmCharts`` entry whose chart is vendored in the chart home (``<chartHome>/<name>``,
+    :mod:`.helm_entries`) is inflated while kustomize builds: lintops runs kustomize with
+    ``--enable-helm --helm-command`` naming its own command (:mod:`.helm_command`), which hands each
+    ``helm template`` call back to lintops (:mod:`.helm_charts`). Kustomize keeps deciding which
+    entry is inflated where, with which values (``valuesFile``, ``valuesInline`` merged as
+    ``valuesMerge`` says, ``additionalValuesFiles``), and what happens to the objects (prefixes,
+    labels, patches, components, namespace); lintops renders the chart with its own Helm backend
+    (:func:`lintops.inputs.helm.render_chart`, helm-python-sdk, no helm binary) for the run's target
+    versions, or the entry's ``kubeVersion``. Findings on those objects point at the overlay patch or
+    field that set a value, else at the values key a person edits (``valuesInline`` in the
+    kustomization, the values files, the chart's ``values.yaml``), else at the template line. An entry
+    kustomize could not inflate offline (no chart there, a ``repo`` to pull from, a values file that
+    is missing or outside the tree, a name that leaves the chart home) is a problem at its line before
+    anything runs. A chart an overlay inflates is linted through the overlay only (as a base is),
+    unless an ArgoCD Application deploys it too.
 
 Mapping back
     One :class:`RenderedSource` per origin file: the rendered objects that came from that file, with
@@ -68,10 +89,15 @@ Mapping back
 Modules
     :mod:`.references` reads kustomization files (roots, referenced files) and :mod:`.remote` finds
     their remote addresses; :mod:`.build` runs kustomize on a root, :mod:`.errors` turns its
-    failures into problems and :mod:`.fallback` lists what a failed root leaves to lint; :mod:`.sources` groups
+    failures into problems and :mod:`.fallback` lists what a failed root leaves to lint;
+    :mod:`.unused` lints a kustomization no root uses (a Component no overlay lists); :mod:`.sources` groups
     the output by origin file, :mod:`.objects` strips the origin annotation from each object, and
     :mod:`.locate` maps nodes back with :mod:`.translate` (origin files), :mod:`.patches` and
-    :mod:`.transformers` (kustomization fields); :mod:`.nodes` and :mod:`.paths` are shared helpers.
+    :mod:`.transformers` (kustomization fields); :mod:`.helm_entries` reads ``helmCharts`` entries as
+    kustomize does, :mod:`.helm_charts` inflates them while kustomize builds (through
+    :mod:`.helm_command`, with :mod:`.helm_calls`, :mod:`.helm_documents`, :mod:`.helm_values`) and
+    points their objects back (:mod:`.helm_locate`); :mod:`.nodes` and :mod:`.paths` are shared
+    helpers.
 """
 
 from __future__ import annotations

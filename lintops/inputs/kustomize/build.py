@@ -13,10 +13,10 @@ import shutil
 import subprocess
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
@@ -26,6 +26,9 @@ from ..rendered import RenderProblem, RenderResult, RenderRoot
 from .paths import DisplayPaths
 from .references import KUSTOMIZATION_NAMES, Kustomization, KustomizationTree, walk_tree
 from .sources import rendered_sources
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .helm_charts import Inflation
 
 #: The package's logger, as when the package was one module.
 log = logging.getLogger(__package__)
@@ -61,25 +64,37 @@ def image_override(spec: str | dict[str, Any]) -> dict[str, Any]:
 
 
 def render_kustomization(root: Path, *, display: Callable[[Path], str], environment: str | None = None,
-                         images: list | None = None, within: LintedRoot | None = None) -> RenderResult:
+                         images: list | None = None, within: LintedRoot | None = None,
+                         versions: Callable[[str | None], Sequence[str]] | None = None,
+                         crds: Sequence[Mapping[str, Any]] = (), helm: Mapping[str, Any] | None = None) -> RenderResult:
     """Render the kustomization at ``root``; each object knows the file and node that defined it.
 
     ``display`` turns an absolute path into the path reports show; ``environment`` defaults to the
     root's directory name; ``images`` are overrides applied on top (ArgoCD's ``kustomize.images``,
     strings or kustomize ``images:`` entries). ``within`` is what every file the overlay names must
     stay inside (see :class:`.references.UnsafeEntry`); an overlay naming anything else is not rendered.
+    ``versions``, ``crds`` and ``helm`` are for ``helmCharts`` (:mod:`.helm_charts`): the target
+    versions of an environment, the run's CRDs and the ``helm:`` configuration, as for any chart.
     """
-    return _render(root, display=display, environment=environment, images=images, symlink=False, within=within)
+    return _render(root, display=display, environment=environment, images=images, symlink=False, within=within,
+                   versions=versions, crds=crds, helm=helm)
 
 
 def _render(root: Path, *, display: Callable[[Path], str], environment: str | None, images: list | None,
-            symlink: bool, within: LintedRoot | None = None) -> RenderResult:
+            symlink: bool, within: LintedRoot | None = None,
+            versions: Callable[[str | None], Sequence[str]] | None = None,
+            crds: Sequence[Mapping[str, Any]] = (), helm: Mapping[str, Any] | None = None) -> RenderResult:
     """:func:`render_kustomization`; ``symlink`` makes the wrapper refer to the root through a symbolic link."""
     paths = DisplayPaths(root, display)
     environment = environment or paths.logical_root.name
     cache: dict[Path, Kustomization | None] = {}
     tree = walk_tree(paths.real_root, cache, within)
-    result = _build(paths, tree, cache, environment, images, symlink)
+    inflation = None
+    if any(kustomization.items("helmCharts") for kustomization in tree.kustomizations):
+        from .helm_charts import Inflation  # only overlays with Helm charts load the Helm path
+
+        inflation = Inflation(paths, tree, environment, within, versions, crds, helm)
+    result = _build(paths, tree, cache, environment, images, symlink, inflation)
     root_display = paths.show(paths.real_root)
     top = tree.kustomizations[0] if tree.kustomizations else None
     where = top.position("/resources", at_key=True) if top is not None and "resources" in top.data else None
@@ -97,8 +112,12 @@ def _render(root: Path, *, display: Callable[[Path], str], environment: str | No
 
 
 def _build(paths: DisplayPaths, tree: KustomizationTree, cache: dict[Path, Kustomization | None], environment: str,
-           images: list | None, symlink: bool) -> RenderResult:
-    """Check the tree, then run kustomize on it: the rendered sources, or the problems that stopped it."""
+           images: list | None, symlink: bool, inflation: Inflation | None = None) -> RenderResult:
+    """Check the tree, then run kustomize on it: the rendered sources, or the problems that stopped it.
+
+    With ``inflation`` (the tree has ``helmCharts``), kustomize inflates them through lintops' Helm
+    backend; an overlay whose charts render differently per target version is built once per target.
+    """
     result = RenderResult()
     if not tree.kustomizations:
         result.problems.append(RenderProblem(
@@ -116,6 +135,10 @@ def _build(paths: DisplayPaths, tree: KustomizationTree, cache: dict[Path, Kusto
                                              remote.message(paths.show(paths.real_root)), environment))
     if tree.unsafe or tree.remote:
         return result
+    if inflation is not None:  # before anything runs, as the checks above
+        result.problems.extend(inflation.check())
+        if result.problems:
+            return result
     top = tree.kustomizations[0]
     top_display = paths.show(top.file)
     command = _command()
@@ -135,32 +158,70 @@ def _build(paths: DisplayPaths, tree: KustomizationTree, cache: dict[Path, Kusto
         wrapper: dict[str, Any] = {
             "apiVersion": "kustomize.config.k8s.io/v1beta1",
             "kind": "Kustomization",
-            "resources": [reference],
+            # kustomize builds a Component root over an empty accumulator, as `kustomize build <dir>` does, only
+            # when it is listed as a component: under resources it refuses it ("expected kind != 'Component'")
+            "components" if top.is_component else "resources": [reference],
             "buildMetadata": ["originAnnotations"],
         }
         if images:
             wrapper["images"] = [image_override(spec) for spec in images]
         (wrapper_dir / "kustomization.yaml").write_text(yaml.safe_dump(wrapper, sort_keys=False))
+        env = offline_environment(wrapper_dir)
+        flags = inflation.start(wrapper_dir, env) if inflation is not None else []
+        builds: list[tuple[str | None, str]] = []  # (target version when built per target, output)
         try:
-            completed = subprocess.run([*command, str(wrapper_dir)], cwd=wrapper_dir, capture_output=True, text=True,
-                                       env=offline_environment(wrapper_dir), timeout=RENDER_TIMEOUT, check=False)
-        except subprocess.TimeoutExpired:
-            result.problems.append(RenderProblem(
-                top_display, 1, 1, f"`{Path(command[0]).name} {command[1]}` did not finish within {RENDER_TIMEOUT} s",
-                environment))
-            return result
-        except OSError as exc:
-            result.problems.append(RenderProblem(top_display, 1, 1, f"cannot run {command[0]}: {exc}", environment))
-            return result
+            targets: list[str | None] = [None]
+            while targets:
+                target = targets.pop(0)
+                if inflation is not None:
+                    inflation.target = target
+                run = inflation.run if inflation is not None else _run  # the former answers kustomize's helm
+                try:
+                    completed = run([*command, *flags, str(wrapper_dir)], wrapper_dir, env, RENDER_TIMEOUT)
+                except subprocess.TimeoutExpired:
+                    result.problems.append(RenderProblem(
+                        top_display, 1, 1,
+                        f"`{Path(command[0]).name} {command[1]}` did not finish within {RENDER_TIMEOUT} s",
+                        environment))
+                    return result
+                except OSError as exc:
+                    result.problems.append(RenderProblem(top_display, 1, 1, f"cannot run {command[0]}: {exc}",
+                                                         environment))
+                    return result
+                if completed.returncode != 0:
+                    break
+                builds.append((target, completed.stdout))
+                if inflation is not None and inflation.split and target is None:  # the first build was the first
+                    builds[-1] = (inflation.targets[0], completed.stdout)        # target's; the others follow
+                    targets.extend(inflation.targets[1:])
+        finally:
+            if inflation is not None:
+                inflation.stop()
     log.debug("rendered %s in %.3f s", paths.show(paths.real_root), time.perf_counter() - started)
+    if inflation is not None:
+        result.problems.extend(inflation.problems)  # a chart's own problems, whatever kustomize made of them
     if completed.returncode != 0:
+        if inflation is not None and inflation.refused:  # kustomize stopped at a chart lintops could not render
+            return result
         from .errors import build_problem  # loaded only when a build fails: most never do
 
         result.problems.append(build_problem(completed.stderr or completed.stdout, paths, tree, cache, environment,
                                              wrapper_dir, reference))
         return result
-    result.sources.extend(rendered_sources(completed.stdout, origin_base, paths, tree, cache, environment))
+    built = [(target, rendered_sources(stdout, origin_base, paths, tree, cache, environment, inflation))
+             for target, stdout in builds]
+    # Built per target (a chart renders differently for some): what every build rendered alike is linted once,
+    # against each target, as for a chart's templates; the rest per target, each naming its version.
+    alike = set.intersection(*({(s.source.path, s.text) for s in sources} for _, sources in built))
+    result.sources.extend(s for s in built[0][1] if len(built) == 1 or (s.source.path, s.text) in alike)
+    for target, sources in built if len(built) > 1 else ():
+        result.sources.extend(replace(s, source=replace(s.source, kubernetes_version=target)) for s in sources
+                              if (s.source.path, s.text) not in alike)
     return result
+
+
+def _run(argv: list[str], cwd: Path, env: dict[str, str], timeout: float) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(argv, cwd=cwd, capture_output=True, text=True, env=env, timeout=timeout, check=False)
 
 
 def _reference(wrapper_dir: Path, real_root: Path, symlink: bool) -> tuple[str, Path]:

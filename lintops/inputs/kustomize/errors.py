@@ -15,8 +15,9 @@ the file and the line to fix, the cause, and the same words on every run. So thi
 - says the innermost cause in words (:func:`_explain`): a missing file or base, a YAML syntax error
   (at its line in that file), an invalid or unknown kustomization field (at its key), a patch that
   matches no object (at the patch's entry), an object defined twice, an object without ``kind``, a
-  component that is a Kustomization, a ``helmCharts`` entry (kustomize needs ``--enable-helm``,
-  which lintops never passes: the entry is named, at its line);
+  component that is a Kustomization, a Helm chart kustomize was asked to inflate without
+  ``--enable-helm`` (which lintops passes only for ``helmCharts``, :mod:`.helm_charts`: the entry is
+  named, at its line);
 - shows every path as reports do, never the temporary wrapper; a message it does not recognise is
   kept with the wrapper's steps removed, kustomize's object ids (``ConfigMap.v1.[noGrp]/web.[noNs]``)
   spelt ``ConfigMap web``, and only absolute paths that name files turned into report paths (a JSON
@@ -55,6 +56,8 @@ _ENTRY_BOTH = re.compile(r"accumulating resources: accumulation err='(accumulati
 _ENTRY_FILE = re.compile(r"accumulating resources: accumulating resources from '([^']*)': (.*)$", re.S)
 _TARGET = re.compile(r"couldn't make target for path '([^']*)': (.*)$", re.S)
 _COMPONENTS = re.compile(r"accumulating components: accumulateDirectory: (.*)$", re.S)
+#: A Component's own failure, quoted by the step above (Go's %q): it continues inside the Component.
+_INTO_COMPONENT = re.compile(r"recursed accumulation of path '([^']*)': ")
 
 _MISSING = re.compile(r"evalsymlink failure on '([^']+)' : lstat [^:]+: no such file or directory")
 _YAML_SYNTAX = re.compile(r"MalformedYAMLError: yaml: line (\d+): (.*?) in File: (\S+)", re.S)
@@ -140,6 +143,11 @@ def _peel(text: str, root: Path) -> _Chain:
         components = _COMPONENTS.match(text)
         if components:
             field, text = "components", components.group(1).strip().strip('"')
+            inside = _INTO_COMPONENT.match(text)
+            if inside:  # the chain goes on inside the Component, quoted once more
+                directory, field = Path(inside.group(1)), None
+                text = re.sub(r'\\(["\\])', r"\1", text[inside.end():])
+                continue
             break
         break
     return _Chain(directory, entry, field, text.strip(), plugin, config)
@@ -158,7 +166,7 @@ def build_problem(stderr: str, paths: DisplayPaths, tree: KustomizationTree,
     cause = _readable(cause, paths, wrapper_dir, reference)
     root = paths.show(paths.real_root)
     where = "" if kustomization.directory == paths.real_root else \
-        f", in its base {paths.show(kustomization.directory)}"
+        f", in its {'component' if kustomization.is_component else 'base'} {paths.show(kustomization.directory)}"
     return RenderProblem(paths.show(Path(os.path.realpath(path))), position.line, position.column,
                          f"{cause}; kustomize cannot build {root}{where}", environment)
 

@@ -7,6 +7,7 @@ removed from the text and the data here, before anything else looks at the objec
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,8 +35,14 @@ class RenderedObject:
 
 
 def read_object(document: ParsedDocument, lines: list[str], origin_base: Path,
-                cache: dict[Path, Kustomization | None]) -> RenderedObject:
-    """The object of one document of the build output (``lines``); origin paths are relative to ``origin_base``."""
+                cache: dict[Path, Kustomization | None],
+                allowed: Callable[[Path], bool] | None = None) -> RenderedObject:
+    """The object of one document of the build output (``lines``); origin paths are relative to ``origin_base``.
+
+    ``allowed`` says which origin files may be taken (and read later): kustomize sets the origin of
+    what it loads itself, but keeps one that generated output brings along, which a chart's template
+    may write (:mod:`.helm_charts`); an origin it refuses is ignored.
+    """
     data: dict[str, Any] = document.data
     root = document.root
     assert root is not None
@@ -74,6 +81,10 @@ def read_object(document: ParsedDocument, lines: list[str], origin_base: Path,
         origin = yaml.safe_load(origin_text) if isinstance(origin_text, str) else None
     except yaml.YAMLError:
         origin = None
+    if isinstance(origin, dict):
+        path = origin.get("path") if isinstance(origin.get("path"), str) else origin.get("configuredIn")
+        if isinstance(path, str) and allowed is not None and not allowed(Path(os.path.normpath(origin_base / path))):
+            origin = None
     if isinstance(origin, dict):
         if isinstance(origin.get("path"), str) and not origin.get("repo"):
             obj.origin = Path(os.path.normpath(origin_base / origin["path"]))

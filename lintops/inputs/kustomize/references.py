@@ -2,7 +2,11 @@
 
 Reading kustomization files is its own step because discovery needs it without rendering anything:
 the roots decide what gets rendered, and the referenced files decide which plain manifests are
-already covered by an overlay (and so are not linted a second time as plain files).
+already covered by an overlay (and so are not linted a second time as plain files). The
+kustomizations no root pulls in (:func:`unused_kustomizations`: a Component no overlay of the run
+uses) own their referenced files just the same: a patch, a generator's file or a replacement is an
+input of its kustomization, never a plain manifest, whether or not anything renders it
+(:mod:`.unused` says what becomes of them).
 
 It is also where the overlay is checked before kustomize reads it (:class:`UnsafeEntry`):
 kustomize follows symbolic links, loads base directories from anywhere, and blocks on a named pipe.
@@ -244,55 +248,100 @@ def _file_entries(kustomization: Kustomization) -> Iterator[tuple[str, str, bool
 
 
 def find_roots(kustomization_dirs: Iterable[Path], configured: Iterable[Path] = (),
-               within: Within = None) -> list[Path]:
+               within: Within = None, cache: dict[Path, Kustomization | None] | None = None) -> list[Path]:
     """The directories to render: the configured roots, else the overlays among ``kustomization_dirs``.
 
     An overlay is a kustomization that no other kustomization of the set refers to (through
     ``resources``, ``bases`` or ``components``). Components are never roots. The paths are returned
-    as given, in sorted order.
+    as given, in sorted order. ``cache`` (see :func:`load_kustomization`) may be shared by calls with
+    the same ``within``.
     """
     configured = list(dict.fromkeys(configured))
     if configured:
         return sorted(configured, key=lambda p: p.as_posix())
-    cache: dict[Path, Kustomization | None] = {}
-    given: dict[Path, Path] = {}
-    for directory in kustomization_dirs:
-        given.setdefault(Path(os.path.realpath(directory)), directory)
-    referenced: set[Path] = set()
+    cache = {} if cache is None else cache
+    given = _given(kustomization_dirs)
     loaded = {real: load_kustomization(real, cache, within) for real in given}
+    found = {real: k for real, k in loaded.items() if k is not None}
+    roots = _tops(found, [real for real, k in found.items() if not k.is_component], cache, within)
+    return sorted((given[real] for real in roots), key=lambda p: p.as_posix())
+
+
+def unused_kustomizations(kustomization_dirs: Iterable[Path], roots: Iterable[Path], within: Within = None,
+                          cache: dict[Path, Kustomization | None] | None = None) -> list[Path]:
+    """The kustomizations of ``kustomization_dirs`` that no root pulls in, each named once through the
+    topmost of them: a Component no overlay of the run uses (and what only it uses), or, with
+    configured roots, a kustomization none of them reaches.
+
+    Like :func:`find_roots` among those left over, Components included: one that another left-over
+    kustomization refers to is reached through it (a Component listing another is linted once, as
+    kustomize builds it); ones that only refer to each other in a cycle are named too. The paths are
+    returned as given, in sorted order; ``cache`` as for :func:`find_roots`.
+    """
+    cache = {} if cache is None else cache
+    reached: set[Path] = set()
+    for root in roots:
+        reached.update(k.directory for k in walk_tree(root, cache, within).kustomizations)
+    given = {real: path for real, path in _given(kustomization_dirs).items() if real not in reached}
+    loaded = {real: load_kustomization(real, cache, within) for real in given}
+    found = {real: k for real, k in loaded.items() if k is not None}
+    tops = _tops(found, list(found), cache, within)
+    return sorted((given[real] for real in tops), key=lambda p: p.as_posix())
+
+
+def _given(directories: Iterable[Path]) -> dict[Path, Path]:
+    """Each real directory, and the path it was first given as."""
+    given: dict[Path, Path] = {}
+    for directory in directories:
+        given.setdefault(Path(os.path.realpath(directory)), directory)
+    return given
+
+
+def _tops(loaded: dict[Path, Kustomization], candidates: list[Path], cache: dict[Path, Kustomization | None],
+          within: Within) -> list[Path]:
+    """The ``candidates`` no kustomization of ``loaded`` refers to, then, in sorted order, each candidate
+    none of those pulls in (kustomizations that only refer to each other in a cycle: kustomize reports
+    the cycle instead of the files going unlinted)."""
+    referenced: set[Path] = set()
     for real, kustomization in loaded.items():
-        if kustomization is None:
-            continue
         for key in RESOURCE_FIELDS:
             for _, entry in kustomization.items(key):
                 if isinstance(entry, str) and (real / entry).is_dir():
                     target = Path(os.path.realpath(real / entry))
                     if target != real:
                         referenced.add(target)
-    candidates = [real for real, k in loaded.items() if k is not None and not k.is_component]
-    roots = [real for real in candidates if real not in referenced]
+    tops = [real for real in candidates if real not in referenced]
     reached: set[Path] = set()
-    for root in roots:
-        reached.update(k.directory for k in walk_tree(root, cache, within).kustomizations)
-    for real in sorted(candidates):  # cycles: nobody is unreferenced, render them anyway
+    for top in tops:
+        reached.update(k.directory for k in walk_tree(top, cache, within).kustomizations)
+    for real in sorted(candidates):
         if real not in reached:
-            roots.append(real)
+            tops.append(real)
             reached.update(k.directory for k in walk_tree(real, cache, within).kustomizations)
-    return sorted((given[real] for real in roots), key=lambda p: p.as_posix())
+    return tops
 
 
-def referenced_files(root: Path, within: Within = None) -> set[Path]:
+def referenced_files(root: Path, within: Within = None, charts: set[Path] | None = None) -> set[Path]:
     """Every file ``root`` pulls in (kustomization files, resources, patches, generator sources, ...).
 
     Bases and components are followed recursively (those ``within`` refuses are not). Paths are
     absolute and real (``os.path.realpath``); remote entries and inline patches are not files and are
     left out. Entries kustomize must not read (a named pipe, a link out of the root) are included:
-    they are reported at the kustomization entry, not a second time as plain files.
+    they are reported at the kustomization entry, not a second time as plain files. The ``crds/``
+    files a ``helmCharts`` entry includes (``includeCRDs``) are files the root pulls in too; the chart
+    directories its entries inflate are added to ``charts`` when it is given.
     """
     files: set[Path] = set()
     tree = walk_tree(root, within=within)
     for kustomization in tree.kustomizations:
         files.add(Path(os.path.realpath(kustomization.file)))
+        if kustomization.items("helmCharts"):
+            from .helm_entries import inflated
+
+            inflated_charts, crds = inflated(kustomization)
+            files.update(crds)
+            if charts is not None:
+                charts.update(inflated_charts)
         for _, entry, _ in _file_entries(kustomization):
             path = kustomization.directory / entry
             if os.path.lexists(path) and not path.is_dir():

@@ -12,8 +12,8 @@ checks anything else (checked with kustomize v5.5, ``kubectl kustomize``):
   ``user@host/path`` (git then runs ``ssh``), and ``github.com/org/repo`` without a scheme (any case).
   The address is tried *before* a local directory of the same name, so an existing directory called
   ``github.com/org/repo`` does not make the entry local;
-- ``helmCharts`` with a ``repo`` would run ``helm pull`` (with ``--enable-helm``, which lintops never
-  passes: the entry is still refused, so that the reason is said at the entry).
+- ``helmCharts`` with a ``repo`` would run ``helm pull`` when the chart is not vendored in the chart
+  home (:mod:`.helm_entries`); a vendored chart is used as found, so only the other case is refused.
 
 Older kustomize releases (and ArgoCD's) also clone schemeless addresses of any host
 (``example.com/org/repo//dir?ref=v1``), and git itself takes ``host:path`` as ssh; those forms are
@@ -23,6 +23,7 @@ without any other remote mark, which is remote only when no such local path exis
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -174,8 +175,14 @@ def remote_entries(kustomization: Kustomization) -> Iterator[tuple[str, str, str
             continue
         repo = chart.get("repo")
         if isinstance(repo, str) and repo.strip():
-            yield join_pointer("", "helmCharts", index, "repo"), f"helmCharts[{index}].repo", repo, \
-                "a Helm chart repository (kustomize would run helm pull)"
+            from .helm_entries import ChartEntry  # a chart that is vendored is used as found: nothing is pulled
+
+            entry = ChartEntry(kustomization, index, chart)
+            if not entry.vendored:
+                where = os.path.relpath(entry.chart_directory, directory) if entry.name else "the chart home"
+                yield join_pointer("", "helmCharts", index, "repo"), f"helmCharts[{index}].repo", repo, \
+                    f"a Helm chart repository, and the chart is not vendored at {Path(where).as_posix()} " \
+                    f"(kustomize would run helm pull)"
         yield from check(join_pointer("", "helmCharts", index, "valuesFile"), f"helmCharts[{index}].valuesFile",
                          chart.get("valuesFile"))
         extra = chart.get("additionalValuesFiles")

@@ -8,6 +8,7 @@ kustomization fields that set them.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ...model import Source
 from ...yaml_source import parse_text
@@ -17,20 +18,28 @@ from .objects import RenderedObject, read_object
 from .paths import DisplayPaths
 from .references import Kustomization, KustomizationTree
 
+if TYPE_CHECKING:  # pragma: no cover
+    from .helm_charts import Inflation
+
 
 def rendered_sources(stdout: str, origin_base: Path, paths: DisplayPaths, tree: KustomizationTree,
-                     cache: dict[Path, Kustomization | None], environment: str) -> list[RenderedSource]:
-    """The objects ``kustomize build`` printed, grouped by origin file, with their locators."""
+                     cache: dict[Path, Kustomization | None], environment: str,
+                     inflation: Inflation | None = None) -> list[RenderedSource]:
+    """The objects ``kustomize build`` printed, grouped by origin file, with their locators; those a
+    ``helmCharts`` entry inflated are grouped by template by ``inflation`` (:mod:`.helm_charts`)."""
     parsed = parse_text(stdout, "<kustomize build>")
     lines = stdout.splitlines(keepends=True)
     groups: dict[Path, list[RenderedObject]] = {}
     for document in parsed.documents:
         if not isinstance(document.data, dict) or document.root is None:
             continue
-        obj = read_object(document, lines, origin_base, cache)
+        obj = read_object(document, lines, origin_base, cache, inflation.allowed if inflation is not None else None)
         groups.setdefault(obj.origin or tree.kustomizations[0].file, []).append(obj)
     context = LocatorContext(paths, tree, environment)
     sources = []
+    if inflation is not None:
+        charted = [origin for origin in groups if inflation.owns(origin)]
+        sources.extend(inflation.sources([obj for origin in charted for obj in groups.pop(origin)], context))
     for origin, objects in groups.items():
         text = "---\n".join(obj.text for obj in objects)
         sources.append(RenderedSource(

@@ -16,12 +16,20 @@ _CONTAINER_LISTS = frozenset({"containers", "initContainers", "ephemeralContaine
 
 
 def generator_position(kustomization: Kustomization, field_name: str, name: str | None) -> Position:
-    """The generator entry (``configMapGenerator:`` ...) that made the object ``name``, else the field."""
+    """The generator entry (``configMapGenerator:`` ...) that made the object ``name``, else the field.
+
+    A ``helmCharts`` entry names its objects after its release (``releaseName``), not after the chart;
+    the only entry of a field made the object whatever it is called.
+    """
     best, best_length = None, -1
-    for index, entry in kustomization.items(field_name):
-        entry_name = entry.get("name") if isinstance(entry, dict) else None
-        if isinstance(entry_name, str) and name and entry_name in name and len(entry_name) > best_length:
-            best, best_length = index, len(entry_name)
+    entries = kustomization.items(field_name)
+    for index, entry in entries:
+        for key in ("name", "releaseName") if field_name == "helmCharts" else ("name",):
+            entry_name = entry.get(key) if isinstance(entry, dict) else None
+            if isinstance(entry_name, str) and name and entry_name in name and len(entry_name) > best_length:
+                best, best_length = index, len(entry_name)
+    if best is None and len(entries) == 1:
+        best = entries[0][0]
     if best is not None:
         return kustomization.position(join_pointer(f"/{field_name}", best))
     if field_name and field_name in kustomization.data:

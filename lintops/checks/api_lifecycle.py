@@ -36,7 +36,13 @@ class ApiLifecycle(Check):
                    "not serve (removed, or not yet or never available), or deprecates.")
     params_schema: ClassVar[dict] = {
         "type": "object",
-        "properties": {"report": {"enum": ["removed", "unavailable", "deprecated"]}},
+        "properties": {"report": {
+            "enum": ["removed", "unavailable", "deprecated"],
+            "description": "What the rule reports: `removed` (no longer served by the target: removed, or served by "
+                           "earlier versions only), `unavailable` (served only by later versions, or by none: a "
+                           "misspelt kind, `apiVersion: v1` with `kind: Deployment`) or `deprecated` (served, but "
+                           "deprecated and removed in a later release).",
+        }},
         "required": ["report"],
         "additionalProperties": False,
     }
