@@ -15,13 +15,14 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from .errors import LintopsError
 from .fingerprint import fingerprints
 from .model import Finding, Location
 
 FORMAT_VERSION = 1
 
 
-class BaselineError(Exception):
+class BaselineError(LintopsError):
     """A baseline file that cannot be used (a configuration error)."""
 
 

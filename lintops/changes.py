@@ -13,8 +13,10 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
+from .errors import LintopsError
 
-class ChangesError(Exception):
+
+class ChangesError(LintopsError):
     """git could not say what changed (not a repository, unknown ref)."""
 
 

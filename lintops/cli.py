@@ -3,7 +3,9 @@
 Exit codes separate "findings" from "the tool failed", which the peers conflate:
 0 clean (or only findings below ``--fail-on``), 1 findings at or above ``--fail-on``,
 2 usage or configuration error (or a report that cannot be written), 3 internal error;
-130 and 143 when SIGINT or SIGTERM stopped the run.
+130 and 143 when SIGINT or SIGTERM stopped the run. Every error a user causes is a
+:class:`lintops.errors.LintopsError`, turned into one line and exit 2 in one place
+(:meth:`DefaultCommandGroup.invoke`), whichever command and stage raised it.
 """
 
 from __future__ import annotations
@@ -28,6 +30,15 @@ class DefaultCommandGroup(click.Group):
         if not args or (args[0] not in self.commands and args[0] not in ("--help", "-h", "--version")):
             args = [self.default_command, *args]
         return super().parse_args(ctx, args)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command; a :class:`~lintops.errors.LintopsError` from any stage is one line and exit 2."""
+        from .errors import LintopsError
+
+        try:
+            return super().invoke(ctx)
+        except LintopsError as exc:
+            _usage_error(str(exc))
 
 
 @click.group(cls=DefaultCommandGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -85,8 +96,6 @@ def _check_options(function):
 def check(paths: tuple[str, ...], output_format: str | None, reports: tuple[str, ...], fail_on: str | None,
           verbose: bool, changed_since: str | None, quiet: bool, **flags: Any) -> None:
     """Lint PATHS (files, directories, or - for standard input; default: the current directory)."""
-    from .inputs.discover import InputError
-
     run = _prepare(paths, fail_on=fail_on, **flags)
     if changed_since is not None:
         paths = _changed_paths(changed_since, paths)
@@ -98,8 +107,6 @@ def check(paths: tuple[str, ...], output_format: str | None, reports: tuple[str,
             _usage_error(f"unknown format '{name}' (available: {', '.join(sorted(run.catalog.reporters))})")
     engine = run.engine()
     outputs = _open_reporters(run, targets, verbose)
-    from .report_output import ReportWriteError
-
     try:  # report files are published only once complete; a failed or interrupted run leaves them as they were
         from .progress import track
 
@@ -107,11 +114,7 @@ def check(paths: tuple[str, ...], output_format: str | None, reports: tuple[str,
         show_progress = not quiet and sys.stderr.isatty()
         for report in engine.lint(track(inputs, show_progress, label=lambda item: item.display)):
             outputs.file_done(report)
-        outputs.finish(engine.summary)
-    except InputError as exc:
-        _usage_error(str(exc))
-    except ReportWriteError as exc:  # a full disk, a closed pipe: one line, exit 2
-        _usage_error(str(exc))
+        outputs.finish(engine.summary)  # a full disk, a closed pipe: ReportWriteError, one line, exit 2
     finally:
         outputs.discard()
     if engine.internal_errors:
@@ -122,13 +125,10 @@ def check(paths: tuple[str, ...], output_format: str | None, reports: tuple[str,
 def _changed_paths(ref: str, paths: tuple[str, ...]) -> tuple[str, ...]:
     from pathlib import Path
 
-    from .changes import ChangesError, changed_files
+    from .changes import changed_files
     from .inputs.discover import MANIFEST_SUFFIXES
 
-    try:
-        files = changed_files(ref, Path.cwd(), [Path(p) for p in paths if p != "-"] or None)
-    except ChangesError as exc:
-        _usage_error(str(exc))
+    files = changed_files(ref, Path.cwd(), [Path(p) for p in paths if p != "-"] or None)
     # .tpl: a changed Helm helper renders its chart again
     return tuple(str(f) for f in files if f.name.endswith((*MANIFEST_SUFFIXES, ".tpl")) or f.name == "Kustomization")
 
@@ -164,17 +164,10 @@ def _open_reporters(run: Any, targets: list[tuple[str, str | None]], verbose: bo
 
 
 def _prepare(paths: tuple[str, ...], **flags: Any):
-    from .baseline import BaselineError
-    from .config import ConfigError
-    from .plugins import PluginError
-    from .rules import RuleError
-    from .runner import Settings, VersionError, prepare
+    """The run's configuration, policy, catalog and options (a LintopsError is handled by the group)."""
+    from .runner import Settings, prepare
 
-    settings = Settings(paths=paths or (".",), **flags)
-    try:
-        return prepare(settings)
-    except (ConfigError, RuleError, PluginError, VersionError, BaselineError) as exc:
-        _usage_error(str(exc))
+    return prepare(Settings(paths=paths or (".",), **flags))
 
 
 @main.command("baseline")
@@ -187,21 +180,12 @@ def record_baseline(paths: tuple[str, ...], output: str, **flags: Any) -> None:
     from pathlib import Path
 
     from .baseline import write_baseline
-    from .inputs.discover import InputError
 
     run = _prepare(paths, **flags)
     run.baseline_path = None  # record everything, including what an older baseline suppressed
     engine = run.engine()
-    try:
-        findings = [finding for report in engine.lint(run.discover(paths)) for finding in report.findings]
-    except InputError as exc:
-        _usage_error(str(exc))
-    from .report_output import ReportWriteError
-
-    try:
-        count = write_baseline(Path(output), findings)
-    except ReportWriteError as exc:
-        _usage_error(str(exc))
+    findings = [finding for report in engine.lint(run.discover(paths)) for finding in report.findings]
+    count = write_baseline(Path(output), findings)
     click.echo(f"wrote {output}: {count} finding{'s' if count != 1 else ''} recorded")
     sys.exit(EXIT_INTERNAL if engine.internal_errors else EXIT_CLEAN)
 
@@ -218,15 +202,12 @@ def render(paths: tuple[str, ...], config_path: str | None, kubernetes_versions:
     each document headed by the file it came from, its environment and, for a chart, the Kubernetes
     versions it was rendered for (a chart renders for each target: what each cluster would receive)."""
     from .escape import escape_controls
-    from .inputs.discover import ChartInput, InputError, InputFile, KustomizeInput
+    from .inputs.discover import ChartInput, InputFile, KustomizeInput
     from .inputs.render import crd_bodies, render_input, target_versions
 
     run = _prepare(paths, config_path=config_path, kubernetes_version=kubernetes_versions or None)
     failed = False
-    try:
-        inputs = list(run.discover(paths))
-    except InputError as exc:
-        _usage_error(str(exc))
+    inputs = list(run.discover(paths))
     items = [item for item in inputs if isinstance(item, (ChartInput, KustomizeInput))]
     if not items:
         _usage_error("no Helm chart or Kustomize root below " + ", ".join(paths or (".",)))

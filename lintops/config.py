@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .errors import LintopsError
 from .model import Position, Severity
 
 CONFIG_NAMES = (".lintops.yaml", ".lintops.yml")
@@ -31,7 +32,7 @@ def config_schema() -> dict[str, Any]:
     return load(CONFIG_SCHEMA_FILE)
 
 
-class ConfigError(Exception):
+class ConfigError(LintopsError):
     """A configuration problem; the message starts with ``path:line:col`` when there is a file."""
 
 

@@ -17,9 +17,10 @@ from collections.abc import Iterable
 import pluggy
 
 from . import builtin_plugin, hookspecs
+from .errors import LintopsError
 
 
-class PluginError(Exception):
+class PluginError(LintopsError):
     """A plugin that cannot be loaded (a configuration error)."""
 
 

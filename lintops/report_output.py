@@ -28,6 +28,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from .errors import LintopsError
+
 if TYPE_CHECKING:  # pragma: no cover
     from .engine import FileReport
     from .model import RunSummary
@@ -38,7 +40,7 @@ if TYPE_CHECKING:  # pragma: no cover
 STDOUT = "standard output"
 
 
-class ReportWriteError(Exception):
+class ReportWriteError(LintopsError):
     """A report could not be written; ``display`` names it as the user gave it (or :data:`STDOUT`)."""
 
     def __init__(self, display: str, error: OSError) -> None:

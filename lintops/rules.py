@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .checks.base import Subject
+from .errors import LintopsError
 from .model import Resource, Severity, iter_pointer_tokens, join_pointer, lookup
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -56,7 +57,7 @@ SPECIAL_TARGETS = frozenset({"*", "pod-spec", "container", "init-container", "ep
 #: The pseudo-kind of Helm values files (see lintops.inputs.manifests).
 HELM_VALUES_KIND = "HelmValues"
 
-class RuleError(Exception):
+class RuleError(LintopsError):
     """A rule file that cannot be used; the message starts with ``path:line:col``."""
 
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from .catalog import Catalog, build_catalog, configure
 from .config import Config, find_config, load_config
 from .engine import Engine, Options
+from .errors import LintopsError
 from .exemptions import ExemptionPolicy
 from .model import Severity
 from .plugins import plugin_manager
@@ -174,17 +175,22 @@ def _targets(settings: Settings, config: Config, supported: list[str]) -> tuple[
     if requested:
         default = tuple(dict.fromkeys(normalize_version(v, supported) for v in requested))
         return default[0], Targets.make(default)
-    first = normalize_version(config.kubernetes_version, supported)
+    def place(pointer: str) -> str:
+        where = config.path or config.policy_path
+        return f"{where}:{config.position(pointer).line}:{config.position(pointer).column}: " \
+            if config.document is not None else (f"{where}: " if where else "")
+
+    try:
+        first = normalize_version(config.kubernetes_version, supported)
+    except VersionError as exc:  # the default is supported: the version is the configuration's
+        raise ConfigError(f"{place('/kubernetes_version')}kubernetes_version: {exc}") from None
     environments: dict[str, tuple[str, ...]] = {}
     for name, versions in config.environment_versions.items():
         try:
             environments[name] = tuple(normalize_version(v, supported) for v in versions)
         except VersionError as exc:
-            pointer = join_pointer("/environment_versions", name)
-            where = config.path or config.policy_path
-            place = f"{where}:{config.position(pointer).line}:{config.position(pointer).column}: " \
-                if config.document is not None else (f"{where}: " if where else "")
-            raise ConfigError(f"{place}environment_versions: {name}: {exc}") from None
+            raise ConfigError(f"{place(join_pointer('/environment_versions', name))}environment_versions: "
+                              f"{name}: {exc}") from None
     return first, Targets.make((first,), environments)
 
 
@@ -252,8 +258,8 @@ def default_jobs() -> int:
     return max(1, min(cores, 8))
 
 
-class VersionError(ValueError):
-    pass
+class VersionError(LintopsError, ValueError):
+    """A Kubernetes version lintops has no schemas for, or schema data that cannot be read."""
 
 
 def normalize_version(value: str, supported: Iterable[str] | None = None) -> str:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
+from ..errors import LintopsError
 from .argocd import AppSource
 from .files import DEFAULT_MAX_BYTES, LintedRoot
 
@@ -28,7 +29,7 @@ SKIPPED_DIRECTORIES = frozenset({".git", ".hg", ".svn", "node_modules", "__pycac
 STDIN = "-"
 
 
-class InputError(Exception):
+class InputError(LintopsError):
     """A path given by the user cannot be linted (missing, unreadable)."""
 
 

@@ -6,6 +6,10 @@ above the document, and paths are relative to the document's repository root, so
 ``overrides``, ``exemptions`` and ``exclude`` apply exactly as on the command line. A prepared
 configuration is cached per configuration file and repository, and prepared again when the file or a
 repository rule file changes (their modification times are compared on every lint).
+
+A problem the user fixes (a :class:`lintops.errors.LintopsError`: configuration, rule file, plugin,
+version, baseline, ...) is the outcome's ``config_error``, whichever step raised it, never an
+exception: the command line exits 2 with the same message.
 """
 
 from __future__ import annotations
@@ -16,7 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..config import REPOSITORY_RULES_DIR, ConfigError, find_config
+from ..config import REPOSITORY_RULES_DIR, find_config
+from ..errors import LintopsError
 from ..inputs.discover import KUSTOMIZATION_FILES, display_path, is_excluded, repository_root
 from ..model import Finding
 
@@ -39,7 +44,8 @@ class Outcome:
     #: The document's path as reports name it (relative to ``root``).
     display: str = "-"
     root: Path | None = None
-    #: The message of a configuration (or rule, or plugin) error: nothing was linted.
+    #: The message of a :class:`~lintops.errors.LintopsError` (configuration, rule, plugin, version,
+    #: baseline, ...): nothing was linted.
     config_error: str | None = None
     run: Run | None = None
 
@@ -56,6 +62,7 @@ class BufferLinter:
 
         ``on_prepared`` is called once the configuration is loaded and the engine built, before the buffer
         is read: what follows is the work the buffer's content decides (and the time limit bounds).
+        A :class:`~lintops.errors.LintopsError` raised on the way is the outcome's ``config_error``.
         """
         start = path.parent if path is not None else Path.cwd()
         root = repository_root(start)
@@ -67,10 +74,13 @@ class BufferLinter:
         run = setup.run
         if path is not None and not self.lints(path, display, root, run):
             return Outcome(display=display, root=root, run=run)
-        engine = run.engine()
-        if on_prepared is not None:
-            on_prepared()
-        reports = list(engine.lint_text(text, display))
+        try:
+            engine = run.engine()  # loads the baseline again: it may have gone since the run was prepared
+            if on_prepared is not None:
+                on_prepared()
+            reports = list(engine.lint_text(text, display))
+        except LintopsError as exc:
+            return Outcome(display=display, root=root, config_error=str(exc))
         findings = [f for report in reports for f in report.findings
                     if f.location.path == display and not f.suppressed]
         return Outcome(findings, display, root, run=run)
@@ -89,9 +99,7 @@ class BufferLinter:
         return True
 
     def _prepare(self, config_file: Path | None, root: Path) -> _Prepared:
-        from ..plugins import PluginError
-        from ..rules import RuleError
-        from ..runner import Settings, VersionError, prepare
+        from ..runner import Settings, prepare
 
         key = (config_file, root)
         stamp = _stamp(config_file, root)
@@ -102,7 +110,7 @@ class BufferLinter:
                             base_dir=root)
         try:
             prepared = _Prepared(stamp, run=prepare(settings))
-        except (ConfigError, RuleError, PluginError, VersionError) as exc:
+        except LintopsError as exc:
             prepared = _Prepared(stamp, error=str(exc))
         self._prepared[key] = prepared
         return prepared

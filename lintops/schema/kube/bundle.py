@@ -23,6 +23,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from ...errors import LintopsError
 from . import versions as _versions
 from .compact import compact_definitions, definitions_of, index_definitions
 
@@ -32,7 +33,7 @@ __all__ = ["POOL_FILE", "SchemaDataError", "VersionData", "load"]
 POOL_FILE = "definitions.jsonl"
 
 
-class SchemaDataError(ValueError):
+class SchemaDataError(LintopsError, ValueError):
     """A version's schema data cannot be read; the message names the version, the file and the reason."""
 
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ...data import data_dir
+from ...errors import LintopsError
 
 __all__ = [
     "BUNDLED",
@@ -42,7 +43,7 @@ _VERSION = re.compile(r"v?(\d+)\.(\d+)(?:\.(\d+))?(?:[-+][0-9A-Za-z.+-]*)?", re.
 _MANIFEST = re.compile(r"v(\d+)\.(\d+)\.json")
 
 
-class UnsupportedVersion(ValueError):
+class UnsupportedVersion(LintopsError, ValueError):
     """A target version that is malformed or has no schema data; the message names the supported range."""
 
 
