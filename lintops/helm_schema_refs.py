@@ -37,6 +37,8 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit
 
+from .schema_dialects import helm_dialect
+
 __all__ = ["HELM_SCHEMA_URI", "HelmReference", "helm_join", "helm_references", "version_of"]
 
 #: The URI Helm's library gives every values schema, whatever chart it is in.
@@ -70,7 +72,7 @@ _BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
 
 
 def version_of(meta_schema: str) -> int:
-    """The draft (4, 6, 7, 2019, 2020) of a meta-schema URI from :func:`lintops.schema_refs.helm_dialect`."""
+    """The draft (4, 6, 7, 2019, 2020) of a meta-schema URI from :func:`lintops.schema_dialects.helm_dialect`."""
     for name, version in _VERSIONS.items():
         if f"/{name}/" in meta_schema:
             return version
@@ -202,8 +204,6 @@ def _unparsable(uri: str) -> bool:
 def _walk(schema: dict[str, Any], version: int) -> Iterator[tuple[Path, dict[str, Any], _Node]]:
     """Every mapping that may be a schema, in document order, with its base: at the positions the draft
     lists, ``$id`` sets the base; under other keywords (and data keywords are skipped) it does not."""
-    from .schema_refs import helm_dialect
-
     stack: list[tuple[Any, Path, _Node]] = [(schema, (), _Node(HELM_SCHEMA_URI, None, False, HELM_SCHEMA_URI, version,
                                                                      True))]
     seen: set[int] = set()
