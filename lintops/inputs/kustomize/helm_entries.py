@@ -33,7 +33,7 @@ from ...model import join_pointer
 from ..files import LintedRoot
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .references import Kustomization
+    from .kustomization import Kustomization
 
 _KUBE_VERSION = re.compile(r"v?(\d+)\.(\d+)(?:\.\d+)?(?:[-+].*)?")
 #: kustomize's ``types.HelmDefaultHome``.

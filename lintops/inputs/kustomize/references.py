@@ -26,8 +26,9 @@ from pathlib import Path
 from typing import Any
 
 from ...model import Position, join_pointer
-from ...yaml_source import ParsedDocument, ParsedFile, parse_bytes
+from ...yaml_source import ParsedFile, parse_bytes
 from ..files import UNCONFINED, LintedRoot, Refusal
+from .kustomization import Kustomization
 from .remote import RemoteEntry, plugin_remote_entries, remote_entries, remote_form
 
 KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
@@ -57,34 +58,6 @@ def kustomization_file(directory: Path) -> Path | None:
         if os.path.lexists(candidate) and not candidate.is_dir():
             return candidate
     return None
-
-
-@dataclass(eq=False)
-class Kustomization:
-    """One parsed kustomization file; the data is ``{}`` when the file holds no mapping."""
-
-    directory: Path  # real path
-    file: Path  # real path (the name found in ``directory`` when the file was refused)
-    parsed: ParsedFile
-    data: dict[str, Any]
-    #: Why the kustomization file was not read (a named pipe, a link out of the root), if it was not.
-    refused: Refusal | None = None
-
-    @property
-    def document(self) -> ParsedDocument | None:
-        return self.parsed.documents[0] if self.parsed.documents else None
-
-    @property
-    def is_component(self) -> bool:
-        return self.data.get("kind") == "Component"
-
-    def items(self, key: str) -> list[tuple[int, Any]]:
-        value = self.data.get(key)
-        return list(enumerate(value)) if isinstance(value, list) else []
-
-    def position(self, pointer: str, at_key: bool = False) -> Position:
-        document = self.document
-        return document.position(pointer, at_key) if document is not None else Position(1, 1)
 
 
 def load_kustomization(directory: Path, cache: dict[Path, Kustomization | None],

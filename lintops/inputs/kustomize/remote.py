@@ -34,7 +34,7 @@ from ...model import Position, join_pointer
 from ...yaml_source import parse_bytes, parse_text
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .references import Kustomization
+    from .kustomization import Kustomization
 
 #: Fields whose entries are paths (or, for the ones marked in the docstring, kustomizations or inline YAML).
 LIST_FIELDS = ("resources", "bases", "components", "crds", "configurations", "transformers", "generators",
