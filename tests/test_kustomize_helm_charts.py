@@ -829,3 +829,22 @@ def test_the_helm_path_loads_only_for_an_overlay_with_helm_charts(tmp_path_facto
     assert loaded("pod.yaml") == "LOADED []"
     assert loaded("plain") == "LOADED []"
     assert "lintops.inputs.kustomize.helm_charts" in loaded("charted")
+
+
+def test_a_valuesInline_secret_that_a_failing_template_quotes_never_reaches_any_output(repo, cli):
+    """Helm's ``fail`` quotes what the template hands it; a value set in ``valuesInline`` is masked in the
+    render-failed finding (the kustomization's own values, like a values file's, are secrets to the run)."""
+    secret = "s3cr3t-from-valuesInline"
+    chart(repo / "overlay" / "charts" / "web",
+          templates={"fail.yaml": '{{ fail (printf "cannot connect with password %s" .Values.password) }}\n'})
+    write(repo / "overlay" / "kustomization.yaml",
+          f"helmCharts:\n  - name: web\n    releaseName: shop\n    valuesInline:\n      password: {secret}\n")
+    outputs = []
+    for form in ("json", "text", "sarif", "github"):
+        result = cli("check", "--format", form, "overlay")
+        assert result.exit_code == 1, result.stdout
+        outputs.append(result.stdout + (result.stderr or ""))
+    rendered = cli("render", "overlay")
+    outputs.append(rendered.stdout + (rendered.stderr or ""))
+    assert "cannot connect with password" in outputs[0]  # the finding is there, with Helm's words
+    assert all(secret not in text for text in outputs)
