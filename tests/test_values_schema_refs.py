@@ -28,7 +28,16 @@ import pytest
 
 from conftest import run_lintops, write
 from test_hostile_network import Listener
-from test_schema_aliases import DEPLOYMENT_WITH_TYPO, _others_linted, _position_of, _proxied, needs_helm, needs_sdk
+from test_schema_aliases import (
+    DEPLOYMENT_WITH_TYPO,
+    HELM_CHILD,
+    _others_linted,
+    _position_of,
+    _proxied,
+    _render_failed,
+    needs_helm,
+    needs_sdk,
+)
 
 CHART_MARKER = "MARKER-CHART-FILE-0d41"
 OUTSIDE_MARKER = "MARKER-OUTSIDE-FILE-c2e9"
@@ -117,20 +126,6 @@ CASES: list[tuple[dict, str]] = [
                               "$defs": {"q": {"enum": ["slow"]}}}}}, "validates"),
 ]
 VALUES = {"mode": "fast"}
-
-HELM_CHILD = r"""
-import json, sys
-from helm_python import Chart
-for line in sys.stdin:
-    case = json.loads(line)
-    with Chart.load(case["chart"]) as chart:
-        try:
-            chart.validate_schema(case["values"])
-            print(json.dumps(""), flush=True)
-        except Exception as exc:
-            print(json.dumps(str(exc) or type(exc).__name__), flush=True)
-"""
-
 
 def _filled(schema: dict, out: Path, chart: Path) -> dict:
     return json.loads(json.dumps(schema).replace("{out}", str(out)).replace("{chart}", str(chart)))
@@ -222,11 +217,6 @@ def _lint(repo: Path, proxy: Listener) -> tuple[int, dict]:
     assert "Traceback" not in done.stderr, done.stderr
     assert CHART_MARKER not in done.stdout + done.stderr and OUTSIDE_MARKER not in done.stdout + done.stderr
     return done.returncode, json.loads(done.stdout)
-
-
-def _render_failed(report: dict) -> list[tuple[str, int, int, str]]:
-    return sorted((f["path"], f["line"], f["column"], f["message"]) for f in report["findings"]
-                  if f["rule"] == "render-failed")
 
 
 def _schema_text(reference: str, keyword: str = "$ref") -> str:
