@@ -31,6 +31,6 @@ def lintops_reporters() -> Mapping[str, str]:
 
 @hookimpl
 def lintops_workload_kinds() -> Mapping[str, str]:
-    from .rules import WORKLOAD_POD_SPECS
+    from .workloads import WORKLOAD_POD_SPECS
 
     return WORKLOAD_POD_SPECS

@@ -24,7 +24,8 @@ from pathlib import Path
 
 from .config import Config
 from .model import Finding, Location, Resource, Severity, Violation
-from .rules import WORKLOAD_POD_SPECS, resolve
+from .rules import resolve
+from .workloads import WORKLOAD_POD_SPECS
 from .yaml_source import Directive
 
 ANNOTATION_PREFIX = "lintops.io/ignore-"

@@ -14,7 +14,7 @@ from .checks.base import merge_targets
 from .model import Resource, Violation
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .engine import RunContext
+    from .run_context import RunContext
 
 
 def by_resource(held: list[tuple[Resource, str]]) -> Iterator[tuple[Resource, list[str]]]:

@@ -32,8 +32,9 @@ from .checks.base import Check
 from .rules import Rule
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .engine import Engine, FileReport
+    from .engine import Engine
     from .inputs.discover import InputFile
+    from .run_context import FileReport
 
 #: What a worker's report brings besides its findings: baseline fingerprints matched, internal errors.
 Remote = tuple[set[str], list[str]]
@@ -49,14 +50,13 @@ def can_parallelize(engine: Engine, files: Sequence[InputFile]) -> bool:
         return False
     if "helm_python" in sys.modules or any(f.path is None for f in files):
         return False
-    return all(rule.check is None or type(rule.check).finish is Check.finish or rule.check.cross_object_kinds
-               for rule in engine.rules)
+    return all(type(rule.check).finish is Check.finish or rule.check.cross_object_kinds for rule in engine.rules)
 
 
 def cross_object_markers(engine: Engine) -> tuple[bytes, ...]:
     kinds = set()
     for rule in engine.rules:
-        kinds.update(rule.check.cross_object_kinds if rule.check is not None else ())
+        kinds.update(rule.check.cross_object_kinds)
     return tuple(kind.encode() for kind in sorted(kinds))
 
 
@@ -121,7 +121,7 @@ def _lint_chunk(chunk: list[tuple[int, InputFile]]) -> tuple[list[FileReport], s
             findings = baseline.apply(findings)
         report = by_path.get(path)
         if report is None:
-            from .engine import FileReport
+            from .run_context import FileReport
 
             report = by_path[path] = FileReport(path, [], 0)
             reports.append(report)
@@ -141,8 +141,7 @@ def _worker_engine() -> Engine:
         from .engine import Engine
 
         assert _parent is not None
-        rules = [Rule(rule.spec, type(rule.check)(dict(rule.spec.params)) if rule.check is not None else None)
-                 for rule in _parent.rules]
+        rules = [Rule(rule.spec, type(rule.check)(dict(rule.spec.params))) for rule in _parent.rules]
         _engine_of_worker = Engine(rules, _parent.options, _parent.policy, _parent.baseline)
         _engine_of_worker.context = _parent.context
     return _engine_of_worker

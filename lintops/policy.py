@@ -260,7 +260,7 @@ def _merge_descriptive(policy: Config, tree: Config, changes: dict[str, Any], re
 
 
 def _merge_workloads(policy: Config, tree: Config, grants: Grants, refuse) -> dict[str, str]:
-    from .rules import WORKLOAD_POD_SPECS
+    from .workloads import WORKLOAD_POD_SPECS
 
     merged = dict(policy.workloads)
     for kind, pointer in tree.workloads.items():

@@ -31,9 +31,9 @@ from typing import TYPE_CHECKING, Any, TextIO
 from .errors import LintopsError
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .engine import FileReport
     from .model import RunSummary
     from .reporters import Reporter
+    from .run_context import FileReport
 
 
 #: How standard output is named in messages.

@@ -10,8 +10,7 @@ The built-in rules in ``rules/`` use exactly the format a platform team uses for
     remediation: how to fix it
     targets: [container]       # kinds, "*" (every object), pod-spec, container, init-container, helm-values
     kinds: [Deployment, ...]   # optional: only objects of these kinds (narrows pod-spec/container targets)
-    check: json-schema         # a check from lintops.checks or a plugin (or, for the rules a stage
-                               # reports, ``stage: parse``: lintops.stage_rules)
+    check: json-schema         # a check from lintops.checks or a plugin
     params: {...}              # validated against the check's params_schema when the rule loads
     examples:
       pass: |  ...YAML...
@@ -31,27 +30,10 @@ from typing import TYPE_CHECKING, Any
 from .checks.base import Subject
 from .errors import LintopsError
 from .model import Resource, Severity, iter_pointer_tokens, join_pointer, lookup
+from .workloads import WORKLOAD_POD_SPECS
 
 if TYPE_CHECKING:  # pragma: no cover
     from .checks.base import Check
-
-#: Where each workload kind keeps its pod spec: the built-in controllers, and two that teams deploy as
-#: they deploy a Deployment: Argo Rollouts' ``Rollout`` (argoproj.io; one that names a Deployment in
-#: ``spec.workloadRef`` instead of carrying a template is checked through that Deployment, see
-#: lintops.workload_refs) and OpenShift's ``DeploymentConfig`` (apps.openshift.io). Teams add their own
-#: kinds in the configuration (``workloads:``).
-WORKLOAD_POD_SPECS: dict[str, str] = {
-    "Pod": "/spec",
-    "Deployment": "/spec/template/spec",
-    "StatefulSet": "/spec/template/spec",
-    "DaemonSet": "/spec/template/spec",
-    "ReplicaSet": "/spec/template/spec",
-    "ReplicationController": "/spec/template/spec",
-    "Job": "/spec/template/spec",
-    "CronJob": "/spec/jobTemplate/spec/template/spec",
-    "Rollout": "/spec/template/spec",
-    "DeploymentConfig": "/spec/template/spec",
-}
 
 #: Targets that are not kinds.
 SPECIAL_TARGETS = frozenset({"*", "pod-spec", "container", "init-container", "ephemeral-container"})
@@ -69,8 +51,7 @@ class RuleSpec:
     id: str
     severity: Severity
     summary: str
-    #: The check the rule runs; None for a rule a stage reports (``stage``).
-    check: str | None
+    check: str
     targets: tuple[str, ...] = ("*",)
     kinds: tuple[str, ...] | None = None
     params: Mapping[str, Any] = field(default_factory=dict)
@@ -82,8 +63,6 @@ class RuleSpec:
     enabled: bool = True
     origin: str = "built-in"
     path: str | None = None
-    #: The stage whose problems are this rule's findings (lintops.stage_rules), for a rule without a check.
-    stage: str | None = None
 
     def with_overrides(self, **changes: Any) -> RuleSpec:
         return replace(self, **changes)
@@ -104,8 +83,7 @@ class Rule:
     """A rule bound to its check instance: what the engine runs."""
 
     spec: RuleSpec
-    #: None for a rule a stage reports (lintops.stage_rules): never dispatched, nothing to finish.
-    check: Check | None
+    check: Check
 
     @property
     def id(self) -> str:
@@ -162,7 +140,7 @@ class Dispatcher:
     """
 
     def __init__(self, rules: Iterable[Rule], workloads: Mapping[str, str]) -> None:
-        self.rules = [rule for rule in rules if rule.check is not None and rule.check.inspects_resources]
+        self.rules = [rule for rule in rules if rule.check.inspects_resources]
         self.workloads = workloads
         self._plans: dict[tuple[str, str], list[tuple[Rule, tuple[str, ...]]]] = {}
 
@@ -219,11 +197,7 @@ def load_rule_file(path: Path, origin: str, within: Path | None = None) -> RuleS
         raise RuleError(f"{path}:1:1: a rule file holds exactly one mapping")
     document = parsed.documents[0]
     data: dict[str, Any] = document.data
-    if ("check" in data) == ("stage" in data):  # the schema's oneOf, said plainly (built-ins included)
-        pos = document.position("/stage", at_key=True) if "stage" in data else document.position("")
-        given = "not both" if "stage" in data else "and this one names neither"
-        raise RuleError(f"{path}:{pos.line}:{pos.column}: a rule names the check that runs it (`check:`) or the "
-                        f"stage that reports it (`stage:`), {given}")
+
     if origin != "built-in":  # the built-in rules are validated by the tests (tests/test_published_schemas.py)
         from .published_schemas import first_problem, rule_structure_schema
 
@@ -231,21 +205,13 @@ def load_rule_file(path: Path, origin: str, within: Path | None = None) -> RuleS
         if problem is not None:
             pos = document.position(problem.pointer, at_key=problem.at_key)
             raise RuleError(f"{path}:{pos.line}:{pos.column}: {problem.message}")
-    stage = data.get("stage")
-    if stage is not None:  # a stage rule only where a stage files findings under that id
-        from .stage_rules import stage_problem
-
-        refused = stage_problem(str(data["id"]), str(stage))
-        if refused is not None:
-            pos = document.position("/stage", at_key=True)
-            raise RuleError(f"{path}:{pos.line}:{pos.column}: {refused}")
     targets = data.get("targets", ["*"])
     kinds = data.get("kinds")
     return RuleSpec(
         id=data["id"],
         severity=Severity(data["severity"]),
         summary=data["summary"],
-        check=data.get("check"),
+        check=data["check"],
         targets=(targets,) if isinstance(targets, str) else tuple(targets),
         kinds=tuple(kinds) if kinds is not None else None,
         params=data.get("params") or {},
@@ -256,7 +222,6 @@ def load_rule_file(path: Path, origin: str, within: Path | None = None) -> RuleS
         enabled=data.get("enabled", True),
         origin=origin,
         path=str(path),
-        stage=stage,
     )
 
 
@@ -272,10 +237,7 @@ def bind(specs: Iterable[RuleSpec], checks: Mapping[str, type[Check]]) -> list[R
 
     rules = []
     for spec in specs:
-        if spec.stage is not None:  # its findings come from a stage (lintops.stage_rules): no check to bind
-            rules.append(Rule(spec, None))
-            continue
-        check_class = checks.get(spec.check or "")
+        check_class = checks.get(spec.check)
         if check_class is None:
             raise RuleError(f"{_where(spec, '/check')}: rule '{spec.id}' names unknown check '{spec.check}' "
                             f"(known: {', '.join(sorted(checks))})")

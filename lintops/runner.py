@@ -12,11 +12,12 @@ from typing import TYPE_CHECKING
 
 from .catalog import Catalog, build_catalog, configure
 from .config import Config, find_config, load_config
-from .engine import Engine, Options
+from .engine import Engine
 from .errors import LintopsError
 from .exemptions import ExemptionPolicy
 from .model import Severity
 from .plugins import plugin_manager
+from .run_context import Options
 from .targets import Targets
 
 if TYPE_CHECKING:  # pragma: no cover

@@ -15,8 +15,10 @@ from click.testing import CliRunner
 from builders import write as write  # tests import it from here; builders.py makes the inputs
 from lintops.catalog import available_checks
 from lintops.cli import main
-from lintops.engine import Engine, Options
-from lintops.rules import WORKLOAD_POD_SPECS, RuleSpec, bind, load_rule_file
+from lintops.engine import Engine
+from lintops.rules import RuleSpec, bind, load_rule_file
+from lintops.run_context import Options
+from lintops.workloads import WORKLOAD_POD_SPECS
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

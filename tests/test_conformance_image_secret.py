@@ -28,8 +28,10 @@ import yaml
 
 from lintops.catalog import available_checks
 from lintops.data import data_dir
-from lintops.engine import Engine, Options
-from lintops.rules import WORKLOAD_POD_SPECS, bind, load_rule_file
+from lintops.engine import Engine
+from lintops.rules import bind, load_rule_file
+from lintops.run_context import Options
+from lintops.workloads import WORKLOAD_POD_SPECS
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SHA = "sha256:" + "0123456789abcdef" * 4

@@ -35,9 +35,11 @@ from pathlib import Path
 import pytest
 
 from lintops.catalog import available_checks
-from lintops.engine import Engine, Options
+from lintops.engine import Engine
 from lintops.inputs.manifests import resources_from
-from lintops.rules import WORKLOAD_POD_SPECS, RuleSpec, bind, load_rule_file
+from lintops.rules import RuleSpec, bind, load_rule_file
+from lintops.run_context import Options
+from lintops.workloads import WORKLOAD_POD_SPECS
 from lintops.yaml_source import parse_text
 
 ROOT = Path(__file__).resolve().parent.parent

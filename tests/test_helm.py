@@ -19,12 +19,12 @@ from pathlib import Path
 import pytest
 
 from lintops.catalog import available_checks, builtin_rule_specs
-from lintops.engine import Options, RunContext
 from lintops.inputs import helm
 from lintops.inputs.helm import ChartEnvironment, find_environments, render_chart, split_helm_output
 from lintops.inputs.manifests import resources_from
 from lintops.model import Location
 from lintops.rules import bind
+from lintops.run_context import Options, RunContext
 from lintops.yaml_source import parse_text
 
 pytest.importorskip("helm_python", reason="Helm rendering tests need helm-python-sdk (pip install -e '.[helm]')")

@@ -14,7 +14,7 @@ import pytest
 
 from conftest import FIXTURES, REPO, write
 from lintops.catalog import available_checks, builtin_rule_specs
-from lintops.engine import Engine, FileReport, Options
+from lintops.engine import Engine
 from lintops.fingerprint import fingerprint, fingerprints, normalize_path
 from lintops.model import Finding, Location, ObjectRef, RunSummary, Severity
 from lintops.reporters import BUILTIN_REPORTERS, load_reporter
@@ -26,6 +26,7 @@ from lintops.reporters.json import JsonReporter
 from lintops.reporters.junit import JunitReporter
 from lintops.reporters.sarif import SarifReporter
 from lintops.rules import bind
+from lintops.run_context import FileReport, Options
 
 FORMATS_DIR = FIXTURES / "formats"
 ALL_FORMATS = ("text", "editor", "json", "junit", "codequality", "sarif", "github")

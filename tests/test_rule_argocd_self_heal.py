@@ -9,10 +9,11 @@ import pytest
 
 from lintops.catalog import available_checks
 from lintops.checks.argocd_self_heal_staging import normalise_path, normalise_repo_url
-from lintops.engine import Engine, Options
+from lintops.engine import Engine
 from lintops.environments import EnvironmentPatterns
 from lintops.inputs.discover import discover
 from lintops.rules import bind, load_rule_file
+from lintops.run_context import Options
 from lintops.yaml_source import parse_text
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -9,9 +9,10 @@ import pytest
 from builders import bare_workload, cronjob, deployment
 from lintops.catalog import available_checks
 from lintops.data import data_dir
-from lintops.engine import Engine, Options
+from lintops.engine import Engine
 from lintops.model import Severity
 from lintops.rules import RuleError, bind, load_rule_file
+from lintops.run_context import Options
 
 SHA = "sha256:" + "0123456789abcdef" * 4
 

@@ -19,8 +19,8 @@ import pytest
 from builders import SIZED_SPEC, crd, kustomization
 from conftest import run_lintops, write
 from lintops.checks.base import merge_targets
-from lintops.engine import Options
 from lintops.model import Violation
+from lintops.run_context import Options
 from lintops.targets import Targets
 
 needs_kustomize = pytest.mark.skipif(not (shutil.which("kustomize") or shutil.which("kubectl")),

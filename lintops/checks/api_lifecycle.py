@@ -27,7 +27,7 @@ from ..schema.kube.served import assess
 from .base import Check, Subject, merge_targets
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..engine import RunContext
+    from ..run_context import RunContext
 
 
 class ApiLifecycle(Check):

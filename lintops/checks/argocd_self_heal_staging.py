@@ -23,7 +23,7 @@ from ..model import Resource, Violation
 from .base import Check, Subject
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..engine import RunContext
+    from ..run_context import RunContext
 
 _TEMPLATE_EXPRESSION = re.compile(r"\{\{.*?\}\}")
 _REFERENCE = re.compile(r"\.?[A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*)*")

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from ..model import Resource, Violation, join_pointer
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..engine import RunContext
+    from ..run_context import RunContext
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,7 @@ from ..wording import shorten
 from .base import Check, Subject
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..engine import RunContext
+    from ..run_context import RunContext
 
 PLACEHOLDERS = frozenset({"value", "name", "list", "key", "first", "index", "count", "last"})
 DEFAULT_KEY = "name"

@@ -15,7 +15,7 @@ from ..model import Violation
 from .base import Check, Subject
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..engine import RunContext
+    from ..run_context import RunContext
 
 #: The default of the parameter ``floating_tags``.
 DEFAULT_VALUES_FLOATING_TAGS = ("latest",)

@@ -15,7 +15,7 @@ from ..pattern_params import pattern_param
 from .base import Check, Subject
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..engine import RunContext
+    from ..run_context import RunContext
 
 #: The default of the parameter ``keys``.
 DEFAULT_PROBE_KEYS = ("livenessProbe",)

@@ -24,7 +24,7 @@ from ..model import Violation, join_pointer
 from .base import Subject
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..engine import RunContext
+    from ..run_context import RunContext
 
 #: Settings *about* a credential in values files: names of existing Secrets and of keys inside them.
 DEFAULT_VALUES_IGNORE_NAME_PATTERN = (

@@ -27,7 +27,7 @@ from ..wording import container_label
 from .base import Check, Subject
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..engine import RunContext
+    from ..run_context import RunContext
 
 DEFAULT_FLOATING_TAGS = ("master", "main", "stable", "edge", "dev", "develop", "nightly")
 _SHOWN_MAX = 120

@@ -61,7 +61,7 @@ from ..rules import RuleError
 from .base import Check, Subject
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..engine import RunContext
+    from ..run_context import RunContext
 
 try:
     import jsonschema_rs

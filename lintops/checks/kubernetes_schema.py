@@ -24,7 +24,7 @@ from ..model import Resource, Violation
 from .base import Check, Subject
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..engine import RunContext
+    from ..run_context import RunContext
 
 
 class KubernetesSchema(Check):

@@ -20,7 +20,7 @@ from ..schema.kube.served import served_index
 from .base import Check, Subject
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..engine import RunContext
+    from ..run_context import RunContext
 
 
 class KubernetesSchemaKnown(Check):

@@ -33,7 +33,7 @@ from ..wording import container_label
 from .base import Subject
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..engine import RunContext
+    from ..run_context import RunContext
 
 #: The start of a ``name: value`` / ``name = value`` / ``"name": "value"`` line of an embedded file.
 _ASSIGNMENT = re.compile(r"""\s*(?:export\s+)?["']?([A-Za-z0-9_.-]{1,64})["']?\s*[:=]""")

@@ -30,7 +30,7 @@ from ..wording import shorten
 from .base import Check, Subject
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..engine import RunContext
+    from ..run_context import RunContext
 
 #: Kinds whose API rejects an empty label selector (``len(matchLabels) + len(matchExpressions) == 0``).
 NON_EMPTY_SELECTOR_KINDS = frozenset({"Deployment", "ReplicaSet", "StatefulSet", "DaemonSet"})

@@ -23,7 +23,7 @@ from .files import LintedRoot
 from .rendered import RenderResult, RenderRoot
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..engine import Options
+    from ..run_context import Options
 
 
 def render_input(item: ChartInput | KustomizeInput, options: Options,

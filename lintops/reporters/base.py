@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, ClassVar, TextIO
 from ..model import Severity
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..engine import FileReport
     from ..model import Finding, RunSummary
     from ..rules import RuleSpec
+    from ..run_context import FileReport
 
 
 @dataclass(frozen=True)

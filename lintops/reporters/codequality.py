@@ -27,8 +27,8 @@ from . import json_text
 from .base import Reporter
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..engine import FileReport
     from ..model import Finding, RunSummary
+    from ..run_context import FileReport
 
 SEVERITIES = {Severity.ERROR: "major", Severity.WARNING: "minor", Severity.INFO: "info"}
 

@@ -20,8 +20,8 @@ from ..fingerprint import normalize_path
 from .base import Reporter, message_with_context
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..engine import FileReport
     from ..model import Finding, RunSummary
+    from ..run_context import FileReport
 
 
 def one_line(text: str) -> str:

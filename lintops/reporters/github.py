@@ -24,8 +24,8 @@ from .base import Reporter, context_text, objects_text
 from .text import summary_line
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..engine import FileReport
     from ..model import Finding, RunSummary
+    from ..run_context import FileReport
 
 COMMANDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 

@@ -32,8 +32,8 @@ from . import json_text
 from .base import Reporter
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..engine import FileReport
     from ..model import Finding, ObjectRef, RunSummary
+    from ..run_context import FileReport
 
 
 def _object(obj: ObjectRef) -> dict[str, Any]:

@@ -39,8 +39,8 @@ from ..fingerprint import normalize_path
 from .base import Reporter
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..engine import FileReport
     from ..model import Finding, ObjectRef, RunSummary
+    from ..run_context import FileReport
 
 FILE_CASE = "(file)"
 # Characters XML 1.0 cannot carry at all (control characters other than tab, LF and CR; lone surrogates).

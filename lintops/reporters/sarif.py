@@ -29,9 +29,9 @@ from . import json_text
 from .base import Reporter
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..engine import FileReport
     from ..model import Finding, Location, RunSummary
     from ..rules import RuleSpec
+    from ..run_context import FileReport
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/os/schemas/sarif-schema-2.1.0.json"
 INFORMATION_URI = "https://pypi.org/project/lintops/"

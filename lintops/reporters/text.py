@@ -15,8 +15,8 @@ from ..model import Finding, Severity
 from .base import Reporter, context_text, objects_text
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..engine import FileReport
     from ..model import RunSummary
+    from ..run_context import FileReport
 
 _COLORS = {Severity.ERROR: "\033[31m", Severity.WARNING: "\033[33m", Severity.INFO: "\033[36m"}
 _DIM, _BOLD, _RESET = "\033[2m", "\033[1m", "\033[0m"
