@@ -204,6 +204,7 @@ def render(paths: tuple[str, ...], config_path: str | None, kubernetes_versions:
     from .escape import escape_controls
     from .inputs.discover import ChartInput, InputFile, KustomizeInput
     from .inputs.render import crd_bodies, render_input, target_versions
+    from .stage_rules import RENDER_FAILED
 
     run = _prepare(paths, config_path=config_path, kubernetes_version=kubernetes_versions or None)
     failed = False
@@ -217,7 +218,7 @@ def render(paths: tuple[str, ...], config_path: str | None, kubernetes_versions:
         result = render_input(item, run.options, crds)
         for problem in result.problems:
             # a notice (kustomize-unused: how a kustomization no root uses was linted) is no failure
-            notice = getattr(problem, "rule_id", "render-failed") != "render-failed"
+            notice = getattr(problem, "rule_id", RENDER_FAILED) != RENDER_FAILED
             failed = failed or not notice
             where = f" [env: {problem.environment}]" if problem.environment else ""
             click.echo(escape_controls(f"{problem.path}:{problem.line}:{problem.column}: "
@@ -289,12 +290,10 @@ def _list_items(document: str) -> list[str]:
 @click.argument("path", required=False, default=".")
 def list_rules(config_path: str | None, path: str) -> None:
     """List every rule: id, severity, whether it is on, where it comes from, what it checks."""
+    from .explain import rule_listing
+
     run = _prepare((path,), config_path=config_path)
-    specs = sorted(run.catalog.specs, key=lambda s: s.id)
-    width = max(len(s.id) for s in specs)
-    for spec in specs:
-        state = "" if spec.enabled else " (off)"
-        _echo_lines(f"{spec.id:<{width}}  {spec.severity.value:<7}  {spec.origin + state:<22}  {spec.summary}")
+    _echo_lines("\n".join(rule_listing(run.catalog.specs)))
 
 
 @main.command()
@@ -306,21 +305,10 @@ def explain(rule_id: str, config_path: str | None) -> None:
     spec = run.catalog.spec(rule_id)
     if spec is None:
         _usage_error(f"unknown rule '{rule_id}' (see `lintops rules`)")
-    _echo_lines(f"{spec.id} ({spec.severity.value}, {spec.origin}{'' if spec.enabled else ', off'})")
-    _echo_lines(f"  {spec.summary}\n")
-    _echo_lines(f"Targets: {', '.join(spec.targets)}" + (f" (kinds: {', '.join(spec.kinds)})" if spec.kinds else ""))
-    _echo_lines(f"Check: {spec.check}\n")
-    for title, text in (("Why", spec.rationale), ("Exactly", spec.documentation), ("Fix", spec.remediation)):
-        if text:
-            _echo_lines(f"{title}:\n{_indent(text)}\n")
-    check = run.catalog.checks.get(spec.check)
-    if check is not None and check.params_schema.get("properties"):
-        from .reference import describe  # the rule's params (with the configuration's) beside the check's schema
+    from .explain import explanation
 
-        _echo_lines("Parameters (check {}):\n{}\n".format(spec.check, "\n".join(describe(check, spec.params))))
-    for kind in ("fail", "pass"):
-        if spec.examples.get(kind):
-            _echo_lines(f"Example that {'fires' if kind == 'fail' else 'passes'}:\n{_indent(spec.examples[kind])}")
+    for block in explanation(spec, run.catalog.checks):
+        _echo_lines(block)
 
 
 def _echo_lines(text: str) -> None:
@@ -341,10 +329,6 @@ def lsp(config_path: str | None) -> None:
     except ImportError as exc:
         _usage_error(f"the language server needs pygls: pip install 'lintops[lsp]' ({exc})")
     serve(config_path)
-
-
-def _indent(text: str) -> str:
-    return "\n".join(f"  {line}" if line else "" for line in text.rstrip().splitlines())
 
 
 @main.command()

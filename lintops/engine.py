@@ -451,6 +451,8 @@ class Engine:
         """What checks held back until every file was read, filtered, by path (not yet reported)."""
         by_path: dict[str, list[Finding]] = defaultdict(list)
         for rule in self.rules:
+            if rule.check is None:  # a rule a stage reports (lintops.stage_rules) holds nothing back
+                continue
             try:
                 for resource, violation in rule.check.finish(self.context):
                     finding = self._filter(self._finding(rule, resource, violation), resource)

@@ -50,13 +50,14 @@ def can_parallelize(engine: Engine, files: Sequence[InputFile]) -> bool:
         return False
     if "helm_python" in sys.modules or any(f.path is None for f in files):
         return False
-    return all(type(rule.check).finish is Check.finish or rule.check.cross_object_kinds for rule in engine.rules)
+    return all(rule.check is None or type(rule.check).finish is Check.finish or rule.check.cross_object_kinds
+               for rule in engine.rules)
 
 
 def cross_object_markers(engine: Engine) -> tuple[bytes, ...]:
     kinds = set()
     for rule in engine.rules:
-        kinds.update(rule.check.cross_object_kinds)
+        kinds.update(rule.check.cross_object_kinds if rule.check is not None else ())
     return tuple(kind.encode() for kind in sorted(kinds))
 
 
@@ -141,7 +142,8 @@ def _worker_engine() -> Engine:
         from .engine import Engine
 
         assert _parent is not None
-        rules = [Rule(rule.spec, type(rule.check)(dict(rule.spec.params))) for rule in _parent.rules]
+        rules = [Rule(rule.spec, type(rule.check)(dict(rule.spec.params)) if rule.check is not None else None)
+                 for rule in _parent.rules]
         _engine_of_worker = Engine(rules, _parent.options, _parent.policy, _parent.baseline)
         _engine_of_worker.context = _parent.context
     return _engine_of_worker

@@ -10,7 +10,8 @@ The built-in rules in ``rules/`` use exactly the format a platform team uses for
     remediation: how to fix it
     targets: [container]       # kinds, "*" (every object), pod-spec, container, init-container, helm-values
     kinds: [Deployment, ...]   # optional: only objects of these kinds (narrows pod-spec/container targets)
-    check: json-schema         # a check from lintops.checks or a plugin
+    check: json-schema         # a check from lintops.checks or a plugin (or, for the rules a stage
+                               # reports, ``stage: parse``: lintops.stage_rules)
     params: {...}              # validated against the check's params_schema when the rule loads
     examples:
       pass: |  ...YAML...
@@ -51,7 +52,8 @@ class RuleSpec:
     id: str
     severity: Severity
     summary: str
-    check: str
+    #: The check the rule runs; None for a rule a stage reports (``stage``).
+    check: str | None
     targets: tuple[str, ...] = ("*",)
     kinds: tuple[str, ...] | None = None
     params: Mapping[str, Any] = field(default_factory=dict)
@@ -63,6 +65,8 @@ class RuleSpec:
     enabled: bool = True
     origin: str = "built-in"
     path: str | None = None
+    #: The stage whose problems are this rule's findings (lintops.stage_rules), for a rule without a check.
+    stage: str | None = None
 
     def with_overrides(self, **changes: Any) -> RuleSpec:
         return replace(self, **changes)
@@ -83,7 +87,8 @@ class Rule:
     """A rule bound to its check instance: what the engine runs."""
 
     spec: RuleSpec
-    check: Check
+    #: None for a rule a stage reports (lintops.stage_rules): never dispatched, nothing to finish.
+    check: Check | None
 
     @property
     def id(self) -> str:
@@ -140,7 +145,7 @@ class Dispatcher:
     """
 
     def __init__(self, rules: Iterable[Rule], workloads: Mapping[str, str]) -> None:
-        self.rules = [rule for rule in rules if rule.check.inspects_resources]
+        self.rules = [rule for rule in rules if rule.check is not None and rule.check.inspects_resources]
         self.workloads = workloads
         self._plans: dict[tuple[str, str], list[tuple[Rule, tuple[str, ...]]]] = {}
 
@@ -197,7 +202,11 @@ def load_rule_file(path: Path, origin: str, within: Path | None = None) -> RuleS
         raise RuleError(f"{path}:1:1: a rule file holds exactly one mapping")
     document = parsed.documents[0]
     data: dict[str, Any] = document.data
-
+    if ("check" in data) == ("stage" in data):  # the schema's oneOf, said plainly (built-ins included)
+        pos = document.position("/stage", at_key=True) if "stage" in data else document.position("")
+        given = "not both" if "stage" in data else "and this one names neither"
+        raise RuleError(f"{path}:{pos.line}:{pos.column}: a rule names the check that runs it (`check:`) or the "
+                        f"stage that reports it (`stage:`), {given}")
     if origin != "built-in":  # the built-in rules are validated by the tests (tests/test_published_schemas.py)
         from .published_schemas import first_problem, rule_structure_schema
 
@@ -205,13 +214,21 @@ def load_rule_file(path: Path, origin: str, within: Path | None = None) -> RuleS
         if problem is not None:
             pos = document.position(problem.pointer, at_key=problem.at_key)
             raise RuleError(f"{path}:{pos.line}:{pos.column}: {problem.message}")
+    stage = data.get("stage")
+    if stage is not None:  # a stage rule only where a stage files findings under that id
+        from .stage_rules import stage_problem
+
+        refused = stage_problem(str(data["id"]), str(stage))
+        if refused is not None:
+            pos = document.position("/stage", at_key=True)
+            raise RuleError(f"{path}:{pos.line}:{pos.column}: {refused}")
     targets = data.get("targets", ["*"])
     kinds = data.get("kinds")
     return RuleSpec(
         id=data["id"],
         severity=Severity(data["severity"]),
         summary=data["summary"],
-        check=data["check"],
+        check=data.get("check"),
         targets=(targets,) if isinstance(targets, str) else tuple(targets),
         kinds=tuple(kinds) if kinds is not None else None,
         params=data.get("params") or {},
@@ -222,6 +239,7 @@ def load_rule_file(path: Path, origin: str, within: Path | None = None) -> RuleS
         enabled=data.get("enabled", True),
         origin=origin,
         path=str(path),
+        stage=stage,
     )
 
 
@@ -237,7 +255,10 @@ def bind(specs: Iterable[RuleSpec], checks: Mapping[str, type[Check]]) -> list[R
 
     rules = []
     for spec in specs:
-        check_class = checks.get(spec.check)
+        if spec.stage is not None:  # its findings come from a stage (lintops.stage_rules): no check to bind
+            rules.append(Rule(spec, None))
+            continue
+        check_class = checks.get(spec.check or "")
         if check_class is None:
             raise RuleError(f"{_where(spec, '/check')}: rule '{spec.id}' names unknown check '{spec.check}' "
                             f"(known: {', '.join(sorted(checks))})")

@@ -46,7 +46,7 @@ STAGE_RULES: Final[dict[str, str]] = {
     RENDER_FAILED: RENDER,        # a chart or overlay that cannot be rendered (lintops.inputs.rendered)
     RENDER_EMPTY: RENDER,         # a chart environment or overlay that renders no object
     KUSTOMIZE_UNUSED: RENDER,     # a kustomization no root uses, linted on its own (a notice)
-    YAML_SYNTAX: PARSE,           # not YAML, not UTF-8, binary, unreadable (lintops.yaml_source)
+    YAML_SYNTAX: PARSE,           # not YAML, not UTF-8, binary, unreadable (lintops.parse)
     YAML_LIMIT: PARSE,            # an alias bomb, deep nesting, a file over the size cap
     DUPLICATE_KEY: PARSE,         # a mapping that defines a key twice
     WORKLOAD_REF: RESOURCES,      # a Rollout's workloadRef names no linted Deployment (end of run)

@@ -12,8 +12,9 @@ derived from them, so that no reference can drift from the behaviour:
   (type, required, default, description) and the parameters' JSON Schema;
 - in ``schemas/lintops-rule.schema.json``: ``definitions/params`` (each built-in check's parameter
   schema), the ``allOf`` that applies it to a rule's ``params`` when the rule names that check (so
-  an editor completes and checks them) and the built-in checks as ``examples`` of ``check``. The rest
-  of that file is written by hand.
+  an editor completes and checks them), the built-in checks as ``examples`` of ``check`` and the
+  pipeline's stages as the values of ``stage`` (lintops/stage_rules.py). The rest of that file is
+  written by hand.
 
 ``tests/test_reference_docs.py`` fails when a committed file differs from what this writes.
 
@@ -39,6 +40,7 @@ from lintops.checks.base import Check  # noqa: E402
 from lintops.published_schemas import RULE_SCHEMA_FILE  # noqa: E402
 from lintops.reference import UNSET, Parameter, parameters, yaml_text  # noqa: E402
 from lintops.rules import RuleSpec, load_rule_dir  # noqa: E402
+from lintops.stage_rules import STAGES  # noqa: E402
 
 RULES_MD = Path("docs/rules.md")
 CHECKS_MD = Path("docs/checks.md")
@@ -73,6 +75,7 @@ def rule_schema(schema: Mapping[str, Any], checks: Mapping[str, type[Check]]) ->
     """``schema`` (the rule file schema) with its generated parts written from ``checks``."""
     result = copy.deepcopy(dict(schema))
     result["properties"]["check"]["examples"] = list(checks)
+    result["properties"]["stage"]["enum"] = list(STAGES)
     result["allOf"] = [
         {"if": {"properties": {"check": {"const": name}}, "required": ["check"]},
          "then": {"properties": {"params": {"$ref": f"#/definitions/params/{name}"}}}}
@@ -101,11 +104,11 @@ def rules_markdown(specs: Sequence[RuleSpec], checks: Mapping[str, type[Check]])
         "format ([schemas/lintops-rule.schema.json](../schemas/lintops-rule.schema.json)). The checks they "
         "run are in [checks.md](checks.md).",
         "",
-        "| rule | severity | check | summary |",
+        "| rule | severity | check or stage | summary |",
         "|---|---|---|---|",
     ]
     for spec in specs:
-        lines.append(f"| [`{spec.id}`](#{spec.id}) | {spec.severity.value} | {_check_link(spec.check, checks)} | "
+        lines.append(f"| [`{spec.id}`](#{spec.id}) | {spec.severity.value} | {_runs(spec, checks, cell=True)} | "
                      f"{_cell(spec.summary)} |")
     for spec in specs:
         lines += ["", *_rule_section(spec, checks)]
@@ -113,8 +116,9 @@ def rules_markdown(specs: Sequence[RuleSpec], checks: Mapping[str, type[Check]])
 
 
 def _rule_section(spec: RuleSpec, checks: Mapping[str, type[Check]]) -> list[str]:
-    facts = [f"**{spec.severity.value}**", f"check {_check_link(spec.check, checks)}",
-             "targets " + ", ".join(f"`{t}`" for t in spec.targets)]
+    facts = [f"**{spec.severity.value}**", _runs(spec, checks)]
+    if spec.stage is None:
+        facts.append("targets " + ", ".join(f"`{t}`" for t in spec.targets))
     if spec.kinds:
         facts.append("kinds " + ", ".join(f"`{k}`" for k in spec.kinds))
     if not spec.enabled:
@@ -123,7 +127,7 @@ def _rule_section(spec: RuleSpec, checks: Mapping[str, type[Check]]) -> list[str
     for title, text in (("Why", spec.rationale), ("Exactly", spec.documentation), ("Fix", spec.remediation)):
         if text:
             lines += ["", f"**{title}.**", "", text]
-    check = checks.get(spec.check)
+    check = checks.get(spec.check) if spec.check is not None else None
     found = parameters(check, spec.params) if check is not None else []
     if found:
         lines += ["", "**Parameters** (the rule's values, else the check's defaults):", "",
@@ -140,6 +144,14 @@ def _rule_section(spec: RuleSpec, checks: Mapping[str, type[Check]]) -> list[str
             if kind == "fail" and spec.examples.get("fail_at"):
                 lines += ["", "It fires at " + ", ".join(_place(at) for at in spec.examples["fail_at"]) + "."]
     return lines
+
+
+def _runs(spec: RuleSpec, checks: Mapping[str, type[Check]], cell: bool = False) -> str:
+    """What produces the rule's findings: its check (a link), or the stage that reports it."""
+    if spec.stage is not None:
+        return f"{spec.stage} stage" if cell else f"reported by the {spec.stage} stage (no check)"
+    link = _check_link(spec.check or "", checks)
+    return link if cell else f"check {link}"
 
 
 def _place(at: str) -> str:
@@ -168,7 +180,8 @@ def _value_cell(parameter: Parameter, check: str, blocks: list[tuple[str, Any]])
 def checks_markdown(checks: Mapping[str, type[Check]], specs: Sequence[RuleSpec]) -> str:
     users: dict[str, list[str]] = {name: [] for name in checks}
     for spec in specs:
-        users.setdefault(spec.check, []).append(spec.id)
+        if spec.check is not None:
+            users.setdefault(spec.check, []).append(spec.id)
     lines = [
         "# Check reference",
         "",

@@ -219,8 +219,8 @@ RULE_ERRORS = [
     ("severity: error\nsummary: s\ncheck: c\n", "1:1", "'id' is required and must be a string"),
     ("id: ''\nseverity: error\nsummary: s\ncheck: c\n", "1:5", "id must not be empty"),
     (RULE + "sumary: x\n", "5:1", "unknown key 'sumary'; did you mean 'summary'? (allowed: check, documentation, "
-                                  "enabled, examples, id, kinds, params, rationale, remediation, severity, summary, "
-                                  "targets)"),
+                                  "enabled, examples, id, kinds, params, rationale, remediation, severity, stage, "
+                                  "summary, targets)"),
     ("id: x\nseverity: fatal\nsummary: s\ncheck: c\n", "2:11", "severity must be error, warning or info, not 'fatal'"),
     (RULE + "targets: {a: 1}\n", "5:10", "targets must be a kind, *, pod-spec, container, init-container, "
                                         "ephemeral-container or helm-values, or a list of them, not a mapping"),

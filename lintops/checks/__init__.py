@@ -27,7 +27,6 @@ BUILTIN_CHECKS: dict[str, str] = {
     "json-schema": "lintops.checks.json_schema:JsonSchema",
     "kubernetes-schema": "lintops.checks.kubernetes_schema:KubernetesSchema",
     "kubernetes-schema-known": "lintops.checks.kubernetes_schema_known:KubernetesSchemaKnown",
-    "parser": "lintops.checks.parser:Parser",
     "plaintext-secret": "lintops.checks.plaintext_secret:PlaintextSecret",
     "selector-match": "lintops.checks.selector_match:SelectorMatch",
 }
