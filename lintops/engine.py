@@ -170,7 +170,7 @@ class Engine:
                 if self.options.jobs > 1:
                     plain.append(item)  # collected: a large run goes to worker processes
                 else:
-                    yield self._lint_input(item)
+                    yield self.lint_input(item)
             else:
                 rendered.append(item)
         if parallel.can_parallelize(self, plain):
@@ -178,7 +178,7 @@ class Engine:
                 yield report if remote is None else self.account(report, *remote)
         else:
             for item in plain:
-                yield self._lint_input(item)
+                yield self.lint_input(item)
         if rendered:
             yield from self._lint_rendered(rendered)
         yield from self.finish()
@@ -481,6 +481,15 @@ class Engine:
             self.internal_errors.append(where)
         return report
 
+    def for_worker(self) -> Engine:
+        """An engine for a worker process (lintops.parallel): fresh check instances, since the parent's hold
+        the objects it read, with this run's options, policy, baseline and context (its CRDs)."""
+        rules = [Rule(rule.spec, type(rule.check)(dict(rule.spec.params)) if rule.check is not None else None)
+                 for rule in self.rules]
+        worker = Engine(rules, self.options, self.policy, self.baseline)
+        worker.context = self.context
+        return worker
+
     @property
     def failed(self) -> bool:
         """True when an unsuppressed finding reaches the failure threshold."""
@@ -490,7 +499,8 @@ class Engine:
 
     # -- the stages --------------------------------------------------------------------------------
 
-    def _lint_input(self, input_file: InputFile) -> FileReport:
+    def lint_input(self, input_file: InputFile) -> FileReport:
+        """Read, parse and check one plain file (also what lintops.parallel runs in this process and in workers)."""
         try:
             raw = input_file.read_bytes(self.options.limits.max_file_bytes)
         except OSError as exc:  # a refusal (lintops.inputs.files) says which rule: unsafe-path, yaml-limit, ...

@@ -26,15 +26,33 @@ import gc
 import os
 import sys
 from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from .checks.base import Check
-from .rules import Rule
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .engine import Engine
+    from .baseline import Baseline
     from .inputs.discover import InputFile
-    from .run_context import FileReport
+    from .rules import Rule
+    from .run_context import FileReport, Options
+
+
+class Engine(Protocol):
+    """What this module needs of the engine that spreads files over workers; the engine passes itself, so
+    this module does not import it (the engine imports this one)."""
+
+    options: Options
+    rules: list[Rule]
+    baseline: Baseline | None
+    internal_errors: list[str]
+
+    def lint_input(self, input_file: InputFile) -> FileReport: ...
+
+    def held_findings(self) -> dict[str, list]: ...
+
+    def for_worker(self) -> Engine:
+        """An engine for a worker process: fresh check instances, this run's context and policy."""
+        ...
 
 #: What a worker's report brings besides its findings: baseline fingerprints matched, internal errors.
 Remote = tuple[set[str], list[str]]
@@ -69,7 +87,7 @@ def lint_parallel(engine: Engine, files: Sequence[InputFile]) -> Iterator[tuple[
     remote: list[tuple[int, InputFile]] = []
     for index, item in enumerate(files):
         if markers and _mentions(item, markers):
-            local[index] = engine._lint_input(item)
+            local[index] = engine.lint_input(item)
         else:
             remote.append((index, item))
     chunks = [remote[i:i + CHUNK_FILES] for i in range(0, len(remote), CHUNK_FILES)]
@@ -115,7 +133,7 @@ def _lint_chunk(chunk: list[tuple[int, InputFile]]) -> tuple[list[FileReport], s
     if baseline is not None:
         baseline.matched = set()
     engine.internal_errors = []
-    reports = [engine._lint_input(item) for _, item in chunk]
+    reports = [engine.lint_input(item) for _, item in chunk]
     by_path = {report.path: report for report in reports}
     for path, findings in engine.held_findings().items():
         if baseline is not None:
@@ -139,11 +157,6 @@ def _worker_engine() -> Engine:
     per process, since compiling the rules' schemas costs more than linting a chunk."""
     global _engine_of_worker
     if _engine_of_worker is None:
-        from .engine import Engine
-
         assert _parent is not None
-        rules = [Rule(rule.spec, type(rule.check)(dict(rule.spec.params)) if rule.check is not None else None)
-                 for rule in _parent.rules]
-        _engine_of_worker = Engine(rules, _parent.options, _parent.policy, _parent.baseline)
-        _engine_of_worker.context = _parent.context
+        _engine_of_worker = _parent.for_worker()
     return _engine_of_worker
