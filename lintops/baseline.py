@@ -64,7 +64,7 @@ def load_baseline(path: Path, display_path: str, root: Path | None = None) -> Ba
     """Read a baseline; ``root`` is the directory it must stay inside when it comes from the linted tree
     (a named pipe, a device or a file over the cap is refused wherever it is)."""
     from .inputs.files import LintedRoot, Refusal
-    from .yaml_source import parse_bytes
+    from .parse.stream import parse_bytes
 
     raw = LintedRoot(root).read(path)
     if isinstance(raw, Refusal):

@@ -240,13 +240,13 @@ def render(paths: tuple[str, ...], config_path: str | None, kubernetes_versions:
 
 
 def _documents(text: str, origin: str | None) -> list[str]:
-    """The documents of a rendered text that hold something, cut as ``check`` cuts them (lintops.splitters),
+    """The documents of a rendered text that hold something, cut as ``check`` cuts them (lintops.parse.splitters),
     one per object ``check`` lints: a list of objects (``kind: List``, which Helm and kubectl apply item by
     item and ``check`` lints item by item) is shown as its items (:func:`_list_items`)."""
     import re
 
-    from .splitters import split_helm, split_kubectl
-    from .yaml_source import HELM, split_of
+    from .parse.splitters import split_helm, split_kubectl
+    from .parse.stream import HELM, split_of
 
     pieces = split_helm(text) if split_of(origin) == HELM else split_kubectl(text)[0]
     documents: list[str] = []
@@ -266,7 +266,7 @@ def _list_items(document: str) -> list[str]:
     import yaml
 
     from .inputs.manifests import is_object_list
-    from .yaml_source import parse_text
+    from .parse.stream import parse_text
 
     parsed = parse_text(document, "<rendered>")
     body = parsed.documents[0].data if len(parsed.documents) == 1 and not parsed.problems else None

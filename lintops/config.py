@@ -197,8 +197,8 @@ def load_config(path: Path | None, within: Path | None = None) -> Config:
     if path is None:
         return Config()
     from .inputs.files import LintedRoot
+    from .parse.stream import parse_bytes
     from .published_schemas import first_problem
-    from .yaml_source import parse_bytes
 
     try:
         raw = LintedRoot(within).read_or_raise(path)

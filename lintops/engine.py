@@ -31,19 +31,12 @@ from .exemptions import POLICY_RULE, REASON_RULE, ExemptionPolicy, suppress
 from .inputs.discover import ChartInput, Input, InputFile, KustomizeInput
 from .inputs.manifests import FileManifests, LocatorFactory, add_document, file_locator
 from .model import Finding, Location, ObjectRef, Resource, RunSummary, Source, Violation
+from .parse.directives import Directive, parse_directives
+from .parse.documents import ParsedFile
+from .parse.stream import DocumentStream, parse_text, split_of, stream_bytes, stream_text
 from .rules import Dispatcher, Rule
 from .run_context import FileReport, Options, RunContext
 from .targets import union_versions
-from .yaml_source import (
-    Directive,
-    DocumentStream,
-    ParsedFile,
-    parse_directives,
-    parse_text,
-    split_of,
-    stream_bytes,
-    stream_text,
-)
 
 if TYPE_CHECKING:  # pragma: no cover - loaded on the first Deployment or Rollout
     from .workload_refs import PodTemplate, WorkloadReference

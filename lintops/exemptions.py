@@ -24,9 +24,9 @@ from pathlib import Path
 
 from .config import Config
 from .model import Finding, Location, Resource, Severity, Violation
+from .parse.directives import Directive
 from .rules import resolve
 from .workloads import WORKLOAD_POD_SPECS
-from .yaml_source import Directive
 
 ANNOTATION_PREFIX = "lintops.io/ignore-"
 REASON_RULE = "exemption-reason"

@@ -188,7 +188,7 @@ def load_rule_file(path: Path, origin: str, within: Path | None = None) -> RuleS
     size cap is a :class:`RuleError`, never read.
     """
     from .inputs.files import LintedRoot, Refusal
-    from .yaml_source import parse_bytes
+    from .parse.stream import parse_bytes
 
     # built-in rules and those a trusted configuration names are read as they are; the tree's, confined
     raw = path.read_bytes() if within is None else LintedRoot(within).read(path)
@@ -283,7 +283,7 @@ def _where(spec: RuleSpec, pointer: str, at_key: bool = False) -> str:
     if spec.path is None:
         return spec.id
     from .inputs.files import UNCONFINED
-    from .yaml_source import parse_bytes
+    from .parse.stream import parse_bytes
 
     raw = UNCONFINED.read(spec.path)  # read and checked once already, when the rule loaded
     if not isinstance(raw, bytes):

@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .model import Finding, ObjectRef, Resource, Severity
+from .parse.limits import DEFAULT_LIMITS, Limits
 from .targets import Targets
 from .workloads import WORKLOAD_POD_SPECS
-from .yaml_source import DEFAULT_LIMITS, Limits
 
 if TYPE_CHECKING:  # pragma: no cover - loaded on the first Deployment or Rollout
     from .workload_refs import PodTemplate, WorkloadReference

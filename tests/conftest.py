@@ -79,7 +79,7 @@ def findings_per_object(fixture: str, rule_id: str) -> tuple[tuple[str, tuple], 
     document order, with the default workload kinds (OpenShift's DeploymentConfig among them): how a
     conformance test compares lintops' verdict per object with another linter's."""
     from lintops.inputs.manifests import resources_from
-    from lintops.yaml_source import parse_text
+    from lintops.parse.stream import parse_text
 
     text = (FIXTURES / fixture).read_text(encoding="utf-8")
     resources = resources_from(parse_text(text, fixture)).resources

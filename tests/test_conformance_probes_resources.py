@@ -37,10 +37,10 @@ import pytest
 from lintops.catalog import available_checks
 from lintops.engine import Engine
 from lintops.inputs.manifests import resources_from
+from lintops.parse.stream import parse_text
 from lintops.rules import RuleSpec, bind, load_rule_file
 from lintops.run_context import Options
 from lintops.workloads import WORKLOAD_POD_SPECS
-from lintops.yaml_source import parse_text
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

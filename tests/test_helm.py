@@ -23,9 +23,9 @@ from lintops.inputs import helm
 from lintops.inputs.helm import ChartEnvironment, find_environments, render_chart, split_helm_output
 from lintops.inputs.manifests import resources_from
 from lintops.model import Location
+from lintops.parse.stream import parse_text
 from lintops.rules import bind
 from lintops.run_context import Options, RunContext
-from lintops.yaml_source import parse_text
 
 pytest.importorskip("helm_python", reason="Helm rendering tests need helm-python-sdk (pip install -e '.[helm]')")
 

@@ -33,7 +33,7 @@ from lintops.inputs.files import LintedRoot
 from lintops.inputs.helm import ChartEnvironment, render_chart
 from lintops.inputs.manifests import resources_from
 from lintops.model import Location
-from lintops.yaml_source import parse_text
+from lintops.parse.stream import parse_text
 
 pytest.importorskip("helm_python", reason="Helm rendering tests need helm-python-sdk (pip install -e '.[helm]')")
 

@@ -22,9 +22,9 @@ from lintops.engine import Engine
 from lintops.inputs.helm import render_chart
 from lintops.inputs.manifests import HELM_VALUES_API_VERSION, HELM_VALUES_KIND, resources_from
 from lintops.model import Location
+from lintops.parse.stream import parse_text
 from lintops.rules import bind
 from lintops.run_context import Options, RunContext
-from lintops.yaml_source import parse_text
 
 HELM_VALUES_RULES = ("helm-values-pinned-image-tag", "helm-values-resource-limits", "helm-values-liveness-probe",
                      "helm-values-plaintext-secret")

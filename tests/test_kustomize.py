@@ -20,7 +20,7 @@ from lintops.inputs.kustomize import (
 )
 from lintops.inputs.manifests import resources_from
 from lintops.model import Location, Resource
-from lintops.yaml_source import parse_text
+from lintops.parse.stream import parse_text
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "kustomize"
 SHOP = FIXTURES / "shop"

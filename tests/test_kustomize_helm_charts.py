@@ -738,7 +738,7 @@ def test_an_origin_a_template_writes_itself_is_never_taken(repo, lint, tmp_path_
 
 def test_an_origin_outside_the_tree_is_never_taken_for_a_file_to_read(tmp_path):
     from lintops.inputs.kustomize.objects import read_object
-    from lintops.yaml_source import parse_text
+    from lintops.parse.stream import parse_text
 
     outside = write(tmp_path / "outside.yaml", "kind: Pod\n")
     text = f"apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  annotations:\n    config.kubernetes.io/origin: |\n" \

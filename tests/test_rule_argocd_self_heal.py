@@ -12,9 +12,9 @@ from lintops.checks.argocd_self_heal_staging import normalise_path, normalise_re
 from lintops.engine import Engine
 from lintops.environments import EnvironmentPatterns
 from lintops.inputs.discover import discover
+from lintops.parse.stream import parse_text
 from lintops.rules import bind, load_rule_file
 from lintops.run_context import Options
-from lintops.yaml_source import parse_text
 
 ROOT = Path(__file__).resolve().parent.parent
 RULE = load_rule_file(ROOT / "rules" / "argocd-self-heal-staging.yaml", "built-in")

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from lintops.splitters import Piece, SeparatorProblem, split_helm, split_kubectl
-from lintops.yaml_source import HELM, parse_text
+from lintops.parse.splitters import Piece, SeparatorProblem, split_helm, split_kubectl
+from lintops.parse.stream import HELM, parse_text
 
 REPO = Path(__file__).resolve().parent.parent
 

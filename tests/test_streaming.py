@@ -1,6 +1,6 @@
 """A file's documents flow through the stages one at a time (memory grows with the largest document).
 
-The parse stage hands out documents as they are composed (lintops.yaml_source.DocumentStream); the
+The parse stage hands out documents as they are composed (lintops.parse.stream.DocumentStream); the
 engine checks each before the next is composed and then releases its node tree, which a position asked
 later (an object a check held back until the end of the run) composes again from the file's text.
 These tests pin what must not change with that: the same documents, problems and positions as
@@ -17,7 +17,7 @@ import pytest
 
 from builders import SIZED_SPEC, crd
 from conftest import FIXTURES, REPO, run_lintops, write
-from lintops.yaml_source import parse_text, stream_text
+from lintops.parse.stream import parse_text, stream_text
 
 
 def _pointers(data: object, pointer: str = "") -> list[str]:

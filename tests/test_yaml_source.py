@@ -7,7 +7,8 @@ import time
 import pytest
 
 from lintops.model import Position
-from lintops.yaml_source import Limits, parse_bytes, parse_text
+from lintops.parse.limits import Limits
+from lintops.parse.stream import parse_bytes, parse_text
 
 POD = """\
 apiVersion: v1

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..yaml_source import parse_bytes
+from ..parse.stream import parse_bytes
 from .files import LintedRoot
 
 

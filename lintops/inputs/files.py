@@ -36,7 +36,7 @@ import os
 import stat
 from pathlib import Path
 
-#: The default cap on one file (``Limits.max_file_bytes`` in :mod:`lintops.yaml_source` uses it).
+#: The default cap on one file (``Limits`` in :mod:`lintops.parse.limits` uses it).
 DEFAULT_MAX_BYTES = 32 * 1024 * 1024
 #: Symbolic links followed for one path before it counts as a loop (Linux's own limit, ``ELOOP``).
 MAX_LINKS = 40

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..model import Located, Location, Locator, Position, Resource, Source, join_pointer
-from ..yaml_source import ParsedDocument, ParsedFile
+from ..parse.documents import ParsedDocument, ParsedFile
 
 #: Makes a resource's locator from its document; renderers pass their own to point back at sources.
 LocatorFactory = Callable[[ParsedDocument], Locator]

@@ -90,7 +90,7 @@ def crd_bodies(files: Iterable[InputFile], options: Options) -> list[dict[str, A
     """The CustomResourceDefinitions among plain input files, for a run that renders without linting
     them (``lintops render``); a check run registers them as it lints the files. A file that cannot
     be read or parsed adds nothing (the check run reports it)."""
-    from ..yaml_source import parse_text
+    from ..parse.stream import parse_text
 
     bodies: list[dict[str, Any]] = []
     for item in files:

@@ -66,7 +66,7 @@ def inspect_archive(data: bytes) -> ArchivedChart:
         return ArchivedChart(refusal=str(refused))
     if chart_file is None:
         return ArchivedChart()
-    from ...yaml_source import parse_text
+    from ...parse.stream import parse_text
 
     try:
         text = chart_file.decode("utf-8-sig")

@@ -377,10 +377,10 @@ class _BinarySession:
 
 def split_helm_output(text: str) -> dict[str, str]:
     """``helm template`` output to ``{"<chart>/templates/<file>": text}`` by its ``# Source:`` lines."""
-    from ...splitters import split_helm
+    from ...parse.splitters import split_helm
 
     sources: dict[str, list[str]] = {}
-    for piece in split_helm(text):  # the manifest split as Helm splits it (lintops.splitters)
+    for piece in split_helm(text):  # the manifest split as Helm splits it (lintops.parse.splitters)
         match = re.match(r"# Source: (\S[^\n]*)\n?", piece.text)
         if match is None:
             continue

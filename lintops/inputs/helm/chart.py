@@ -26,7 +26,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ...yaml_source import ParsedDocument, ParsedFile, parse_text
+from ...parse.documents import ParsedDocument, ParsedFile
+from ...parse.stream import parse_text
 from ..files import UNCONFINED, LintedRoot, RefusedFile
 from ..rendered import RenderProblem
 from .values import Tokens

@@ -56,7 +56,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ...model import Location, join_pointer
-from ...yaml_source import ParsedDocument, ParsedFile
+from ...parse.documents import ParsedDocument, ParsedFile
 from ..files import UNCONFINED, LintedRoot
 from ..rendered import RenderProblem
 from .values import Tokens, _get, _Layer, _nest

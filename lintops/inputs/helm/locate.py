@@ -11,7 +11,8 @@ import copy
 from typing import Any
 
 from ...model import Located, Location, Locator
-from ...yaml_source import HELM, ParsedDocument, parse_text
+from ...parse.documents import ParsedDocument
+from ...parse.stream import HELM, parse_text
 from ..manifests import LocatorFactory
 from .backends import _RenderFailure, _RenderLimit
 from .capabilities import Capabilities

@@ -47,7 +47,7 @@ from .chart import _document, _read_yaml
 from .values import Tokens
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ...yaml_source import ParsedDocument
+    from ...parse.documents import ParsedDocument
     from .chart import _Chart
     from .locate import _Environment
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ...model import Location, join_pointer, lookup
-from ...yaml_source import ParsedDocument
+from ...parse.documents import ParsedDocument
 
 #: A path into values, key by key (list indexes as digit strings).
 Tokens = tuple[str, ...]

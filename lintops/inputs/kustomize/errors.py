@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ...model import Position, join_pointer
-from ...yaml_source import parse_bytes, parse_text
+from ...parse.stream import parse_bytes, parse_text
 from ..files import UNCONFINED
 from ..rendered import RenderProblem
 from .paths import DisplayPaths

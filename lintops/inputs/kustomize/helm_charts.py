@@ -77,7 +77,8 @@ from pathlib import Path
 from typing import Any
 
 from ...model import Located, Location, Locator, Source
-from ...yaml_source import HELM, ParsedDocument, parse_bytes, parse_text
+from ...parse.documents import ParsedDocument
+from ...parse.stream import HELM, parse_bytes, parse_text
 from ..files import UNCONFINED, LintedRoot, Refusal
 from ..rendered import RenderedSource, RenderProblem, RenderResult
 from .helm_calls import HelmCall, helm_merge, parse_template

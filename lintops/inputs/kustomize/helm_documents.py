@@ -14,7 +14,7 @@ from pathlib import Path
 
 import yaml
 
-from ...splitters import split_helm
+from ...parse.splitters import split_helm
 from .objects import ORIGIN_ANNOTATION
 
 HOOK = "helm.sh/hook"

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from ...model import Located, Location, Locator, iter_pointer_tokens, join_pointer
-from ...yaml_source import ParsedDocument
+from ...parse.documents import ParsedDocument
 from ..rendered import RenderedSource
 from .locate import LocatorContext
 from .objects import RenderedObject

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ...model import Location, Position, iter_pointer_tokens, join_pointer, lookup
-from ...yaml_source import parse_bytes
+from ...parse.stream import parse_bytes
 from ..files import LintedRoot
 from .helm_entries import ChartEntry
 

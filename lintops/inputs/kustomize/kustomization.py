@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ...model import Position
-from ...yaml_source import ParsedDocument, ParsedFile
+from ...parse.documents import ParsedDocument, ParsedFile
 from ..files import Refusal
 
 

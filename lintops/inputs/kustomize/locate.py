@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from ...model import Located, Location, Locator, iter_pointer_tokens, join_pointer
-from ...yaml_source import ParsedDocument, ParsedFile, parse_bytes
+from ...parse.documents import ParsedDocument, ParsedFile
+from ...parse.stream import parse_bytes
 from ..files import UNCONFINED
 from .objects import RenderedObject
 from .patches import Patch, patch_applies, patch_hit, patches_of

@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from ...yaml_source import ParsedDocument
+from ...parse.documents import ParsedDocument
 from .nodes import key_node_at, node_at
 from .references import Kustomization, load_kustomization
 

@@ -17,8 +17,9 @@ from typing import Any
 import yaml
 
 from ...model import Position, iter_pointer_tokens, join_pointer
+from ...parse.documents import ParsedDocument, ParsedFile
+from ...parse.stream import parse_text
 from ...patterns import fullmatch
-from ...yaml_source import ParsedDocument, ParsedFile, parse_text
 from .nodes import node_at
 from .objects import RenderedObject, name_matches
 from .references import Kustomization

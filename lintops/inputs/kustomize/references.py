@@ -26,7 +26,8 @@ from pathlib import Path
 from typing import Any
 
 from ...model import Position, join_pointer
-from ...yaml_source import ParsedFile, parse_bytes
+from ...parse.documents import ParsedFile
+from ...parse.stream import parse_bytes
 from ..files import UNCONFINED, LintedRoot, Refusal
 from .kustomization import Kustomization
 from .remote import RemoteEntry, plugin_remote_entries, remote_entries, remote_form

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ...model import Position, join_pointer
-from ...yaml_source import parse_bytes, parse_text
+from ...parse.stream import parse_bytes, parse_text
 
 if TYPE_CHECKING:  # pragma: no cover
     from .kustomization import Kustomization

@@ -19,8 +19,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from ...parse.stream import parse_bytes
 from ...redact import Redactor
-from ...yaml_source import parse_bytes
 from .references import KustomizationTree
 
 #: Generator input files larger than this are not read for masking (kustomize inputs are small).

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ...model import Source
-from ...yaml_source import parse_text
+from ...parse.stream import parse_text
 from ..rendered import RenderedSource
 from .locate import LocatorContext
 from .objects import RenderedObject, read_object

@@ -1,0 +1,45 @@
+"""libyaml's composer with the scalar tags Kubernetes reads.
+
+libyaml composes the node tree, the expensive part, in C; every node keeps the marks (line, column)
+that positions are read from. :class:`Loader` is the loader every text of the parse stage is composed
+with, also when a released document is composed again to position a finding (:mod:`.documents`).
+"""
+
+from __future__ import annotations
+
+import yaml
+
+from .scalars import STR, implicit_tag
+
+_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class Loader(_BaseLoader):  # type: ignore[misc, valid-type]
+    """libyaml's safe loader with a memoised implicit resolver.
+
+    libyaml calls back into Python to resolve every plain scalar's tag (a chain of regular
+    expressions) and to consult path resolvers, which nothing here registers. Manifests repeat the
+    same keys and values endlessly, so remembering each plain scalar's tag, and skipping the path
+    resolver calls, makes composing about a fifth faster with the same nodes and tags.
+    """
+
+    _tags: dict[str, str] = {}
+
+    def resolve(self, kind, value, implicit, _resolve=_BaseLoader.resolve):
+        if kind is yaml.ScalarNode and implicit[0]:
+            tag = self._tags.get(value)
+            if tag is None:
+                tag = _resolve(self, kind, value, implicit)
+                if tag != STR:
+                    tag = implicit_tag(tag, value)
+                if len(self._tags) < 100_000:
+                    self._tags[value] = tag
+            return tag
+        return _resolve(self, kind, value, implicit)
+
+    def descend_resolver(self, current_node, current_index):
+        return None
+
+    def ascend_resolver(self):
+        return None
+
