@@ -126,7 +126,7 @@ class DocumentStream:
         A piece whose first line followed ``---`` on the same line (``---apiVersion: v1``) keeps its
         line; columns on that first line count from the piece's first character.
         """
-        from .parse.splitters import split_helm  # only rendered Helm texts: most runs never load it
+        from .splitters import split_helm  # only rendered Helm texts: most runs never load it
 
         for piece in split_helm(self.text):
             try:
@@ -146,7 +146,7 @@ class DocumentStream:
             # Go on document by document (cut at --- lines), so that one broken document does not hide the
             # others; documents already handed out are not handed out again.
             broken = False
-            from .parse.splitters import split_kubectl
+            from .splitters import split_kubectl
 
             pieces, _ = split_kubectl(self.text)
             for number, piece in enumerate(pieces):
