@@ -14,17 +14,16 @@ and some use lookaround on purpose.
 
 This module also gives the JSON Schema backends RE2 semantics:
 :func:`jsonschema_rs_pattern_options` for jsonschema-rs (its linear-time ``regex`` engine, whose
-syntax is RE2's) and :func:`linear_time_validator` for the pure-Python ``jsonschema`` package,
-whose ``pattern``, ``patternProperties``, ``additionalProperties`` and ``unevaluatedProperties``
-keywords are replaced by ones that match with RE2.
+syntax is RE2's) and :class:`Re2Pattern` for the patterns it would read otherwise; the pure-Python
+``jsonschema`` package gets its keywords from :mod:`lintops.schema.linear`.
 
-``re2`` (about 8 ms to import) and ``jsonschema`` are imported on first use only.
+``re2`` (about 8 ms to import) is imported on first use only.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from functools import cache, lru_cache
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Protocol
 
 #: What RE2 allows a compiled pattern (bytes of its program); larger patterns are refused, not slow.
@@ -264,131 +263,9 @@ class Re2Pattern:
             raise ValueError(self.pattern)
 
 
-def _pattern(validator: Any, pattern: Any, instance: Any, schema: Any) -> Iterator[Any]:
-    from jsonschema.exceptions import ValidationError
-
-    if validator.is_type(instance, "string") and not search(pattern, instance):
-        yield ValidationError(f"the value does not match {pattern!r}")
-
-
-def _pattern_properties(validator: Any, patterns: Any, instance: Any, schema: Any) -> Iterator[Any]:
-    if not validator.is_type(instance, "object"):
-        return
-    for pattern, subschema in patterns.items():
-        for key, value in instance.items():
-            if search(pattern, key):
-                yield from validator.descend(value, subschema, path=key, schema_path=pattern)
-
-
 def additional_keys(schema: Mapping[str, Any], instance: Iterable[str]) -> list[str]:
     """The keys of ``instance`` that neither ``properties`` nor ``patternProperties`` (RE2) of ``schema`` name."""
     properties = schema.get("properties") or {}
     patterns = list(schema.get("patternProperties") or {})
     return [key for key in instance
             if key not in properties and not any(search(pattern, key) for pattern in patterns)]
-
-
-def _additional_properties(validator: Any, allowed: Any, instance: Any, schema: Any) -> Iterator[Any]:
-    from jsonschema.exceptions import ValidationError
-
-    if not validator.is_type(instance, "object"):
-        return
-    extras = additional_keys(schema, instance)
-    if validator.is_type(allowed, "object"):
-        for extra in extras:
-            yield from validator.descend(instance[extra], allowed, path=extra)
-    elif not allowed and extras:
-        yield ValidationError(f"Additional properties are not allowed ({', '.join(map(repr, sorted(extras)))} "
-                              f"{'was' if len(extras) == 1 else 'were'} unexpected)")
-
-
-def _evaluated_keys(validator: Any, instance: Mapping[str, Any], schema: Any, draft2019: bool) -> set[str]:
-    """The keys of ``instance`` that ``schema`` evaluates (JSON Schema 2019-09/2020-12), patterns by RE2.
-
-    Follows ``jsonschema``'s own ``find_evaluated_property_keys_by_schema`` keyword for keyword.
-    """
-    if validator.is_type(schema, "boolean") or not isinstance(schema, Mapping):
-        return set()
-    keys: set[str] = set()
-    references = [schema["$ref"]] if isinstance(schema.get("$ref"), str) else []
-    if not draft2019 and isinstance(schema.get("$dynamicRef"), str):
-        references.append(schema["$dynamicRef"])
-    for reference in references:
-        resolved = validator._resolver.lookup(reference)
-        keys |= _evaluated_keys(validator.evolve(schema=resolved.contents, _resolver=resolved.resolver),
-                                instance, resolved.contents, draft2019)
-    if draft2019 and "$recursiveRef" in schema:
-        from referencing.jsonschema import lookup_recursive_ref
-
-        resolved = lookup_recursive_ref(validator._resolver)
-        keys |= _evaluated_keys(validator.evolve(schema=resolved.contents, _resolver=resolved.resolver),
-                                instance, resolved.contents, draft2019)
-    if draft2019:
-        for keyword in ("properties", "additionalProperties", "unevaluatedProperties"):
-            value = schema.get(keyword)
-            if value is True:
-                keys |= set(instance)
-            elif isinstance(value, Mapping):
-                keys |= {key for key in value if key in instance}
-    else:
-        properties = schema.get("properties")
-        if isinstance(properties, Mapping):
-            keys |= set(properties) & set(instance)
-        for keyword in ("additionalProperties", "unevaluatedProperties"):
-            if (subschema := schema.get(keyword)) is not None:
-                keys |= {key for key, value in instance.items() if validator.evolve(schema=subschema).is_valid(value)}
-    for pattern in schema.get("patternProperties") or {}:
-        keys |= {key for key in instance if search(pattern, key)}
-    for key, subschema in (schema.get("dependentSchemas") or {}).items():
-        if key in instance:
-            keys |= _evaluated_keys(validator, instance, subschema, draft2019)
-    for keyword in ("allOf", "oneOf", "anyOf"):
-        for subschema in schema.get(keyword) or []:
-            if validator.evolve(schema=subschema).is_valid(instance):
-                keys |= _evaluated_keys(validator, instance, subschema, draft2019)
-    if "if" in schema:
-        if validator.evolve(schema=schema["if"]).is_valid(instance):
-            keys |= _evaluated_keys(validator, instance, schema["if"], draft2019)
-            if "then" in schema:
-                keys |= _evaluated_keys(validator, instance, schema["then"], draft2019)
-        elif "else" in schema:
-            keys |= _evaluated_keys(validator, instance, schema["else"], draft2019)
-    return keys
-
-
-def _unevaluated(draft2019: bool) -> Any:
-    def unevaluated_properties(validator: Any, allowed: Any, instance: Any, schema: Any) -> Iterator[Any]:
-        from jsonschema.exceptions import ValidationError
-
-        if not validator.is_type(instance, "object"):
-            return
-        evaluated = _evaluated_keys(validator, instance, schema, draft2019)
-        bad = [key for key in instance if key not in evaluated
-               and not validator.evolve(schema=allowed).is_valid(instance[key])]
-        if bad:
-            yield ValidationError(f"Unevaluated properties are not allowed ({', '.join(map(repr, sorted(bad)))} "
-                                  f"{'was' if len(bad) == 1 else 'were'} unexpected)")
-    return unevaluated_properties
-
-
-@cache
-def linear_time_validator(cls: Any) -> Any:
-    """The ``jsonschema`` validator class ``cls`` with its pattern keywords matched by RE2.
-
-    A pattern RE2 refuses matches nothing while validating; callers that take schemas from the tree
-    check them first with :func:`refused_schema_patterns` to report such a pattern.
-    """
-    import jsonschema
-
-    keywords = getattr(cls, "VALIDATORS", {})
-    replaced: dict[str, Any] = {}
-    if "pattern" in keywords:
-        replaced["pattern"] = _pattern
-    if "patternProperties" in keywords:
-        replaced["patternProperties"] = _pattern_properties
-    if "additionalProperties" in keywords:
-        replaced["additionalProperties"] = _additional_properties
-    if "unevaluatedProperties" in keywords:
-        replaced["unevaluatedProperties"] = _unevaluated("2019-09" in str(getattr(cls, "META_SCHEMA", {})
-                                                                          .get("$schema", "")))
-    return jsonschema.validators.extend(cls, replaced)

@@ -22,10 +22,13 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .json_types import json_type
 from .model import join_pointer
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .schema.service import Error
 
 CONFIG_SCHEMA_FILE = "lintops-config.schema.json"
 RULE_SCHEMA_FILE = "lintops-rule.schema.json"
@@ -92,48 +95,35 @@ def first_problem(schema: Mapping[str, Any], instance: Any, *, root: str = "the 
     return _Explainer(context or schema, root, base).explain(error)
 
 
-class _Error:
-    """One validator error, the same whichever backend found it."""
+def _backend_errors(schema: Mapping[str, Any], instance: Any) -> list[Error]:
+    """The errors of ``instance``, each with the schema node holding its keyword (:mod:`lintops.schema.service`)."""
+    from .schema.service import rust_errors
 
-    __slots__ = ("instance", "keyword", "message", "path", "schema", "under_property_names")
-
-    def __init__(self, path: tuple[str | int, ...], keyword: str, schema: Any, under_property_names: bool,
-                 instance: Any, message: str) -> None:
-        self.path = path                  # where, in the instance
-        self.keyword = keyword            # the failing keyword
-        self.schema = schema              # the schema node holding that keyword
-        self.under_property_names = under_property_names  # that node is a ``propertyNames`` schema: a key is wrong
-        self.instance = instance          # the failing value
-        self.message = message            # the backend's own words (the fallback)
-
-
-def _backend_errors(schema: Mapping[str, Any], instance: Any) -> list[_Error]:
     try:
         validator = _rust_validator(schema)
     except ImportError:  # pragma: no cover - exercised where jsonschema-rs has no wheel
         return _python_errors(schema, instance)
     try:
-        found = list(validator.iter_errors(instance))
+        errors = rust_errors(validator.iter_errors(instance))
     except Exception:  # a value Rust cannot take (an integer beyond 64 bits): ask Python
         return _python_errors(schema, instance)
-    errors = []
-    for error in found:
-        schema_path = list(error.schema_path)
-        keyword = str(schema_path[-1]) if schema_path and isinstance(schema_path[-1], str) else ""
-        node = _walk(schema, schema_path[:-1]) if keyword else None
-        keys = len(schema_path) >= 2 and schema_path[-2] == "propertyNames"
-        errors.append(_Error(tuple(error.instance_path), keyword, node, keys, error.instance, error.message))
+    for error in errors:  # jsonschema-rs names the location; the node is found from it
+        error.schema = _walk(schema, list(error.schema_path[:-1])) if error.keyword else None
     return errors
 
 
-def _python_errors(schema: Mapping[str, Any], instance: Any) -> list[_Error]:
+def _python_errors(schema: Mapping[str, Any], instance: Any) -> list[Error]:
     import jsonschema
 
-    validator = jsonschema.validators.validator_for(schema)(schema)
-    return [_Error(tuple(e.absolute_path), str(e.validator), e.schema,
-                   len(e.absolute_schema_path) >= 2 and e.absolute_schema_path[-2] == "propertyNames",
-                   e.instance, e.message)
-            for e in validator.iter_errors(instance)]
+    from .schema.service import python_class, python_errors, python_validator
+
+    cls = python_class(schema, default=jsonschema.Draft202012Validator)
+    return python_errors(python_validator(cls, schema, linear=False).iter_errors(instance))
+
+
+def _under_property_names(error: Error) -> bool:
+    """Whether the failing schema node is a ``propertyNames`` schema: a key is wrong, not a value."""
+    return len(error.schema_path) >= 2 and error.schema_path[-2] == "propertyNames"
 
 
 #: Compiled validators by schema identity (the schema held, so that its id is not reused): the published
@@ -144,11 +134,11 @@ _VALIDATORS: dict[int, tuple[Mapping[str, Any], Any]] = {}
 def _rust_validator(schema: Mapping[str, Any]) -> Any:
     held = _VALIDATORS.get(id(schema))
     if held is None or held[0] is not schema:
-        import jsonschema_rs
+        from .schema.service import trusted_rust_validator
 
         if len(_VALIDATORS) >= 256:  # schemas built on the fly (an alternative's, while explaining) pass by
             _VALIDATORS.clear()
-        held = _VALIDATORS[id(schema)] = (schema, jsonschema_rs.validator_for(dict(schema)))
+        held = _VALIDATORS[id(schema)] = (schema, trusted_rust_validator(dict(schema)))
     return held[1]
 
 
@@ -182,13 +172,13 @@ class _Explainer:
             text += f"[{token}]" if isinstance(token, int) else (f".{token}" if text else str(token))
         return text
 
-    def explain(self, error: _Error) -> Problem:
+    def explain(self, error: Error) -> Problem:
         pointer = join_pointer("", *error.path)
         node = self.deref(error.schema) if isinstance(error.schema, dict) else {}
         here = self.name(error.path)
         keyword = error.keyword
         custom = node.get("errorMessage") if isinstance(node.get("errorMessage"), str) else None
-        if error.under_property_names:
+        if _under_property_names(error):
             return self._bad_key(error, node, pointer)
         if keyword == "additionalProperties" and isinstance(error.instance, dict):
             return self._unknown_key(error, node, pointer)
@@ -208,7 +198,7 @@ class _Explainer:
             return Problem(pointer, f"{here} {custom}, not {_shown(error.instance)}")
         return Problem(pointer, f"{here} {self._wording(keyword, node, error)}")
 
-    def _bad_key(self, error: _Error, node: Mapping[str, Any], pointer: str) -> Problem:
+    def _bad_key(self, error: Error, node: Mapping[str, Any], pointer: str) -> Problem:
         """A key that its mapping's ``propertyNames`` refuses (``node`` is that schema)."""
         if isinstance(error.instance, dict):  # jsonschema-rs names the mapping; find the key
             key = next((k for k in error.instance if first_problem(node, k) is not None), "")
@@ -221,7 +211,7 @@ class _Explainer:
         return Problem(join_pointer(pointer, key), f"{here} has the key {_shown(key)}, which is not allowed: "
                                                    f"{inner.message if inner else error.message}", at_key=True)
 
-    def _wording(self, keyword: str, node: Mapping[str, Any], error: _Error) -> str:
+    def _wording(self, keyword: str, node: Mapping[str, Any], error: Error) -> str:
         value = error.instance
         if keyword == "type":
             return f"must be {_type_phrase(node.get('type'))}, not {_shown(value)}" + _quote_hint(node, value)
@@ -249,7 +239,7 @@ class _Explainer:
             return f"has a key that is not allowed: {error.message}"
         return f"is not valid: {error.message}"
 
-    def _unknown_key(self, error: _Error, node: Mapping[str, Any], pointer: str) -> Problem:
+    def _unknown_key(self, error: Error, node: Mapping[str, Any], pointer: str) -> Problem:
         allowed = list(node.get("properties") or ())
         unknown = next((key for key in error.instance if key not in allowed), None)
         if unknown is None:  # pragma: no cover - the validator reports only unknown keys here
@@ -265,7 +255,7 @@ class _Explainer:
             message += f" (allowed: {', '.join(sorted(allowed))})"
         return Problem(join_pointer(pointer, unknown), message, at_key=True)
 
-    def _missing(self, error: _Error, node: Mapping[str, Any]) -> str:
+    def _missing(self, error: Error, node: Mapping[str, Any]) -> str:
         required = [key for key in node.get("required", ()) if key not in error.instance]
         key = required[0] if required else "?"
         expected = self.deref((node.get("properties") or {}).get(key) or {})

@@ -85,7 +85,7 @@ class RunContext:
         self.several = shared is None and options.targets.several
 
     @cached_property
-    def schemas(self):  # -> kube_schema.SchemaStore; imported lazily, it is the heaviest module
+    def schemas(self):  # -> lintops.schema.kube.store.SchemaStore; imported lazily, it is the heaviest module
         return self._shared.store(self.kubernetes_version)
 
     def schemas_at(self, version: str):
@@ -133,7 +133,7 @@ class _Stores:
     def store(self, version: str):
         store = self.stores.get(version)
         if store is None:
-            from .kube_schema import SchemaStore
+            from .schema.kube.store import SchemaStore
 
             store = self.stores[version] = SchemaStore(version, strict=self.options.strict,
                                                        backend=self.options.schema_backend)

@@ -106,7 +106,7 @@ def prepare(settings: Settings) -> Run:
     from .config import ConfigError
     from .environments import EnvironmentPatterns
     from .inputs.discover import repository_root
-    from .kube_schema import supported_versions
+    from .schema.kube.versions import supported_versions
 
     base_dir = settings.base_dir or repository_root(_first_directory(settings.paths), fallback=Path.cwd())
     tree = _load_tree_config(settings, base_dir)

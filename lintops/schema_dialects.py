@@ -10,6 +10,8 @@ schema as Helm compiles it (:mod:`lintops.helm_schema_refs`) can use it without 
 
 from __future__ import annotations
 
+from urllib.parse import urldefrag, urlsplit
+
 #: The meta-schema identifiers of the drafts (``$schema`` values) the libraries know without fetching.
 META_SCHEMAS = (
     "http://json-schema.org/draft-03/schema#",
@@ -28,6 +30,28 @@ BUNDLED = frozenset({
       for name in ("applicator", "content", "core", "format-annotation", "format-assertion", "meta-data",
                    "unevaluated", "validation")),
 })
+
+
+def _normalised(uri: str) -> str:
+    """``uri`` as compared with the bundled identifiers: no fragment, scheme and host lower case, http = https."""
+    try:
+        base = urldefrag(uri.strip())[0]
+        parts = urlsplit(base)
+    except ValueError:  # not a URI (an unclosed "["): no bundled identifier
+        return uri
+    if parts.scheme.lower() not in ("http", "https"):
+        return base
+    return f"https://{parts.netloc.lower()}{parts.path}"
+
+
+_BUNDLED_NORMALISED = frozenset(_normalised(uri) for uri in BUNDLED)
+
+
+def is_bundled(uri: str) -> bool:
+    """Whether ``uri`` names a meta-schema or vocabulary the validator libraries carry (no fetch needed)."""
+    return _normalised(uri) in _BUNDLED_NORMALISED
+
+
 #: The draft Helm's JSON Schema library applies to a values schema that names none, and to the alias
 #: ``http(s)://json-schema.org/schema`` (its ``draftLatest``).
 HELM_DEFAULT_DRAFT = "https://json-schema.org/draft/2020-12/schema"

@@ -10,10 +10,9 @@ the messages (an ``enum`` is quoted back). Two guards, so that neither alone has
   ``$recursiveRef`` and ``$schema`` of the schema, resolved against the base URIs its ``$id``/``id``
   set, exactly where a library would look; each one that would leave is returned with its JSON
   pointer, so that the finding stands at that key of the schema file;
-- :func:`refuse_retrieval`, :func:`rust_registry`, :func:`python_registry` plug into the libraries'
-  own retrieval hooks (jsonschema-rs' ``retriever=``/``registry=``, referencing's ``retrieve``), so that
-  whatever the first guard let through, the libraries fetch nothing and read only files inside the
-  allowed root, whatever their defaults are.
+- the retrieval hooks of :mod:`lintops.schema.retrieval` plug into the libraries' own retrieval, so
+  that whatever the first guard let through, the libraries fetch nothing and read only files inside
+  the allowed root, whatever their defaults are.
 
 What may be referenced: the schema itself and the resources embedded in it (``#...``, or a URI one of
 its ``$id`` declares); the JSON Schema meta-schemas both libraries bundle (drafts 3, 4, 6, 7, 2019-09,
@@ -32,8 +31,8 @@ schema ``true`` (a ``$ref`` to it allows anything; a ``$schema`` keeps the enclo
 ``$schema``, draft-03 and ``HTTP://JSON-SCHEMA.ORG/...`` included, Helm fetches over http(s) or reads as
 a file, or refuses. So ``foreign_references(..., helm=True)`` and ``python_registry(..., helm=True)``
 accept exactly what Helm resolves without fetching (:func:`helm_dialect`, :func:`helm_resource`), and
-:func:`helm_schema` spells each ``$schema`` as the Python library knows it. (Read in the library's
-``draft.go``/``loader.go`` and checked against Helm itself with a recording proxy.)
+:func:`lintops.inputs.helm.schema.helm_schema` spells each ``$schema`` as the Python library knows it.
+(Read in the library's ``draft.go``/``loader.go`` and checked against Helm itself with a recording proxy.)
 
 Nor does a chart's schema refer to files of the chart, whatever it looks like: Helm adds every values
 schema as ``file:///values.schema.json``, so a relative ``$ref`` ("defs.json") is resolved against the file
@@ -53,44 +52,18 @@ is one Kubernetes would not take either.
 from __future__ import annotations
 
 import json
-import os
-import stat
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urldefrag, urljoin, urlsplit
+from urllib.parse import urldefrag, urljoin, urlsplit
 
-from .schema_dialects import (
-    BUNDLED,
-    HELM_DEFAULT_DRAFT,
-    META_SCHEMAS,
-    draft_of,
-    helm_dialect,
-    helm_resource,
-    is_urn,
-)
+from .schema.retrieval import file_path, inside
+from .schema_dialects import HELM_DEFAULT_DRAFT, helm_dialect, helm_resource, is_bundled, is_urn
 
-__all__ = [
-    "HELM_DEFAULT_DRAFT",
-    "MAX_REFERENCED_BYTES",
-    "META_SCHEMAS",
-    "ForeignReference",
-    "PositionedProblem",
-    "ReferenceRefused",
-    "crd_reference_problems",
-    "foreign_references",
-    "helm_dialect",
-    "helm_resource",
-    "helm_schema",
-    "python_registry",
-    "refuse_retrieval",
-    "rust_registry",
-    "rust_retriever",
-]
+__all__ = ["REFERENCES", "ForeignReference", "foreign_references", "opaque_relative", "reference_nodes"]
 
-#: The largest file inside the root a reference may load.
-MAX_REFERENCED_BYTES = 4 * 1024 * 1024
-_REFERENCES = ("$ref", "$dynamicRef", "$recursiveRef")
+#: The keywords that refer to another schema.
+REFERENCES = ("$ref", "$dynamicRef", "$recursiveRef")
+_REFERENCES = REFERENCES
 _DRAFTS = "draft-04, draft-06, draft-07, 2019-09, 2020-12"
 _IDS = ("$id", "id")
 #: Keywords whose values are instance data, never subschemas: a ``$ref`` inside is no reference.
@@ -100,89 +73,14 @@ _NAMED_SCHEMAS = frozenset({"properties", "patternProperties", "$defs", "definit
                             "dependencies"})
 
 
-def _normalised(uri: str) -> str:
-    """``uri`` as compared with the bundled identifiers: no fragment, scheme and host lower case, http = https."""
-    try:
-        base = urldefrag(uri.strip())[0]
-        parts = urlsplit(base)
-    except ValueError:  # not a URI (an unclosed "["): no bundled identifier
-        return uri
-    if parts.scheme.lower() not in ("http", "https"):
-        return base
-    return f"https://{parts.netloc.lower()}{parts.path}"
-
-
-_BUNDLED_NORMALISED = frozenset(_normalised(uri) for uri in BUNDLED)
-
-
-def is_bundled(uri: str) -> bool:
-    """Whether ``uri`` names a meta-schema or vocabulary the validator libraries carry (no fetch needed)."""
-    return _normalised(uri) in _BUNDLED_NORMALISED
-
-
-def helm_schema(schema: Any) -> tuple[Any, str, bool]:
-    """``schema`` as Helm reads it, for python-jsonschema, with the meta-schema Helm applies to its root
-    (:func:`helm_dialect`; the default draft for none, and for a non-string ``$schema``, which the meta-schema
-    check then refuses), and whether an embedded resource (a subschema with an ``$id``) declares another
-    draft than the root's, which Helm honours and python-jsonschema does not.
-
-    In the schema returned, each nested ``$schema`` Helm knows is spelt as its draft's own URI (an alias, a
-    vocabulary meta-schema or a fragment would make ``referencing`` refuse the subschema; a ``urn:`` is
-    dropped: it keeps the enclosing draft), and each reference to a meta-schema by the meta-schema's own
-    URI (``referencing`` resolves a retrieved meta-schema's relative references against the URI it was
-    retrieved by, where Helm's library uses its ``$id``). The root's ``$schema`` is left as written: the
-    validator class comes from the meta-schema returned. ``schema`` is not changed (it is copied only when
-    something has to be respelt); call :func:`foreign_references` with ``helm=True`` first.
-    """
-    if not isinstance(schema, dict):
-        return schema, HELM_DEFAULT_DRAFT, False
-    declared = schema.get("$schema")
-    root = (helm_dialect(declared) if isinstance(declared, str) else None) or HELM_DEFAULT_DRAFT
+def reference_nodes(schema: Any, base_uri: str = "") -> tuple[list[tuple[dict[str, Any], tuple[str, ...], str]],
+                                                               set[str]]:
+    """``(nodes, declared)``: every mapping of ``schema`` that holds a reference keyword or ``$schema``,
+    with its path and base URI, and every URI an ``$id``/``id`` declares."""
     nodes: list[tuple[dict[str, Any], tuple[str, ...], str]] = []
-    ids: set[str] = set()
-    _collect(schema, [], "", nodes, ids)
-    changes: list[tuple[tuple[str, ...], str, str | None]] = []  # (path, keyword, new value; None: removed)
-    mixed = False
-    for node, path, _ in nodes:
-        for keyword in _REFERENCES:
-            reference = node.get(keyword)
-            known = helm_resource(reference) if isinstance(reference, str) else None
-            if known is not None:
-                fragment = reference.partition("#")[2]
-                spelt = urldefrag(known)[0] + (f"#{fragment}" if fragment else "")
-                if spelt != reference:
-                    changes.append((path, keyword, spelt))
-        value = node.get("$schema")
-        if not path or not isinstance(value, str):
-            continue
-        meta = helm_dialect(value, enclosing="")
-        if meta == "":
-            changes.append((path, "$schema", None))
-        elif meta is not None:
-            if draft_of(meta) != value:
-                changes.append((path, "$schema", draft_of(meta)))
-            mixed = mixed or (draft_of(meta) != draft_of(root) and ("$id" in node or "id" in node))
-    if any(_opaque_relative("x", uri) for uri in ids):  # a urn: $id; walked only then, a schema can be large
-        from .helm_schema_refs import helm_references, version_of
-
-        for reference in helm_references(schema, version_of(root)):
-            if reference.local and _opaque_relative(reference.value, reference.target):
-                # Helm: a relative reference against an opaque base is that resource itself
-                changes.append((reference.path, reference.keyword, f"#{reference.value.partition('#')[2]}"))
-    if not changes:
-        return schema, root, mixed
-    import copy
-
-    result = copy.deepcopy(schema)
-    for path, keyword, spelt in changes:
-        target: Any = result
-        for token in path:
-            target = target[int(token)] if isinstance(target, list) else target[token]
-        if spelt is None:
-            del target[keyword]
-        else:
-            target[keyword] = spelt
-    return result, root, mixed
+    declared: set[str] = set()
+    _collect(schema, [], base_uri, nodes, declared)
+    return nodes, declared
 
 
 class ForeignReference:
@@ -234,9 +132,7 @@ def foreign_references(schema: Any, *, base_uri: str = "", root: Path | None = N
     ``root`` or not. ``followed`` (with ``helm``): only the references Helm follows, those of the subschemas
     it compiles (:mod:`lintops.helm_schema_refs`); else every one, as a schema handed to Helm is checked.
     """
-    declared: set[str] = set()
-    nodes: list[tuple[dict[str, Any], tuple[str, ...], str]] = []
-    _collect(schema, [], base_uri, nodes, declared)
+    nodes, declared = reference_nodes(schema, base_uri)
     helm_refs = _helm_references_by_path(schema) if helm else {}
     found: list[ForeignReference] = []
     for node, path, base in nodes:
@@ -324,7 +220,7 @@ def _helm_foreign(reference: Any, pointer: str) -> ForeignReference | None:
     return ForeignReference(at, reference.keyword, value, said, remedy, reference.followed)
 
 
-def _opaque_relative(reference: str, target: str) -> bool:
+def opaque_relative(reference: str, target: str) -> bool:
     """Whether ``reference`` is a relative reference Helm resolved against an opaque base (``urn:...``)."""
     head = reference.partition("#")[0]
     if not head or urlsplit(head).scheme:
@@ -363,7 +259,7 @@ def _why_foreign(reference: str, base: str, declared: set[str], root: Path | Non
     if scheme in ("http", "https"):
         return f"is an {scheme} URL" if target == urldefrag(reference)[0] else f"resolves to the {scheme} URL {target}"
     if scheme == "file":
-        if root is not None and urlsplit(target).netloc in ("", "localhost") and _inside(_file_path(target), root):
+        if root is not None and urlsplit(target).netloc in ("", "localhost") and inside(file_path(target), root):
             return None
         return "names a file outside the chart" if root is not None else "names a file"
     if scheme:
@@ -418,165 +314,3 @@ def _collect(node: Any, path: list[str], base: str, nodes: list[tuple[dict[str, 
 
 def _escape(token: str) -> str:
     return token.replace("~", "~0").replace("/", "~1")
-
-
-def _file_path(uri: str) -> Path:
-    parts = urlsplit(uri)
-    return Path(unquote(parts.path))
-
-
-def _inside(path: Path, root: Path) -> bool:
-    """Whether ``path``, symbolic links resolved, is inside ``root`` (also resolved)."""
-    try:
-        return Path(os.path.realpath(path)).is_relative_to(Path(os.path.realpath(root)))
-    except (OSError, ValueError):
-        return False
-
-
-class ReferenceRefused(Exception):
-    """A validator library asked for a resource it may not have; the message says which and why."""
-
-
-def refuse_retrieval(uri: str) -> Any:
-    """A retriever for jsonschema-rs that retrieves nothing (a schema that may refer only into itself)."""
-    raise ReferenceRefused(f"{uri} is not fetched or read: lintops resolves references only within the schema")
-
-
-def rust_retriever(root: Path | None = None, base_uri: str = "") -> Callable[[str], Any]:
-    """A jsonschema-rs ``retriever``: the bundled meta-schemas, and regular files inside ``root``; nothing else."""
-    def retrieve(uri: str) -> Any:
-        return _retrieve(uri, root, base_uri)
-
-    return retrieve if root is not None else refuse_retrieval
-
-
-_RUST_REGISTRY: Any = None
-
-
-def rust_registry() -> Any:
-    """A jsonschema-rs ``Registry`` whose retriever refuses everything, for ``jsonschema_rs.meta.validate``.
-
-    ``meta.validate`` takes no retriever of its own and fetches an unknown ``$schema`` without one.
-    """
-    global _RUST_REGISTRY
-    if _RUST_REGISTRY is None:
-        import jsonschema_rs
-
-        _RUST_REGISTRY = jsonschema_rs.Registry([], retriever=refuse_retrieval)
-    return _RUST_REGISTRY
-
-
-def python_registry(root: Path | None = None, base_uri: str = "", default_dialect: str | None = None,
-                    helm: bool = False, document: Any = None) -> Any:
-    """A ``referencing.Registry`` for python-jsonschema (``Validator(schema, registry=...)``): the libraries'
-    bundled meta-schemas are added by jsonschema itself; this one retrieves regular files inside ``root``
-    and nothing else. A relative URI (a schema without ``$id`` resolves against ``""``) is taken relative to
-    ``base_uri``; ``default_dialect`` is the draft of a retrieved file that names none. ``helm``: the
-    meta-schemas are those Helm's library resolves (``http://json-schema.org/schema`` is 2020-12), an
-    unresolved ``urn:`` is the schema ``true``, as Helm has it, and ``document`` (the values schema itself)
-    is what ``base_uri`` names (Helm's ``file:///values.schema.json``: ``values.schema.json#/$defs/x``
-    refers to the schema itself there)."""
-    from referencing import Registry, Resource
-    from referencing.exceptions import NoSuchResource
-    from referencing.jsonschema import DRAFT7, specification_with
-
-    specification = specification_with(default_dialect, default=DRAFT7) if default_dialect else DRAFT7
-
-    def retrieve(uri: str) -> Any:
-        try:
-            contents = _retrieve(uri, root, base_uri, helm, document)
-        except ReferenceRefused:
-            raise NoSuchResource(ref=uri) from None
-        return Resource.from_contents(contents, default_specification=specification)
-
-    return Registry(retrieve=retrieve)  # type: ignore[call-arg]
-
-
-def _retrieve(uri: str, root: Path | None, base_uri: str, helm: bool = False, document: Any = None) -> Any:
-    try:
-        target = urldefrag(urljoin(base_uri, uri))[0]
-        urlsplit(target)
-    except ValueError:
-        raise ReferenceRefused(f"{uri[:200]!r} is not a URI reference") from None
-    bundled = is_bundled(target)
-    if document is not None and base_uri and target == urldefrag(base_uri)[0]:
-        return document
-    if helm:
-        if is_urn(target):
-            return True  # Helm's loader: an unresolved URN is the schema that allows anything
-        known = helm_resource(target)
-        bundled, target = known is not None, urldefrag(known)[0] if known is not None else target
-    if bundled:
-        from jsonschema_specifications import REGISTRY
-
-        for spelling in (target, target.replace("https://", "http://", 1), target.replace("http://", "https://", 1)):
-            try:
-                return REGISTRY.contents(spelling)
-            except Exception:  # the other spelling, then
-                continue
-    parts = urlsplit(target)
-    if root is None or parts.scheme.lower() != "file" or parts.netloc not in ("", "localhost"):
-        raise ReferenceRefused(f"{target} is not fetched or read")
-    path = _file_path(target)
-    if not _inside(path, root):
-        raise ReferenceRefused(f"{target} is outside {root}")
-    try:
-        info = os.stat(path)
-        if not stat.S_ISREG(info.st_mode):
-            raise ReferenceRefused(f"{target} is not a regular file")
-        if info.st_size > MAX_REFERENCED_BYTES:
-            raise ReferenceRefused(f"{target} is larger than {MAX_REFERENCED_BYTES} bytes")
-        with open(path, "rb") as handle:
-            data = handle.read(MAX_REFERENCED_BYTES + 1)
-    except OSError as exc:
-        raise ReferenceRefused(f"{target} cannot be read: {exc.strerror or exc}") from None
-    if len(data) > MAX_REFERENCED_BYTES:
-        raise ReferenceRefused(f"{target} is larger than {MAX_REFERENCED_BYTES} bytes")
-    try:
-        return json.loads(data)
-    except ValueError as exc:
-        raise ReferenceRefused(f"{target} is not JSON: {exc}") from None
-
-
-class PositionedProblem(str):
-    """A problem message that also knows the node it is about (a JSON pointer into the object it was found in).
-
-    ``SchemaStore.add_crd`` returns its problems as strings; one of these still reads as its message
-    where a string is expected, and lets the caller place the finding at ``pointer`` (at the key).
-    """
-
-    pointer: str
-
-    def __new__(cls, message: str, pointer: str) -> PositionedProblem:
-        problem = super().__new__(cls, message)
-        problem.pointer = pointer
-        return problem
-
-
-def crd_reference_problems(crd: Any) -> list[PositionedProblem]:
-    """The foreign references in the schemas of a CustomResourceDefinition, each at its key in the CRD.
-
-    The API server refuses ``$ref`` in a CRD schema; a CRD of the tree must not make lintops fetch or
-    read anything either, so a CRD with such a reference is not used for its custom resources.
-    """
-    spec = crd.get("spec") if isinstance(crd, dict) else None
-    if not isinstance(spec, dict):
-        return []
-    schemas: list[tuple[str, str, Any]] = []
-    validation = spec.get("validation")
-    if isinstance(validation, dict):
-        schemas.append(("/spec/validation/openAPIV3Schema", "", validation.get("openAPIV3Schema")))
-    versions = spec.get("versions")
-    for index, version in enumerate(versions if isinstance(versions, list) else []):
-        schema = version.get("schema") if isinstance(version, dict) else None
-        if isinstance(schema, dict):
-            name = version.get("name")
-            schemas.append((f"/spec/versions/{index}/schema/openAPIV3Schema",
-                            f" (version {name})" if isinstance(name, str) else "", schema.get("openAPIV3Schema")))
-    problems = []
-    for pointer, version, schema in schemas:
-        for reference in foreign_references(schema):
-            problems.append(PositionedProblem(
-                f"CRD{version} is not used to validate its custom resources: "
-                f"{reference.message('the JSON Schema drafts lintops bundles')}", pointer + reference.pointer))
-    return problems

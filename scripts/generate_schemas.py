@@ -9,7 +9,7 @@ check fails:
 
 - the sdist's ``-strict`` set is exactly the non-strict set with ``additionalProperties: false`` added to
   every object schema that lists ``properties`` and has none (checked on the published files as they
-  are), and the runtime rule (``lintops.kube_schema.strictify``) reproduces the compacted ``-strict`` set
+  are), and the runtime rule (``lintops.schema.kube.build.strictify``) reproduces the compacted ``-strict`` set
   for every definition and the strict closures of Deployment, Service and ConfigMap;
 - only keywords that mean the same in Draft 4 occur; in the ``$defs`` layout, an optional field's type
   includes ``null`` and a required field's never does (the rule lintops applies at run time), and the
@@ -49,8 +49,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from lintops import api_lifecycle, kube_schema  # noqa: E402
+from lintops import api_lifecycle  # noqa: E402
+from lintops.schema.kube import build as kube_build  # noqa: E402
 from lintops.schema.kube import compact as kube_compact  # noqa: E402
+from lintops.schema.kube import crd as kube_crd  # noqa: E402
 from lintops.schema.kube.bundle import POOL_FILE  # noqa: E402
 
 #: kubernetes-validate release -> the Kubernetes versions taken from it.
@@ -199,10 +201,10 @@ def check_defs_conventions(version: str, definitions: dict) -> None:
 
 
 def check_strict(version: str, compact: dict, strict_compact: dict, index: dict) -> None:
-    """The runtime rule (kube_schema.strictify) must reproduce the sdist's -strict definitions."""
+    """The runtime rule (kube_build.strictify) must reproduce the sdist's -strict definitions."""
     if set(strict_compact) != set(compact):
         raise SystemExit(f"{version}: the -strict set has other definitions")
-    different = [name for name in compact if kube_schema.strictify(compact[name]) != strict_compact[name]]
+    different = [name for name in compact if kube_build.strictify(compact[name]) != strict_compact[name]]
     if different:
         raise SystemExit(f"{version}: strictify differs from the -strict set for {different[:5]}")
     for api_version, kind in KINDS_CHECKED:
@@ -210,7 +212,7 @@ def check_strict(version: str, compact: dict, strict_compact: dict, index: dict)
         if name is None:
             raise SystemExit(f"{version}: no {api_version} {kind} in the index")
         # the runtime builder, without its null-for-optional-fields step, against the -strict set
-        ours = kube_schema.kind_schema(compact, name, strict=True, optional_null=False)
+        ours = kube_build.kind_schema(compact, name, strict=True, optional_null=False)
         closure = ours["definitions"]
         if closure != {n: strict_compact[n] for n in closure}:
             raise SystemExit(f"{version}: {kind} closure differs from the -strict set")
@@ -401,13 +403,13 @@ def generate_crds() -> None:
         for crd in documents:
             if crd.get("kind") != "CustomResourceDefinition":
                 continue
-            found, problems = kube_schema.crd_versions(crd)
+            found, problems = kube_crd.crd_versions(crd)
             if problems:
                 raise SystemExit(f"{path.name}: {problems}")
             for api_version, kind, schema in found:
                 group, version = api_version.split("/")
                 name = f"{group}_{version}_{kind.lower()}.json"
-                document = {"$schema": kube_schema.DRAFT4, **schema}
+                document = {"$schema": kube_build.DRAFT4, **schema}
                 write(out / name, dump(document) + "\n")
                 index.setdefault(api_version, {})[kind] = name
     write(out / "index.json", dump({"source": "schemas/crds/src (see schemas/README.md)", "kinds": index}) + "\n")

@@ -7,12 +7,12 @@ import textwrap
 import pytest
 
 from lintops.catalog import available_checks
-from lintops.checks import json_schema
 from lintops.checks.base import Subject
-from lintops.checks.json_schema import CompiledSchema, JsonSchema, SchemaParamError
+from lintops.checks.json_schema import JsonSchema, SchemaParamError
 from lintops.engine import Engine
 from lintops.model import Resource, Source
 from lintops.rules import RuleError, RuleSpec, bind, load_rule_file
+from lintops.schema.compiled import CompiledSchema
 
 DRAFT4 = "http://json-schema.org/draft-04/schema#"
 DRAFT7 = "http://json-schema.org/draft-07/schema#"
@@ -174,9 +174,11 @@ def test_when_limits_the_objects_a_rule_looks_at(backend):
 
 
 def test_schema_is_compiled_once_per_rule(monkeypatch):
+    import jsonschema_rs
+
     calls = []
-    original = json_schema.jsonschema_rs.validator_for
-    monkeypatch.setattr(json_schema.jsonschema_rs, "validator_for",
+    original = jsonschema_rs.validator_for
+    monkeypatch.setattr(jsonschema_rs, "validator_for",
                         lambda schema, **kw: calls.append(schema) or original(schema, **kw))
     check = JsonSchema({"schema": LIMITS_SCHEMA, "message": "{missing}", "when": {"type": "object"}})
     assert len(calls) == 2  # the schema and `when`

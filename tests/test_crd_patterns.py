@@ -14,8 +14,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from lintops.kube_schema import BACKENDS, SchemaError, SchemaStore
 from lintops.patterns import jsonschema_rs_can_match
+from lintops.schema.kube.store import SchemaStore
+from lintops.schema.kube.validate import SchemaError
+from lintops.schema.service import BACKENDS
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "crd-patterns"
 
@@ -132,11 +134,13 @@ def test_check_validates_kube_prometheus_objects_and_places_a_refused_pattern(tm
 
 
 def test_bundled_kubernetes_definitions_have_no_pattern_to_read_as_re2():
-    """Built-in kinds skip the RE2 pattern walk (:func:`lintops.kube_schema._compile`, ``re2=False``);
+    """Built-in kinds skip the RE2 pattern walk (:func:`lintops.schema.kube.validate.compile_schema`, ``re2=False``);
     that is only right while no bundled definition has a ``pattern`` jsonschema-rs would misread."""
-    from lintops.kube_schema import _re2_patterns, _version_data, supported_versions
+    from lintops.schema.kube.bundle import load
+    from lintops.schema.kube.validate import _re2_patterns
+    from lintops.schema.kube.versions import supported_versions
 
     for version in supported_versions():
-        definitions = _version_data(version).definitions
+        definitions = load(version).definitions
         _, renamed = _re2_patterns({"definitions": dict(definitions)})
         assert not renamed, version

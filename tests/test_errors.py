@@ -170,7 +170,7 @@ NEVER_ESCAPE = {
     "lintops.inputs.files.RefusedFile": "a file the reader refuses (a link out, a pipe): a finding",
     "lintops.inputs.helm.semver.ConstraintError": "a chart's version constraint: a finding at its key",
     "lintops.patterns.PatternError": "a pattern RE2 refuses: a finding, or a ConfigError/RuleError at its key",
-    "lintops.schema_refs.ReferenceRefused": "a $ref that would leave the tree or the machine: a finding",
+    "lintops.schema.retrieval.ReferenceRefused": "a $ref that would leave the tree or the machine: a finding",
     "lintops.interrupts.Interrupted": "SIGINT or SIGTERM: exit 130 or 143, not an error",
 }
 

@@ -201,8 +201,8 @@ def test_the_python_schema_backend_matches_patterns_in_linear_time():
     unevaluatedProperties all match with RE2."""
     import jsonschema
 
-    from lintops.kube_schema import _PythonValidator
-    from lintops.patterns import linear_time_validator
+    from lintops.schema.kube.validate import _PythonValidator
+    from lintops.schema.linear import linear_time_validator
 
     hostile = "a" * 40 + "!"
     started = time.monotonic()
@@ -327,11 +327,11 @@ def test_render_limits_default_and_come_from_the_environment(monkeypatch):
 
 def test_patterns_only_a_backtracking_engine_could_match_are_refused_where_they_are_written():
     """A json-schema rule with lookahead does not load; a CRD's backreference is dropped with a problem."""
-    from lintops.checks.json_schema import CompiledSchema, SchemaParamError
-    from lintops.kube_schema import SchemaStore
+    from lintops.schema.compiled import CompiledSchema, SchemaUnusable
+    from lintops.schema.kube.store import SchemaStore
 
-    with pytest.raises(SchemaParamError, match=r"params\.schema/properties/name/pattern: the pattern \"a\(\?=b\)\" "
-                                               r"is not a usable RE2 regular expression: invalid perl operator"):
+    with pytest.raises(SchemaUnusable, match=r"params\.schema/properties/name/pattern: the pattern \"a\(\?=b\)\" "
+                                             r"is not a usable RE2 regular expression: invalid perl operator"):
         CompiledSchema({"properties": {"name": {"pattern": "a(?=b)"}}})
     gadgets = yaml.safe_load(crd("Gadget", "example.org", """\
         type: object

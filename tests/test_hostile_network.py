@@ -593,7 +593,7 @@ def test_foreign_references_reads_schemas_as_the_libraries_do():
 def test_the_python_registry_reads_only_regular_files_inside_the_root(tmp_path, outside, http_listener):
     import jsonschema
 
-    from lintops.schema_refs import python_registry
+    from lintops.schema.retrieval import python_registry
 
     chart = tmp_path / "chart"
     write(chart / "defs.json", json.dumps({"a": {"$ref": f"http://127.0.0.1:{http_listener.port}/a"},
@@ -615,8 +615,8 @@ def test_the_python_registry_reads_only_regular_files_inside_the_root(tmp_path, 
 def test_the_validators_are_built_with_retrieval_refused(http_listener, outside):
     import jsonschema_rs
 
-    from lintops.kube_schema import _PythonValidator, _RustValidator
-    from lintops.schema_refs import refuse_retrieval, rust_registry
+    from lintops.schema.kube.validate import _PythonValidator, _RustValidator
+    from lintops.schema.retrieval import refuse_retrieval, rust_registry
 
     http = f"http://127.0.0.1:{http_listener.port}"
     for schema in ({"$ref": f"{http}/x"}, {"$ref": outside.as_uri()}, {"properties": {"a": {"$ref": f"{http}/y"}}}):

@@ -1,4 +1,4 @@
-"""Tests of the schema store (lintops.kube_schema) and the bundled schema data."""
+"""Tests of the schema store (lintops.schema.kube) and the bundled schema data."""
 
 from __future__ import annotations
 
@@ -12,11 +12,17 @@ import pytest
 import yaml
 
 from builders import crd
-from lintops import kube_schema
-from lintops.kube_schema import SchemaError, SchemaStore, supported_versions
+from lintops.data import data_dir
+from lintops.schema import service
+from lintops.schema.kube import build, compact
+from lintops.schema.kube import crd as kube_crd
+from lintops.schema.kube import store as kube_store
+from lintops.schema.kube.store import SchemaStore
+from lintops.schema.kube.validate import SchemaError
+from lintops.schema.kube.versions import supported_versions
 
-BACKENDS = [name for name in kube_schema.BACKENDS if __import__("importlib").util.find_spec(name.replace("-", "_"))]
-SCHEMAS = kube_schema.data_dir("schemas")
+BACKENDS = [name for name in service.BACKENDS if __import__("importlib").util.find_spec(name.replace("-", "_"))]
+SCHEMAS = data_dir("schemas")
 
 
 def load(text: str) -> dict:
@@ -674,14 +680,14 @@ def test_bundled_crd_schemas_match_their_sources():
     expected = {}
     for path in sorted((SCHEMAS / "crds" / "src").glob("*.yaml")):
         for definition in yaml.load_all(path.read_text(encoding="utf-8"), Loader=loader):
-            found, problems = kube_schema.crd_versions(definition)
+            found, problems = kube_crd.crd_versions(definition)
             assert problems == []
             for api_version, kind, schema in found:
                 expected[(api_version, kind)] = schema
     assert {(v, k) for v, kinds in index.items() for k in kinds} == set(expected)
     for (api_version, kind), schema in expected.items():
         stored = json.loads((SCHEMAS / "crds" / index[api_version][kind]).read_text())
-        assert stored == {"$schema": kube_schema.DRAFT4, **schema}
+        assert stored == {"$schema": build.DRAFT4, **schema}
 
 
 # --------------------------------------------------------------------------------------------
@@ -701,7 +707,7 @@ def test_bundled_kubernetes_data(version):
     assert all(name in definitions for kinds in index.values() for name in kinds.values())
     assert '"description":"' not in "".join(pool)  # texts dropped (fields stay)
     assert "$defs" not in "".join(pool) and '"null"' not in "".join(pool)  # one layout for every version
-    schema = kube_schema.kind_schema(definitions, "io.k8s.api.apps.v1.Deployment", strict=True, optional_null=False)
+    schema = build.kind_schema(definitions, "io.k8s.api.apps.v1.Deployment", strict=True, optional_null=False)
     assert 90 <= len(schema["definitions"]) <= 130  # the closure, not all 600 to 860 definitions
 
 
@@ -725,7 +731,7 @@ def test_strictify_rule():
             "l": {"type": "array", "items": {"properties": {"d": {}}}},
         },
     }
-    assert kube_schema.strictify(schema) == {
+    assert build.strictify(schema) == {
         "type": "object",
         "additionalProperties": False,
         "properties": {
@@ -753,11 +759,11 @@ def test_compact_and_index_definitions():
             "x-kubernetes-group-version-kind": [{"group": "apps", "version": "v1", "kind": "Other"}],
         },
     }
-    assert kube_schema.compact_definitions(raw)["io.k8s.api.core.v1.Thing"] == {
+    assert compact.compact_definitions(raw)["io.k8s.api.core.v1.Thing"] == {
         "type": "object",
         "properties": {"description": {"type": "string"}, "size": {"type": ["integer", "string"]}},
     }
-    assert kube_schema.index_definitions(raw) == {
+    assert compact.index_definitions(raw) == {
         "v1": {"Thing": "io.k8s.api.core.v1.Thing"},
         "apps/v1": {"Other": "io.k8s.api.apps.v1.Other"},
     }
@@ -786,7 +792,7 @@ def test_versions_of_an_installed_kubernetes_validate(tmp_path, monkeypatch):
     monkeypatch.syspath_prepend(str(tmp_path))
     monkeypatch.setattr(versions, "_SOURCES", None)
     monkeypatch.setattr(bundle, "_LOADED", {})
-    monkeypatch.setattr(kube_schema, "_COMPILED", {})
+    monkeypatch.setattr(kube_store, "_SHARED", kube_store._Shared())
     assert supported_versions() == [*(f"1.{minor}" for minor in range(17, 38)), "1.40"]
     assert SchemaStore("1.21").has_schema("apps/v1", "Deployment")
     store = SchemaStore("v1.40.0")

@@ -20,8 +20,7 @@ import pytest
 
 from builders import cronjob, deployment
 from conftest import REPO, run_lintops, write
-from lintops import kube_schema
-from lintops.schema.kube import bundle, served, versions
+from lintops.schema.kube import bundle, served, store, validate, versions
 
 VERSIONS = ["1.17", "1.18", "1.22", "1.25", "1.29", "1.33", "1.37"]
 
@@ -268,10 +267,10 @@ def test_a_run_loads_one_version_and_the_definitions_it_needs(tmp_path):
 
 
 def test_several_versions_in_one_process_share_their_definitions():
-    old, new = kube_schema.SchemaStore("1.18"), kube_schema.SchemaStore("1.37")
+    old, new = store.SchemaStore("1.18"), store.SchemaStore("1.37")
     body = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x"}, "data": {"a": "b"}, "extra": 1}
     assert old.validate("v1", "ConfigMap", body) == new.validate("v1", "ConfigMap", body) == [
-        kube_schema.SchemaError("/extra", "unknown field 'extra'")]
+        validate.SchemaError("/extra", "unknown field 'extra'")]
     meta = "io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelectorRequirement"  # unchanged from 1.18 to 1.37
     assert bundle.load("1.18").definitions[meta] is bundle.load("1.37").definitions[meta]
     assert old.has_schema("policy/v1beta1", "PodDisruptionBudget") and not new.has_schema(
@@ -384,12 +383,12 @@ def test_a_broken_schema_source_is_one_clear_usage_error(tmp_path):
 
 
 def test_a_schema_that_cannot_be_compiled_is_one_finding_per_object_not_exit_3(tmp_path, monkeypatch, lint_json):
-    monkeypatch.setattr(kube_schema, "_COMPILED", {})
+    monkeypatch.setattr(store, "_SHARED", store._Shared())
 
     def refuse(schema, backend, **options):
         raise ValueError("unsupported regular expression")
 
-    monkeypatch.setattr(kube_schema, "_compile", refuse)
+    monkeypatch.setattr(validate, "compile_schema", refuse)
     code, report = lint_json("-k", "1.30", str(write(tmp_path / "web.yaml", DEPLOYMENT)))
     assert code == 1
     assert [(f["rule"], f["message"]) for f in findings(report)] == [

@@ -52,21 +52,16 @@ import json
 import re
 import string
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
-from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..model import Violation
 from ..rules import RuleError
+from ..schema.compiled import CompiledSchema, SchemaUnusable
 from .base import Check, Subject
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..run_context import RunContext
-
-try:
-    import jsonschema_rs
-except ImportError:  # pragma: no cover - exercised where jsonschema-rs has no wheel
-    jsonschema_rs = None
+    from ..schema.service import Error
 
 PLACEHOLDERS = frozenset({"name", "kind", "path", "missing", "error"})
 _IDENTIFIER = re.compile(r"^[A-Za-z0-9_-]+$")
@@ -83,177 +78,6 @@ class SchemaParamError(RuleError, ValueError):
     def __init__(self, message: str, pointer: str | None = None) -> None:
         super().__init__(message)
         self.pointer = pointer
-
-
-def _refuse_backtracking_patterns(schema: Mapping[str, Any], where: str) -> None:
-    """A ``pattern`` or ``patternProperties`` key that RE2 refuses makes the rule unusable.
-
-    A rule may come from the linted repository, so its patterns are matched in linear time: by
-    jsonschema-rs' ``regex`` engine, else by RE2 (:mod:`lintops.patterns`) in the Python backend.
-    Lookaround and backreferences, which only a backtracking engine has, are refused when the rule
-    loads rather than matched.
-    """
-    from ..patterns import refused_schema_patterns
-
-    for pointer, pattern, reason in refused_schema_patterns(schema)[:1]:
-        raise SchemaParamError(f"{where}{pointer}: the pattern {json.dumps(pattern)} is not a usable RE2 "
-                               f"regular expression: {reason}")
-
-
-@dataclass(frozen=True)
-class _Error:
-    """One validation error, the same whichever backend found it."""
-
-    instance_path: tuple[str | int, ...]
-    schema_path: tuple[str | int, ...]
-    keyword: str
-
-
-_DRAFT_NAMES = (("draft-04", "Draft4"), ("draft-06", "Draft6"), ("draft-07", "Draft7"),
-                ("2019-09", "Draft201909"), ("2020-12", "Draft202012"))
-
-
-class CompiledSchema:
-    """A JSON Schema checked against its meta-schema and compiled once; yields backend-neutral errors."""
-
-    def __init__(self, schema: Mapping[str, Any], where: str = "params.schema") -> None:
-        if not isinstance(schema, Mapping):
-            raise SchemaParamError(f"{where}: a JSON Schema must be a mapping")
-        self.schema = dict(schema)
-        self.where = where
-        _refuse_foreign_references(self.schema, where)
-        declared = self.schema.get("$schema")
-        if declared is not None and not isinstance(declared, str):
-            raise SchemaParamError(f"{where}: '$schema' must be a string")
-        self._rust = self._compile_rust(declared)
-        if self._rust is None:
-            self._python  # noqa: B018 - checks the schema now: a bad rule is refused when it loads
-
-    def _compile_rust(self, declared: str | None) -> Any:
-        """The jsonschema-rs validator, meta-checked; None when Rust cannot take this schema (draft 3).
-
-        Checking and compiling in Rust keeps the pure-Python ``jsonschema`` (about 50 ms to import)
-        off the start-up path of every run.
-        """
-        if jsonschema_rs is None or (declared and "draft-03" in declared):
-            return None
-        try:
-            from ..schema_refs import refuse_retrieval, rust_registry
-
-            jsonschema_rs.meta.validate(self.schema, registry=rust_registry())  # fetches no unknown $schema
-        except jsonschema_rs.ValidationError as exc:
-            at = "/".join(str(token) for token in exc.instance_path)
-            draft = next((name for marker, name in _DRAFT_NAMES if declared and marker in declared), "Draft202012")
-            raise SchemaParamError(f"{self.where}{'/' + at if at else ''}: not a valid JSON Schema "
-                                   f"({draft}): {exc.message}") from None
-        except Exception:  # an unknown $schema: let the Python backend explain it
-            return None
-        try:
-            from ..patterns import jsonschema_rs_pattern_options
-
-            return jsonschema_rs.validator_for(self.schema, validate_formats=True, retriever=refuse_retrieval,
-                                               pattern_options=jsonschema_rs_pattern_options())
-        except Exception:  # what Rust cannot compile, Python still can
-            return None
-
-    @cached_property
-    def _python(self) -> Any:
-        import jsonschema
-
-        where, declared = self.where, self.schema.get("$schema")
-        if self._rust is None:  # Rust compiled them with its linear-time engine: nothing to refuse
-            _refuse_backtracking_patterns(self.schema, where)
-        default = None if declared else jsonschema.Draft202012Validator
-        cls = jsonschema.validators.validator_for(self.schema, default=default)
-        if cls is None:
-            raise SchemaParamError(f"{where}: unknown '$schema' {declared!r} "
-                                   "(supported: JSON Schema drafts 3, 4, 6, 7, 2019-09 and 2020-12)")
-        try:
-            cls.check_schema(self.schema)
-        except jsonschema.SchemaError as exc:
-            at = "/".join(str(token) for token in exc.absolute_path)
-            raise SchemaParamError(f"{where}{'/' + at if at else ''}: not a valid JSON Schema "
-                                   f"({cls.__name__.removesuffix('Validator')}): {exc.message}") from None
-        from ..patterns import linear_time_validator
-        from ..schema_refs import python_registry
-
-        return linear_time_validator(cls)(self.schema, format_checker=cls.FORMAT_CHECKER, registry=python_registry())
-
-    @property
-    def backend(self) -> str:
-        return "jsonschema-rs" if self._rust is not None else "jsonschema"
-
-    def is_valid(self, instance: Any) -> bool:
-        if self._rust is not None:
-            try:
-                return bool(self._rust.is_valid(instance))
-            except Exception:  # a value Rust cannot take (a huge integer): ask Python
-                pass
-        return bool(self._python.is_valid(instance))
-
-    def errors(self, instance: Any) -> list[_Error]:
-        if self._rust is not None:
-            try:
-                return [self._rust_error(error) for error in self._rust.iter_errors(instance)]
-            except Exception:  # a value Rust cannot take (a huge integer): ask Python
-                pass
-        return [
-            _Error(tuple(error.absolute_path), tuple(error.absolute_schema_path),
-                   "false" if error.validator is None else str(error.validator))
-            for error in self._python.iter_errors(instance)
-        ]
-
-    def _rust_error(self, error: Any) -> _Error:
-        schema_path = tuple(error.schema_path)
-        keyword = str(schema_path[-1]) if schema_path else ""
-        if type(error.kind).__name__ == "FalseSchema":
-            keyword = "false"
-        return _Error(tuple(error.instance_path), schema_path, keyword)
-
-    def resolve(self, schema_path: Sequence[str | int]) -> Any:
-        """The schema node at ``schema_path``, following local ``$ref`` where the path goes through one."""
-        node: Any = self.schema
-        for token in schema_path:
-            for _ in range(_MAX_EXPANSION_DEPTH):
-                if isinstance(node, dict) and str(token) in node:
-                    node = node[str(token)]
-                    break
-                if isinstance(node, list) and isinstance(token, int) and 0 <= token < len(node):
-                    node = node[token]
-                    break
-                target = self._ref_target(node)
-                if target is None:
-                    return None
-                node = target
-            else:
-                return None
-        return node
-
-    def deref(self, node: Any) -> Any:
-        """``node`` with its local ``$ref`` followed (for a node that is only a reference)."""
-        for _ in range(_MAX_EXPANSION_DEPTH):
-            target = self._ref_target(node)
-            if target is None:
-                return node
-            node = target
-        return node
-
-    def _ref_target(self, node: Any) -> Any:
-        if not isinstance(node, dict):
-            return None
-        ref = node.get("$ref")
-        if not isinstance(ref, str) or not ref.startswith("#"):
-            return None
-        target: Any = self.schema
-        for raw in ref[1:].lstrip("/").split("/") if ref not in ("#", "#/") else ():
-            token = raw.replace("~1", "/").replace("~0", "~")
-            if isinstance(target, dict) and token in target:
-                target = target[token]
-            elif isinstance(target, list) and token.isdigit() and int(token) < len(target):
-                target = target[int(token)]
-            else:
-                return None
-        return target
 
 
 class JsonSchema(Check):
@@ -301,9 +125,9 @@ class JsonSchema(Check):
                           for keyword, text in messages.items()}
         if "schema" not in self.params:
             raise SchemaParamError("params.schema: a JSON Schema is required")
-        self._schema = CompiledSchema(self.params["schema"], "params.schema")
+        self._schema = _compiled(self.params["schema"], "params.schema")
         when = self.params.get("when")
-        self._when = CompiledSchema(when, "params.when") if when is not None else None
+        self._when = _compiled(when, "params.when") if when is not None else None
         self._null_as_absent = bool(self.params.get("nullAsAbsent", True))
         self._when_cache: tuple[Any, bool] | None = None
 
@@ -330,10 +154,10 @@ class JsonSchema(Check):
         self._when_cache = (body, answer)
         return answer
 
-    def _violations(self, subject: Subject, instance: Any, errors: list[_Error]) -> Iterator[Violation]:
-        groups: dict[tuple[str | int, ...], list[_Error]] = {}
+    def _violations(self, subject: Subject, instance: Any, errors: list[Error]) -> Iterator[Violation]:
+        groups: dict[tuple[str | int, ...], list[Error]] = {}
         for error in errors:
-            groups.setdefault(error.instance_path, []).append(error)
+            groups.setdefault(error.path, []).append(error)
         for path, group in groups.items():
             node = _node_at(instance, path)
             missing: list[str] = []
@@ -359,7 +183,7 @@ class JsonSchema(Check):
             template = self._messages.get(lead.keyword, self._message)
             yield Violation(subject.at(*path), template.format(**fields))
 
-    def _missing(self, error: _Error, node: Any) -> Iterator[tuple[str | int, ...]]:
+    def _missing(self, error: Error, node: Any) -> Iterator[tuple[str | int, ...]]:
         """Dotted tails of what a failing ``required`` lacks, followed down nested ``required`` properties."""
         owner = self._schema.deref(self._schema.resolve(error.schema_path[:-1]))
         required = owner.get("required") if isinstance(owner, dict) else None
@@ -381,7 +205,7 @@ class JsonSchema(Check):
             if isinstance(name, str):
                 yield from self._expand((*tokens, name), properties.get(name), depth + 1)
 
-    def _describe(self, error: _Error, node: Any, path: tuple[str | int, ...]) -> str:
+    def _describe(self, error: Error, node: Any, path: tuple[str | int, ...]) -> str:
         """What the failing keyword asks for, in words taken from the schema only (never from the object)."""
         owner = self._schema.deref(self._schema.resolve(error.schema_path[:-1]))
         value = owner.get(error.keyword) if isinstance(owner, dict) else None
@@ -442,6 +266,14 @@ _DESCRIPTIONS = {
 }
 
 
+def _compiled(schema: Any, where: str) -> CompiledSchema:
+    """``schema`` compiled; a schema that cannot be used makes the rule's parameters unusable."""
+    try:
+        return CompiledSchema(schema, where)
+    except SchemaUnusable as exc:
+        raise SchemaParamError(str(exc), exc.pointer) from None
+
+
 def _checked_template(text: Any, where: str) -> str:
     """A message template with only known, plain placeholders (no attribute access, no format spec)."""
     if not isinstance(text, str) or not text:
@@ -459,24 +291,6 @@ def _checked_template(text: Any, where: str) -> str:
         if spec or conversion:
             raise SchemaParamError(f"{where}: placeholder '{{{field}}}' takes no conversion or format spec")
     return text
-
-
-def _refuse_foreign_references(schema: Mapping[str, Any], where: str) -> None:
-    """A rule's schema refers only into itself (and names a bundled draft): a rule never makes lintops read a
-    file or the network. Checked before either library sees the schema; their retrieval hooks refuse too."""
-    from ..schema_refs import foreign_references
-
-    for reference in foreign_references(schema)[:1]:
-        from ..redact import mask_url_credentials
-
-        pointer = "/" + where.removeprefix("params.").replace(".", "/") + reference.pointer
-        value = mask_url_credentials(repr(reference.value))
-        if reference.keyword == "$schema":
-            raise SchemaParamError(f"{where}{reference.pointer}: unknown '$schema' {value} (supported: JSON Schema "
-                                   "drafts 3, 4, 6, 7, 2019-09 and 2020-12; no other is fetched)", pointer)
-        raise SchemaParamError(f"{where}{reference.pointer}: only local references ('#/$defs/...') are allowed, not "
-                               f"{value} ({reference.keyword} {mask_url_credentials(reference.reason)}): a rule "
-                               f"never makes lintops read a file or the network", pointer)
 
 
 def _without_nulls(value: Any) -> Any:

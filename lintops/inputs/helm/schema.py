@@ -28,20 +28,15 @@ import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urldefrag
 
 from ...helm_schema_refs import HELM_SCHEMA_URI
 from ...model import Location, join_pointer
-from ...patterns import additional_keys, linear_time_validator, refused_schema_patterns
-from ...schema_refs import (
-    HELM_DEFAULT_DRAFT,
-    ForeignReference,
-    draft_of,
-    foreign_references,
-    helm_resource,
-    helm_schema,
-    python_registry,
-    refuse_retrieval,
-)
+from ...patterns import additional_keys, refused_schema_patterns
+from ...schema.linear import linear_time_validator
+from ...schema.retrieval import python_registry
+from ...schema_dialects import HELM_DEFAULT_DRAFT, draft_of, helm_dialect, helm_resource
+from ...schema_refs import REFERENCES, ForeignReference, foreign_references, opaque_relative, reference_nodes
 from ..rendered import RenderProblem
 from .chart import _document, _read_yaml
 from .values import Tokens
@@ -127,6 +122,88 @@ def _foreign_problem(reference: ForeignReference, document: ParsedDocument | Non
                          f"values.schema.json cannot be used: {reference.message(allowed)}", environment)
 
 
+#: A change to a schema as python-jsonschema must read it: (path of the node, keyword, new value; None: removed).
+_Change = tuple[tuple[str, ...], str, "str | None"]
+
+
+def helm_schema(schema: Any) -> tuple[Any, str, bool]:
+    """``schema`` as Helm reads it, for python-jsonschema, with the meta-schema Helm applies to its root
+    (:func:`helm_dialect`; the default draft for none, and for a non-string ``$schema``, which the meta-schema
+    check then refuses), and whether an embedded resource (a subschema with an ``$id``) declares another
+    draft than the root's, which Helm honours and python-jsonschema does not.
+
+    In the schema returned, each nested ``$schema`` Helm knows is spelt as its draft's own URI (an alias, a
+    vocabulary meta-schema or a fragment would make ``referencing`` refuse the subschema; a ``urn:`` is
+    dropped: it keeps the enclosing draft), and each reference to a meta-schema by the meta-schema's own
+    URI (``referencing`` resolves a retrieved meta-schema's relative references against the URI it was
+    retrieved by, where Helm's library uses its ``$id``). The root's ``$schema`` is left as written: the
+    validator class comes from the meta-schema returned. ``schema`` is not changed (it is copied only when
+    something has to be respelt); call :func:`lintops.schema_refs.foreign_references` with ``helm=True`` first.
+    """
+    if not isinstance(schema, dict):
+        return schema, HELM_DEFAULT_DRAFT, False
+    declared = schema.get("$schema")
+    root = (helm_dialect(declared) if isinstance(declared, str) else None) or HELM_DEFAULT_DRAFT
+    nodes, ids = reference_nodes(schema)
+    changes: list[_Change] = []
+    mixed = False
+    for node, path, _ in nodes:
+        _respell_references(node, path, changes)
+        if path and isinstance(node.get("$schema"), str):
+            mixed = _respell_dialect(node, path, root, changes) or mixed
+    if any(opaque_relative("x", uri) for uri in ids):  # a urn: $id; walked only then, a schema can be large
+        from ...helm_schema_refs import helm_references, version_of
+
+        for reference in helm_references(schema, version_of(root)):
+            if reference.local and opaque_relative(reference.value, reference.target):
+                # Helm: a relative reference against an opaque base is that resource itself
+                changes.append((reference.path, reference.keyword, f"#{reference.value.partition('#')[2]}"))
+    return (_changed(schema, changes) if changes else schema), root, mixed
+
+
+def _respell_references(node: dict[str, Any], path: tuple[str, ...], changes: list[_Change]) -> None:
+    """Each reference of ``node`` to a meta-schema Helm knows, by that meta-schema's own URI."""
+    for keyword in REFERENCES:
+        reference = node.get(keyword)
+        known = helm_resource(reference) if isinstance(reference, str) else None
+        if known is not None:
+            fragment = reference.partition("#")[2]
+            spelt = urldefrag(known)[0] + (f"#{fragment}" if fragment else "")
+            if spelt != reference:
+                changes.append((path, keyword, spelt))
+
+
+def _respell_dialect(node: dict[str, Any], path: tuple[str, ...], root: str, changes: list[_Change]) -> bool:
+    """The nested ``$schema`` of ``node`` as its draft's own URI (dropped for a ``urn:``); whether ``node``
+    is an embedded resource of another draft than the root's."""
+    value = node["$schema"]
+    meta = helm_dialect(value, enclosing="")
+    if meta == "":
+        changes.append((path, "$schema", None))
+        return False
+    if meta is None:
+        return False
+    if draft_of(meta) != value:
+        changes.append((path, "$schema", draft_of(meta)))
+    return draft_of(meta) != draft_of(root) and ("$id" in node or "id" in node)
+
+
+def _changed(schema: dict[str, Any], changes: list[_Change]) -> dict[str, Any]:
+    """A deep copy of ``schema`` with ``changes`` applied."""
+    import copy
+
+    result = copy.deepcopy(schema)
+    for path, keyword, spelt in changes:
+        target: Any = result
+        for token in path:
+            target = target[int(token)] if isinstance(target, list) else target[token]
+        if spelt is None:
+            del target[keyword]
+        else:
+            target[keyword] = spelt
+    return result
+
+
 _DRAFT_NAMES = {"https://json-schema.org/draft/2020-12/schema": "2020-12",
                 "https://json-schema.org/draft/2019-09/schema": "2019-09",
                 "http://json-schema.org/draft-07/schema#": "draft-07",
@@ -152,13 +229,13 @@ def _meta_validators(meta_schema: str) -> tuple[Any, ...]:
     """jsonschema-rs validators of the meta-schemas a schema declaring ``meta_schema`` must satisfy (a
     vocabulary's with its draft's core, as Helm's library has it), compiled once; formats unchecked:
     jsonschema-rs reads a ``regex`` as ECMA-262, where Helm's Go regexp takes RE2 (``(?i)``)."""
-    import jsonschema_rs
     from jsonschema_specifications import REGISTRY
+
+    from ...schema.service import rust_validator
 
     draft = draft_of(meta_schema)
     uris = [meta_schema] if meta_schema == draft else [meta_schema, draft.rsplit("/", 1)[0] + "/meta/core"]
-    return tuple(jsonschema_rs.validator_for(REGISTRY.contents(uri.rstrip("#")), validate_formats=False,
-                                             retriever=refuse_retrieval) for uri in uris)
+    return tuple(rust_validator(REGISTRY.contents(uri.rstrip("#")), linear=False) for uri in uris)
 
 
 def _meta_schema_problem(schema: Any, meta_schema: str) -> tuple[str, str] | None:
@@ -166,9 +243,9 @@ def _meta_schema_problem(schema: Any, meta_schema: str) -> tuple[str, str] | Non
     try:
         validators = _meta_validators(meta_schema)
     except Exception:  # no jsonschema-rs here: python-jsonschema, slower (tens of ms for a 2020-12 schema)
-        import jsonschema
+        from ...schema.service import python_class
 
-        draft = jsonschema.validators.validator_for({"$schema": draft_of(meta_schema)})
+        draft = python_class({"$schema": draft_of(meta_schema)})
         error = next(iter(draft(draft.META_SCHEMA).iter_errors(schema)), None)
         if error is None:
             return None

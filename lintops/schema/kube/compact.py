@@ -13,7 +13,7 @@ The published sets come in two layouts (openapi2jsonschema, as ``kubernetes-vali
 :func:`definitions_of` brings the second layout to the first: references rewritten, ``null`` taken out of
 the types, the apiVersion/kind enums dropped. Nothing is lost that lintops uses: the validator applies
 one ``null`` rule to every version (``null`` for optional fields and map values, not for required fields
-or list items; see ``lintops.kube_schema``), and an object is only ever validated against the kind its
+or list items; see :mod:`lintops.schema.kube.build`), and an object is only ever validated against the kind its
 apiVersion and kind name. Only the keywords of the 2020-12 sets that mean the same in Draft 4 occur
 (``type``, ``properties``, ``items`` with one schema, ``required``, ``additionalProperties``, ``oneOf``,
 ``$ref``, ``enum``, ``format``); the generator checks that no other keyword appears. So a definition
