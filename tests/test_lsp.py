@@ -271,6 +271,28 @@ async def test_existing_exemption_comment_above_gets_the_rule_added(client: Lang
     assert (edit.range, edit.new_text) == (rng(15, 28, 46), "floating-image-tag,schema")
 
 
+@pytest.mark.parametrize("above", [
+    "          # lintops: ignore-file[floating-image-tag] pinned by digest\n",  # the whole file's, not the next line's
+    '          # note: "# lintops: ignore[floating-image-tag] pinned"\n',  # quoted: no exemption
+])
+@pytest.mark.asyncio
+async def test_a_comment_the_engine_does_not_read_as_a_line_exemption_gets_one_of_its_own(
+        client: LanguageClient, repo: Path, above: str):
+    # The quick fix reads the line above as the parse stage reads it: only a `# lintops: ignore[...]`
+    # alone on its line covers the next one, so anything else gets a new comment, which the engine honours.
+    text = DEPLOYMENT.replace("          imagePulPolicy: Always\n", f"{above}          imagePulPolicy: Always\n")
+    deployment = write(repo / "apps" / "web.yaml", text)
+    [schema] = await open_document(client, deployment, text)
+    assert schema.range == rng(16, 10, 24)
+    actions = await client.text_document_code_action_async(types.CodeActionParams(
+        text_document=types.TextDocumentIdentifier(uri=deployment.as_uri()),
+        range=schema.range, context=types.CodeActionContext(diagnostics=[schema])))
+    [edit] = actions[0].edit.changes[deployment.as_uri()]
+    assert (edit.range, edit.new_text) == (rng(16, 0, 0), "          # lintops: ignore[schema] REASON\n")
+    lines = text.splitlines(keepends=True)
+    assert await change_document(client, deployment, "".join([*lines[:16], edit.new_text, *lines[16:]]), 2) == []
+
+
 @pytest.mark.asyncio
 async def test_configuration_per_path_exemptions_and_excludes_apply(client: LanguageClient, repo: Path):
     write(repo / ".lintops.yaml", 'exclude: ["vendor/**"]\n'
@@ -281,6 +303,19 @@ async def test_configuration_per_path_exemptions_and_excludes_apply(client: Lang
     assert await open_document(client, legacy, DEPLOYMENT) == []  # suppressed findings are not published
     assert [d.code for d in await open_document(client, current, DEPLOYMENT)] == ["schema"]
     assert await open_document(client, vendored, DEPLOYMENT) == []
+
+
+@pytest.mark.asyncio
+async def test_a_file_of_a_chart_is_the_charts_and_a_chart_above_the_repository_does_not_count(
+        client: LanguageClient, repo: Path):
+    # The command line renders a chart rather than linting its files, so they get no diagnostics; a
+    # Chart.yaml above the repository root is no chart of the repository's (discovery looks no higher).
+    write(repo / "charts" / "web" / "Chart.yaml", "apiVersion: v2\nname: web\nversion: 0.1.0\n")
+    template = write(repo / "charts" / "web" / "templates" / "deployment.yaml", DEPLOYMENT)
+    assert await open_document(client, template, DEPLOYMENT) == []
+    write(repo.parent / "Chart.yaml", "apiVersion: v2\nname: outside\nversion: 0.1.0\n")
+    deployment = write(repo / "apps" / "web.yaml", DEPLOYMENT)
+    assert [d.code for d in await open_document(client, deployment, DEPLOYMENT)] == ["schema"]
 
 
 @pytest.mark.asyncio

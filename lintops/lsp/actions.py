@@ -10,18 +10,16 @@ quick fix (JSON has no comments).
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Sequence
 
 from lsprotocol import types
 
+from ..parse.directives import directive_in_line
 from .diagnostics import Published
 from .positions import split_lines
 
 #: What the quick fix writes where the reason goes; the user replaces it.
 REASON_PLACEHOLDER = "REASON"
-
-_WHOLE_LINE_DIRECTIVE = re.compile(r"^(?P<indent>[ \t]*)#\s*lintops:\s*ignore\[(?P<rules>[^\]]*)\]")
 
 
 def code_actions(uri: str, text: str, published: Sequence[Published], wanted: types.Range,
@@ -59,14 +57,18 @@ def code_actions(uri: str, text: str, published: Sequence[Published], wanted: ty
 
 def exemption_edit(lines: Sequence[str], line: int, rule_id: str, newline: str = "\n") -> types.TextEdit:
     """Insert ``# lintops: ignore[<rule-id>] REASON`` above ``line`` (0-based), at its indentation; when the
-    line above already is an exemption comment, add the rule to it (a comment covers only the next line)."""
+    line above already is an exemption comment, add the rule to it (a comment covers only the next line).
+
+    Whether it is one is the parse stage's reading of it (:func:`lintops.parse.directives.directive_in_line`),
+    the same that decides which lines the comment exempts: a ``# lintops: ignore[...]`` alone on its line.
+    """
     above = lines[line - 1] if 0 < line <= len(lines) else None
-    existing = _WHOLE_LINE_DIRECTIVE.match(above) if above is not None else None
-    if existing is not None:
-        rules = [r.strip() for r in existing.group("rules").split(",") if r.strip()]
+    existing = directive_in_line(above, line) if above is not None else None
+    if existing is not None and existing.scope == "line" and existing.whole_line:
+        rules = list(existing.rules)
         if rule_id not in rules:
             rules.append(rule_id)
-        start, end = existing.start("rules"), existing.end("rules")
+        start, end = existing.rules_span
         new_text = ",".join(rules)
         # Positions in UTF-16 would differ only after a character outside the BMP, never in this prefix.
         return types.TextEdit(

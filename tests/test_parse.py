@@ -7,6 +7,7 @@ import time
 import pytest
 
 from lintops.model import Position
+from lintops.parse.directives import directive_in_line, parse_directives
 from lintops.parse.limits import Limits
 from lintops.parse.stream import parse_bytes, parse_text
 
@@ -131,3 +132,24 @@ def test_empty_inputs_have_no_documents_with_data(text):
 def test_recursive_alias_is_refused():
     parsed = parse_text("a: &a\n  b: *a\n", "r.yaml")
     assert [p.rule_id for p in parsed.problems] in (["yaml-limit"], ["yaml-syntax"])
+
+
+def test_directives_are_read_from_comments_only():
+    text = ('# lintops: ignore-file[schema] generated\n'
+            'a: 1  # lintops: ignore[rule-a, rule-b] a reason\n'
+            '  # lintops: ignore[rule-c]\n'
+            'b: "# lintops: ignore[rule-d] inside a string"\n')
+    assert [(d.scope, d.rules, d.reason, d.line, d.column, d.whole_line) for d in parse_directives(text)] == [
+        ("file", ("schema",), "generated", 1, 1, True),
+        ("line", ("rule-a", "rule-b"), "a reason", 2, 7, False),
+        ("line", ("rule-c",), "", 3, 3, True),
+    ]
+
+
+def test_a_directive_says_where_its_rule_list_is_written():
+    line = "    # lintops: ignore[rule-a,rule-b] why"
+    directive = directive_in_line(line, 7)
+    assert directive is not None and directive.line == 7
+    start, end = directive.rules_span
+    assert line[start:end] == "rule-a,rule-b"
+    assert directive_in_line("    # an ordinary comment", 1) is None
