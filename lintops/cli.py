@@ -126,7 +126,7 @@ def _changed_paths(ref: str, paths: tuple[str, ...]) -> tuple[str, ...]:
     from pathlib import Path
 
     from .changes import changed_files
-    from .inputs.discover import MANIFEST_SUFFIXES
+    from .inputs.tree import MANIFEST_SUFFIXES
 
     files = changed_files(ref, Path.cwd(), [Path(p) for p in paths if p != "-"] or None)
     # .tpl: a changed Helm helper renders its chart again

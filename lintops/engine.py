@@ -494,6 +494,9 @@ class Engine:
 
     def lint_input(self, input_file: InputFile) -> FileReport:
         """Read, parse and check one plain file (also what lintops.parallel runs in this process and in workers)."""
+        known = input_file.parsed_under(self.options.limits)  # an Application discovery parsed: not again
+        if known is not None:
+            return self.lint_parsed(known)
         try:
             raw = input_file.read_bytes(self.options.limits.max_file_bytes)
         except OSError as exc:  # a refusal (lintops.inputs.files) says which rule: unsafe-path, yaml-limit, ...

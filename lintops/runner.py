@@ -73,7 +73,7 @@ class Run:
         from .inputs.discover import discover
 
         return discover(paths or (".",), self.excludes, base=self.options.base_dir,
-                        kustomize_roots=self.kustomize_roots)
+                        kustomize_roots=self.kustomize_roots, limits=self.options.limits)
 
     def engine(self) -> Engine:
         """A fresh engine (checks keep per-run state) with every enabled rule bound to its check."""

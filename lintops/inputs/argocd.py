@@ -7,7 +7,8 @@ Rendering a chart or overlay with exactly those settings lints what ArgoCD will 
 chart's defaults would give.
 
 Applications are found before rendering by a cheap pre-pass: only files whose bytes mention
-``argoproj.io`` and ``Application`` are parsed here. Files are read through
+``argoproj.io`` and ``Application`` are parsed here, once: discovery hands the parse on to the parse
+stage (:attr:`lintops.inputs.discover.InputFile.parsed`). Files are read through
 :class:`~lintops.inputs.files.LintedRoot`; values files an Application names are kept as written
 (not resolved), so that the chart's renderer checks them like any file of the tree and a link out of
 it is reported under its own name.
@@ -15,12 +16,15 @@ it is reported under its own name.
 
 from __future__ import annotations
 
+import copy
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..parse.documents import ParsedFile
+from ..parse.limits import DEFAULT_LIMITS, Limits
 from ..parse.stream import parse_bytes
 from .files import LintedRoot
 
@@ -41,12 +45,15 @@ class AppSource:
 
 
 def application_sources(files: Iterable[tuple[str, Path]], repository: Path,
-                        within: LintedRoot | None = None) -> dict[Path, list[AppSource]]:
+                        within: LintedRoot | None = None, *, limits: Limits = DEFAULT_LIMITS,
+                        parsed: dict[Path, tuple[int, ParsedFile]] | None = None) -> dict[Path, list[AppSource]]:
     """Every directory of ``repository`` that an Application among ``files`` deploys, with its settings.
 
     ``files`` are ``(display path, file path)`` pairs, read within ``within`` (default: the
     repository); one that may not be read is left out (it is reported when it is linted).
-    Directories are resolved absolute paths.
+    Directories are resolved absolute paths. Each file is parsed as the parse stage parses it (under
+    ``limits``, a ``.json`` file as JSON); with ``parsed``, each parse is put there under the file's
+    path, with the number of bytes read, for that stage to use instead of parsing the file again.
     """
     reader = within or LintedRoot(repository)
     found: dict[Path, list[AppSource]] = {}
@@ -54,7 +61,10 @@ def application_sources(files: Iterable[tuple[str, Path]], repository: Path,
         raw = reader.read(path)
         if not isinstance(raw, bytes) or b"argoproj.io" not in raw or b"Application" not in raw:
             continue
-        for document in parse_bytes(raw, display).documents:
+        parse = parse_bytes(raw, display, is_json=display.endswith(".json"), limits=limits)
+        if parsed is not None:
+            parsed[path] = (len(raw), parse)
+        for document in parse.documents:
             body = document.data
             if not isinstance(body, dict) or body.get("kind") != "Application":
                 continue
@@ -107,7 +117,7 @@ def _helm_values(helm: Mapping[str, Any]) -> dict[str, Any]:
     """Inline values (``valuesObject`` or the ``values`` string) with ``parameters`` applied on top."""
     values: dict[str, Any] = {}
     if isinstance(helm.get("valuesObject"), dict):
-        values = dict(helm["valuesObject"])
+        values = dict(copy.deepcopy(helm["valuesObject"]))  # the document is linted too: keep it as it is
     elif isinstance(helm.get("values"), str):
         parsed = parse_bytes(helm["values"].encode(), "<helm.values>").documents
         if parsed and isinstance(parsed[0].data, dict):

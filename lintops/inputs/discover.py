@@ -15,17 +15,23 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
-from functools import cached_property
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import LintopsError
+from ..parse.documents import ParsedFile
+from ..parse.limits import DEFAULT_LIMITS, Limits
 from .argocd import AppSource
 from .files import DEFAULT_MAX_BYTES, LintedRoot
+from .repository_index import RepositoryIndex
+from .tree import KUSTOMIZATION_FILES, MANIFEST_SUFFIXES, mentions_application, real_path, walk_directories
 
-MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
-SKIPPED_DIRECTORIES = frozenset({".git", ".hg", ".svn", "node_modules", "__pycache__", ".venv"})
+if TYPE_CHECKING:
+    from .kustomize.layout import Layout
+
 STDIN = "-"
 
 
@@ -44,10 +50,22 @@ class InputFile:
     context: bool = False
     #: What the file must stay inside (None: nothing, only special files and the cap are refused).
     root: LintedRoot | None = None
+    #: The parse discovery made of the file (an ArgoCD Application, read to learn what it deploys), and
+    #: the limits it was made under: the parse stage lints it instead of reading and parsing it again.
+    parsed: ParsedFile | None = field(default=None, compare=False, repr=False)
+    parsed_limits: Limits | None = field(default=None, compare=False, repr=False)
+
+    def __reduce__(self) -> tuple[type[InputFile], tuple[str, Path | None, bool, LintedRoot | None]]:
+        """Pickled (to a worker process) without the parse: the worker reads the file itself."""
+        return InputFile, (self.display, self.path, self.context, self.root)
 
     @property
     def is_json(self) -> bool:
         return self.display.endswith(".json")
+
+    def parsed_under(self, limits: Limits) -> ParsedFile | None:
+        """The parse discovery made, if it was made under ``limits`` (else the file must be parsed)."""
+        return self.parsed if self.parsed is not None and self.parsed_limits == limits else None
 
     def read_bytes(self, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
         """The file's bytes, at most ``max_bytes`` (more tells the parser it is too large); a file that
@@ -127,11 +145,10 @@ class KustomizeInput:
 
 Input = InputFile | ChartInput | KustomizeInput
 
-KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
-
 
 def discover(paths: Iterable[str], excludes: Iterable[str] = (), base: Path | None = None, *,
-             render: bool = True, kustomize_roots: Iterable[str] = ()) -> Iterator[Input]:
+             render: bool = True, kustomize_roots: Iterable[str] = (),
+             limits: Limits = DEFAULT_LIMITS) -> Iterator[Input]:
     """Yield every input below ``paths`` once: plain files first, then charts, then Kustomize roots.
 
     Files inside a chart belong to the chart (templates are never parsed as manifests; ``values*.yaml``
@@ -140,141 +157,197 @@ def discover(paths: Iterable[str], excludes: Iterable[str] = (), base: Path | No
     of the run uses) comes last, as an unused :class:`KustomizeInput`: the files it references are its
     own too, so its patches are never linted as manifests. A file named explicitly inside a chart
     stands for its chart (pre-commit passes changed files: a changed values file re-renders its chart).
-    """
-    base = base or repository_root()
-    excludes = tuple(excludes)
-    seen: set[Path] = set()
-    files: list[InputFile] = []
-    charts: dict[Path, tuple[str, LintedRoot]] = {}
-    kustomizations: set[Path] = set()
-    repository = LintedRoot(base)
-    within = repository  # the root of the path being discovered
-    given_roots: list[LintedRoot] = [repository]
 
-    def root_for(directory: Path) -> LintedRoot:
+    ``limits`` are the parse stage's: an ArgoCD Application file, parsed here to learn what it deploys,
+    is parsed under them and handed on in :attr:`InputFile.parsed`, so it is parsed once.
+    """
+    found = _Found(base or repository_root(), tuple(excludes), render)
+    for raw in paths:
+        found.add_path(raw)
+    context = _changed_files_context(found)
+    layout = _kustomize_layout(found, tuple(kustomize_roots))
+    applications = _application_map(found, layout, limits)
+    yield from context
+    yield from found.files
+    if found.stdin:
+        yield InputFile(STDIN, None)
+    yield from _rendered_inputs(found, layout, applications)
+
+
+class _Found:
+    """What the walk of the given paths found: plain files, charts, kustomization directories, and the
+    files named one by one (which bring the context they need, see :func:`_changed_files_context`)."""
+
+    def __init__(self, base: Path, excludes: tuple[str, ...], render: bool) -> None:
+        self.base = base
+        self.excludes = excludes
+        self.render = render
+        self.repository = LintedRoot(base)
+        self.within = self.repository  # the root of the path being discovered
+        self.given_roots: list[LintedRoot] = [self.repository]
+        self.seen: set[Path] = set()
+        self.files: list[InputFile] = []
+        self.charts: dict[Path, tuple[str, LintedRoot]] = {}
+        self.kustomizations: set[Path] = set()
+        self.stdin = False
+        self.explicit: list[Path] = []  # files named one by one (pre-commit, --changed-since)
+        self.charted: list[Path] = []  # files named inside a chart: the overlays that inflate it render again
+
+    def root_for(self, directory: Path) -> LintedRoot:
         """The root of the given path ``directory`` was found below (the repository if none: a configured
         Kustomize root outside every given path is then refused when it is read)."""
         real = os.path.realpath(directory)
-        for candidate in given_roots:
+        for candidate in self.given_roots:
             top = candidate.real or ""
             if real == top or real.startswith(top.rstrip(os.sep) + os.sep):
                 return candidate
-        return repository
+        return self.repository
 
-    def add_file(file: Path, display: str) -> None:
+    def add_file(self, file: Path) -> None:
+        """A plain file, once, unless excluded."""
+        display = display_path(file, self.base)
         resolved = Path(os.path.abspath(file))
-        if resolved not in seen and not is_excluded(display, excludes):
-            seen.add(resolved)
-            files.append(InputFile(display, file, root=within))
+        if resolved not in self.seen and not is_excluded(display, self.excludes):
+            self.seen.add(resolved)
+            self.files.append(InputFile(display, file, root=self.within))
 
-    stdin = False
-    explicit: list[Path] = []
-    charted: list[Path] = []  # files named inside a chart: the overlays that inflate it render again
-    for raw in paths:
+    def add_path(self, raw: str) -> None:
+        """One path given on the command line: standard input, a directory, or a file."""
         if raw == STDIN:
-            stdin = True
-            continue
+            self.stdin = True
+            return
         path = Path(raw)
         if not path.exists() and not path.is_symlink():
             raise InputError(f"{raw}: no such file or directory")
-        within = _root_of(path, base, repository)
-        if within not in given_roots:
-            given_roots.append(within)
-        if path.is_dir() and within.check_directory(path) is not None:
-            add_file(path, display_path(path, base))  # a directory link out of the root: refused when read
+        self.within = _root_of(path, self.base, self.repository)
+        if self.within not in self.given_roots:
+            self.given_roots.append(self.within)
+        if path.is_dir() and self.within.check_directory(path) is not None:
+            self.add_file(path)  # a directory link out of the root: refused when read
         elif path.is_dir():
-            for directory, names, links in _walk_directories(path, render):
-                display_dir = display_path(directory, base)
-                if is_excluded(display_dir, excludes) and directory != path:
-                    continue
-                for link in links:  # never walked; one that leads outside the root is a finding
-                    if within.check_directory(directory / link) is not None:
-                        add_file(directory / link, display_path(directory / link, base))
-                if render and "Chart.yaml" in names:
-                    charts.setdefault(_real(directory), (display_dir, within))
-                    if within.check_directory(directory / "crds") is None:  # else the chart reports it
-                        for crd in sorted((directory / "crds").glob("*.y*ml")):
-                            add_file(crd, display_path(crd, base))  # helm installs crds/ as they are
-                    continue
-                if render and any(name in names for name in KUSTOMIZATION_FILES):
-                    kustomizations.add(_real(directory))
-                for name in names:
-                    if name.endswith(MANIFEST_SUFFIXES) or name == "Kustomization":
-                        add_file(directory / name, display_path(directory / name, base))
+            self._add_directory(path)
         else:
-            outside = not isinstance(within.resolve(path), tuple)
-            chart = _enclosing_chart(path, base) if render and not outside else None
-            if chart is not None:
-                charts.setdefault(chart, (display_path(chart, base), _root_of(chart, base, repository)))
-                charted.append(_real(path))
-            else:
-                explicit.append(_real(path))
-                add_file(path, display_path(path, base))
+            self._add_named_file(path)
 
-    context: list[InputFile] = []
-    root = base.resolve()
-    explicit = [p for p in explicit if root in p.parents]  # context comes from the file's own repository
-    charted = [p for p in charted if root in p.parents]
-    if (explicit or charted) and render:
-        # Files named one by one (pre-commit, --changed-since) bring the context they need: the
-        # overlays that use a changed base, and every Application for the staging-twin rule.
-        index = _repository_index(base)
-        for directory in index.kustomizations:
-            if any(p == directory or directory in p.parents for p in explicit):
-                kustomizations.add(directory)
-        kustomizations.update(index.kustomizations_using(explicit, charted))
-        if any(_mentions_application(p, repository) for p in explicit):
-            named = {_real(f.path) for f in files if f.path is not None}
-            context = [InputFile(display_path(p, base), p, context=True, root=repository)
-                       for p in index.application_files
-                       if p not in named and not is_excluded(display_path(p, base), excludes)]
+    def _add_directory(self, top: Path) -> None:
+        for directory, names, links in walk_directories(top, self.render):
+            if is_excluded(display_path(directory, self.base), self.excludes) and directory != top:
+                continue
+            for link in links:  # never walked; one that leads outside the root is a finding
+                if self.within.check_directory(directory / link) is not None:
+                    self.add_file(directory / link)
+            self._classify(directory, names)
 
-    roots: list[Path] = []
-    unused: list[Path] = []  # kustomizations no root pulls in: linted on their own (kustomize.unused)
-    covered: frozenset[Path] = frozenset()  # the files the roots pull in
-    inflated: set[Path] = set()  # charts an overlay's helmCharts inflate: linted through the overlay
-    if kustomizations or tuple(kustomize_roots):
-        from .kustomize import find_roots, referenced_files
-        from .kustomize.references import unused_kustomizations
+    def _classify(self, directory: Path, names: list[str]) -> None:
+        """A walked directory is a chart (its ``crds/`` are plain files), or holds plain files and perhaps
+        a kustomization."""
+        if self.render and "Chart.yaml" in names:
+            self.charts.setdefault(real_path(directory), (display_path(directory, self.base), self.within))
+            if self.within.check_directory(directory / "crds") is None:  # else the chart reports it
+                for crd in sorted((directory / "crds").glob("*.y*ml")):
+                    self.add_file(crd)  # helm installs crds/ as they are
+            return
+        if self.render and any(name in names for name in KUSTOMIZATION_FILES):
+            self.kustomizations.add(real_path(directory))
+        for name in names:
+            if name.endswith(MANIFEST_SUFFIXES) or name == "Kustomization":
+                self.add_file(directory / name)
 
-        configured = [_real(p) for p in kustomize_roots]
-        loaded: dict = {}  # each kustomization file parsed once for both questions
-        roots = find_roots(sorted(kustomizations), configured, within=root_for, cache=loaded)
-        owned: set[Path] = set()
-        for directory in kustomizations:
-            owned.update(_real(directory / name) for name in KUSTOMIZATION_FILES)
-        for root in roots:
-            owned.update(referenced_files(root, within=root_for(root), charts=inflated))
-        covered = frozenset(owned)
-        # what no root pulls in (a Component no overlay uses) owns its files all the same: its patches
-        # and generator files are never plain manifests, its resources are linted through it
-        unused = unused_kustomizations(sorted(kustomizations), roots, within=root_for, cache=loaded)
-        for directory in unused:
-            owned.update(referenced_files(directory, within=root_for(directory), charts=inflated))
-        files = [f for f in files if f.path is None or _real(f.path) not in owned]
+    def _add_named_file(self, path: Path) -> None:
+        """A file named by itself: one inside a chart stands for the chart."""
+        outside = not isinstance(self.within.resolve(path), tuple)
+        chart = enclosing_chart(path, self.base) if self.render and not outside else None
+        if chart is not None:
+            self.charts.setdefault(chart, (display_path(chart, self.base), _root_of(chart, self.base, self.repository)))
+            self.charted.append(real_path(path))
+        else:
+            self.explicit.append(real_path(path))
+            self.add_file(path)
 
-    applications: dict[Path, list[AppSource]] = {}
-    if render and (charts or roots):
-        from .argocd import application_sources
 
-        applications = application_sources(((f.display, f.path) for f in files if f.path is not None), base,
-                                           within=repository)
+def _changed_files_context(found: _Found) -> list[InputFile]:
+    """Files named one by one (pre-commit, ``--changed-since``) bring the context they need: the
+    overlays that use a changed base (added to ``found``), and every Application for the staging-twin
+    rule (returned, as context inputs). Context comes from the file's own repository."""
+    root = found.base.resolve()
+    explicit = [p for p in found.explicit if root in p.parents]
+    charted = [p for p in found.charted if root in p.parents]
+    if not (explicit or charted) or not found.render:
+        return []
+    index = RepositoryIndex(found.base)
+    for directory in index.kustomizations:
+        if any(p == directory or directory in p.parents for p in explicit):
+            found.kustomizations.add(directory)
+    found.kustomizations.update(index.kustomizations_using(explicit, charted))
+    if not any(mentions_application(p, found.repository) for p in explicit):
+        return []
+    named = {real_path(f.path) for f in found.files if f.path is not None}
+    return [InputFile(display_path(p, found.base), p, context=True, root=found.repository)
+            for p in index.application_files
+            if p not in named and not is_excluded(display_path(p, found.base), found.excludes)]
 
-    yield from context
-    yield from files
-    if stdin:
-        yield InputFile(STDIN, None)
-    for directory in sorted(charts):
-        if directory in inflated and not applications.get(directory):
+
+def _kustomize_layout(found: _Found, configured_roots: tuple[str, ...]) -> Layout | None:
+    """The Kustomize roots and unused kustomizations of the run (None: there are none); the files they own
+    leave ``found.files``."""
+    if not found.kustomizations and not configured_roots:
+        return None
+    from .kustomize.layout import layout
+
+    kustomize = layout(found.kustomizations, [real_path(p) for p in configured_roots], found.root_for)
+    found.files = [f for f in found.files if f.path is None or real_path(f.path) not in kustomize.owned]
+    return kustomize
+
+
+def _application_map(found: _Found, layout: Layout | None, limits: Limits) -> dict[Path, list[AppSource]]:
+    """What the Applications among the plain files deploy, by directory. Each Application file's parse
+    goes on with its :class:`InputFile` (when the parse stage would read the same bytes: same root,
+    within its cap), so that stage does not parse it again."""
+    if not found.render or not (found.charts or (layout and layout.roots)):
+        return {}
+    from .argocd import application_sources
+
+    parsed: dict[Path, tuple[int, ParsedFile]] = {}
+    applications = application_sources(((f.display, f.path) for f in found.files if f.path is not None), found.base,
+                                       within=found.repository, limits=limits, parsed=parsed)
+    if parsed:
+        found.files = [_with_parse(f, parsed.get(f.path), found.repository, limits) if f.path is not None else f
+                       for f in found.files]
+    return applications
+
+
+def _with_parse(item: InputFile, parse: tuple[int, ParsedFile] | None, reader: LintedRoot,
+                limits: Limits) -> InputFile:
+    """``item`` carrying the parse discovery made of it, when the parse stage would read the same bytes."""
+    if parse is None or item.root != reader or parse[0] > limits.max_file_bytes:
+        return item
+    if not _DIRECTIVE.search(parse[1].text):  # a document after %TAG cannot be composed again on its own
+        for document in parse[1].documents:
+            document.release()  # until it is linted, the data and the text are held, not the node trees
+    return replace(item, parsed=parse[1], parsed_limits=limits)
+
+
+#: A YAML directive line (``%TAG``, ``%YAML``).
+_DIRECTIVE = re.compile(r"^%", re.M)
+
+
+def _rendered_inputs(found: _Found, layout: Layout | None,
+                     applications: dict[Path, list[AppSource]]) -> Iterator[Input]:
+    """The charts, then the Kustomize roots, then the unused kustomizations, each with its Applications."""
+    for directory in sorted(found.charts):
+        if layout and directory in layout.inflated and not applications.get(directory):
             continue  # as a base is linted only through its overlays
-        display, chart_root = charts[directory]
+        display, chart_root = found.charts[directory]
         yield ChartInput(directory, display, tuple(applications.get(directory, ())), root=chart_root)
-    for root in roots:
-        yield KustomizeInput(root, display_path(root, base), tuple(applications.get(_real(root), ())),
-                             root=root_for(root))
-    for directory in unused:
-        yield KustomizeInput(directory, display_path(directory, base), tuple(applications.get(_real(directory), ())),
-                             root=root_for(directory), unused=True, covered=covered)
+    if layout is None:
+        return
+    for root in layout.roots:
+        yield KustomizeInput(root, display_path(root, found.base), tuple(applications.get(real_path(root), ())),
+                             root=found.root_for(root))
+    for directory in layout.unused:
+        yield KustomizeInput(directory, display_path(directory, found.base),
+                             tuple(applications.get(real_path(directory), ())),
+                             root=found.root_for(directory), unused=True, covered=layout.covered)
 
 
 def _root_of(path: Path, base: Path, repository: LintedRoot) -> LintedRoot:
@@ -288,86 +361,15 @@ def _root_of(path: Path, base: Path, repository: LintedRoot) -> LintedRoot:
     return LintedRoot(absolute if path.is_dir() else absolute.parent)
 
 
-class _RepositoryIndex:
-    """What a single changed file needs to know about the rest of its repository, computed lazily:
-    walking names is cheap, reading every file is not, and most runs need neither."""
-
-    def __init__(self, base: Path) -> None:
-        self.base = base
-        self._directories: list[tuple[Path, list[str]]] | None = None
-
-    @property
-    def directories(self) -> list[tuple[Path, list[str]]]:
-        if self._directories is None:
-            inside_repository = (self.base / ".git").exists()
-            self._directories = [(d, names) for d, names, _ in _walk_directories(self.base, True)
-                                 if "Chart.yaml" not in names] if inside_repository else []
-        return self._directories
-
-    @cached_property
-    def within(self) -> LintedRoot:
-        return LintedRoot(self.base)
-
-    @cached_property
-    def kustomizations(self) -> list[Path]:
-        return [_real(d) for d, names in self.directories if any(n in names for n in KUSTOMIZATION_FILES)]
-
-    @cached_property
-    def application_files(self) -> list[Path]:
-        return [_real(d / name) for d, names in self.directories for name in names
-                if name.endswith(MANIFEST_SUFFIXES) and _mentions_application(d / name, self.within)]
-
-    def kustomizations_using(self, files: list[Path], charted: Iterable[Path] = ()) -> set[Path]:
-        """Kustomization directories whose resources, patches or bases include one of ``files``, or whose
-        ``helmCharts`` inflate a chart one of ``charted`` lies in."""
-        if not self.kustomizations:
-            return set()
-        from .kustomize import referenced_files
-
-        wanted, charted = set(files), list(charted)
-        found: set[Path] = set()
-        for directory in self.kustomizations:
-            charts: set[Path] = set()
-            if wanted & referenced_files(directory, within=self.within, charts=charts) or \
-                    any(chart in path.parents for chart in charts for path in charted):
-                found.add(directory)
-        return found
-
-
-def _repository_index(base: Path) -> _RepositoryIndex:
-    return _RepositoryIndex(base)
-
-
-def _mentions_application(path: Path, within: LintedRoot) -> bool:
-    raw = within.read(path)
-    return isinstance(raw, bytes) and b"argoproj.io" in raw and b"Application" in raw
-
-
-def _walk_directories(root: Path, render: bool) -> Iterator[tuple[Path, list[str], list[str]]]:
-    """Each directory below ``root`` (links to directories are not followed), its files, and its links to
-    directories (which the caller checks: one that leads out of the root is a finding)."""
-    for directory, subdirectories, names in os.walk(root):
-        links = sorted(d for d in subdirectories if d not in SKIPPED_DIRECTORIES
-                       and os.path.islink(os.path.join(directory, d)))
-        subdirectories[:] = sorted(d for d in subdirectories if d not in SKIPPED_DIRECTORIES and d not in links)
-        if render and "Chart.yaml" in names:
-            subdirectories[:] = []  # everything below a chart belongs to it (templates, sub-charts)
-        yield Path(directory), sorted(names), links
-
-
-def _real(path: Path | str) -> Path:
-    """The real path (``Path.resolve`` raises on a loop of links, which the tree may hold; this does not)."""
-    return Path(os.path.realpath(path))
-
-
-def _enclosing_chart(path: Path, base: Path) -> Path | None:
-    """The chart directory a file lies in (its own or an ancestor's ``Chart.yaml``), if any."""
-    resolved = _real(path)
-    stop = _real(base)
+def enclosing_chart(path: Path, base: Path) -> Path | None:
+    """The chart directory a file lies in (its own or an ancestor's ``Chart.yaml``; the outermost one when
+    charts are vendored in charts), if any, looking no higher than ``base``."""
+    resolved = real_path(path)
+    stop = real_path(base)
     for directory in resolved.parents:
         if (directory / "Chart.yaml").is_file():
             # the outermost chart owns sub-charts vendored under charts/
-            outer = _enclosing_chart(directory, base) if directory != stop else None
+            outer = enclosing_chart(directory, base) if directory != stop else None
             return outer or directory
         if directory == stop:
             break

@@ -22,7 +22,8 @@ from typing import TYPE_CHECKING
 
 from ..config import REPOSITORY_RULES_DIR, find_config
 from ..errors import LintopsError
-from ..inputs.discover import KUSTOMIZATION_FILES, display_path, is_excluded, repository_root
+from ..inputs.discover import display_path, is_excluded, repository_root
+from ..inputs.tree import KUSTOMIZATION_FILES
 from ..model import Finding
 
 if TYPE_CHECKING:  # pragma: no cover
