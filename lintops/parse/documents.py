@@ -76,10 +76,38 @@ class ParsedDocument:
         reads as "the resources block"); scalars and flow collections at their value, unless
         ``at_key`` asks for the key (an unknown field is its key, not its value).
         """
+        anchor, line_offset = self._anchor(pointer, at_key)
+        if anchor is None:
+            return Position(1 + line_offset, 1)
+        mark = anchor.start_mark
+        return Position(mark.line + 1 + line_offset, mark.column + 1)
+
+    def span(self, pointer: str, at_key: bool = False) -> tuple[Position, Position]:
+        """Where the node :meth:`position` places ``pointer`` at starts, and where its text ends (exclusive).
+
+        What an editor underlines, known from the nodes rather than by lexing the line again: a key or a
+        scalar to its end (quotes included), a flow collection to its closing bracket, a mapping written
+        in block style (a sequence item, the document) to the end of its first key, a block sequence
+        its first dash. The end is at least one column past the start on the same line.
+        """
+        anchor, line_offset = self._anchor(pointer, at_key)
+        if anchor is None:
+            start = Position(1 + line_offset, 1)
+            return start, Position(start.line, 2)
+        mark = anchor.start_mark
+        start = Position(mark.line + 1 + line_offset, mark.column + 1)
+        line, column = _text_end(anchor)
+        end = Position(line + 1 + line_offset, column + 1)
+        if (end.line, end.column) <= (start.line, start.column):
+            end = Position(start.line, start.column + 1)
+        return start, end
+
+    def _anchor(self, pointer: str, at_key: bool) -> tuple[yaml.Node | None, int]:
+        """The node whose start is the position of ``pointer`` (a key or a value), and the line offset."""
         node, line_offset = self._nodes()
         if node is None:
-            return Position(1 + line_offset, 1)
-        anchor = node.start_mark
+            return None, line_offset
+        anchor = node
         for token in iter_pointer_tokens(pointer):
             if isinstance(node, yaml.MappingNode):
                 match = None
@@ -90,19 +118,28 @@ class ParsedDocument:
                     break
                 key_node, node = match
                 block = isinstance(node, yaml.CollectionNode) and node.start_mark.line > key_node.start_mark.line
-                anchor = key_node.start_mark if at_key or block or _is_empty(node) else node.start_mark
+                anchor = key_node if at_key or block or _is_empty(node) else node
             elif isinstance(node, yaml.SequenceNode):
                 if not (token.isascii() and token.isdigit()) or int(token) >= len(node.value):
                     break
                 node = node.value[int(token)]
-                anchor = node.start_mark
+                anchor = node
             else:
                 break
-        return Position(anchor.line + 1 + line_offset, anchor.column + 1)
+        return anchor, line_offset
 
 
 #: The document composed again last (see ParsedDocument._nodes), and its nodes.
 _recomposed: tuple[ParsedDocument | None, yaml.Node | None] = (None, None)
+
+
+def _text_end(node: yaml.Node) -> tuple[int, int]:
+    """Where the text an editor underlines for ``node`` ends (0-based line and column, exclusive)."""
+    if isinstance(node, yaml.MappingNode) and not node.flow_style and node.value:
+        return _text_end(node.value[0][0])
+    if isinstance(node, yaml.SequenceNode) and not node.flow_style:
+        return node.start_mark.line, node.start_mark.column + 1
+    return node.end_mark.line, node.end_mark.column
 
 
 def _is_empty(node: yaml.Node) -> bool:
