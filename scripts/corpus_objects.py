@@ -373,8 +373,7 @@ def _is_root(item: Any) -> bool:
 
 def _root(item: Any, run: Any) -> Root:
     from lintops.inputs.discover import ChartInput
-    from lintops.inputs.helm import find_environments
-    from lintops.inputs.helm.environments import _settings
+    from lintops.inputs.helm.environments import _settings, find_environments
 
     options = run.options
     if not isinstance(item, ChartInput):

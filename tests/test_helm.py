@@ -20,7 +20,10 @@ import pytest
 
 from lintops.catalog import available_checks, builtin_rule_specs
 from lintops.inputs import helm
-from lintops.inputs.helm import ChartEnvironment, find_environments, render_chart, split_helm_output
+from lintops.inputs.helm import backends, render_chart
+from lintops.inputs.helm.backends import available_backend, split_helm_output
+from lintops.inputs.helm.environments import CONFIG_SCHEMA, ChartEnvironment, find_environments
+from lintops.inputs.helm.templates import _Template
 from lintops.inputs.manifests import resources_from
 from lintops.model import Location
 from lintops.parse.stream import parse_text
@@ -41,7 +44,7 @@ def show(path: Path) -> str:
 @pytest.fixture(autouse=True)
 def sdk_only(monkeypatch):
     """Render with helm-python-sdk even where a helm binary is installed (CI installs the extra)."""
-    monkeypatch.setattr(helm.shutil, "which", lambda name: None)
+    monkeypatch.setattr(backends.shutil, "which", lambda name: None)
 
 
 def render(chart: str, root: Path = FIXTURES, **kwargs):
@@ -347,9 +350,9 @@ def test_no_renderer_is_a_problem_not_a_silent_pass(monkeypatch):
 
 
 def test_backend_preference():
-    assert helm.available_backend("sdk") == "sdk"
-    assert helm.available_backend("binary") is None  # no helm on PATH (see sdk_only)
-    assert helm.available_backend("auto") == "sdk"
+    assert available_backend("sdk") == "sdk"
+    assert available_backend("binary") is None  # no helm on PATH (see sdk_only)
+    assert available_backend("auto") == "sdk"
     result = render("web", config={"backend": "binary"})
     assert result.sources == [] and "put the helm binary on PATH" in result.problems[0].message
     result = render("web", config={"backend": "docker"})
@@ -363,9 +366,9 @@ def test_the_configuration_schema_accepts_the_documented_shape():
     jsonschema.validate({"backend": "sdk", "release_name": "web", "namespace": "apps", "charts": [
         {"path": "charts/web", "release_name": "web-prod", "namespace": "web",
          "environments": {"prod": ["values-prod.yaml", "secrets-prod.yaml"], "qa": "values-qa.yaml"}}]},
-        helm.CONFIG_SCHEMA)
+        CONFIG_SCHEMA)
     with pytest.raises(jsonschema.ValidationError):
-        jsonschema.validate({"charts": [{"path": "x", "environment": {}}]}, helm.CONFIG_SCHEMA)
+        jsonschema.validate({"charts": [{"path": "x", "environment": {}}]}, CONFIG_SCHEMA)
 
 
 # -- real charts ---------------------------------------------------------------------------------------
@@ -487,7 +490,7 @@ def helm_binary(tmp_path, monkeypatch):
 
 @pytest.mark.skipif(sys.platform == "win32", reason="the stand-in helm is a script with a shebang")
 def test_the_helm_binary_renders_when_it_is_on_path(helm_binary):
-    assert helm.available_backend() == "binary"
+    assert available_backend() == "binary"
     result = render("web")
     assert result.problems == []
     assert sorted((s.source.environment, s.source.path) for s in result.sources) == [
@@ -545,7 +548,7 @@ def test_a_values_file_that_does_not_parse_is_a_problem_at_the_error(tmp_path):
 
 
 def test_template_reading_follows_indentation_items_and_with_blocks():
-    template = helm._Template("t.yaml", textwrap.dedent("""\
+    template = _Template("t.yaml", textwrap.dedent("""\
         # comment
         {{- if .Values.enabled }}
         apiVersion: apps/v1

@@ -28,9 +28,9 @@ from pathlib import Path
 import pytest
 
 from conftest import FIXTURES, write
-from lintops.inputs import helm
 from lintops.inputs.files import LintedRoot
-from lintops.inputs.helm import ChartEnvironment, render_chart
+from lintops.inputs.helm import backends, render_chart
+from lintops.inputs.helm.environments import ChartEnvironment
 from lintops.inputs.manifests import resources_from
 from lintops.model import Location
 from lintops.parse.stream import parse_text
@@ -44,7 +44,7 @@ MARKER = "leaked-5c1e0d"
 @pytest.fixture(autouse=True)
 def sdk_only(monkeypatch):
     """Render with helm-python-sdk even where a helm binary is installed."""
-    monkeypatch.setattr(helm.shutil, "which", lambda name: None)
+    monkeypatch.setattr(backends.shutil, "which", lambda name: None)
 
 
 def render(chart: Path, root: Path, **kwargs):
@@ -633,8 +633,8 @@ SEMANTICS_VALUES = {
 
 
 def test_enabled_entries_are_decided_as_helms_engine_decides_them(tmp_path):
-    from lintops.inputs.helm.chart import _load_chart
-    from lintops.inputs.helm.dependencies import enabled
+    from lintops.inputs.helm.conditions import enabled
+    from lintops.inputs.helm.load import _load_chart
     from lintops.inputs.helm.values import _coalesce, _nest
 
     chart_dir = tmp_path / "top"
@@ -707,8 +707,8 @@ def test_a_missing_dependency_below_a_vendored_sub_chart_is_reported_where_it_is
 
 
 def test_import_values_reach_the_parent_as_helm_imports_them(tmp_path):
-    from lintops.inputs.helm.chart import _load_chart
-    from lintops.inputs.helm.dependencies import import_layers
+    from lintops.inputs.helm.import_values import import_layers
+    from lintops.inputs.helm.load import _load_chart
     from lintops.inputs.helm.values import _coalesce, _Layer, _nest
 
     chart_dir = tmp_path / "top"
@@ -803,7 +803,7 @@ def test_with_the_binary_file_dependencies_render_and_a_disabled_missing_one_sto
     script.chmod(script.stat().st_mode | stat.S_IXUSR)
     monkeypatch.undo()
     monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}")
-    assert helm.available_backend() == "binary"
+    assert backends.available_backend() == "binary"
     app = monorepo(tmp_path / "repo")
     result = render(app, tmp_path / "repo")
     assert result.problems == []

@@ -520,7 +520,7 @@ def test_a_values_file_an_application_names_is_checked_like_any_file(repo, outsi
 
 
 def test_chart_links_inside_the_tree_stay_allowed(repo):
-    from lintops.inputs.helm import available_backend
+    from lintops.inputs.helm.backends import available_backend
 
     if available_backend() is None:
         pytest.skip("needs helm-python-sdk or the helm binary")

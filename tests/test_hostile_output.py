@@ -165,7 +165,7 @@ spec:
 
 
 def test_values_that_helm_quotes_in_fail_and_required_are_masked(tmp_path):
-    from lintops.inputs.helm import available_backend
+    from lintops.inputs.helm.backends import available_backend
 
     if available_backend() is None:
         pytest.skip("needs helm or helm-python-sdk")

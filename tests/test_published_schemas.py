@@ -21,7 +21,7 @@ from conftest import REPO, run_lintops, write
 from lintops import published_schemas
 from lintops.catalog import available_checks
 from lintops.config import STARTER_CONFIG, ConfigError, load_config
-from lintops.inputs.helm import CONFIG_SCHEMA as HELM_CONFIG_SCHEMA
+from lintops.inputs.helm.environments import CONFIG_SCHEMA as HELM_CONFIG_SCHEMA
 from lintops.published_schemas import CONFIG_SCHEMA_FILE, RULE_SCHEMA_FILE, first_problem
 from lintops.rules import RuleError, bind, load_rule_file
 

@@ -24,7 +24,7 @@ import yaml
 
 from conftest import FIXTURES, REPO, run_lintops, write
 from lintops.inputs.discover import ChartInput, KustomizeInput, discover
-from lintops.inputs.helm import available_backend
+from lintops.inputs.helm.backends import available_backend
 
 needs_helm = pytest.mark.skipif(available_backend() is None, reason="needs helm-python-sdk or the helm binary")
 needs_kustomize = pytest.mark.skipif(not (shutil.which("kustomize") or shutil.which("kubectl")),

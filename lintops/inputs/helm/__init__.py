@@ -104,7 +104,7 @@ Pointing back (how a rendered node finds its values key)
     The location is that key in the most specific values file that sets it for the environment (the
     environment file if it overrides, else ``values.yaml``, else a sub-chart's ``values.yaml``, also
     under an alias; a value a parent imports from a child (``import-values``) is the child's key that
-    sets it, :func:`.dependencies.import_layers`; values an Application gives point where
+    sets it, :func:`.import_values.import_layers`; values an Application gives point where
     ``extra_values_origin`` says, else at the template), and the template position is the related
     location. Otherwise the location is the
     template: the segment between ``---`` lines whose top-level ``kind:`` matches the object (by
@@ -130,60 +130,35 @@ Values-only files (``production/values.yaml`` with no chart beside it) are not r
 :mod:`lintops.helm_values_layout`).
 
 Modules
-    :mod:`.environments` (which environments, the ``helm:`` configuration), :mod:`.backends` (the
-    binary or the SDK), :mod:`.capabilities` (what a render is told of its target),
-    :mod:`.kube_version` and :mod:`.semver` (``kubeVersion`` as Helm reads it), :mod:`.chart`
-    (``Chart.yaml`` and sub-charts), :mod:`.dependencies`, :mod:`.archives` and :mod:`.assemble`
-    (dependencies, vendored archives, the copy Helm renders), :mod:`.values`
-    (merging and coalescing), :mod:`.schema` (``values.schema.json``), :mod:`.context` (what a
-    chart's environments share), :mod:`.markers`, :mod:`.templates` and :mod:`.locate` (pointing
-    back). This module is the entry point, :func:`render_chart`; the modules that only rendering
-    needs are imported by it, on the first chart, so that importing this package (for
-    :data:`CONFIG_SCHEMA`, say) stays cheap.
+    :mod:`.environments` (which environments, the ``helm:`` configuration and its schema),
+    :mod:`.backends` (the binary or the SDK), :mod:`.capabilities` (what a render is told of its
+    target), :mod:`.kube_version` and :mod:`.semver` (``kubeVersion`` as Helm reads it),
+    :mod:`.chart_files` (reading a chart's files), :mod:`.chart` (the loaded chart) and
+    :mod:`.load` (loading it with its sub-charts), :mod:`.dependencies` (the dependency list),
+    :mod:`.resolution`, :mod:`.conditions` and :mod:`.import_values` (which chart serves an entry,
+    which entries an environment keeps, what they import), :mod:`.archives` and :mod:`.assemble`
+    (vendored archives, the copy Helm renders), :mod:`.values` (merging and coalescing),
+    :mod:`.schema` (``values.schema.json``), :mod:`.context` (what a chart's environments share),
+    :mod:`.render_environment` (one environment, for each of its targets), :mod:`.markers`,
+    :mod:`.templates` and :mod:`.locate` (pointing back). This module is the entry point,
+    :func:`render_chart`; the modules that only rendering needs are imported by it, on the first
+    chart, so that importing this package (or :data:`.environments.CONFIG_SCHEMA`) stays cheap.
 """
 
 from __future__ import annotations
 
-# helm.shutil stays reachable as before: tests hide a helm binary through helm.shutil.which.
-import shutil as shutil
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from ...model import Location, Source
-from ...redact import Redactor
+from ...model import Location
 from ..files import UNCONFINED, LintedRoot
-from ..rendered import NotLinted, RenderedSource, RenderProblem, RenderResult
-from .backends import _INSTALL_HINT, _RenderFailure, _RenderLimit, available_backend, prepare_worker, split_helm_output
-from .backends import BINARY_TIMEOUT as BINARY_TIMEOUT  # importable from here as before
-from .environments import CONFIG_SCHEMA, ChartEnvironment, _settings, find_environments
-from .markers import MAX_MARKER_RENDERS
-from .values import Tokens as Tokens  # importable from here as before
-from .values import _coalesce, _get, _Layer, _merge, _nest
+from ..rendered import RenderProblem, RenderResult
+from .backends import _INSTALL_HINT, available_backend, prepare_worker
+from .environments import ChartEnvironment, _settings, find_environments
+from .values import _coalesce, _Layer, _nest
 
-if TYPE_CHECKING:  # pragma: no cover
-    from .context import _Context
-    from .locate import _Environment
-
-__all__ = [
-    "CONFIG_SCHEMA",
-    "MAX_MARKER_RENDERS",
-    "ChartEnvironment",
-    "available_backend",
-    "find_environments",
-    "render_chart",
-    "split_helm_output",
-]
-
-
-def __getattr__(name: str) -> Any:
-    """``_Template`` (the template reader) stays reachable here as before, loaded on first use."""
-    if name == "_Template":
-        from .templates import _Template
-
-        return _Template
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__all__ = ["render_chart"]
 
 
 def render_chart(chart_dir: Path, *, display: Callable[[Path], str], config: Mapping[str, Any] | None = None,
@@ -202,7 +177,7 @@ def render_chart(chart_dir: Path, *, display: Callable[[Path], str], config: Map
     unreadable values, schema violations, template errors) are in ``RenderResult.problems``.
     ``within`` is what the chart and its values files must stay inside: a chart with an entry that
     leads outside it (or a named pipe, a device, a file over the cap) is not rendered, see
-    :func:`.chart._refused_entries`.
+    :func:`.chart_files._refused_entries`.
 
     ``versions(environment)`` names the Kubernetes versions (``"1.18"``) an environment deploys to;
     each environment is rendered for each of them (:mod:`.capabilities`), unless the chart's
@@ -210,9 +185,11 @@ def render_chart(chart_dir: Path, *, display: Callable[[Path], str], config: Map
     entries (its CRDs, :func:`.capabilities.crd_api_versions`), added to each target's. Without
     ``versions``, Helm's default cluster is used.
     """
-    # Loaded with the first chart, not with this package: reading CONFIG_SCHEMA stays cheap.
-    from .chart import _document, _load_chart, _read_yaml, _refused_entries
+    # Loaded with the first chart, not with this package: importing it (or .environments) stays cheap.
+    from .chart_files import _document, _read_yaml, _refused_entries
     from .context import _Context
+    from .load import _load_chart
+    from .render_environment import _render_environment
 
     chart_dir = Path(chart_dir).absolute()
     result = RenderResult()
@@ -258,7 +235,7 @@ def render_chart(chart_dir: Path, *, display: Callable[[Path], str], config: Map
     # Conditions see the defaults before Helm imports values from children into parents (import-values).
     condition_defaults = context.defaults
     if any(dependency.import_values for sub in chart.all_charts() for dependency in sub.dependencies):
-        from .dependencies import import_layers
+        from .import_values import import_layers
 
         context.defaults, imported = import_layers(chart, context.defaults, context.default_layers)
         context.default_layers.extend(imported)
@@ -273,167 +250,3 @@ def render_chart(chart_dir: Path, *, display: Callable[[Path], str], config: Map
         _render_environment(context, environment, extra_values, extra_values_origin, result, targets,
                             condition_defaults)
     return result
-
-
-def _render_environment(context: _Context, environment: ChartEnvironment, extra_values: Mapping[str, Any] | None,
-                        extra_values_origin: Callable[[str], Location | None] | None, result: RenderResult,
-                        targets: Sequence[str | None] = (None,),
-                        condition_defaults: Mapping[str, Any] | None = None) -> None:
-    from .chart import _document, _read_yaml
-    from .locate import _Environment
-    from .schema import _schema_problems
-
-    display = context.display
-    layers: list[_Layer] = []
-    user: dict[str, Any] = {}
-    for path in environment.values_files:
-        path = Path(path).absolute()
-        if not path.exists() and not path.is_symlink():  # a named pipe, a link out: refused when read
-            result.problems.append(RenderProblem(display(path), 1, 1, f"values file of environment "
-                                                 f"'{environment.name}' does not exist", environment.name))
-            return
-        parsed, problem = _read_yaml(path, display, context.within)
-        if problem is not None:
-            result.problems.append(RenderProblem(problem.path, problem.line, problem.column, problem.message,
-                                                 environment.name))
-            return
-        document = _document(parsed)
-        data = document.data if document is not None else {}
-        if not isinstance(data, dict):
-            result.problems.append(RenderProblem(display(path), 1, 1, "a values file must be a mapping",
-                                                 environment.name))
-            return
-        user = _merge(user, data)
-        layers.insert(0, _Layer(display(path), data, document, environment_file=True))
-    if extra_values:
-        user = _merge(user, extra_values)
-        layers.insert(0, _Layer("<application values>", dict(extra_values), None, environment_file=True,
-                                origin=extra_values_origin or (lambda pointer: None)))
-    layers.extend(context.default_layers)
-    effective = _coalesce(user, context.defaults)
-    env = _Environment(context, environment.name, user, effective, layers, {})
-
-    for chart in context.chart.all_charts():
-        schema = chart.directory / "values.schema.json" if chart.directory is not None else None
-        if schema is not None and schema.is_file():
-            found, values = _get(effective, chart.prefix)
-            if found:
-                result.problems.extend(_schema_problems(schema, values, env, display, chart.prefix))
-
-    # Helm's own messages quote values (`fail`, `required`, a template error): the environment's values
-    # (files, an Application's inline values and parameters, the charts' defaults) are masked in them.
-    secrets = Redactor()
-    secrets.add_values(effective)
-    # Before any template runs: the dependencies Helm would use for these values that no chart serves.
-    from .dependencies import missing_for_binary, needed_missing
-
-    missing = needed_missing(context.chart, _coalesce(user, condition_defaults)
-                             if condition_defaults is not None else effective)
-    refused = missing_for_binary(context.chart) if context.backend == "binary" else []
-    if refused:  # helm template refuses the chart: it is not rendered for this environment
-        missing = [*refused, *(m for m in missing if m not in refused)]
-        _missing_problems(context, environment.name, missing, result,
-                          f"; helm template refuses a chart whose listed dependencies are not all under charts/ "
-                          f"(enabled or not), so chart '{context.chart.name}' produced no objects", rendered=False)
-        return
-    renders: list[_Environment] = []
-    plain: list[RenderProblem] = []  # render failures (a kubeVersion refusal names its target itself and is kept)
-    problems: dict[RenderProblem, list[str]] = {}  # each problem, with the targets it occurred at
-    for version in targets:
-        target = env if version is None else env.for_target(context.capabilities(version))
-        problem, named = _render_target(context, target, secrets)
-        if problem is None:
-            renders.append(target)
-        elif named:
-            result.problems.append(problem)
-        elif version is None:
-            plain.append(problem)
-        else:
-            problems.setdefault(problem, []).append(version)
-    plain.extend(_name_targets(problems, targets))
-    failed = not renders and bool(plain)
-    if missing:  # a failure without them is their consequence (a nil pointer in a template): they are reported
-        suffix = "; its objects are not linted" if renders else \
-            f"; the chart's templates did not render without its missing dependencies, so chart " \
-            f"'{context.chart.name}' produced no objects" if failed else ""
-        _missing_problems(context, environment.name, missing, result, suffix, rendered=bool(renders))
-        plain = [] if failed else plain
-    elif failed:  # nothing of the chart is linted for this environment: the finding says so
-        plain = [replace(problem, message=f"{problem.message} (chart '{context.chart.name}' produced no objects: "
-                                          f"nothing of it is linted)") for problem in plain]
-        result.not_linted.append(NotLinted(_root_name(context, environment.name),
-                                           f"the templates of chart '{context.chart.name}'"))
-    result.problems.extend(plain)
-    if not renders:
-        return
-    # A template that renders the same text for every target of the environment is linted once,
-    # against each of them (the engine asks the environment's versions); one that differs is linted
-    # per target, each text saying the version it was rendered for.
-    everywhere = len(renders) == len(targets)
-    for key in sorted({key for target in renders for key in target.outputs}):
-        texts = [target.outputs.get(key) for target in renders]
-        shared = everywhere and all(text == texts[0] for text in texts)
-        for target, text in zip(renders[:1] if shared else renders, texts[:1] if shared else texts, strict=True):
-            if text is None or key.endswith("NOTES.txt") or not text.strip() or not _has_content(text):
-                continue
-            source = Source(path=context.display_key(key), origin="helm", environment=environment.name)
-            if not shared and target.capabilities is not None:
-                source = replace(source, kubernetes_version=target.capabilities.version)
-            result.sources.append(RenderedSource(text=text, source=source, locators=target.locators(key)))
-
-
-def _render_target(context: _Context, env: _Environment, secrets: Redactor) -> tuple[RenderProblem | None, bool]:
-    """Render one environment for its target (``env.capabilities``) into ``env.outputs``; else the problem,
-    and whether its message names the target already."""
-    from .kube_version import refusal
-
-    display, name = context.display, env.name
-    if env.capabilities is not None:
-        refused = refusal(context.chart, env.capabilities.version)
-        if refused is not None:
-            line, column = context.chart.kube_version_at
-            return RenderProblem(display(context.chart_dir / "Chart.yaml"), line, column, refused, name), True
-    try:
-        env.outputs = context.session().render(env.user, context.release, context.namespace, env.capabilities)
-    except _RenderLimit as limit:  # a runaway template: the worker was replaced, the run goes on
-        return context.problem_from_limit(limit, env.user, name, env.capabilities), False
-    except _RenderFailure as failure:
-        return secrets.redact_messages([context.problem_from_failure(str(failure), name)])[0], False
-    except Exception as exc:  # the library failed to load, a broken installation
-        return secrets.redact_messages([RenderProblem(
-            display(context.chart_dir / "Chart.yaml"), 1, 1, f"cannot render the chart: {exc}; {_INSTALL_HINT}",
-            name)])[0], False
-    return None, False
-
-
-def _root_name(context: _Context, environment: str | None) -> str:
-    """The chart environment as the accounting names it (:func:`lintops.inputs.render._chart_root`)."""
-    shown = context.display(context.chart_dir)
-    return shown if environment is None else f"{shown} (environment {environment})"
-
-
-def _missing_problems(context: _Context, environment: str | None, missing: Sequence[Any], result: RenderResult,
-                      suffix: str, *, rendered: bool) -> None:
-    """A problem at each missing dependency's entry, and each one (with the chart's templates when nothing
-    rendered) listed as not linted."""
-    root = _root_name(context, environment)
-    result.problems.extend(item.problem(environment, suffix) for item in missing)
-    result.not_linted.extend(NotLinted(root, f"dependency '{item.dependency.key}' (not vendored)") for item in missing)
-    if not rendered:
-        result.not_linted.append(NotLinted(root, f"the templates of chart '{context.chart.name}'"))
-
-
-def _name_targets(problems: Mapping[RenderProblem, list[str]], targets: Sequence[str | None]) -> list[RenderProblem]:
-    """Each problem once; one that only some of the environment's targets met names them."""
-    found = []
-    for problem, versions in problems.items():
-        if len(versions) < len(targets):
-            shown = versions[0] if len(versions) == 1 else ", ".join(versions[:-1]) + " and " + versions[-1]
-            problem = replace(problem, message=f"{problem.message} (rendering for Kubernetes {shown})")
-        found.append(problem)
-    return found
-
-
-def _has_content(text: str) -> bool:
-    return any(line.strip() and not line.lstrip().startswith("#") and line.strip() != "---"
-               for line in text.splitlines())

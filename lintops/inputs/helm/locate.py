@@ -16,7 +16,7 @@ from ...parse.stream import HELM, parse_text
 from ..manifests import LocatorFactory
 from .backends import _RenderFailure, _RenderLimit
 from .capabilities import Capabilities
-from .chart import _document
+from .chart_files import _document
 from .context import _Context
 from .markers import (
     _BASE64,

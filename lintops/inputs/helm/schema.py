@@ -38,7 +38,7 @@ from ...schema.retrieval import python_registry
 from ...schema_dialects import HELM_DEFAULT_DRAFT, draft_of, helm_dialect, helm_resource
 from ...schema_refs import REFERENCES, ForeignReference, foreign_references, opaque_relative, reference_nodes
 from ..rendered import RenderProblem
-from .chart import _document, _read_yaml
+from .chart_files import _document, _read_yaml
 from .values import Tokens
 
 if TYPE_CHECKING:  # pragma: no cover

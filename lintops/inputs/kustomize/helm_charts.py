@@ -370,7 +370,8 @@ class Inflation:
                call.include_crds, tuple(contents))
         if key in self._renders:
             return self._renders[key], None
-        from ..helm import ChartEnvironment, render_chart  # the Helm path loads with the first chart only
+        from ..helm import render_chart  # the Helm path loads with the first chart only
+        from ..helm.environments import ChartEnvironment
 
         versions = self._versions(call)
         release = call.release or Path(call.chart).name.split(".", 1)[0] or "chart"
