@@ -67,12 +67,14 @@ class ExemptionPolicy:
 
     # -- annotations -------------------------------------------------------------------------------
 
-    def annotation_exemption(self, resource: Resource, rule_id: str, pointer: str) -> Exemption | None:
+    def annotation_exemption(self, annotations: Iterable[tuple[str, dict]], rule_id: str,
+                             pointer: str) -> Exemption | None:
+        """The exemption among an object's ``annotations`` (:func:`annotation_maps`) of a finding at ``pointer``."""
         if not self.config.allow_annotation_exemptions or rule_id == POLICY_RULE:
             return None
         key = ANNOTATION_PREFIX + rule_id
-        for found in _annotation_maps(resource, pointer):
-            if key in found:
+        for base, found in annotations:
+            if (not base or pointer.startswith(base + "/") or pointer == base) and key in found:
                 return Exemption(str(found[key] or "").strip(), "annotation")
         return None
 
@@ -172,14 +174,14 @@ def _names(rules: tuple[str, ...], rule_id: str) -> bool:
     return any(fnmatch.fnmatchcase(rule_id, pattern) for pattern in rules)
 
 
-def _annotation_maps(resource: Resource, pointer: str) -> Iterable[dict]:
-    for base, found in _all_annotation_maps(resource):
-        if not base or pointer.startswith(base + "/") or pointer == base:
-            yield found
-
-
 _TEMPLATE_POINTERS = {kind: pointer[: -len("/spec")] for kind, pointer in WORKLOAD_POD_SPECS.items()
                       if pointer.endswith("/spec") and pointer != "/spec"}
+
+
+def annotation_maps(resource: Resource) -> tuple[tuple[str, dict], ...]:
+    """What may exempt a finding of ``resource``: its annotations (base "") and its pod template's (base =
+    the template's pointer). Only these travel with its findings to the filter stage, not the object."""
+    return tuple(_all_annotation_maps(resource))
 
 
 def _all_annotation_maps(resource: Resource) -> Iterable[tuple[str, dict]]:

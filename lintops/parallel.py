@@ -48,7 +48,9 @@ class Engine(Protocol):
 
     def lint_input(self, input_file: InputFile) -> FileReport: ...
 
-    def held_findings(self) -> dict[str, list]: ...
+    def held_findings(self) -> dict[str, list]:
+        """What the checks held back, filtered and matched with the baseline, by path."""
+        ...
 
     def for_worker(self) -> Engine:
         """An engine for a worker process: fresh check instances, this run's context and policy."""
@@ -135,9 +137,7 @@ def _lint_chunk(chunk: list[tuple[int, InputFile]]) -> tuple[list[FileReport], s
     engine.internal_errors = []
     reports = [engine.lint_input(item) for _, item in chunk]
     by_path = {report.path: report for report in reports}
-    for path, findings in engine.held_findings().items():
-        if baseline is not None:
-            findings = baseline.apply(findings)
+    for path, findings in engine.held_findings().items():  # filtered, and matched with the baseline
         report = by_path.get(path)
         if report is None:
             from .run_context import FileReport

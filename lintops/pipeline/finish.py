@@ -1,0 +1,146 @@
+"""The end of a run and the counts of every report: held-back checks, workload references, the baseline's
+stale entries, and what each report adds to the summary.
+
+Checks that hold resources back (a custom resource whose CRD may come later, cross-object rules)
+report in :meth:`lintops.checks.base.Check.finish` after the last file; a Rollout's ``spec.workloadRef``
+takes the findings of the Deployment it names (:mod:`lintops.workload_refs`) once every Deployment is
+known. Both are filtered and matched with the baseline one file at a time, then merged to one finding
+per place (:func:`lintops.pipeline.merge.merge_findings`).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from ..exemptions import annotation_maps
+from ..model import Finding
+from ..run_context import FileReport
+from .check import finding_of
+from .filter import filter_findings
+from .merge import merge_findings
+from .state import Pending, RunState, settled
+
+if TYPE_CHECKING:  # pragma: no cover - loaded on the first Deployment or Rollout
+    from ..workload_refs import WorkloadReference
+
+
+def report(state: RunState, file_report: FileReport) -> FileReport:
+    """A report's findings in order, counted in the summary (and towards failing the run)."""
+    file_report.findings.sort(key=lambda f: f.sort_key)
+    fail_on = state.options.fail_on
+    for finding in file_report.findings:
+        state.summary.count(finding)
+        if not finding.suppressed and finding.severity.at_least(fail_on):
+            state.failing += 1
+    return file_report
+
+
+def account(state: RunState, file_report: FileReport, matched: set[str], internal_errors: list[str]) -> FileReport:
+    """Count a report that a worker process produced (it applied exemptions and the baseline)."""
+    state.templates.update(file_report.templates)
+    state.references.extend(file_report.references)
+    summary = state.summary
+    summary.files += 1
+    summary.objects += file_report.objects
+    if not file_report.is_manifest:
+        summary.skipped += 1
+        summary.skipped_files.append(file_report.path)
+    for finding in file_report.findings:
+        summary.count(finding)
+        if not finding.suppressed and finding.severity.at_least(state.options.fail_on):
+            state.failing += 1
+    if state.baseline is not None:
+        state.baseline.matched |= matched
+    state.internal_errors.extend(internal_errors)
+    return file_report
+
+
+def violation_reports(state: RunState) -> Iterator[FileReport]:
+    """The tree's ``policy-violation`` findings, one report per file, before the first file is linted;
+    nothing the tree says can exempt them."""
+    by_path: dict[str, list[Finding]] = defaultdict(list)
+    for finding in state.violations:
+        by_path[finding.location.path].append(finding)
+    for path in sorted(by_path):
+        yield report(state, FileReport(path, filter_findings(state, settled(by_path[path])), 0))
+
+
+def finish(state: RunState) -> Iterator[FileReport]:
+    """Findings of checks that waited for the whole run, grouped by file, one per place (merged)."""
+    by_path = held_pending(state)
+    references, state.references = state.references, []
+    for item in resolve_references(state, (r for r in references if r.scope != "context")):
+        by_path[item.finding.location.path].append(item)
+    # the baseline before stale entries are looked for: held findings match them too
+    found = {path: kept for path, pending in by_path.items() if (kept := filter_findings(state, pending))}
+    found = defaultdict(list, found)
+    stale_rule = state.rules_by_id.get("baseline-stale")
+    if state.baseline is not None and stale_rule is not None:
+        for entry in state.baseline.stale():
+            found[entry.location.path].append(Finding(
+                "baseline-stale", stale_rule.severity,
+                f"baseline entry for {entry.rule} in {entry.path} matches no finding any more",
+                entry.location, remediation=stale_rule.spec.remediation or None))
+    for path in sorted(set(found) - state.context_paths):
+        yield report(state, FileReport(path, merge_findings(found[path]), 0))
+
+
+def held_pending(state: RunState) -> dict[str, list[Pending]]:
+    """What checks held back until every file was read, by path, before the filter stage."""
+    by_path: dict[str, list[Pending]] = defaultdict(list)
+    for rule in state.rules:
+        if rule.check is None:  # a rule a stage reports (lintops.stage_rules) holds nothing back
+            continue
+        try:
+            for resource, violation in rule.check.finish(state.context):
+                finding = finding_of(state, rule, resource, violation)
+                by_path[finding.location.path].append(Pending(finding, annotation_maps(resource)))
+        except Exception:
+            state.internal_error(f"rule {rule.id} (at the end of the run)")
+    return by_path
+
+
+def held_findings(state: RunState) -> dict[str, list[Finding]]:
+    """What checks held back, filtered and matched with the baseline one file at a time, by path (what a
+    worker process adds to its chunk's reports)."""
+    return {path: kept for path, pending in held_pending(state).items() if (kept := filter_findings(state, pending))}
+
+
+def resolve_references(state: RunState, references: Iterable[WorkloadReference]) -> list[Pending]:
+    """The findings of each Rollout's workloadRef: its Deployment's template findings, as its own.
+
+    Only rules that apply to a Rollout are carried over, and the Rollout's own exemptions apply.
+    A Deployment not in the run is a ``workload-ref`` finding (info) at ``spec.workloadRef``.
+    """
+    from ..workload_refs import REFERABLE_KINDS, key, view
+
+    found: list[Pending] = []
+    info = state.rules_by_id.get("workload-ref")
+    for reference in references:
+        namespace = reference.ref.namespace
+        template = None
+        if reference.kind in REFERABLE_KINDS:
+            template = (state.templates.get(key(reference.scope, namespace, reference.name))
+                        or state.templates.get(key(None, namespace, reference.name)))
+        environment = (reference.environment,) if reference.environment else ()
+        annotations = annotation_maps(view(reference, template))
+        if template is None:
+            if info is not None:
+                found.append(Pending(Finding(
+                    info.id, info.severity,
+                    f"spec.workloadRef names {reference.kind} {reference.name!r}, which is not among the linted "
+                    f"objects: the Rollout's pod template is not checked", reference.location,
+                    pointer="/spec/workloadRef", object=reference.ref, remediation=info.spec.remediation or None,
+                    environment=environment), annotations))
+            continue
+        for raw in template.findings:
+            rule = state.rules_by_id.get(raw.rule_id)
+            if rule is None or not any(target != "*" for target in rule.targets_for(
+                    reference.ref.api_version, reference.ref.kind, state.options.workloads)):
+                continue  # a rule for Deployments only
+            found.append(Pending(replace(raw, object=reference.ref, objects=(), environment=environment),
+                                 annotations))
+    return found

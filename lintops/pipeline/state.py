@@ -1,0 +1,87 @@
+"""What the stages of one run share: its rules, options, policy and baseline, and what files leave behind.
+
+The stage functions of :mod:`lintops.pipeline` are plain functions over a :class:`RunState`, so that
+none of them needs the engine that composes them. A finding travels from the stage that makes it to
+the filter stage as a :class:`Pending` finding: the finding itself, the annotations of its object
+that may exempt it, and whether exemptions apply to it at all.
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ..baseline import Baseline
+from ..exemptions import ExemptionPolicy
+from ..model import Finding, RunSummary
+from ..parse.directives import Directive
+from ..rules import Dispatcher, Rule
+from ..run_context import Options, RunContext
+
+if TYPE_CHECKING:  # pragma: no cover - loaded on the first Deployment or Rollout
+    from ..workload_refs import PodTemplate, WorkloadReference
+
+
+@dataclass(frozen=True)
+class Pending:
+    """A finding on its way to the filter stage (:func:`lintops.pipeline.filter.filter_findings`).
+
+    ``annotations`` are the annotation maps of the object it is about (:func:`lintops.exemptions.annotation_maps`),
+    what an annotation exemption is looked up in; the object itself is not kept, so that its document is freed
+    as soon as it is checked. ``exempt`` false: no per-path setting or exemption applies, only the baseline
+    (the findings that police exemptions themselves, a CRD's problems, a file that cannot be read, and
+    findings already filtered when their batch meets the baseline).
+    """
+
+    finding: Finding
+    annotations: Sequence[tuple[str, dict]] = ()
+    exempt: bool = True
+
+
+def settled(findings: Iterable[Finding]) -> list[Pending]:
+    """Findings whose exemptions are decided (or that have none), on their way to the baseline."""
+    return [Pending(finding, exempt=False) for finding in findings]
+
+
+class RunState:
+    """The state of one run that the stages read and update; one instance per engine."""
+
+    def __init__(self, rules: Iterable[Rule], options: Options, policy: ExemptionPolicy,
+                 baseline: Baseline | None) -> None:
+        self.options = options
+        self.policy = policy
+        self.baseline = baseline
+        self.rules = list(rules)
+        self.rules_by_id = {rule.id: rule for rule in self.rules}
+        self.dispatcher = Dispatcher(self.rules, options.workloads)
+        self.context = RunContext(options)
+        self.summary = RunSummary()
+        self.internal_errors: list[str] = []
+        #: How many reported findings reach the failure threshold unsuppressed.
+        self.failing = 0
+        #: The exemption comments of each file findings landed in so far (read once).
+        self.directives: dict[str, list[Directive]] = {}
+        #: Files read as context for cross-object checks: never reported on.
+        self.context_paths: set[str] = set()
+        #: ``policy-violation`` findings of the linted tree, reported before the first file.
+        self.violations: list[Finding] = []
+        #: Deployments' pod templates and the Rollouts that name one (lintops.workload_refs).
+        self.templates: dict[tuple, PodTemplate] = {}
+        self.references: list[WorkloadReference] = []
+        #: The records made while the current file is linted (a worker sends them home in its report).
+        self.file_templates: list[tuple[tuple, PodTemplate]] = []
+        self.file_references: list[WorkloadReference] = []
+        #: Which render the objects being checked come from (None: plain files; "context": context files).
+        self.scope: Any = None
+
+    def internal_error(self, where: str) -> None:
+        """A check that raised: recorded (the run exits 3), said on standard error, and the run goes on."""
+        self.internal_errors.append(where)
+        if self.options.debug:
+            detail = traceback.format_exc()
+        else:
+            detail = traceback.format_exc(limit=-1).strip().splitlines()[-1]
+        print(f"lintops: internal error in {where}: {detail}", file=sys.stderr)
