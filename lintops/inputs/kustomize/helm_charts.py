@@ -57,20 +57,17 @@ Modules
     :mod:`.helm_command` is the ``helm`` kustomize runs; :mod:`.helm_calls` reads its command lines;
     :mod:`.helm_documents` cuts the rendered text into documents and writes the origin into each;
     :mod:`.helm_values` says where a values key is written, :mod:`.helm_locate` where a node is
-    reported. This module ties them together around one build.
+    reported; :mod:`.helm_callback` is the way back (the command kustomize runs, the socket it
+    calls, kustomize run while its calls are answered), :mod:`.helm_call_values` reads the values
+    files a call names. This module ties them together around one build.
 """
 
 from __future__ import annotations
 
-import contextlib
-import json
 import os
-import select
 import shlex
 import socket
 import subprocess
-import sys
-import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -78,9 +75,11 @@ from typing import Any
 
 from ...model import Located, Location, Locator, Source
 from ...parse.documents import ParsedDocument
-from ...parse.stream import HELM, parse_bytes, parse_text
-from ..files import UNCONFINED, LintedRoot, Refusal
+from ...parse.stream import HELM, parse_text
+from ..files import UNCONFINED, LintedRoot
 from ..rendered import RenderedSource, RenderProblem, RenderResult
+from .helm_call_values import CallValues
+from .helm_callback import VERSION, HelmCallback
 from .helm_calls import HelmCall, helm_merge, parse_template
 from .helm_documents import TEST_HOOKS, documents_of, hook_events, template_documents, with_origin
 from .helm_entries import ChartEntry, chart_entries, crd_files, entry_problem, kube_minor
@@ -90,11 +89,6 @@ from .locate import LocatorContext
 from .objects import RenderedObject
 from .paths import DisplayPaths
 from .references import KustomizationTree
-
-#: The largest request the helm command may send (its arguments; values travel as files).
-_MAX_REQUEST = 1 << 20
-#: What the helm command answers to ``helm version``: kustomize v5 wants Helm 3 (or 4) and reads the number.
-_VERSION = "v3.0.0+lintops (charts are rendered by lintops' own Helm backend)\n"
 
 
 @dataclass
@@ -147,8 +141,8 @@ class Inflation:
         self._uses: dict[int, int] = {}
         self._documents: dict[int, list[ParsedDocument]] = {}
         self._marker_root = Path()
-        self._scratch = Path()
-        self._listener: socket.socket | None = None
+        self._callback: HelmCallback | None = None
+        self._values = CallValues(self.within, paths.show)
 
     # Before kustomize runs.
 
@@ -185,81 +179,24 @@ class Inflation:
         wrapper script, kustomize's own temporary files and the markers' names live there.
         """
         self._marker_root = scratch / "lintops-helm"
-        self._scratch = Path(os.path.realpath(scratch))
-        address = scratch / "helm.sock"
-        listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        listener.bind(str(address))
-        listener.listen(4)
-        self._listener = listener
-        command = scratch / "helm"
-        script = Path(__file__).with_name("helm_command.py")
-        # `helm version` (kustomize asks before each chart) is answered by the shell; the rest by lintops
-        command.write_text(f"#!/bin/sh\nif [ \"$1\" = version ]; then printf '%s' {shlex.quote(_VERSION)}; exit 0; fi\n"
-                           f"exec {shlex.quote(sys.executable)} -I -S {shlex.quote(str(script))} \"$@\"\n",
-                           encoding="utf-8")
-        command.chmod(0o700)
-        env["LINTOPS_HELM_SOCKET"] = str(address)
-        env["TMPDIR"] = str(scratch)  # kustomize writes the merged values there: removed with the scratch directory
-        return ["--enable-helm", "--helm-command", str(command)]
+        self._callback = HelmCallback(scratch, env)
+        self._values.scratch = self._callback.scratch
+        return self._callback.flags
 
     def run(self, argv: list[str], cwd: Path, env: dict[str, str], timeout: float) -> subprocess.CompletedProcess[str]:
-        """Run kustomize (as ``subprocess.run`` would) and answer its helm calls until it ends.
-
-        The calls are answered here, on the caller's thread: rendering stays where every other render
-        of the run happens (the render worker is this thread's child, and an interrupt reaches it).
-        Kustomize waits for each answer, so nothing else runs meanwhile. A failure of lintops itself
-        while answering stops kustomize and is raised (it is lintops' bug).
-        """
-        listener = self._listener
-        assert listener is not None
-        with open(self._scratch / "kustomize.out", "w+b") as out, open(self._scratch / "kustomize.err", "w+b") as err:
-            process = subprocess.Popen(argv, cwd=cwd, env=env, stdout=out, stderr=err, stdin=subprocess.DEVNULL)
-            try:
-                deadline = time.monotonic() + timeout
-                while process.poll() is None:
-                    if time.monotonic() > deadline:
-                        raise subprocess.TimeoutExpired(argv, timeout)
-                    ready, _, _ = select.select([listener], [], [], 0.02)
-                    if ready:
-                        self._serve_one(listener)
-            except BaseException:
-                process.kill()
-                process.wait()
-                raise
-            out.seek(0)
-            err.seek(0)
-            return subprocess.CompletedProcess(argv, process.returncode, out.read().decode("utf-8", "replace"),
-                                               err.read().decode("utf-8", "replace"))
+        """Run kustomize (as ``subprocess.run`` would) and answer its helm calls until it ends
+        (:meth:`.helm_callback.HelmCallback.run`: on this thread, where every other render happens)."""
+        assert self._callback is not None
+        return self._callback.run(argv, cwd, env, timeout, self._answer)
 
     def stop(self) -> None:
         """Stop listening."""
-        if self._listener is not None:
-            self._listener.close()
-            self._listener = None
-
-    def _serve_one(self, listener: socket.socket) -> None:
-        connection, _ = listener.accept()
-        with connection:
-            connection.settimeout(30)
-            code, stdout, stderr = self._answer(self._receive(connection))
-            with contextlib.suppress(OSError):  # the command is gone (kustomize was stopped)
-                connection.sendall(json.dumps({"code": code, "stdout": stdout, "stderr": stderr}).encode("utf-8"))
-
-    @staticmethod
-    def _receive(connection: socket.socket) -> list[str]:
-        data = b""
-        while len(data) <= _MAX_REQUEST:
-            chunk = connection.recv(65536)
-            if not chunk:
-                break
-            data += chunk
-        request = json.loads(data.decode("utf-8"))
-        args = request.get("args") if isinstance(request, dict) else None
-        return [str(arg) for arg in args] if isinstance(args, list) else []
+        if self._callback is not None:
+            self._callback.stop()
 
     def _answer(self, args: list[str]) -> tuple[int, str, str]:
         if args[:1] == ["version"]:
-            return 0, _VERSION, ""
+            return 0, VERSION, ""
         if args[:1] != ["template"]:
             return 1, "", (f"lintops does not run `helm {args[0] if args else ''}`: it renders vendored charts "
                            f"and never pulls one\n")
@@ -301,70 +238,32 @@ class Inflation:
                       os.path.realpath(entry.chart_directory) == chart]
         if len(candidates) <= 1:
             return candidates[0] if candidates else None
-        merged = self._values_file_data(call.values_files[0]) if call.values_files else None
+        merged = self._values.data(call.values_files[0]) if call.values_files else None
 
         def score(entry: ChartEntry) -> tuple[int, ...]:
             additional = [os.path.realpath(path) for _, _, path in entry.additional_values_files()]
             return (int((entry.text("releaseName") or None) == call.release),
                     int((entry.text("namespace") or None) == call.namespace),
                     int(additional == [os.path.realpath(p) for p in call.values_files[1:]]),
-                    int(merged is not None and self._expected_values(entry) == merged),
+                    int(merged is not None and self._values.expected(entry) == merged),
                     -self._uses.get(id(entry), 0))
 
         best = max(candidates, key=score)
         self._uses[id(best)] = self._uses.get(id(best), 0) + 1
         return best
 
-    def _expected_values(self, entry: ChartEntry) -> Any:
-        """The values kustomize writes for ``entry`` (to tell apart entries of one chart that differ only there)."""
-        inline = entry.values_inline
-        if inline and entry.values_merge == "replace":
-            return inline
-        data = self._values_file_data(str(entry.values_file))
-        if not inline or data is None:
-            return data
-        return helm_merge(data, inline) if entry.values_merge == "override" else helm_merge(inline, data)
-
-    def _values_file_data(self, path: str) -> dict[str, Any] | None:
-        raw = self._read_values(path)
-        if not isinstance(raw, bytes):
-            return None
-        documents = parse_bytes(raw, path).documents
-        data = next((d.data for d in documents if d.data is not None), {})
-        return data if isinstance(data, dict) else None
-
-    def _read_values(self, path: str) -> bytes | Refusal:
-        """A values file of the call: one of the tree (read within it), or the file kustomize wrote its merged
-        values to, in its own temporary directory (nothing else outside the tree is read)."""
-        real = os.path.realpath(path)
-        tree = self.within.real
-        if tree is None or real == tree or real.startswith(tree.rstrip(os.sep) + os.sep):
-            return self.within.read(path)
-        written = Path(real)
-        if written.parent.parent == self._scratch and written.parent.name.startswith("kustomize-helm-") \
-                and written.name.endswith("-kustomize-values.yaml"):
-            return UNCONFINED.with_cap(self.within.max_bytes).read(path)
-        return Refusal("outside-root", "is outside the linted tree and not kustomize's own values file")
-
-    def _shown(self, path: str) -> str:
-        """A values file of a call as messages name it (never kustomize's temporary file by its path)."""
-        real = Path(os.path.realpath(path))
-        if real.is_relative_to(self._scratch):
-            return "the values kustomize merged from valuesFile and valuesInline"
-        return self.paths.show(real)
-
     def _render(self, entry: ChartEntry, call: HelmCall) -> tuple[_Render | None, str | None]:
         """The chart rendered with the call's values (once per entry and values, for every build of the overlay)."""
         user: dict[str, Any] = {}
         contents: list[bytes] = []
         for path in call.values_files:
-            raw = self._read_values(path)
+            raw = self._values.read(path)
             if not isinstance(raw, bytes):
-                return None, f"the values file {self._shown(path)} {raw.detail}"
+                return None, f"the values file {self._values.shown(path)} {raw.detail}"
             contents.append(raw)
-            data = self._values_file_data(path)
+            data = self._values.data(path)
             if data is None:
-                return None, f"{self._shown(path)} is not a mapping of values"
+                return None, f"{self._values.shown(path)} is not a mapping of values"
             user = helm_merge(user, data)
         key = (id(entry), call.release, call.namespace, call.kube_version, tuple(call.api_versions),
                call.include_crds, tuple(contents))
