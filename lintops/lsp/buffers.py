@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from ..config import REPOSITORY_RULES_DIR, find_config
 from ..errors import LintopsError
-from ..inputs.discover import display_path, is_excluded, repository_root
+from ..inputs.discover import display_path, enclosing_chart, is_excluded, repository_root
 from ..inputs.tree import KUSTOMIZATION_FILES
 from ..model import Finding
 
@@ -88,16 +88,14 @@ class BufferLinter:
 
     @staticmethod
     def lints(path: Path, display: str, root: Path, run: Run) -> bool:
-        """Whether the command line lints this file as a manifest itself (not excluded, not rendered)."""
+        """Whether the command line lints this file as a manifest itself (not excluded, not rendered).
+
+        A file of a Helm chart is the chart's, which the command line renders: the same test as discovery's
+        (:func:`lintops.inputs.discover.enclosing_chart`), looking no higher than the repository root.
+        """
         if path.name in KUSTOMIZATION_FILES or is_excluded(display, run.excludes):
             return False
-        directory = path.parent.resolve()
-        for candidate in (directory, *directory.parents):
-            if (candidate / "Chart.yaml").is_file():
-                return False
-            if candidate == root:
-                break
-        return True
+        return enclosing_chart(path, root) is None
 
     def _prepare(self, config_file: Path | None, root: Path) -> _Prepared:
         from ..runner import Settings, prepare
