@@ -44,6 +44,14 @@ class Position:
 
 
 @dataclass(frozen=True)
+class Span:
+    """The text a finding is about, from ``start`` to ``end`` (exclusive), as an editor underlines it."""
+
+    start: Position
+    end: Position
+
+
+@dataclass(frozen=True)
 class Location:
     """A position in a named file: what ``path:line:col`` prints."""
 
@@ -107,6 +115,9 @@ class Located:
 
     location: Location
     related: tuple[Location, ...] = ()
+    #: Where the node's text ends (exclusive; lintops.parse.documents.ParsedDocument.span), when known:
+    #: a node of a file a person edits; None for a place a renderer derives (a values key, a template line).
+    end: Position | None = None
 
 
 #: ``(pointer from the document root, at_key) -> Located``: how a resource finds its nodes' places.
@@ -186,6 +197,18 @@ class Finding:
     #: The target Kubernetes versions it applies to, oldest first; empty: every version of the run
     #: (always so in a run of one version, and for findings of no object, such as a syntax error).
     kubernetes_versions: tuple[str, ...] = ()
+    #: Where the text of the node the finding is about ends, 1-based like ``location`` and exclusive (the
+    #: column just past its last character, as SARIF's ``endColumn``); None when the finding is about no
+    #: node (a syntax error, a file) or its place is derived (a rendered object's values key).
+    end_line: int | None = None
+    end_column: int | None = None
+
+    @property
+    def span(self) -> Span | None:
+        """The node's text, start to end, when its end is known (what the language server underlines)."""
+        if self.end_line is None or self.end_column is None:
+            return None
+        return Span(Position(self.location.line, self.location.column), Position(self.end_line, self.end_column))
 
     @property
     def sort_key(self) -> tuple[str, int, int, str, str]:

@@ -283,6 +283,33 @@ def test_json_adds_related_environment_fingerprint_and_keeps_every_key():
     assert {"version", "kubernetes_version", "strict", "findings", "summary"} <= set(document)
 
 
+def test_findings_carry_the_end_of_their_node_into_json_and_sarif(sarif_validator):
+    text = PLANTED_YAML + "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: broken\n"
+    reports, _ = lint(text)
+    findings = [f for report in reports for f in report.findings]
+    lines = text.splitlines()
+    tag = next(f for f in findings if f.rule_id == "pinned-image-tag")
+    start = tag.location.column - 1
+    assert lines[tag.location.line - 1][start:tag.end_column - 1] == "nginx:latest"
+    assert tag.end_line == tag.location.line
+    assert tag.span.start.line == tag.location.line and tag.span.end.column == tag.end_column
+    syntax = next(f for f in findings if f.rule_id == "yaml-syntax")  # about no node: no end
+    assert syntax.end_line is None and syntax.end_column is None and syntax.span is None
+
+    document = json.loads(render(JsonReporter, reports))
+    by_rule = {item["rule"]: item for item in document["findings"]}
+    assert (by_rule["pinned-image-tag"]["end_line"], by_rule["pinned-image-tag"]["end_column"]) == (
+        tag.end_line, tag.end_column)
+    assert by_rule["yaml-syntax"]["end_line"] is None and by_rule["yaml-syntax"]["end_column"] is None
+
+    sarif = json.loads(render(SarifReporter, reports))
+    sarif_validator.validate(sarif)
+    regions = {r["ruleId"]: r["locations"][0]["physicalLocation"]["region"] for r in sarif["runs"][0]["results"]}
+    assert regions["pinned-image-tag"] == {"startLine": tag.location.line, "startColumn": tag.location.column,
+                                           "endLine": tag.end_line, "endColumn": tag.end_column}
+    assert "endLine" not in regions["yaml-syntax"] and "endColumn" not in regions["yaml-syntax"]
+
+
 # -- codequality -----------------------------------------------------------------------------------------
 
 

@@ -25,8 +25,8 @@ def file_locator(path: str) -> LocatorFactory:
 
     def factory(document: ParsedDocument) -> Locator:
         def locate(pointer: str, at_key: bool) -> Located:
-            position = document.position(pointer, at_key)
-            return Located(Location(path, position.line, position.column))
+            start, end = document.span(pointer, at_key)
+            return Located(Location(path, start.line, start.column), end=end)
 
         return locate
 

@@ -74,6 +74,7 @@ def finding_of(state: RunState, rule: Rule, resource: Resource, violation: Viola
 
         message = mask_url_credentials(message)
     context = state.context
+    end = located.end
     return Finding(
         rule_id=rule.id,
         severity=rule.severity,
@@ -86,6 +87,8 @@ def finding_of(state: RunState, rule: Rule, resource: Resource, violation: Viola
         environment=(resource.source.environment,) if resource.source.environment else (),
         kubernetes_versions=violation.kubernetes_versions or (
             context.versions_for(resource) if context.several else ()),
+        end_line=end.line if end is not None else None,
+        end_column=end.column if end is not None else None,
     )
 
 

@@ -3,9 +3,9 @@
 ``{"version", "kubernetes_version", "findings": [{"rule", "severity", "message", "path", "line",
 "column", "pointer", "object": {"apiVersion", "kind", "namespace", "name"}, "objects": [{"apiVersion",
 "kind", "namespace", "name", "environment", "fingerprint"}], "suppressed", "related": [{"path", "line",
-"column"}], "environment": [...], "linted_alone": [...], "fingerprint"}], "summary": {"files",
-"objects", "rendered", "linted_alone", "not_linted", "findings", "errors", "warnings", "info",
-"suppressed", "skipped"}}``
+"column"}], "environment": [...], "linted_alone": [...], "fingerprint", "end_line", "end_column"}],
+"summary": {"files", "objects", "rendered", "linted_alone", "not_linted", "findings", "errors",
+"warnings", "info", "suppressed", "skipped"}}``
 
 ``objects`` lists every object the finding stands for, each with its environment and fingerprint
 (one values key feeding seven Services is one finding, printed once, with seven objects); ``object``
@@ -17,6 +17,11 @@ reference that was linted on its own instead.
 ``kubernetes_versions``, at the top level and on each finding, lists every target of the run, and those
 the finding applies to (oldest first; every target of the run for a finding that depends on none, such
 as a syntax error).
+
+``end_line`` and ``end_column`` say where the text of the node a finding is about ends (1-based like
+``line`` and ``column``, the column just past its last character, as SARIF's ``endColumn``); both are
+``null`` when the finding is about no node (a syntax error, an unreadable file) or its place is derived
+by a renderer (a values key, a template line).
 
 ``fingerprint`` is :mod:`lintops.fingerprint`'s: stable across runs and line shifts, shared with the
 ``codequality`` and ``sarif`` reports and with baselines.
@@ -69,6 +74,8 @@ def finding_to_dict(finding: Finding, fingerprint: str | None = None,
     data["linted_alone"] = list(finding.linted_alone)
     data["kubernetes_versions"] = list(finding.kubernetes_versions or versions)
     data["fingerprint"] = object_fingerprints[0] if fingerprint is None else fingerprint
+    data["end_line"] = finding.end_line
+    data["end_column"] = finding.end_column
     return data
 
 

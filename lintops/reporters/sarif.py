@@ -68,10 +68,16 @@ def _fallback_descriptor(finding: Finding) -> dict[str, Any]:
     }
 
 
-def physical_location(location: Location) -> dict[str, Any]:
+def physical_location(location: Location, end: tuple[int | None, int | None] = (None, None)) -> dict[str, Any]:
+    """A SARIF physical location; ``end`` (line, column past the node) adds ``endLine`` and ``endColumn``."""
+    region = {"startLine": max(1, location.line), "startColumn": max(1, location.column)}
+    end_line, end_column = end
+    if end_line is not None and end_column is not None:
+        region["endLine"] = end_line
+        region["endColumn"] = end_column
     return {
         "artifactLocation": {"uri": normalize_path(location.path), "uriBaseId": SRCROOT},
-        "region": {"startLine": max(1, location.line), "startColumn": max(1, location.column)},
+        "region": region,
     }
 
 
@@ -141,7 +147,8 @@ class SarifReporter(Reporter):
             "ruleIndex": rule_index,
             "level": LEVELS[finding.severity],
             "message": _text(message),
-            "locations": [{"physicalLocation": physical_location(finding.location)}],
+            "locations": [{"physicalLocation": physical_location(finding.location,
+                                                                 (finding.end_line, finding.end_column))}],
             "partialFingerprints": {FINGERPRINT_KEY: fingerprint},
         }
         if finding.related:
