@@ -790,7 +790,7 @@ def test_versions_of_an_installed_kubernetes_validate(tmp_path, monkeypatch):
     }
     (folder / "_definitions.json").write_text(json.dumps({"definitions": definitions}))
     monkeypatch.syspath_prepend(str(tmp_path))
-    monkeypatch.setattr(versions, "_SOURCES", None)
+    monkeypatch.setattr(versions, "_SOURCES", versions._Sources())
     monkeypatch.setattr(bundle, "_LOADED", {})
     monkeypatch.setattr(kube_store, "_SHARED", kube_store._Shared())
     assert supported_versions() == [*(f"1.{minor}" for minor in range(17, 38)), "1.40"]

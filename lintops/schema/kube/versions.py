@@ -71,23 +71,32 @@ def version_key(version: str) -> tuple[int, int]:
     return int(major), int(rest)
 
 
-_SOURCES: dict[str, Source] | None = None
+class _Sources:
+    """The versions with data, found on first use and then kept for the process."""
+
+    def __init__(self) -> None:
+        self.found: dict[str, Source] | None = None
+
+    def get(self) -> dict[str, Source]:
+        if self.found is None:
+            found: dict[str, Source] = {}
+            for folder in _kubernetes_validate_dirs():
+                version = minor(folder.name.split("-", 1)[0])
+                definitions = folder / "_definitions.json"
+                if version and definitions.is_file():
+                    found.setdefault(version, Source(version, KUBERNETES_VALIDATE, definitions))
+            for version, path in _bundled().items():
+                found[version] = Source(version, BUNDLED, path)  # the bundle wins
+            self.found = found
+        return self.found
+
+
+_SOURCES = _Sources()
 
 
 def sources() -> dict[str, Source]:
     """version -> :class:`Source`, for every version with data (found once per process)."""
-    global _SOURCES
-    if _SOURCES is None:
-        found: dict[str, Source] = {}
-        for folder in _kubernetes_validate_dirs():
-            version = minor(folder.name.split("-", 1)[0])
-            definitions = folder / "_definitions.json"
-            if version and definitions.is_file():
-                found.setdefault(version, Source(version, KUBERNETES_VALIDATE, definitions))
-        for version, path in _bundled().items():
-            found[version] = Source(version, BUNDLED, path)  # the bundle wins
-        _SOURCES = found
-    return _SOURCES
+    return _SOURCES.get()
 
 
 def supported_versions() -> list[str]:
@@ -162,5 +171,4 @@ def _kubernetes_validate_dirs() -> list[Path]:
 
 def reset() -> None:
     """Forget the sources found (tests that install a package at run time)."""
-    global _SOURCES
-    _SOURCES = None
+    _SOURCES.found = None
