@@ -33,6 +33,8 @@ from .scalars import (
 
 
 class LimitExceeded(Exception):
+    """A limit the document went past: it costs the whole document (its data is not handed on)."""
+
     def __init__(self, problem: ParseProblem) -> None:
         super().__init__(problem.message)
         self.problem = problem
