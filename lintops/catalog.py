@@ -1,10 +1,11 @@
 """The rule catalog of a run: the rules of every plugin (built-ins included) and of the repository,
-with the configuration's settings applied, each bound to a fresh instance of its check.
+with the configuration's settings applied, each bound to a fresh instance of its check; and what the
+plugins register besides (checks, reporters, renderers, workload kinds), collected by lintops.plugins.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -16,6 +17,9 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from .checks.base import Check
     from .config import Config
+    from .hookspecs import Renderer
+    from .inputs.discover import Input
+    from .reporters.base import Reporter
 
 
 def builtin_rule_specs() -> list[RuleSpec]:
@@ -25,71 +29,59 @@ def builtin_rule_specs() -> list[RuleSpec]:
 
 
 def available_checks() -> dict[str, type[Check]]:
-    """The built-in checks (without plugins): what rule tests bind against."""
-    from .checks import builtin_checks
+    """The built-in checks (without plugins), all imported: what rule tests bind against and the generated
+    reference documents (a run imports each when a rule binds it)."""
+    from .checks import BUILTIN_CHECKS
+    from .plugins import load_class
 
-    return {check.name: check for check in builtin_checks()}
-
-
-class CheckTable(Mapping[str, "type[Check]"]):
-    """Every check of a run by name. A check registered as ``"module:Class"`` (as the built-ins are) is
-    imported when it is first looked up, which is when a rule binds it: a check whose rules are all off
-    costs a run no import."""
-
-    def __init__(self) -> None:
-        self._entries: dict[str, type[Check] | str] = {}
-
-    def add(self, provided: Sequence[type[Check]] | Mapping[str, str]) -> None:
-        """What one plugin's ``lintops_checks`` returned: check classes, or names to ``"module:Class"``."""
-        entries = provided.items() if isinstance(provided, Mapping) else ((check.name, check) for check in provided)
-        for name, entry in entries:
-            if name in self._entries and self._entries[name] != entry:
-                raise RuleError(f"two plugins define the check '{name}'")
-            self._entries[name] = entry
-
-    def __getitem__(self, name: str) -> type[Check]:
-        entry = self._entries[name]
-        if isinstance(entry, str):
-            from .checks import load_check
-
-            loaded = load_check(entry)
-            if getattr(loaded, "name", None) != name:
-                raise RuleError(f"the check '{name}' is registered as {entry}, whose name is "
-                                f"'{getattr(loaded, 'name', None)}'")
-            entry = self._entries[name] = loaded
-        return entry
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._entries)
-
-    def __len__(self) -> int:
-        return len(self._entries)
+    return {name: load_class("check", name, reference) for name, reference in BUILTIN_CHECKS.items()}
 
 
 @dataclass
 class Catalog:
-    """Every known rule (enabled or not) and every check, from plugins and the repository."""
+    """Every known rule (enabled or not) and every check, reporter, renderer and workload kind of the plugins
+    (built-ins included; :mod:`lintops.plugins` resolves the classes, each when first looked up)."""
 
     specs: list[RuleSpec]
     checks: Mapping[str, type[Check]]
-    reporters: dict[str, str] = field(default_factory=dict)
+    reporters: Mapping[str, type[Reporter]] = field(default_factory=dict)
     workloads: dict[str, str] = field(default_factory=dict)
+    renderers: Mapping[str, type[Renderer]] = field(default_factory=dict)
 
     def spec(self, rule_id: str) -> RuleSpec | None:
         return next((s for s in self.specs if s.id == rule_id), None)
 
     def enabled_rules(self) -> list[Rule]:
+        """The enabled rules, each bound to its check (a rule a stage reports binds to none)."""
         return bind([s for s in self.specs if s.enabled], self.checks)
+
+    def claim(self, inputs: Iterable[Input]) -> Iterator[Input]:
+        """``inputs`` with every file whose name a renderer ``claims`` handed to that renderer (a
+        :class:`~lintops.inputs.renderers.ClaimedInput`, rendered and linted with the charts) instead of
+        being parsed as a manifest; the inputs as they are when no renderer claims anything (the built-ins)."""
+        claims = [(pattern, name) for name in self.renderers for pattern in self.renderers[name].claims]
+        if not claims:
+            yield from inputs
+            return
+        import fnmatch
+
+        from .inputs.discover import InputFile
+        from .inputs.renderers import ClaimedInput
+
+        for item in inputs:
+            claimed = None
+            if isinstance(item, InputFile) and item.path is not None and not item.context:
+                claimed = next((name for pattern, name in claims if fnmatch.fnmatch(item.path.name, pattern)), None)
+            yield item if claimed is None else ClaimedInput(item.display, item.path, claimed, item.root)
 
 
 def build_catalog(manager: pluggy.PluginManager, repository_rule_dirs: Iterable[Path] = ()) -> Catalog:
-    """Collect checks, rule packs, reporters and workload kinds from every registered plugin."""
-    checks = CheckTable()
-    for plugin_checks in manager.hook.lintops_checks():
-        checks.add(plugin_checks)
+    """Collect checks, rule packs, reporters, renderers and workload kinds from every registered plugin."""
+    from .plugins import BUILTIN, collect, collect_data, results_by_plugin
+
     specs: list[RuleSpec] = []
-    for plugin, dirs in _results_by_plugin(manager, "lintops_rule_dirs"):
-        origin = "built-in" if plugin == "lintops.builtin" else f"plugin {plugin}"
+    for plugin, dirs in results_by_plugin(manager, "lintops_rule_dirs"):
+        origin = "built-in" if plugin == BUILTIN else f"plugin {plugin}"
         for directory in dirs:
             specs.extend(load_rule_dir(Path(directory), origin))
     for directory in repository_rule_dirs:
@@ -99,22 +91,10 @@ def build_catalog(manager: pluggy.PluginManager, repository_rule_dirs: Iterable[
         if spec.id in seen:
             raise RuleError(f"{spec.path}: rule id '{spec.id}' is already defined by {seen[spec.id].path}")
         seen[spec.id] = spec
-    reporters: dict[str, str] = {}
-    for plugin_reporters in manager.hook.lintops_reporters():
-        reporters.update(plugin_reporters)
-    workloads: dict[str, str] = {}
-    for kinds in manager.hook.lintops_workload_kinds():
-        workloads.update(kinds)
-    return Catalog(specs, checks, reporters, workloads)
-
-
-def _results_by_plugin(manager: pluggy.PluginManager, hook_name: str) -> list[tuple[str, list]]:
-    results = []
-    for impl in reversed(getattr(manager.hook, hook_name).get_hookimpls()):
-        value = impl.function()
-        if value:
-            results.append((impl.plugin_name, list(value)))
-    return results
+    return Catalog(specs, collect(manager, "lintops_checks", "check"),
+                   collect(manager, "lintops_reporters", "reporter"),
+                   collect_data(manager, "lintops_workload_kinds", "workload kind"),
+                   collect(manager, "lintops_renderers", "renderer"))
 
 
 def configure(catalog: Catalog, config: Config, enable: Iterable[str] = (), disable: Iterable[str] = ()) -> Catalog:
@@ -143,7 +123,8 @@ def configure(catalog: Catalog, config: Config, enable: Iterable[str] = (), disa
         if spec.id in disable:
             spec = spec.with_overrides(enabled=False)
         specs.append(spec)
-    return Catalog(specs, catalog.checks, catalog.reporters, {**catalog.workloads, **config.workloads})
+    return Catalog(specs, catalog.checks, catalog.reporters, {**catalog.workloads, **config.workloads},
+                   catalog.renderers)
 
 
 def load_rules(disabled: Iterable[str] = ()) -> list[Rule]:

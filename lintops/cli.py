@@ -82,7 +82,7 @@ def _check_options(function):
 @_check_options
 @click.option("-f", "--format", "output_format", default=None,
               help="Output format on standard output: text (default; github under GitHub Actions), editor, "
-                   "json, junit, codequality, sarif, github, or a plugin's.")
+                   "json, junit, codequality, sarif, github, or a plugin's (`lintops rules --formats` lists them).")
 @click.option("--report", "reports", multiple=True, metavar="FORMAT=PATH",
               help="Also write a report in FORMAT to PATH, in the same run (repeatable).")
 @click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), default=None,
@@ -143,7 +143,7 @@ def _parse_report(spec: str) -> tuple[str, str]:
 def _open_reporters(run: Any, targets: list[tuple[str, str | None]], verbose: bool) -> Any:
     """The run's reporters and their outputs (:class:`lintops.report_output.Reports`); files written atomically."""
     from .report_output import ReportOutput, Reports, open_report
-    from .reporters import RunInfo, load_reporter
+    from .reporters import RunInfo
 
     rules = tuple(spec for spec in run.catalog.specs if spec.enabled)
     outputs = Reports()
@@ -159,7 +159,7 @@ def _open_reporters(run: Any, targets: list[tuple[str, str | None]], verbose: bo
         color = path is None and output.stream.isatty() and "NO_COLOR" not in os.environ
         info = RunInfo(__version__, run.options.kubernetes_version, run.options.strict, verbose=verbose, color=color,
                        rules=rules, fail_on=run.options.fail_on, kubernetes_versions=run.options.kubernetes_versions)
-        outputs.add(load_reporter(run.catalog.reporters[name])(output.stream, info), output)
+        outputs.add(run.catalog.reporters[name](output.stream, info), output)
     return outputs
 
 
@@ -202,14 +202,14 @@ def render(paths: tuple[str, ...], config_path: str | None, kubernetes_versions:
     each document headed by the file it came from, its environment and, for a chart, the Kubernetes
     versions it was rendered for (a chart renders for each target: what each cluster would receive)."""
     from .escape import escape_controls
-    from .inputs.discover import ChartInput, InputFile, KustomizeInput
+    from .inputs.discover import InputFile
     from .inputs.render import crd_bodies, render_input, target_versions
     from .stage_rules import RENDER_FAILED
 
     run = _prepare(paths, config_path=config_path, kubernetes_version=kubernetes_versions or None)
     failed = False
     inputs = list(run.discover(paths))
-    items = [item for item in inputs if isinstance(item, (ChartInput, KustomizeInput))]
+    items = [item for item in inputs if not isinstance(item, InputFile)]  # charts, roots, files a renderer claims
     if not items:
         _usage_error("no Helm chart or Kustomize root below " + ", ".join(paths or (".",)))
     crds = crd_bodies([item for item in inputs if isinstance(item, InputFile)], run.options)
@@ -287,13 +287,14 @@ def _list_items(document: str) -> list[str]:
 
 @main.command("rules")
 @click.option("-c", "--config", "config_path", type=click.Path(dir_okay=False), help="Configuration file.")
+@click.option("--formats", is_flag=True, help="List the output formats (built-in and plugins') instead.")
 @click.argument("path", required=False, default=".")
-def list_rules(config_path: str | None, path: str) -> None:
+def list_rules(config_path: str | None, formats: bool, path: str) -> None:
     """List every rule: id, severity, whether it is on, where it comes from, what it checks."""
-    from .explain import rule_listing
+    from .explain import format_listing, rule_listing
 
     run = _prepare((path,), config_path=config_path)
-    _echo_lines("\n".join(rule_listing(run.catalog.specs)))
+    _echo_lines("\n".join(format_listing(run.catalog) if formats else rule_listing(run.catalog.specs)))
 
 
 @main.command()

@@ -202,11 +202,6 @@ def load_rule_file(path: Path, origin: str, within: Path | None = None) -> RuleS
         raise RuleError(f"{path}:1:1: a rule file holds exactly one mapping")
     document = parsed.documents[0]
     data: dict[str, Any] = document.data
-    if ("check" in data) == ("stage" in data):  # the schema's oneOf, said plainly (built-ins included)
-        pos = document.position("/stage", at_key=True) if "stage" in data else document.position("")
-        given = "not both" if "stage" in data else "and this one names neither"
-        raise RuleError(f"{path}:{pos.line}:{pos.column}: a rule names the check that runs it (`check:`) or the "
-                        f"stage that reports it (`stage:`), {given}")
     if origin != "built-in":  # the built-in rules are validated by the tests (tests/test_published_schemas.py)
         from .published_schemas import first_problem, rule_structure_schema
 
@@ -214,6 +209,11 @@ def load_rule_file(path: Path, origin: str, within: Path | None = None) -> RuleS
         if problem is not None:
             pos = document.position(problem.pointer, at_key=problem.at_key)
             raise RuleError(f"{path}:{pos.line}:{pos.column}: {problem.message}")
+    if ("check" in data) == ("stage" in data):  # the published schema's oneOf (for editors), said plainly
+        pos = document.position("/stage", at_key=True) if "stage" in data else document.position("")
+        given = "not both" if "stage" in data else "and this one names neither"
+        raise RuleError(f"{path}:{pos.line}:{pos.column}: a rule names the check that runs it (`check:`) or the "
+                        f"stage that reports it (`stage:`), {given}")
     stage = data.get("stage")
     if stage is not None:  # a stage rule only where a stage files findings under that id
         from .stage_rules import stage_problem

@@ -42,6 +42,9 @@ class Options:
     #: The configuration's ``helm:`` and ``kustomize:`` sections (see lintops.inputs.helm / .kustomize).
     helm: Mapping[str, Any] = field(default_factory=dict)
     kustomize: Mapping[str, Any] = field(default_factory=dict)
+    #: The run's renderers by name (lintops.plugins.Registry: the built-ins' and the plugins'); empty: the
+    #: built-in ones alone (lintops.inputs.render.builtin_renderers).
+    renderers: Mapping[str, Any] = field(default_factory=dict)
     #: The repository root that report paths are relative to (None: the working directory).
     base_dir: Path | None = None
     debug: bool = False

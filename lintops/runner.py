@@ -69,11 +69,11 @@ class Run:
     violations: list[Violation] = field(default_factory=list)
 
     def discover(self, paths: Sequence[str]):
-        """The inputs of this run below ``paths`` (files, charts, Kustomize roots)."""
+        """The inputs of this run below ``paths`` (files, charts, Kustomize roots, files a renderer claims)."""
         from .inputs.discover import discover
 
-        return discover(paths or (".",), self.excludes, base=self.options.base_dir,
-                        kustomize_roots=self.kustomize_roots, limits=self.options.limits)
+        return self.catalog.claim(discover(paths or (".",), self.excludes, base=self.options.base_dir,
+                                           kustomize_roots=self.kustomize_roots, limits=self.options.limits))
 
     def engine(self) -> Engine:
         """A fresh engine (checks keep per-run state) with every enabled rule bound to its check."""
@@ -142,6 +142,7 @@ def prepare(settings: Settings) -> Run:
         fail_on=Severity(settings.fail_on or config.fail_on.value),
         schema_backend=settings.schema_backend,
         workloads=dict(catalog.workloads),
+        renderers=catalog.renderers,
         environments=environments,
         helm=dict(config.helm),
         kustomize=dict(config.kustomize),

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 
 from conftest import write
-from lintops.catalog import CheckTable, available_checks
-from lintops.checks import BUILTIN_CHECKS, builtin_checks, load_check
+from lintops.catalog import available_checks
+from lintops.checks import BUILTIN_CHECKS
 from lintops.checks.base import Check
-from lintops.rules import RuleError
+from lintops.plugins import PluginError, Registry, load_class
 
 CHECKS_DIR = Path(__file__).resolve().parent.parent / "lintops" / "checks"
 #: Modules of the package that are not a check: the package and the contract every check implements.
@@ -57,8 +57,7 @@ def test_each_module_defines_one_check_named_like_the_module(module_name):
 
 def test_the_table_lists_every_check_module_and_nothing_else():
     assert sorted(name.replace("-", "_") for name in BUILTIN_CHECKS) == _check_modules()
-    assert [check.name for check in builtin_checks()] == list(BUILTIN_CHECKS)
-    assert available_checks() == {check.name: check for check in builtin_checks()}
+    assert [(name, check.name) for name, check in available_checks().items()] == [(n, n) for n in BUILTIN_CHECKS]
 
 
 @pytest.mark.parametrize("module_name", _check_modules())
@@ -105,29 +104,46 @@ def test_a_run_imports_the_checks_of_its_enabled_rules_only(tmp_path):
     assert modules & helm_values == {"lintops.checks.helm_values_image"}
 
 
-def test_a_check_table_imports_an_entry_when_it_is_looked_up():
-    table = CheckTable()
+def test_a_registry_imports_an_entry_when_it_is_looked_up():
+    table = Registry("check")
     table.add({"selector-match": BUILTIN_CHECKS["selector-match"]})
     assert list(table) == ["selector-match"] and len(table) == 1
-    assert table["selector-match"] is load_check(BUILTIN_CHECKS["selector-match"])
+    assert table["selector-match"] is load_class("check", "selector-match", BUILTIN_CHECKS["selector-match"])
     assert table.get("no-such-check") is None
 
 
-def test_two_plugins_defining_one_check_is_a_rule_error():
-    table = CheckTable()
-    table.add(BUILTIN_CHECKS)
-    table.add(BUILTIN_CHECKS)  # the same registration twice is the same check
+def test_two_plugins_defining_one_check_is_a_plugin_error():
+    table = Registry("check")
+    table.add(BUILTIN_CHECKS, "the built-ins")
+    table.add(BUILTIN_CHECKS, "plugin twin")  # the same registration twice is the same check
 
     class Imposter(Check):
         name = "json-schema"
 
-    with pytest.raises(RuleError, match="two plugins define the check 'json-schema'"):
-        table.add([Imposter])
+    with pytest.raises(PluginError, match=r"two plugins define the check 'json-schema' \(the built-ins and plugin "
+                                          r"imposter\)"):
+        table.add([Imposter], "plugin imposter")
 
 
-def test_an_entry_whose_class_has_another_name_is_a_rule_error():
-    table = CheckTable()
+def test_an_entry_whose_class_has_another_name_is_a_plugin_error():
+    table = Registry("check")
     table.add({"selector-mismatch": BUILTIN_CHECKS["selector-match"]})
-    with pytest.raises(RuleError, match=r"registered as lintops\.checks\.selector_match:SelectorMatch, whose name "
-                                        r"is 'selector-match'"):
+    with pytest.raises(PluginError, match=r"the check 'selector-mismatch' is registered as "
+                                          r"'lintops\.checks\.selector_match:SelectorMatch', whose name is "
+                                          r"'selector-match'"):
         table["selector-mismatch"]
+
+
+@pytest.mark.parametrize(("reference", "why"), [
+    ("lintops.checks.selector_match", "which is not a 'module:Class' reference"),
+    ("lintops.no_such_module:Check", "which cannot be imported: No module named 'lintops.no_such_module'"),
+    ("lintops.checks.selector_match:NoSuchClass", "which names no class in lintops.checks.selector_match"),
+    ("lintops.checks.selector_match:annotations", "which names no class in lintops.checks.selector_match"),
+])
+def test_a_bad_reference_is_one_plugin_error_for_every_kind(reference, why):
+    for kind in ("check", "reporter", "renderer"):
+        table = Registry(kind)
+        table.add({"x": reference}, "plugin bad")
+        with pytest.raises(PluginError) as raised:
+            table["x"]
+        assert str(raised.value) == f"the {kind} 'x' is registered as '{reference}', {why}"

@@ -34,8 +34,8 @@ from hypothesis import strategies as st  # noqa: E402
 
 from lintops.baseline import BaselineError  # noqa: E402
 from lintops.config import ConfigError  # noqa: E402
-from lintops.plugins import PluginError  # noqa: E402
-from lintops.reporters import BUILTIN_REPORTERS, RunInfo, load_reporter  # noqa: E402
+from lintops.plugins import PluginError, load_class  # noqa: E402
+from lintops.reporters import BUILTIN_REPORTERS, RunInfo  # noqa: E402
 from lintops.rules import RuleError  # noqa: E402
 from lintops.runner import Settings, VersionError, prepare  # noqa: E402
 
@@ -248,7 +248,7 @@ def lint_bytes(prepared, name: str, raw: bytes) -> None:
         info = RunInfo("0", run.options.kubernetes_version, run.options.strict, verbose=True)
         for format_name, spec in BUILTIN_REPORTERS.items():
             stream = io.StringIO()
-            reporter = load_reporter(spec)(stream, info)
+            reporter = load_class("reporter", format_name, spec)(stream, info)
             for report in reports:
                 reporter.file_done(report)
             reporter.finish(engine.summary)

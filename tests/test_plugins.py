@@ -95,3 +95,72 @@ def test_config_plugins_name_only_installed_lintops_distributions(plugin_env, tm
         accepted = run_lintops("check", ".", "--format", "json", cwd=tmp_path, env=plugin_env)
         assert accepted.returncode in (0, 1), accepted.stderr
         assert "example-team-label" in accepted.stdout
+
+
+# -- a renderer of its own: claims *.envsubst.yaml, rendered with vars.env, linted like a chart --------------
+
+TEMPLATE = """apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: ${NAME}
+  labels: {team: shop}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+      - name: web
+        image: ${IMAGE}
+"""
+
+
+def test_plugin_renderer_renders_a_claimed_file_and_its_findings_land_on_the_template(plugin_env, tmp_path):
+    write(tmp_path / "app" / "web.envsubst.yaml", TEMPLATE)
+    write(tmp_path / "app" / "vars.env", "# the variables\nNAME=web\nIMAGE=nginx:latest\n")
+    write(tmp_path / "d.yaml", DEPLOYMENT)
+    result = run_lintops("check", ".", "--format", "json", cwd=tmp_path, env=plugin_env)
+    assert result.returncode == 1, result.stderr
+    report = json.loads(result.stdout)
+    at = {(f["rule"], f["path"], f["line"], f["column"]) for f in report["findings"]}
+    assert ("pinned-image-tag", "app/web.envsubst.yaml", 13, 16) in at  # where ${IMAGE} is written
+    assert not any(f["path"] == "app/vars.env" for f in report["findings"])
+    assert any(f["path"] == "d.yaml" for f in report["findings"])  # the plain file is linted as before
+    objects = [f["objects"] for f in report["findings"] if f["path"] == "app/web.envsubst.yaml"]
+    assert objects and all([(o["kind"], o["name"]) for o in obj] == [("Deployment", "web")] for obj in objects)
+
+
+def test_plugin_renderer_problems_are_render_failed_findings_at_their_place(plugin_env, tmp_path):
+    write(tmp_path / "web.envsubst.yaml", TEMPLATE)
+    write(tmp_path / "vars.env", "NAME=web\n")
+    write(tmp_path / "d.yaml", DEPLOYMENT)
+    result = run_lintops("check", ".", "--format", "editor", cwd=tmp_path, env=plugin_env)
+    assert result.returncode == 1, result.stderr
+    assert ("web.envsubst.yaml:13:16: error: variable IMAGE is not set in vars.env [render-failed]"
+            in result.stdout)
+    assert "d.yaml:" in result.stdout  # the other files were still linted
+
+
+def test_lintops_render_shows_what_a_plugin_renderer_made(plugin_env, tmp_path):
+    write(tmp_path / "web.envsubst.yaml", TEMPLATE)
+    write(tmp_path / "vars.env", "NAME=web\nIMAGE=nginx:1.25.3\n")
+    result = run_lintops("render", ".", cwd=tmp_path, env=plugin_env)
+    assert result.returncode == 0, result.stderr
+    assert "# Source: web.envsubst.yaml (environment: default)" in result.stdout
+    assert "image: nginx:1.25.3" in result.stdout and "${" not in result.stdout
+
+
+def test_without_the_plugin_a_claimed_name_is_a_plain_manifest(tmp_path):
+    write(tmp_path / "web.envsubst.yaml", TEMPLATE.replace("${NAME}", "web").replace("${IMAGE}", "nginx:latest"))
+    result = run_lintops("check", ".", "--format", "json", cwd=tmp_path)
+    findings = json.loads(result.stdout)["findings"]
+    assert ("pinned-image-tag", 13, 16) in {(f["rule"], f["line"], f["column"]) for f in findings}
+
+
+def test_formats_are_listed_with_their_descriptions(plugin_env, tmp_path):
+    result = run_lintops("rules", "--formats", cwd=tmp_path, env=plugin_env)
+    assert result.returncode == 0, result.stderr
+    lines = {line.split()[0]: line for line in result.stdout.splitlines()}
+    assert set(lines) >= {"text", "json", "editor", "junit", "codequality", "sarif", "github", "example-count"}
+    assert "The number of findings, on one line." in lines["example-count"]
+    assert "SARIF 2.1.0" in lines["sarif"]

@@ -17,7 +17,8 @@ from lintops.catalog import available_checks, builtin_rule_specs
 from lintops.engine import Engine
 from lintops.fingerprint import fingerprint, fingerprints, normalize_path
 from lintops.model import Finding, Location, ObjectRef, RunSummary, Severity
-from lintops.reporters import BUILTIN_REPORTERS, load_reporter
+from lintops.plugins import load_class
+from lintops.reporters import BUILTIN_REPORTERS
 from lintops.reporters.base import RunInfo
 from lintops.reporters.codequality import CodeQualityReporter
 from lintops.reporters.editor import EditorReporter
@@ -124,7 +125,7 @@ def sample_reports() -> list[FileReport]:
 def test_every_builtin_format_is_registered_and_loads():
     assert set(ALL_FORMATS) <= set(BUILTIN_REPORTERS)
     for name, spec in BUILTIN_REPORTERS.items():
-        reporter_class = load_reporter(spec)
+        reporter_class = load_class("reporter", name, spec)
         assert reporter_class.name == name
         assert reporter_class.description
 
@@ -507,7 +508,8 @@ def test_no_format_ever_prints_a_planted_secret(junit_schema, sarif_validator):
     assert sum(f.rule_id == "no-plaintext-secret" for f in findings) == 2  # the Secret and the env var
     for verbose in (False, True):
         for name in ALL_FORMATS:
-            output = render(load_reporter(BUILTIN_REPORTERS[name]), reports, run_info(verbose=verbose), summary)
+            reporter = load_class("reporter", name, BUILTIN_REPORTERS[name])
+            output = render(reporter, reports, run_info(verbose=verbose), summary)
             assert "apps/planted.yaml" in output, name
             for needle in (PLANTED, PLANTED_B64, PLANTED.upper()):
                 assert needle not in output, (name, needle)
@@ -558,7 +560,7 @@ def test_ten_thousand_findings_in_every_format_in_seconds(capsys):
     timings = {}
     for name in ALL_FORMATS:
         start = time.perf_counter()
-        output = render(load_reporter(BUILTIN_REPORTERS[name]), reports, summary=RunSummary(files=500))
+        output = render(load_class("reporter", name, BUILTIN_REPORTERS[name]), reports, summary=RunSummary(files=500))
         timings[name] = time.perf_counter() - start
         assert output
     with capsys.disabled():

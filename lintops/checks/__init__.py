@@ -14,7 +14,7 @@ from .base import Check, Subject
 
 #: check name -> "module:Class". Given as import paths, as the reporters are, so that a check is imported
 #: only when a rule binds it: the checks of rules that are off (the helm-values ones by default) cost a
-#: run nothing (:class:`lintops.catalog.CheckTable`).
+#: run nothing (:class:`lintops.plugins.Registry`).
 BUILTIN_CHECKS: dict[str, str] = {
     "api-lifecycle": "lintops.checks.api_lifecycle:ApiLifecycle",
     "argocd-self-heal-staging": "lintops.checks.argocd_self_heal_staging:ArgoCDSelfHealStaging",
@@ -32,17 +32,4 @@ BUILTIN_CHECKS: dict[str, str] = {
 }
 
 
-def load_check(spec: str) -> type[Check]:
-    """The class a ``"module:Class"`` entry names, imported now."""
-    import importlib
-
-    module_name, _, class_name = spec.partition(":")
-    return getattr(importlib.import_module(module_name), class_name)
-
-
-def builtin_checks() -> tuple[type[Check], ...]:
-    """Every built-in check class, all imported (tests and the generated reference; a run binds lazily)."""
-    return tuple(load_check(spec) for spec in BUILTIN_CHECKS.values())
-
-
-__all__ = ["BUILTIN_CHECKS", "Check", "Subject", "builtin_checks", "load_check"]
+__all__ = ["BUILTIN_CHECKS", "Check", "Subject"]

@@ -1,46 +1,33 @@
-"""The render stage: charts and Kustomize roots to :class:`~lintops.inputs.rendered.RenderResult`.
+"""The render stage: every input that is not a plain file, rendered by the renderer registered for it.
 
-This is where ArgoCD's map meets the renderers: a chart that Applications deploy is rendered once
-per Application, with that Application's values files, inline values, parameters, release name and
-namespace, its destination as the environment; a chart no Application names is rendered once per
-``values-<env>.yaml`` beside it. A Kustomize root is rendered once, with the image overrides of the
-Applications that deploy it.
-
-A chart is rendered for the cluster each environment deploys to: ``.Capabilities.KubeVersion`` and
-``.Capabilities.APIVersions`` are those of the environment's target versions (one render per
-version; :mod:`lintops.inputs.helm.capabilities`), with the APIs of the run's CRDs, and a chart
-whose ``kubeVersion`` excludes a target is a problem at that line instead of a render for it.
+The renderers are the run's registry (``Options.renderers``: what the plugins registered through the
+``lintops_renderers`` hook, the built-in Helm and Kustomize renderers among them; the contract is
+:class:`lintops.hookspecs.Renderer`): each chart, Kustomize root and file a renderer claimed
+(:meth:`lintops.catalog.Catalog.claim`) goes to the first renderer that takes it. Every result has the
+credentials its messages quote masked (:mod:`lintops.redact`), whoever rendered it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .discover import ChartInput, InputFile, KustomizeInput, display_path
-from .files import LintedRoot
-from .rendered import RenderResult, RenderRoot
+from .discover import InputFile
 
 if TYPE_CHECKING:  # pragma: no cover
+    from ..hookspecs import Renderer
     from ..run_context import Options
+    from .rendered import RenderResult
 
 
-def render_input(item: ChartInput | KustomizeInput, options: Options,
-                 crds: Sequence[Mapping[str, Any]] = ()) -> RenderResult:
-    """Render one chart or Kustomize root for the run's targets.
+def render_input(item: Any, options: Options, crds: Sequence[Mapping[str, Any]] = ()) -> RenderResult:
+    """Render one chart, Kustomize root or claimed file for the run's targets, with the renderer registered for it.
 
     ``crds`` are the bodies of the run's CustomResourceDefinitions (the plain inputs' ones, which
     include each chart's ``crds/``): a chart's templates see their APIs in
     ``.Capabilities.APIVersions``, as on a cluster where they are installed.
     """
-    base = options.base_dir or Path.cwd()
-
-    def display(path: Path) -> str:
-        return display_path(path, base)
-
-    result = _render_chart(item, options, display, crds) if isinstance(item, ChartInput) else \
-        _render_kustomization(item, options, display, crds)
+    result = renderer_for(item, options.renderers or builtin_renderers())().render(item, options, crds)
     if result.problems:  # an address quoted in a message keeps no credential (lintops.redact)
         from ..redact import mask_problems
 
@@ -48,35 +35,22 @@ def render_input(item: ChartInput | KustomizeInput, options: Options,
     return result
 
 
-def _render_chart(item: ChartInput, options: Options, display, crds: Sequence[Mapping[str, Any]]) -> RenderResult:
-    from . import helm
-    from .helm.capabilities import crd_api_versions
-
-    within = _within(item, options)
-    targets = {"versions": target_versions(options), "api_versions": crd_api_versions(crds)}
-    if not item.applications:
-        result = helm.render_chart(item.directory, display=display, config=options.helm, within=within, **targets)
-        environments = helm.find_environments(item.directory, options.helm, display=display)
-        result.roots.extend(_chart_root(item, environment, display) for environment in environments)
-        return result
-    result = RenderResult()
-    for app in item.applications:
-        environment = helm.ChartEnvironment(app.environment, tuple(app.value_files))
-        rendered = helm.render_chart(item.directory, display=display, config=options.helm,
-                                     environments=[environment], extra_values=app.values or None,
-                                     release_name=app.release_name, namespace=app.namespace, within=within,
-                                     **targets)
-        result.sources.extend(rendered.sources)
-        result.problems.extend(rendered.problems)
-        result.roots.append(_chart_root(item, environment, display))
-    return result
+def renderer_for(item: Any, renderers: Mapping[str, type[Renderer]]) -> type[Renderer]:
+    """The first registered renderer that takes ``item`` (the one that claimed it, for a claimed file)."""
+    for name in renderers:
+        if renderers[name].takes(item):
+            return renderers[name]
+    raise LookupError(f"no renderer takes {type(item).__name__} inputs (renderers: {', '.join(renderers)})")
 
 
-def _chart_root(item: ChartInput, environment, display) -> RenderRoot:
-    """A chart environment as the accounting names it; an empty render points at its values file."""
-    name = item.display if environment.name is None else f"{item.display} (environment {environment.name})"
-    where = environment.values_files[0] if environment.values_files else item.directory / "Chart.yaml"
-    return RenderRoot(name, environment.name, display(Path(where)))
+def builtin_renderers() -> Mapping[str, type[Renderer]]:
+    """The built-in renderers alone (a run's options without a registry: tests, tools)."""
+    from .. import builtin_plugin
+    from ..plugins import Registry
+
+    registry = Registry("renderer")
+    registry.add(builtin_plugin.lintops_renderers(), "the built-ins")
+    return registry
 
 
 def target_versions(options: Options) -> Callable[[str | None], Sequence[str]]:
@@ -112,26 +86,3 @@ def crd_bodies(files: Iterable[InputFile], options: Options) -> list[dict[str, A
                     str(data.get("apiVersion", "")).startswith("apiextensions.k8s.io/"):
                 bodies.append(data)
     return bodies
-
-
-def _render_kustomization(item: KustomizeInput, options: Options, display,
-                          crds: Sequence[Mapping[str, Any]] = ()) -> RenderResult:
-    from . import kustomize
-
-    images = [image for app in item.applications for image in app.images] or None
-    environment = item.applications[0].environment if len(item.applications) == 1 else None
-    if item.unused:  # no root of the run pulls it in (a Component no overlay uses): linted on its own
-        from .kustomize.unused import render_unused
-
-        return render_unused(item.directory, display=display, environment=environment, images=images,
-                             within=_within(item, options), covered=item.covered, versions=target_versions(options),
-                             crds=crds, helm=options.helm)
-    # the targets, CRDs and helm: configuration reach the overlay's helmCharts, rendered as any chart is
-    return kustomize.render_kustomization(item.directory, display=display, environment=environment, images=images,
-                                          within=_within(item, options), versions=target_versions(options),
-                                          crds=crds, helm=options.helm)
-
-
-def _within(item: ChartInput | KustomizeInput, options: Options) -> LintedRoot:
-    """What the renderer's inputs must stay inside (the input's root, else the repository), at the run's cap."""
-    return (item.root or LintedRoot(options.base_dir or Path.cwd())).with_cap(options.limits.max_file_bytes)

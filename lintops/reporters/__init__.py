@@ -1,4 +1,4 @@
-"""Output formats, one module each. Reporters are looked up by name; plugins add more."""
+"""Output formats, one module each. Reporters are looked up by name (lintops.plugins.Registry); plugins add more."""
 
 from __future__ import annotations
 
@@ -16,11 +16,4 @@ BUILTIN_REPORTERS: dict[str, str] = {
 }
 
 
-def load_reporter(spec: str) -> type[Reporter]:
-    import importlib
-
-    module_name, _, class_name = spec.partition(":")
-    return getattr(importlib.import_module(module_name), class_name)
-
-
-__all__ = ["BUILTIN_REPORTERS", "Reporter", "RunInfo", "load_reporter"]
+__all__ = ["BUILTIN_REPORTERS", "Reporter", "RunInfo"]
