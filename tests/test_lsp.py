@@ -335,7 +335,8 @@ async def test_a_bad_configuration_is_one_diagnostic_and_saving_the_fix_relints(
     # The configuration file itself shows the error where it is.
     config_text = config.read_text()
     diagnostics = await open_document(client, config, config_text)
-    assert [(d.code, d.range) for d in diagnostics] == [("configuration", rng(1, 0, 6))]
+    # An error names its place, not its node's extent: one character there.
+    assert [(d.code, d.range) for d in diagnostics] == [("configuration", rng(1, 0, 1))]
 
     write(config, 'kubernetes_version: "1.18"\nstrict: true\n')
     os.utime(config, (1_700_000_000, 1_700_000_000))  # a different modification time, however fast the file system
@@ -365,7 +366,7 @@ async def test_bad_buffers_never_stop_the_server(client: LanguageClient, repo: P
         uri=notes.as_uri(), language_id="plaintext", version=1, text="kind: nothing to see\n")))
     binary = repo / "apps" / "binary.yaml"
     diagnostics = await open_document(client, binary, "\x00\x01binary\n")  # the next publish is this one's
-    assert [(d.code, d.range) for d in diagnostics] == [("yaml-syntax", rng(0, 0, 8))]
+    assert [(d.code, d.range) for d in diagnostics] == [("yaml-syntax", rng(0, 0, 1))]  # about no node: its place
     deep = repo / "apps" / "deep.yaml"
     assert [d.code for d in await open_document(client, deep, "[" * 3000 + "\n")] == ["yaml-limit"]
     assert await change_document(client, deep, "", version=2) == []
@@ -401,3 +402,16 @@ def test_buffer_outside_a_git_repository_uses_its_configuration(tmp_path, monkey
     monkeypatch.chdir(tmp_path)
     outcome = BufferLinter().lint(text, document)
     assert [(f.rule_id, f.severity.value) for f in outcome.findings] == [("schema", "warning")]
+
+
+@pytest.mark.asyncio
+async def test_a_finding_on_a_multi_line_scalar_underlines_all_of_it(client: LanguageClient, repo: Path):
+    # The range is the node's, as the parse stage read it: a folded scalar from its indicator to its end.
+    text = DEPLOYMENT.replace(
+        "          image: nginx:1.25.3@sha256:0d17b565c37bcbd895e9d92315a05c1c3c9a29f762b011a10c54a66cd53c9b31\n",
+        "          image: >-\n            nginx:latest\n")
+    deployment = write(repo / "apps" / "web.yaml", text)
+    diagnostics = {d.code: d for d in await open_document(client, deployment, text)}
+    assert diagnostics["pinned-image-tag"].range == types.Range(
+        start=types.Position(line=14, character=17), end=types.Position(line=16, character=0))
+    assert diagnostics["schema"].range == rng(16, 10, 24)  # the key imagePulPolicy, one line lower

@@ -7,10 +7,11 @@ closing a document clears them. Each diagnostic carries:
 - ``source`` ``lintops`` and ``code`` the rule id; ``codeDescription.href`` a ``file://`` link to the
   rule's YAML file, which is its documentation (rationale, exact semantics, remediation, examples);
 - the severity (error, warning, info -> Error, Warning, Information);
-- a range from the finding's line and column to the end of the token there (a key, a scalar, a
-  quoted string, a flow collection), converted to the position encoding agreed with the client
-  (UTF-16 unless the client offers another), so a multi-byte character earlier on the line never
-  shifts it;
+- the range of the node the finding is about (a key, a scalar, a quoted string, a flow collection),
+  as the parse stage read it (:attr:`lintops.model.Finding.span`), or the one character at its place
+  when it is about no node (a syntax error, a comment), converted to the position encoding agreed
+  with the client (UTF-16 unless the client offers another), so a multi-byte character earlier on
+  the line never shifts it;
 - the message as ``--format editor`` writes it (object, environments), then the rule's remediation
   on the next line; ``data`` holds ``rule``, ``pointer`` and ``remediation`` for clients that want them.
 
@@ -59,7 +60,6 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
     from .buffers import BufferLinter
-    from .positions import token_end
     from .server import LintopsServer, create_server, serve
 
 # Imported on first use: the lint process imports lintops.lsp.buffers without pygls (a second of start-up).
@@ -68,7 +68,6 @@ _EXPORTS = {
     "LintopsServer": "server",
     "create_server": "server",
     "serve": "server",
-    "token_end": "positions",
 }
 
 
@@ -80,4 +79,4 @@ def __getattr__(name: str) -> Any:
     return getattr(import_module(f"{__name__}.{_EXPORTS[name]}"), name)
 
 
-__all__ = ["BufferLinter", "LintopsServer", "create_server", "serve", "token_end"]
+__all__ = ["BufferLinter", "LintopsServer", "create_server", "serve"]

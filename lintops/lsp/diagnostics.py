@@ -2,8 +2,9 @@
 
 Each finding becomes one diagnostic: ``source`` ``lintops`` and ``code`` the rule id;
 ``codeDescription.href`` a ``file://`` link to the rule's YAML file, which is its documentation; the
-severity (error, warning, info -> Error, Warning, Information); a range from the finding's line and
-column to the end of the token there, in the client's position encoding; the message as
+severity (error, warning, info -> Error, Warning, Information); the range of the node the finding is
+about (:attr:`lintops.model.Finding.span`: the parse stage's nodes say where it ends), or the one
+character at its place when it is about no node, in the client's position encoding; the message as
 ``--format editor`` writes it (object, environments), then the rule's remediation on the next line;
 ``data`` holds ``rule``, ``pointer`` and ``remediation`` for clients that want them.
 
@@ -91,7 +92,8 @@ def finding_diagnostic(finding: Finding, lines: Sequence[str], encoding: str, ru
     if finding.remediation:
         message += f"\n{_one_line(finding.remediation)}"
     diagnostic: dict = {
-        "range": finding_range(lines, finding.location.line, finding.location.column, encoding),
+        "range": finding_range(lines, finding.location.line, finding.location.column, finding.end_line,
+                               finding.end_column, encoding),
         "severity": _SEVERITIES.get(finding.severity.value, ERROR),
         "code": finding.rule_id,
         "source": SOURCE,
@@ -127,7 +129,7 @@ def config_error_diagnostic(error: str, lines: Sequence[str], encoding: str, doc
     if place and place.group("line"):
         where, line, column = Path(place.group("path")), int(place.group("line")), int(place.group("column"))
         if document is not None and _same_file(where, document):
-            diagnostic["range"] = finding_range(lines, line, column, encoding)
+            diagnostic["range"] = finding_range(lines, line, column, encoding=encoding)
         else:
             diagnostic["relatedInformation"] = [{
                 "location": {"uri": from_fs_path(str(where.resolve())) or str(where),
