@@ -28,6 +28,7 @@ from .pipeline.rendered import lint_rendered
 from .pipeline.state import RunState
 from .rules import Rule
 from .run_context import FileReport, Options, RunContext
+from .stage_rules import POLICY_VIOLATION
 
 
 @contextlib.contextmanager
@@ -104,7 +105,7 @@ class Engine:
         They are findings of the ``policy-violation`` rule that no exemption of the tree can suppress,
         reported before the first file.
         """
-        rule = self.state.rules_by_id.get("policy-violation")
+        rule = self.state.rules_by_id.get(POLICY_VIOLATION)
         if rule is None:
             return
         for violation in violations:

@@ -26,12 +26,10 @@ from .config import Config
 from .model import Finding, Location, Resource, Severity, Violation
 from .parse.directives import Directive
 from .rules import resolve
+from .stage_rules import EXEMPTION_REASON, POLICY_VIOLATION
 from .workloads import WORKLOAD_POD_SPECS
 
 ANNOTATION_PREFIX = "lintops.io/ignore-"
-REASON_RULE = "exemption-reason"
-#: Refused attempts to relax the gate: never exempted by the linted repository itself.
-POLICY_RULE = "policy-violation"
 
 
 @dataclass(frozen=True)
@@ -70,7 +68,7 @@ class ExemptionPolicy:
     def annotation_exemption(self, annotations: Iterable[tuple[str, dict]], rule_id: str,
                              pointer: str) -> Exemption | None:
         """The exemption among an object's ``annotations`` (:func:`annotation_maps`) of a finding at ``pointer``."""
-        if not self.config.allow_annotation_exemptions or rule_id == POLICY_RULE:
+        if not self.config.allow_annotation_exemptions or rule_id == POLICY_VIOLATION:
             return None
         key = ANNOTATION_PREFIX + rule_id
         for base, found in annotations:
@@ -93,7 +91,7 @@ class ExemptionPolicy:
     # -- comments ----------------------------------------------------------------------------------
 
     def comment_exemption(self, directives: list[Directive], finding: Finding) -> Exemption | None:
-        if not self.config.allow_inline_exemptions or finding.rule_id == POLICY_RULE:
+        if not self.config.allow_inline_exemptions or finding.rule_id == POLICY_VIOLATION:
             return None
         line = finding.location.line
         for directive in directives:
@@ -125,8 +123,8 @@ class ExemptionPolicy:
                        "by pattern (repository.wildcard_exemptions)")
             else:
                 continue
-            refused.append(Finding(POLICY_RULE, severity, f"{why}; the findings stay", Location(path, directive.line,
-                                                                                             directive.column)))
+            refused.append(Finding(POLICY_VIOLATION, severity, f"{why}; the findings stay",
+                                   Location(path, directive.line, directive.column)))
         return refused
 
     def refused_annotation_violations(self, resource: Resource) -> Iterable[Violation]:
@@ -144,7 +142,7 @@ class ExemptionPolicy:
         if not self.config.allow_inline_exemptions:
             return []
         return [
-            Finding(REASON_RULE, severity,
+            Finding(EXEMPTION_REASON, severity,
                     f"exemption of {', '.join(d.rules) or 'no rule'} gives no reason; write why after the ']'",
                     Location(path, d.line, d.column))
             for d in directives
@@ -154,7 +152,7 @@ class ExemptionPolicy:
     # -- configuration -----------------------------------------------------------------------------
 
     def config_exemption(self, finding: Finding) -> Exemption | None:
-        if not self.config.exemptions or (finding.rule_id == POLICY_RULE and self.config.grants is not None):
+        if not self.config.exemptions or (finding.rule_id == POLICY_VIOLATION and self.config.grants is not None):
             return None
         obj = finding.object
         path = self.config.relative(finding.location.path, self.base)

@@ -38,8 +38,6 @@ from typing import Any
 from .config import Config, RuleOverride
 from .model import Position, Severity, join_pointer
 
-RULE_ID = "policy-violation"
-
 #: Settings that describe the repository: the tree may make them where the policy does not.
 _DESCRIPTIVE = ("kubernetes_version", "environment_versions", "environments", "helm")
 _WILDCARD = frozenset("*?[")

@@ -12,9 +12,10 @@ A Deployment leaves what a Rollout naming it needs (its pod template's findings)
 
 from __future__ import annotations
 
-from ..exemptions import POLICY_RULE, REASON_RULE, annotation_maps
+from ..exemptions import annotation_maps
 from ..model import Finding, Resource, Violation
 from ..rules import Rule
+from ..stage_rules import EXEMPTION_REASON, POLICY_VIOLATION, SCHEMA_MISSING
 from .state import Pending, RunState
 
 
@@ -23,11 +24,11 @@ def check_resource(state: RunState, resource: Resource) -> list[Pending]:
     found: list[Pending] = []
     rules = state.rules_by_id
     policy = state.policy
-    reason_rule = rules.get(REASON_RULE)
+    reason_rule = rules.get(EXEMPTION_REASON)
     if reason_rule is not None:  # the findings that police exemptions are never exempted themselves
         found.extend(Pending(finding_of(state, reason_rule, resource, v), exempt=False)
                      for v in policy.annotation_reason_violations(resource))
-    policy_rule = rules.get(POLICY_RULE)
+    policy_rule = rules.get(POLICY_VIOLATION)
     if policy_rule is not None:
         found.extend(Pending(finding_of(state, policy_rule, resource, v), exempt=False)
                      for v in policy.refused_annotation_violations(resource))
@@ -55,7 +56,7 @@ def check_resource(state: RunState, resource: Resource) -> list[Pending]:
 def register_crd(state: RunState, resource: Resource) -> list[Pending]:
     """Register a CustomResourceDefinition with the run's schemas; its problems are ``schema-missing``
     findings (a problem that names its node, lintops.schema_refs.PositionedProblem, is there)."""
-    rule = state.rules_by_id.get("schema-missing")
+    rule = state.rules_by_id.get(SCHEMA_MISSING)
     found = []
     for problem in state.context.add_crd(resource.body):
         if rule is not None:

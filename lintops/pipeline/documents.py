@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..exemptions import POLICY_RULE, REASON_RULE
 from ..inputs.discover import InputFile
 from ..inputs.manifests import FileManifests, LocatorFactory, add_document, file_locator
 from ..model import Finding, Location, ObjectRef, Source
@@ -20,6 +19,7 @@ from ..parse.directives import parse_directives
 from ..parse.documents import ParsedFile
 from ..parse.stream import DocumentStream, stream_bytes
 from ..run_context import FileReport
+from ..stage_rules import EXEMPTION_REASON, POLICY_VIOLATION, YAML_SYNTAX
 from .check import check_resource, register_crd
 from .filter import filter_findings
 from .finish import report
@@ -55,7 +55,7 @@ def unreadable(state: RunState, display: str, exc: OSError) -> list[Finding]:
     yaml-limit, ...); any other error is ``yaml-syntax``. No exemption applies: the file was not read."""
     refusal = getattr(exc, "refusal", None)
     rule_id, message = (refusal.rule_id, refusal.message) if refusal else (
-        "yaml-syntax", f"cannot read file: {exc.strerror}")
+        YAML_SYNTAX, f"cannot read file: {exc.strerror}")
     finding = stage_finding(state, display, rule_id, message, 1, 1)
     return [finding] if finding is not None else []
 
@@ -136,10 +136,10 @@ def _directive_findings(state: RunState, parsed: ParsedFile | DocumentStream,
         return []
     directives = state.directives[parsed.path] = parse_directives(parsed.text)
     found: list[Finding] = []
-    reason_rule = state.rules_by_id.get(REASON_RULE)
+    reason_rule = state.rules_by_id.get(EXEMPTION_REASON)
     if reason_rule is not None:
         found.extend(state.policy.comment_reason_findings(directives, parsed.path, reason_rule.severity))
-    policy_rule = state.rules_by_id.get(POLICY_RULE)
+    policy_rule = state.rules_by_id.get(POLICY_VIOLATION)
     if policy_rule is not None and directives:
         found.extend(state.policy.refused_comment_findings(directives, parsed.path, policy_rule.severity))
     return [Pending(finding, exempt=False) for finding in found]

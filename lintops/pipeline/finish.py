@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from ..exemptions import annotation_maps
 from ..model import Finding
 from ..run_context import FileReport
+from ..stage_rules import BASELINE_STALE, WORKLOAD_REF
 from .check import finding_of
 from .filter import filter_findings
 from .merge import merge_findings
@@ -77,11 +78,11 @@ def finish(state: RunState) -> Iterator[FileReport]:
     # the baseline before stale entries are looked for: held findings match them too
     found = {path: kept for path, pending in by_path.items() if (kept := filter_findings(state, pending))}
     found = defaultdict(list, found)
-    stale_rule = state.rules_by_id.get("baseline-stale")
+    stale_rule = state.rules_by_id.get(BASELINE_STALE)
     if state.baseline is not None and stale_rule is not None:
         for entry in state.baseline.stale():
             found[entry.location.path].append(Finding(
-                "baseline-stale", stale_rule.severity,
+                BASELINE_STALE, stale_rule.severity,
                 f"baseline entry for {entry.rule} in {entry.path} matches no finding any more",
                 entry.location, remediation=stale_rule.spec.remediation or None))
     for path in sorted(set(found) - state.context_paths):
@@ -118,7 +119,7 @@ def resolve_references(state: RunState, references: Iterable[WorkloadReference])
     from ..workload_refs import REFERABLE_KINDS, key, view
 
     found: list[Pending] = []
-    info = state.rules_by_id.get("workload-ref")
+    info = state.rules_by_id.get(WORKLOAD_REF)
     for reference in references:
         namespace = reference.ref.namespace
         template = None

@@ -21,6 +21,7 @@ from ..inputs.discover import ChartInput, InputFile, KustomizeInput
 from ..model import Finding, Location, ObjectRef
 from ..parse.stream import split_of, stream_bytes, stream_text
 from ..run_context import FileReport
+from ..stage_rules import RENDER_EMPTY, RENDER_FAILED
 from .documents import collect, unreadable
 from .filter import filter_findings
 from .finish import report, resolve_references
@@ -80,7 +81,7 @@ def render_problems(state: RunState, problems: Iterable[Any]) -> list[Pending]:
     renderer reported."""
     found = []
     for problem in problems:
-        rule = state.rules_by_id.get(getattr(problem, "rule_id", "render-failed"))
+        rule = state.rules_by_id.get(getattr(problem, "rule_id", RENDER_FAILED))
         if rule is None:
             continue
         found.append(Pending(Finding(
@@ -98,7 +99,7 @@ def account_roots(state: RunState, result: Any, objects: Mapping[str | None, int
     root that rendered some objects counts each input its renderer says it could not render (a chart's
     dependency that is not vendored, rendered without it): what was rendered does not hide what was not.
     """
-    rule = state.rules_by_id.get("render-empty")
+    rule = state.rules_by_id.get(RENDER_EMPTY)
     summary = state.summary
     found = []
     for root in result.roots:
