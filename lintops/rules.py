@@ -145,7 +145,7 @@ class Dispatcher:
     """
 
     def __init__(self, rules: Iterable[Rule], workloads: Mapping[str, str]) -> None:
-        self.rules = [rule for rule in rules if rule.check is not None and rule.check.inspects_resources]
+        self.rules = [rule for rule in rules if rule.check is not None]  # stage rules have no check
         self.workloads = workloads
         self._plans: dict[tuple[str, str], list[tuple[Rule, tuple[str, ...]]]] = {}
 

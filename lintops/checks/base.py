@@ -45,8 +45,6 @@ class Check:
 
     name: ClassVar[str]
     description: ClassVar[str] = ""
-    #: False for checks whose rules are fed by an earlier stage (parse problems): never dispatched.
-    inspects_resources: ClassVar[bool] = True
     #: Kinds whose objects this check compares across files (it reports in :meth:`finish`). The engine
     #: lints every file that mentions one of them in a single process, before it spreads the other
     #: files over worker processes. A check that overrides :meth:`finish` must declare them.

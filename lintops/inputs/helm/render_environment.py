@@ -192,7 +192,7 @@ def _render_target(context: _Context, env: _Environment, secrets: Redactor) -> t
 
 
 def _root_name(context: _Context, environment: str | None) -> str:
-    """The chart environment as the accounting names it (:func:`lintops.inputs.render._chart_root`)."""
+    """The chart environment as the accounting names it (:func:`lintops.inputs.renderers._chart_root`)."""
     shown = context.display(context.chart_dir)
     return shown if environment is None else f"{shown} (environment {environment})"
 
