@@ -24,6 +24,7 @@ import pytest
 
 from builders import kustomization, write
 from lintops.inputs.files import DEFAULT_MAX_BYTES, LintedRoot, Refusal, _read_capped, resolve
+from lintops.inputs.scan import scan_directory
 
 MARKER = "leaked-7f3a9c"
 #: A manifest whose findings would print the marker (object name, image) if it were ever read.
@@ -591,5 +592,5 @@ def test_the_scan_reports_what_a_loader_following_links_may_not_read(tmp_path, o
     with open(chart / "big.bin", "wb") as big:
         big.truncate(DEFAULT_MAX_BYTES + 1)
     found = {path.relative_to(chart).as_posix(): refusal.reason
-             for path, refusal in LintedRoot(tmp_path / "repo").scan(chart)}
+             for path, refusal in scan_directory(LintedRoot(tmp_path / "repo"), chart)}
     assert found == {"out": "outside-root", "big.bin": "too-large"}

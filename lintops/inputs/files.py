@@ -27,7 +27,7 @@ as before. :class:`RefusedFile` carries a refusal through code that expects :cla
 Renderers read what the tree names too (kustomize its resources and patches, Helm the whole chart
 directory, following links out of it). Their inputs are checked with the same rules before the
 renderer runs: :meth:`LintedRoot.check_file`, :meth:`LintedRoot.check_directory`, and
-:meth:`LintedRoot.scan` for a directory a renderer loads whole.
+:func:`lintops.inputs.scan.scan_directory` for a directory a renderer loads whole.
 """
 
 from __future__ import annotations
@@ -40,8 +40,6 @@ from pathlib import Path
 DEFAULT_MAX_BYTES = 32 * 1024 * 1024
 #: Symbolic links followed for one path before it counts as a loop (Linux's own limit, ``ELOOP``).
 MAX_LINKS = 40
-#: Entries :meth:`LintedRoot.scan` looks at before it gives up (links may repeat a directory many times).
-MAX_SCAN_ENTRIES = 100_000
 
 _OPEN_FLAGS = (os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
                | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0))
@@ -149,7 +147,7 @@ def resolve(path: str | os.PathLike[str], root: str | None, *,
     queue: list[str | None] = [part for part in reversed(text.split(os.sep)) if part]
     checks: list[bool] = []  # for each link being expanded: whether its resolution must stay inside
     links = 0
-    info: os.stat_result | None = None
+    info: os.stat_result | Refusal | None = None
     while queue:
         part = queue.pop()
         if part is _END_OF_LINK:
@@ -159,32 +157,50 @@ def resolve(path: str | os.PathLike[str], root: str | None, *,
         if part == ".":
             continue
         if part == "..":
-            current = os.path.dirname(current)
-            info = None
+            current, info = os.path.dirname(current), None
             continue
         candidate = os.path.join(current, part)
-        try:
-            info = os.lstat(candidate)
-        except FileNotFoundError:
-            return Refusal("missing", "does not exist")
-        except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the name
-            return Refusal("unreadable", f"cannot be read: {getattr(exc, 'strerror', None) or exc}")
+        info = _lstat(candidate)
+        if isinstance(info, Refusal):
+            return info
         if not stat.S_ISLNK(info.st_mode):
             current = candidate
             continue
         links += 1
-        if links > MAX_LINKS:
-            return Refusal("symlink-loop", f"is a loop of symbolic links (or a chain of more than {MAX_LINKS})")
-        try:
-            target = os.readlink(candidate)
-        except OSError as exc:
-            return Refusal("unreadable", f"cannot be read: {exc.strerror or exc}")
+        target = _link_target(candidate, links)
+        if isinstance(target, Refusal):
+            return target
         checks.append(root is not None and _inside(current, root))  # the link lies inside the root
         queue.append(_END_OF_LINK)
         queue.extend(part for part in reversed(target.split(os.sep)) if part)
         if os.path.isabs(target):
             current = os.sep
         info = None
+    return _resolved(current, info, root)
+
+
+def _lstat(candidate: str) -> os.stat_result | Refusal:
+    """The ``lstat`` of one component of the way, or why it cannot be taken."""
+    try:
+        return os.lstat(candidate)
+    except FileNotFoundError:
+        return Refusal("missing", "does not exist")
+    except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the name
+        return Refusal("unreadable", f"cannot be read: {getattr(exc, 'strerror', None) or exc}")
+
+
+def _link_target(link: str, links: int) -> str | Refusal:
+    """What the ``links``-th symbolic link of the way points to, unless that is one link too many."""
+    if links > MAX_LINKS:
+        return Refusal("symlink-loop", f"is a loop of symbolic links (or a chain of more than {MAX_LINKS})")
+    try:
+        return os.readlink(link)
+    except OSError as exc:
+        return Refusal("unreadable", f"cannot be read: {exc.strerror or exc}")
+
+
+def _resolved(current: str, info: os.stat_result | None, root: str | None) -> tuple[str, os.stat_result] | Refusal:
+    """Where the way ended, if it lies inside ``root``, with its ``lstat``."""
     if root is not None and not _inside(current, root):
         return Refusal("outside-root", "lies outside the linted root")
     if info is None:  # the path ended in "..", "." or the target of a link: look at what it names
@@ -289,7 +305,7 @@ class LintedRoot:
         resolved = self.resolve(path)
         if isinstance(resolved, Refusal):
             return resolved
-        return self._regular(resolved[1])
+        return self.check_stat(resolved[1])
 
     def check_directory(self, path: str | os.PathLike[str]) -> Refusal | None:
         """Why the directory ``path`` may not be walked, else None (also when it is no directory at all)."""
@@ -305,7 +321,7 @@ class LintedRoot:
         if isinstance(resolved, Refusal):
             return resolved
         real, info = resolved
-        refusal = self._regular(info, cap)
+        refusal = self.check_stat(info, cap)
         if refusal is not None:
             return refusal
         try:
@@ -316,7 +332,7 @@ class LintedRoot:
             opened = os.fstat(descriptor)
             if (opened.st_dev, opened.st_ino) != (info.st_dev, info.st_ino) or not stat.S_ISREG(opened.st_mode):
                 return Refusal("unreadable", "changed while it was opened")
-            refusal = self._regular(opened, cap)
+            refusal = self.check_stat(opened, cap)
             if refusal is not None:
                 return refusal
             return _read_capped(descriptor, opened.st_size, cap)
@@ -336,63 +352,9 @@ class LintedRoot:
         """The file decoded (raises :class:`RefusedFile`, or :class:`UnicodeDecodeError` for bad text)."""
         return self.read_or_raise(path).decode(encoding)
 
-    def scan(self, directory: str | os.PathLike[str]) -> list[tuple[Path, Refusal]]:
-        """Every entry below ``directory`` a loader that follows links (Helm's) may not read, with why.
-
-        Walks as such a loader does: into subdirectories and into directory links that lead inside the
-        root. Reports links that lead outside, loops (a directory link to a directory it lies in),
-        special files and files over the cap; the paths are as found below ``directory``, links not
-        resolved. The directory itself is checked first. Nothing is read.
-        """
-        top = Path(directory)
-        resolved = self.resolve(top)
-        if isinstance(resolved, Refusal):
-            return [(top, resolved)]
-        if not stat.S_ISDIR(resolved[1].st_mode):
-            return [(top, Refusal("not-regular", f"is {describe_mode(resolved[1].st_mode)}, not a directory"))]
-        found: list[tuple[Path, Refusal]] = []
-        budget = MAX_SCAN_ENTRIES
-        stack: list[tuple[Path, str, frozenset[str]]] = [(top, resolved[0], frozenset({resolved[0]}))]
-        while stack:
-            lexical, real, ancestors = stack.pop()
-            try:
-                with os.scandir(real) as iterator:
-                    entries = sorted(iterator, key=lambda entry: entry.name)
-            except OSError as exc:
-                found.append((lexical, Refusal("unreadable", f"cannot be read: {exc.strerror or exc}")))
-                continue
-            budget -= len(entries)
-            if budget < 0:
-                found.append((lexical, Refusal("too-large", f"holds more than {MAX_SCAN_ENTRIES:,} entries")))
-                return found
-            for entry in reversed(entries):
-                path = lexical / entry.name
-                target = os.path.join(real, entry.name)
-                try:
-                    info = entry.stat(follow_symlinks=False)
-                except OSError as exc:
-                    found.append((path, Refusal("unreadable", f"cannot be read: {exc.strerror or exc}")))
-                    continue
-                if stat.S_ISLNK(info.st_mode):
-                    outcome = self.resolve(target)
-                    if isinstance(outcome, Refusal):
-                        found.append((path, outcome))
-                        continue
-                    target, info = outcome
-                if stat.S_ISDIR(info.st_mode):
-                    if target in ancestors:
-                        found.append((path, Refusal("symlink-loop", "is a symbolic link to a directory it lies "
-                                                                    "in (a loop)")))
-                    else:
-                        stack.append((path, target, ancestors | {target}))
-                    continue
-                refusal = self._regular(info)
-                if refusal is not None:
-                    found.append((path, refusal))
-        found.sort(key=lambda item: item[0].as_posix())
-        return found
-
-    def _regular(self, info: os.stat_result, cap: int | None = None) -> Refusal | None:
+    def check_stat(self, info: os.stat_result, cap: int | None = None) -> Refusal | None:
+        """Why a file of this ``lstat`` may not be read: not a regular file, or over the cap (default
+        :attr:`max_bytes`); else None."""
         cap = self.max_bytes if cap is None else cap
         if not stat.S_ISREG(info.st_mode):
             return Refusal("not-regular", f"is {describe_mode(info.st_mode)}, not a regular file")

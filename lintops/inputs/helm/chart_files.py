@@ -24,13 +24,14 @@ from ...parse.documents import ParsedDocument, ParsedFile
 from ...parse.stream import parse_text
 from ..files import UNCONFINED, LintedRoot, RefusedFile
 from ..rendered import RenderProblem
+from ..scan import scan_directory
 
 
 def _refused_entries(chart_dir: Path, within: LintedRoot, display: Callable[[Path], str],
                      why: str = "Helm would load it") -> list[RenderProblem]:
     """A problem at each entry of the chart directory Helm must not load (see the module docstring)."""
     problems = []
-    for path, refusal in within.scan(chart_dir):
+    for path, refusal in scan_directory(within, chart_dir):
         name = path.relative_to(chart_dir).as_posix() if path != chart_dir else "the chart directory"
         problems.append(RenderProblem(display(path), 1, 1, f"{name} {refusal.detail}; {why}, so the "
                                                            f"chart is not rendered"))

@@ -88,8 +88,10 @@ Mapping back
 
 Modules
     :mod:`.references` reads kustomization files (roots, referenced files) and :mod:`.remote` finds
-    their remote addresses; :mod:`.build` runs kustomize on a root, :mod:`.errors` turns its
-    failures into problems and :mod:`.fallback` lists what a failed root leaves to lint;
+    their remote addresses; :mod:`.layout` tells discovery the roots, the kustomizations no root uses
+    and the files they own; :mod:`.build` runs kustomize on a root, :mod:`.errors` turns its
+    failures into problems (:mod:`.error_chain` reads kustomize's chain of steps) and
+    :mod:`.fallback` lists what a failed root leaves to lint;
     :mod:`.unused` lints a kustomization no root uses (a Component no overlay lists); :mod:`.sources` groups
     the output by origin file, :mod:`.objects` strips the origin annotation from each object, and
     :mod:`.locate` maps nodes back with :mod:`.translate` (origin files), :mod:`.patches` and

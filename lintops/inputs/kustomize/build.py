@@ -22,7 +22,7 @@ import yaml
 
 from ..files import LintedRoot
 from ..offline import offline_environment
-from ..rendered import RenderProblem, RenderResult, RenderRoot
+from ..rendered import RenderedSource, RenderProblem, RenderResult, RenderRoot
 from .paths import DisplayPaths
 from .references import KUSTOMIZATION_NAMES, Kustomization, KustomizationTree, walk_tree
 from .sources import rendered_sources
@@ -35,6 +35,9 @@ log = logging.getLogger(__package__)
 
 #: Seconds one ``kustomize build`` may take before it is reported as failed.
 RENDER_TIMEOUT = 300
+
+#: Each build's ``(target version, output)``, and the last kustomize process.
+_Builds = tuple[list[tuple[str | None, str]], subprocess.CompletedProcess[str]]
 
 
 def _command() -> list[str] | None:
@@ -119,85 +122,24 @@ def _build(paths: DisplayPaths, tree: KustomizationTree, cache: dict[Path, Kusto
     backend; an overlay whose charts render differently per target version is built once per target.
     """
     result = RenderResult()
-    if not tree.kustomizations:
-        result.problems.append(RenderProblem(
-            paths.show(paths.real_root), 1, 1,
-            f"no kustomization file ({', '.join(KUSTOMIZATION_NAMES)}) in {paths.show(paths.real_root)}",
-            environment))
+    result.problems.extend(_before_running(paths, tree, environment, inflation))
+    if result.problems:
         return result
-    for unsafe in tree.unsafe:  # before anything runs: kustomize would read these
-        position = unsafe.position
-        result.problems.append(RenderProblem(paths.show(unsafe.kustomization.file), position.line, position.column,
-                                             unsafe.message, environment))
-    for remote in tree.remote:  # before anything runs: kustomize would fetch, clone or pull these
-        position = remote.position
-        result.problems.append(RenderProblem(paths.show(remote.source_file), position.line, position.column,
-                                             remote.message(paths.show(paths.real_root)), environment))
-    if tree.unsafe or tree.remote:
-        return result
-    if inflation is not None:  # before anything runs, as the checks above
-        result.problems.extend(inflation.check())
-        if result.problems:
-            return result
     top = tree.kustomizations[0]
-    top_display = paths.show(top.file)
     command = _command()
     if command is None:
-        result.problems.append(RenderProblem(
-            top_display, 1, 1,
-            f"cannot render the Kustomize overlay {paths.show(paths.real_root)}: neither `kustomize` nor `kubectl` "
-            f"is on PATH. Install kustomize (or kubectl, which includes it), or render it yourself and lint the "
-            f"output: `kustomize build {paths.show(paths.real_root)} | lintops check -`",
-            environment))
+        result.problems.append(_no_kustomize(paths, paths.show(top.file), environment))
         return result
-
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="lintops-kustomize-") as temporary:
         wrapper_dir = Path(os.path.realpath(temporary))
-        reference, origin_base = _reference(wrapper_dir, paths.real_root, symlink)
-        wrapper: dict[str, Any] = {
-            "apiVersion": "kustomize.config.k8s.io/v1beta1",
-            "kind": "Kustomization",
-            # kustomize builds a Component root over an empty accumulator, as `kustomize build <dir>` does, only
-            # when it is listed as a component: under resources it refuses it ("expected kind != 'Component'")
-            "components" if top.is_component else "resources": [reference],
-            "buildMetadata": ["originAnnotations"],
-        }
-        if images:
-            wrapper["images"] = [image_override(spec) for spec in images]
-        (wrapper_dir / "kustomization.yaml").write_text(yaml.safe_dump(wrapper, sort_keys=False))
-        env = offline_environment(wrapper_dir)
-        flags = inflation.start(wrapper_dir, env) if inflation is not None else []
-        builds: list[tuple[str | None, str]] = []  # (target version when built per target, output)
-        try:
-            targets: list[str | None] = [None]
-            while targets:
-                target = targets.pop(0)
-                if inflation is not None:
-                    inflation.target = target
-                run = inflation.run if inflation is not None else _run  # the former answers kustomize's helm
-                try:
-                    completed = run([*command, *flags, str(wrapper_dir)], wrapper_dir, env, RENDER_TIMEOUT)
-                except subprocess.TimeoutExpired:
-                    result.problems.append(RenderProblem(
-                        top_display, 1, 1,
-                        f"`{Path(command[0]).name} {command[1]}` did not finish within {RENDER_TIMEOUT} s",
-                        environment))
-                    return result
-                except OSError as exc:
-                    result.problems.append(RenderProblem(top_display, 1, 1, f"cannot run {command[0]}: {exc}",
-                                                         environment))
-                    return result
-                if completed.returncode != 0:
-                    break
-                builds.append((target, completed.stdout))
-                if inflation is not None and inflation.split and target is None:  # the first build was the first
-                    builds[-1] = (inflation.targets[0], completed.stdout)        # target's; the others follow
-                    targets.extend(inflation.targets[1:])
-        finally:
-            if inflation is not None:
-                inflation.stop()
+        reference, origin_base = _write_wrapper(wrapper_dir, paths.real_root, top, images, symlink)
+        outcome = _run_builds(command, wrapper_dir, inflation, paths.show(top.file), environment)
+    if isinstance(outcome, RenderProblem):  # kustomize did not finish, or could not be started
+        result.problems.append(outcome)
+        return result
     log.debug("rendered %s in %.3f s", paths.show(paths.real_root), time.perf_counter() - started)
+    builds, completed = outcome
     if inflation is not None:
         result.problems.extend(inflation.problems)  # a chart's own problems, whatever kustomize made of them
     if completed.returncode != 0:
@@ -210,14 +152,100 @@ def _build(paths: DisplayPaths, tree: KustomizationTree, cache: dict[Path, Kusto
         return result
     built = [(target, rendered_sources(stdout, origin_base, paths, tree, cache, environment, inflation))
              for target, stdout in builds]
-    # Built per target (a chart renders differently for some): what every build rendered alike is linted once,
-    # against each target, as for a chart's templates; the rest per target, each naming its version.
-    alike = set.intersection(*({(s.source.path, s.text) for s in sources} for _, sources in built))
-    result.sources.extend(s for s in built[0][1] if len(built) == 1 or (s.source.path, s.text) in alike)
-    for target, sources in built if len(built) > 1 else ():
-        result.sources.extend(replace(s, source=replace(s.source, kubernetes_version=target)) for s in sources
-                              if (s.source.path, s.text) not in alike)
+    result.sources.extend(_per_target(built))
     return result
+
+
+def _before_running(paths: DisplayPaths, tree: KustomizationTree, environment: str,
+                    inflation: Inflation | None) -> list[RenderProblem]:
+    """What stops the build before kustomize runs: no kustomization file, an entry kustomize must not read
+    or would fetch, clone or pull, a chart it could not inflate offline."""
+    if not tree.kustomizations:
+        return [RenderProblem(
+            paths.show(paths.real_root), 1, 1,
+            f"no kustomization file ({', '.join(KUSTOMIZATION_NAMES)}) in {paths.show(paths.real_root)}",
+            environment)]
+    problems = [RenderProblem(paths.show(unsafe.kustomization.file), unsafe.position.line, unsafe.position.column,
+                              unsafe.message, environment) for unsafe in tree.unsafe]
+    problems.extend(RenderProblem(paths.show(remote.source_file), remote.position.line, remote.position.column,
+                                  remote.message(paths.show(paths.real_root)), environment) for remote in tree.remote)
+    if problems or inflation is None:
+        return problems
+    return list(inflation.check())
+
+
+def _no_kustomize(paths: DisplayPaths, top_display: str, environment: str) -> RenderProblem:
+    return RenderProblem(
+        top_display, 1, 1,
+        f"cannot render the Kustomize overlay {paths.show(paths.real_root)}: neither `kustomize` nor `kubectl` "
+        f"is on PATH. Install kustomize (or kubectl, which includes it), or render it yourself and lint the "
+        f"output: `kustomize build {paths.show(paths.real_root)} | lintops check -`",
+        environment)
+
+
+def _write_wrapper(wrapper_dir: Path, real_root: Path, top: Kustomization, images: list | None,
+                   symlink: bool) -> tuple[str, Path]:
+    """The kustomization of the temporary directory that lists the root (see the package's docstring); how
+    it names the root, and the directory the origin paths are relative to."""
+    reference, origin_base = _reference(wrapper_dir, real_root, symlink)
+    wrapper: dict[str, Any] = {
+        "apiVersion": "kustomize.config.k8s.io/v1beta1",
+        "kind": "Kustomization",
+        # kustomize builds a Component root over an empty accumulator, as `kustomize build <dir>` does, only
+        # when it is listed as a component: under resources it refuses it ("expected kind != 'Component'")
+        "components" if top.is_component else "resources": [reference],
+        "buildMetadata": ["originAnnotations"],
+    }
+    if images:
+        wrapper["images"] = [image_override(spec) for spec in images]
+    (wrapper_dir / "kustomization.yaml").write_text(yaml.safe_dump(wrapper, sort_keys=False))
+    return reference, origin_base
+
+
+def _run_builds(command: list[str], wrapper_dir: Path, inflation: Inflation | None, top_display: str,
+                environment: str) -> _Builds | RenderProblem:
+    """Run kustomize on the wrapper, once per target version when the charts it inflates need it: each
+    build's ``(target version, output)`` and the last process (failed, or the last that succeeded), or
+    the problem when kustomize did not finish or could not be started."""
+    env = offline_environment(wrapper_dir)
+    flags = inflation.start(wrapper_dir, env) if inflation is not None else []
+    builds: list[tuple[str | None, str]] = []  # (target version when built per target, output)
+    try:
+        targets: list[str | None] = [None]
+        while targets:
+            target = targets.pop(0)
+            if inflation is not None:
+                inflation.target = target
+            run = inflation.run if inflation is not None else _run  # the former answers kustomize's helm
+            try:
+                completed = run([*command, *flags, str(wrapper_dir)], wrapper_dir, env, RENDER_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                return RenderProblem(top_display, 1, 1,
+                                     f"`{Path(command[0]).name} {command[1]}` did not finish within {RENDER_TIMEOUT} s",
+                                     environment)
+            except OSError as exc:
+                return RenderProblem(top_display, 1, 1, f"cannot run {command[0]}: {exc}", environment)
+            if completed.returncode != 0:
+                break
+            builds.append((target, completed.stdout))
+            if inflation is not None and inflation.split and target is None:  # the first build was the first
+                builds[-1] = (inflation.targets[0], completed.stdout)        # target's; the others follow
+                targets.extend(inflation.targets[1:])
+    finally:
+        if inflation is not None:
+            inflation.stop()
+    return builds, completed
+
+
+def _per_target(built: list[tuple[str | None, list[RenderedSource]]]) -> list[RenderedSource]:
+    """Built per target (a chart renders differently for some): what every build rendered alike is linted once,
+    against each target, as for a chart's templates; the rest per target, each naming its version."""
+    alike = set.intersection(*({(s.source.path, s.text) for s in sources} for _, sources in built))
+    merged = [s for s in built[0][1] if len(built) == 1 or (s.source.path, s.text) in alike]
+    for target, sources in built if len(built) > 1 else ():
+        merged.extend(replace(s, source=replace(s.source, kubernetes_version=target)) for s in sources
+                      if (s.source.path, s.text) not in alike)
+    return merged
 
 
 def _run(argv: list[str], cwd: Path, env: dict[str, str], timeout: float) -> subprocess.CompletedProcess[str]:

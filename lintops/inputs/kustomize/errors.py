@@ -8,7 +8,7 @@ the file and the line to fix, the cause, and the same words on every run. So thi
 
 - takes the message out of kubectl's log line (single-line and ``err=<`` block forms) or
   kustomize's ``Error:`` line;
-- follows the chain (:func:`_peel`): each ``recursed accumulation of path`` step enters a base,
+- follows the chain (:func:`.error_chain.peel`): each ``recursed accumulation of path`` step enters a base,
   each ``accumulating resources from 'entry'`` step names the entry of that base's kustomization
   that failed; a failed entry is tried as a file and as a directory, and the attempt that says
   something is kept;
@@ -30,36 +30,20 @@ kept (:mod:`.secrets`), as kustomize quotes a literal it cannot split, secret or
 
 from __future__ import annotations
 
-import json
 import os
 import re
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
 
 from ...model import Position, join_pointer
 from ...parse.stream import parse_bytes, parse_text
 from ..files import UNCONFINED
 from ..rendered import RenderProblem
+from .error_chain import MISSING, Chain, error_text, peel
 from .paths import DisplayPaths
 from .references import RESOURCE_FIELDS, Kustomization, KustomizationTree, load_kustomization
 from .secrets import generator_redactor
 
-_KUBECTL_BLOCK = re.compile(r'"command failed" err=<\n(.*)\n\s*>\s*$', re.S)
-_KUBECTL_ERROR = re.compile(r'"command failed" err="(.*)"\s*$', re.S)
-_CONFIG_BLOCK = re.compile(r"trouble configuring builtin (\w+) with config: `(.*?)`: ", re.S)
-
-_INTO_BASE = re.compile(r"accumulating resources: accumulation err='(?:accumulating|merging) resources from "
-                        r"'([^']*)': '([^']*)' must resolve to a file': "
-                        r"(?:recursed accumulation of path|couldn't make target for path) '([^']*)': ")
-_ENTRY_BOTH = re.compile(r"accumulating resources: accumulation err='(accumulating|merging) resources from "
-                         r"'([^']*)': (.*)': must build at directory: (.*)$", re.S)
-_ENTRY_FILE = re.compile(r"accumulating resources: accumulating resources from '([^']*)': (.*)$", re.S)
-_TARGET = re.compile(r"couldn't make target for path '([^']*)': (.*)$", re.S)
-_COMPONENTS = re.compile(r"accumulating components: accumulateDirectory: (.*)$", re.S)
-#: A Component's own failure, quoted by the step above (Go's %q): it continues inside the Component.
-_INTO_COMPONENT = re.compile(r"recursed accumulation of path '([^']*)': ")
-
-_MISSING = re.compile(r"evalsymlink failure on '([^']+)' : lstat [^:]+: no such file or directory")
 _YAML_SYNTAX = re.compile(r"MalformedYAMLError: yaml: line (\d+): (.*?) in File: (\S+)", re.S)
 _INVALID = re.compile(r"invalid Kustomization: (.*)$", re.S)
 _UNKNOWN_FIELD = re.compile(r'json: unknown field "([^"]+)"')
@@ -76,89 +60,12 @@ _RESOURCE_ID = re.compile(r"\b([A-Z][A-Za-z0-9]*)\.(v\d[a-z0-9]*)\.(\[noGrp\]|[a
 _ABSOLUTE = re.compile(r"(?<![\w.~\]])/[^\s'\"]+")
 
 
-@dataclass
-class _Chain:
-    """Where kustomize's message leads: the kustomization that failed, its entry, the innermost cause."""
-
-    directory: Path
-    entry: str | None
-    field: str | None  # "resources" (an entry kustomize accumulates), "components", None when unknown
-    cause: str
-    plugin: str | None = None  # a builtin whose configuration failed (HelmChartInflationGenerator, ...)
-    config: str = ""
-
-
-def _error_text(stderr: str) -> str:
-    """The error itself, without kubectl's log prefix (a timestamp and a process id) and warnings."""
-    lines = [line for line in stderr.strip().splitlines() if line.strip() and not line.startswith("# Warning")]
-    text = "\n".join(lines)
-    block = _KUBECTL_BLOCK.search(text)
-    if block:
-        return "\n".join(line[1:] if line.startswith("\t") else line for line in block.group(1).splitlines())
-    match = _KUBECTL_ERROR.search(text)
-    if match:
-        raw = match.group(1)
-        try:
-            return json.loads(f'"{raw}"')
-        except ValueError:
-            return raw.replace('\\"', '"')
-    return re.sub(r"^Error: ", "", text)
-
-
-def _peel(text: str, root: Path) -> _Chain:
-    """Follow kustomize's chain of steps to the kustomization and entry that failed."""
-    directory, entry, field = root, None, None
-    plugin, config = None, ""
-    configured = _CONFIG_BLOCK.search(text)
-    if configured:  # the plugin's configuration (values, literals) is never repeated
-        plugin, config = configured.group(1), configured.group(2)
-        text = text[:configured.start()] + text[configured.end():]
-    while True:
-        into = _INTO_BASE.match(text)
-        if into:
-            directory, entry, field = Path(into.group(3)), None, None
-            text = text[into.end():]
-            continue
-        if plugin is not None and text.startswith(plugin):  # the chain went straight to the plugin
-            break
-        both = _ENTRY_BOTH.match(text)
-        if both:
-            entry, field = both.group(2), "resources"
-            as_file, as_directory = both.group(3), both.group(4)
-            if _MISSING.search(as_file) and _MISSING.search(as_directory):
-                text = _MISSING.search(as_file).group(0)
-            elif as_directory.endswith("file is not directory") or "must resolve to a file" not in as_file:
-                text = as_file
-            else:
-                text = as_directory
-            break
-        single = _ENTRY_FILE.match(text)
-        if single:
-            entry, field, text = single.group(1), "resources", single.group(2)
-            break
-        target = _TARGET.match(text)
-        if target:
-            directory, text = Path(target.group(1)), target.group(2)
-            break
-        components = _COMPONENTS.match(text)
-        if components:
-            field, text = "components", components.group(1).strip().strip('"')
-            inside = _INTO_COMPONENT.match(text)
-            if inside:  # the chain goes on inside the Component, quoted once more
-                directory, field = Path(inside.group(1)), None
-                text = re.sub(r'\\(["\\])', r"\1", text[inside.end():])
-                continue
-            break
-        break
-    return _Chain(directory, entry, field, text.strip(), plugin, config)
-
-
 def build_problem(stderr: str, paths: DisplayPaths, tree: KustomizationTree,
                   cache: dict[Path, Kustomization | None], environment: str, wrapper_dir: Path,
                   reference: str = "") -> RenderProblem:
     """The problem a failed build reports: its cause in words, at the file and entry to edit."""
-    text = _error_text(stderr) or "kustomize failed without a message"
-    chain = _peel(text, paths.real_root)
+    text = error_text(stderr) or "kustomize failed without a message"
+    chain = peel(text, paths.real_root)
     directory = chain.directory if not chain.directory.is_relative_to(wrapper_dir) else paths.real_root
     kustomization = load_kustomization(directory, cache) or tree.kustomizations[0]
     path, position, cause = _explain(chain, kustomization, paths)
@@ -171,90 +78,168 @@ def build_problem(stderr: str, paths: DisplayPaths, tree: KustomizationTree,
                          f"{cause}; kustomize cannot build {root}{where}", environment)
 
 
-def _explain(chain: _Chain, kustomization: Kustomization, paths: DisplayPaths) -> tuple[Path, Position, str]:
-    """The file, place and words of the innermost cause."""
-    cause, entry = chain.cause, chain.entry
-    at_entry = _entry_position(kustomization, entry) if entry is not None else None
-    start = Position(1, 1)
-    show = paths.show
+#: The file, place and words of a cause.
+_Explanation = tuple[Path, Position, str]
 
-    if chain.plugin == "HelmChartInflationGenerator" and "--enable-helm" in cause:
-        index, name = _helm_chart(kustomization, chain.config)
-        pointer = join_pointer("/helmCharts", index) if index is not None else "/helmCharts"
-        label = f"helmCharts[{index}]" if index is not None else "helmCharts"
-        return kustomization.file, kustomization.position(pointer, at_key=index is None), (
-            f"{label}{f' {name!r}' if name else ''} is a Helm chart, which kustomize inflates only with "
-            f"--enable-helm: lintops does not pass it (kustomize would run helm, which may pull the chart); lint "
-            f"the chart as a chart directory, or render the overlay yourself: "
-            f"`kustomize build --enable-helm {show(paths.real_root)} | lintops check -`")
-    if chain.plugin == "PatchStrategicMergeTransformer":
-        missing = _MISSING.search(cause)
-        for index, value in kustomization.items("patchesStrategicMerge"):
-            if isinstance(value, str) and missing and Path(missing.group(1)) == kustomization.directory / value:
-                return kustomization.file, kustomization.position(join_pointer("/patchesStrategicMerge", index)), (
-                    f"patchesStrategicMerge entry {value!r} does not exist ({show(kustomization.directory / value)})")
-        return kustomization.file, kustomization.position("/patchesStrategicMerge", at_key=True), cause
-    if chain.plugin is not None:
-        return kustomization.file, start, f"{cause} (the {chain.plugin} of {show(kustomization.file)})"
 
-    missing = _MISSING.search(cause)
-    if missing and entry is not None:
-        target = kustomization.directory / entry
-        what = "base" if target.suffix not in (".yaml", ".yml", ".json") else "file"
-        return kustomization.file, at_entry or start, (
-            f"{chain.field or 'resources'} entry {entry!r} does not exist: there is no {what} {show(target)}")
-    kv = _KV_FILES.search(cause)
-    if kv and missing:
-        found = _generator_entry(kustomization, Path(missing.group(1)))
+def _explain(chain: Chain, kustomization: Kustomization, paths: DisplayPaths) -> _Explanation:
+    """The file, place and words of the innermost cause: the first explainer that recognises it, else
+    kustomize's words at the kustomization's first line."""
+    for explainer in _PLUGIN_EXPLAINERS if chain.plugin is not None else _CAUSE_EXPLAINERS:
+        found = explainer(chain, kustomization, paths)
         if found is not None:
-            label, pointer, value = found
-            return kustomization.file, kustomization.position(pointer), (
-                f"{label} entry {value!r} does not exist ({show(Path(missing.group(1)))})")
-    syntax = _YAML_SYNTAX.search(cause)
-    if syntax:
-        file = kustomization.directory / syntax.group(3)
-        if file.is_file():
-            position = _syntax_position(file, syntax.group(1)) or Position(int(syntax.group(1)), 1)
-            return file, position, (f"YAML syntax error in {show(file)}: {syntax.group(2)} (a resource of "
-                                    f"{show(kustomization.file)})")
-    invalid = _INVALID.search(cause)
-    if invalid:
-        unknown = _UNKNOWN_FIELD.search(invalid.group(1))
-        if unknown and unknown.group(1) in kustomization.data:
-            return kustomization.file, kustomization.position(join_pointer("", unknown.group(1)), at_key=True), (
-                f"unknown field {unknown.group(1)!r} in the kustomization (a misspelt field?)")
-        line = _YAML_LINE.search(invalid.group(1))
-        position = _syntax_position(kustomization.file, line.group(1) if line else None)
-        return kustomization.file, position or start, f"invalid kustomization: {invalid.group(1)}"
-    no_match = _NO_MATCH.search(cause)
-    if no_match:
-        target = _object_name(no_match.group(1) or no_match.group(2))
-        position, label = _patch_entry(kustomization, no_match.group(1) or no_match.group(2))
-        return kustomization.file, position or start, (
-            f"{label or 'a patch'} matches no object: there is no {target} among the resources it patches")
-    duplicate = _DUPLICATE.search(cause)
-    if duplicate and entry is not None:
-        return kustomization.file, at_entry or start, (
-            f"resources entry {entry!r} defines {_object_name(duplicate.group(1))}, which another resource of "
-            f"{show(kustomization.file)} defines already")
-    no_kind = _NO_KIND.search(cause)
-    if no_kind and entry is not None:
-        return kustomization.file, at_entry or start, (
-            f"resources entry {entry!r} holds an object without `{no_kind.group(1)}`")
-    component = _NOT_COMPONENT.search(cause)
-    if component:
-        target = Path(component.group(1))
-        for index, value in kustomization.items("components"):
-            if isinstance(value, str) and Path(os.path.realpath(kustomization.directory / value)) == target:
-                return kustomization.file, kustomization.position(join_pointer("/components", index)), (
-                    f"components entry {value!r} is a {component.group(2)}, not a Component (list it under "
-                    f"resources, or make it `kind: Component`)")
-    if entry is not None:
-        return kustomization.file, at_entry or start, f"resources entry {entry!r}: {cause}"
-    if "patch" in cause or "operation does not apply" in cause:  # a strategic-merge or a JSON 6902 patch
-        position, label = _patch_entry(kustomization, cause)
-        return kustomization.file, position or start, f"{label}: {cause}" if label else cause
-    return kustomization.file, start, cause
+            return found
+    return kustomization.file, _START, chain.cause
+
+
+_START = Position(1, 1)
+
+
+def _at_entry(chain: Chain, kustomization: Kustomization) -> Position:
+    """Where the entry the chain names is written (else the first line)."""
+    at_entry = _entry_position(kustomization, chain.entry) if chain.entry is not None else None
+    return at_entry or _START
+
+
+def _helm_without_inflation(chain: Chain, kustomization: Kustomization, paths: DisplayPaths) -> _Explanation | None:
+    if chain.plugin != "HelmChartInflationGenerator" or "--enable-helm" not in chain.cause:
+        return None
+    index, name = _helm_chart(kustomization, chain.config)
+    pointer = join_pointer("/helmCharts", index) if index is not None else "/helmCharts"
+    label = f"helmCharts[{index}]" if index is not None else "helmCharts"
+    return kustomization.file, kustomization.position(pointer, at_key=index is None), (
+        f"{label}{f' {name!r}' if name else ''} is a Helm chart, which kustomize inflates only with "
+        f"--enable-helm: lintops does not pass it (kustomize would run helm, which may pull the chart); lint "
+        f"the chart as a chart directory, or render the overlay yourself: "
+        f"`kustomize build --enable-helm {paths.show(paths.real_root)} | lintops check -`")
+
+
+def _strategic_merge_patch(chain: Chain, kustomization: Kustomization, paths: DisplayPaths) -> _Explanation | None:
+    if chain.plugin != "PatchStrategicMergeTransformer":
+        return None
+    missing = MISSING.search(chain.cause)
+    for index, value in kustomization.items("patchesStrategicMerge"):
+        if isinstance(value, str) and missing and Path(missing.group(1)) == kustomization.directory / value:
+            return kustomization.file, kustomization.position(join_pointer("/patchesStrategicMerge", index)), (
+                f"patchesStrategicMerge entry {value!r} does not exist "
+                f"({paths.show(kustomization.directory / value)})")
+    return kustomization.file, kustomization.position("/patchesStrategicMerge", at_key=True), chain.cause
+
+
+def _other_plugin(chain: Chain, kustomization: Kustomization, paths: DisplayPaths) -> _Explanation:
+    return kustomization.file, _START, f"{chain.cause} (the {chain.plugin} of {paths.show(kustomization.file)})"
+
+
+def _missing_entry(chain: Chain, kustomization: Kustomization, paths: DisplayPaths) -> _Explanation | None:
+    if chain.entry is None or not MISSING.search(chain.cause):
+        return None
+    target = kustomization.directory / chain.entry
+    what = "base" if target.suffix not in (".yaml", ".yml", ".json") else "file"
+    return kustomization.file, _at_entry(chain, kustomization), (
+        f"{chain.field or 'resources'} entry {chain.entry!r} does not exist: there is no {what} {paths.show(target)}")
+
+
+def _missing_generator_file(chain: Chain, kustomization: Kustomization,
+                            paths: DisplayPaths) -> _Explanation | None:
+    missing = MISSING.search(chain.cause)
+    if not (_KV_FILES.search(chain.cause) and missing):
+        return None
+    found = _generator_entry(kustomization, Path(missing.group(1)))
+    if found is None:
+        return None
+    label, pointer, value = found
+    return kustomization.file, kustomization.position(pointer), (
+        f"{label} entry {value!r} does not exist ({paths.show(Path(missing.group(1)))})")
+
+
+def _yaml_syntax(chain: Chain, kustomization: Kustomization, paths: DisplayPaths) -> _Explanation | None:
+    syntax = _YAML_SYNTAX.search(chain.cause)
+    if not syntax:
+        return None
+    file = kustomization.directory / syntax.group(3)
+    if not file.is_file():
+        return None
+    position = _syntax_position(file, syntax.group(1)) or Position(int(syntax.group(1)), 1)
+    return file, position, (f"YAML syntax error in {paths.show(file)}: {syntax.group(2)} (a resource of "
+                            f"{paths.show(kustomization.file)})")
+
+
+def _invalid_kustomization(chain: Chain, kustomization: Kustomization, paths: DisplayPaths) -> _Explanation | None:
+    invalid = _INVALID.search(chain.cause)
+    if not invalid:
+        return None
+    unknown = _UNKNOWN_FIELD.search(invalid.group(1))
+    if unknown and unknown.group(1) in kustomization.data:
+        return kustomization.file, kustomization.position(join_pointer("", unknown.group(1)), at_key=True), (
+            f"unknown field {unknown.group(1)!r} in the kustomization (a misspelt field?)")
+    line = _YAML_LINE.search(invalid.group(1))
+    position = _syntax_position(kustomization.file, line.group(1) if line else None)
+    return kustomization.file, position or _START, f"invalid kustomization: {invalid.group(1)}"
+
+
+def _patch_matches_nothing(chain: Chain, kustomization: Kustomization, paths: DisplayPaths) -> _Explanation | None:
+    no_match = _NO_MATCH.search(chain.cause)
+    if not no_match:
+        return None
+    target = _object_name(no_match.group(1) or no_match.group(2))
+    position, label = _patch_entry(kustomization, no_match.group(1) or no_match.group(2))
+    return kustomization.file, position or _START, (
+        f"{label or 'a patch'} matches no object: there is no {target} among the resources it patches")
+
+
+def _duplicate_resource(chain: Chain, kustomization: Kustomization, paths: DisplayPaths) -> _Explanation | None:
+    duplicate = _DUPLICATE.search(chain.cause)
+    if not duplicate or chain.entry is None:
+        return None
+    return kustomization.file, _at_entry(chain, kustomization), (
+        f"resources entry {chain.entry!r} defines {_object_name(duplicate.group(1))}, which another resource of "
+        f"{paths.show(kustomization.file)} defines already")
+
+
+def _object_without_kind(chain: Chain, kustomization: Kustomization, paths: DisplayPaths) -> _Explanation | None:
+    no_kind = _NO_KIND.search(chain.cause)
+    if not no_kind or chain.entry is None:
+        return None
+    return kustomization.file, _at_entry(chain, kustomization), (
+        f"resources entry {chain.entry!r} holds an object without `{no_kind.group(1)}`")
+
+
+def _not_a_component(chain: Chain, kustomization: Kustomization, paths: DisplayPaths) -> _Explanation | None:
+    component = _NOT_COMPONENT.search(chain.cause)
+    if not component:
+        return None
+    target = Path(component.group(1))
+    for index, value in kustomization.items("components"):
+        if isinstance(value, str) and Path(os.path.realpath(kustomization.directory / value)) == target:
+            return kustomization.file, kustomization.position(join_pointer("/components", index)), (
+                f"components entry {value!r} is a {component.group(2)}, not a Component (list it under "
+                f"resources, or make it `kind: Component`)")
+    return None
+
+
+def _failing_entry(chain: Chain, kustomization: Kustomization, paths: DisplayPaths) -> _Explanation | None:
+    if chain.entry is None:
+        return None
+    return kustomization.file, _at_entry(chain, kustomization), f"resources entry {chain.entry!r}: {chain.cause}"
+
+
+def _failing_patch(chain: Chain, kustomization: Kustomization, paths: DisplayPaths) -> _Explanation | None:
+    cause = chain.cause
+    if "patch" not in cause and "operation does not apply" not in cause:  # a strategic-merge or a JSON 6902 patch
+        return None
+    position, label = _patch_entry(kustomization, cause)
+    return kustomization.file, position or _START, f"{label}: {cause}" if label else cause
+
+
+_Explainer = Callable[[Chain, Kustomization, DisplayPaths], "_Explanation | None"]
+
+#: How a failure in one of kustomize's plugins (transformers, generators) is explained, in order.
+_PLUGIN_EXPLAINERS: tuple[_Explainer, ...] = (_helm_without_inflation, _strategic_merge_patch, _other_plugin)
+#: How any other failure is explained, in order: the first that recognises the cause says it.
+_CAUSE_EXPLAINERS: tuple[_Explainer, ...] = (
+    _missing_entry, _missing_generator_file, _yaml_syntax, _invalid_kustomization, _patch_matches_nothing,
+    _duplicate_resource, _object_without_kind, _not_a_component, _failing_entry, _failing_patch,
+)
 
 
 def _readable(text: str, paths: DisplayPaths, wrapper_dir: Path, reference: str) -> str:

@@ -142,42 +142,60 @@ def walk_tree(root: Path, cache: dict[Path, Kustomization | None] | None = None,
         tree.remote.extend(RemoteEntry(current, *found) for found in remote_entries(current))
         checked = _root(within, current.directory)
         tree.remote.extend(plugin_remote_entries(current, checked.read, not in_tree))
-        for key in RESOURCE_FIELDS:
-            for index, entry in current.items(key):
-                if not isinstance(entry, str) or remote_form(entry, current.directory) is not None:
-                    continue  # a remote address is tried before a local directory of that name: never loaded
-                target = current.directory / entry
-                if target.is_dir():
-                    refusal = checked.check_directory(target)
-                    if refusal is not None:
-                        tree.unsafe.append(UnsafeEntry(current, join_pointer(f"/{key}", index), entry, refusal))
-                        continue
-                    child = load_kustomization(target, cache, within)
-                    if child is not None and child.directory not in seen:
-                        seen.add(child.directory)
-                        queue.append((child, in_tree))
-        for pointer, entry, directory_allowed in _file_entries(current):
-            if remote_form(entry, current.directory) is not None:
-                continue  # refused as remote (tree.remote)
-            target = current.directory / entry
-            if not os.path.lexists(target):
-                continue  # missing, or remote: kustomize (or the remote check) reports it
-            if target.is_dir():
-                if not directory_allowed or pointer.startswith(_RESOURCE_POINTERS):
-                    continue  # a file was expected (kustomize reports it), or a base already looked at
-                refusal = checked.check_directory(target)
-                if refusal is None:
-                    child = load_kustomization(target, cache, within)
-                    if child is not None and child.directory not in seen:
-                        seen.add(child.directory)
-                        queue.append((child, False))
-            else:
-                refusal = checked.check_file(target)
-                if refusal is not None and refusal.reason == "missing":
-                    refusal = None  # a dangling link inside the root: kustomize reports it
-            if refusal is not None:
-                tree.unsafe.append(UnsafeEntry(current, pointer, entry, refusal))
+        for child in _bases(current, checked, tree.unsafe, cache, within):
+            if child.directory not in seen:
+                seen.add(child.directory)
+                queue.append((child, in_tree))
+        for child in _checked_file_entries(current, checked, tree.unsafe, cache, within):
+            if child.directory not in seen:
+                seen.add(child.directory)
+                queue.append((child, False))
     return tree
+
+
+def _bases(current: Kustomization, checked: LintedRoot, unsafe: list[UnsafeEntry],
+           cache: dict[Path, Kustomization | None], within: Within) -> Iterator[Kustomization]:
+    """The kustomizations of the local directories ``current`` lists under ``resources``, ``bases`` and
+    ``components``; a directory ``checked`` refuses goes to ``unsafe`` and is not loaded."""
+    for key in RESOURCE_FIELDS:
+        for index, entry in current.items(key):
+            if not isinstance(entry, str) or remote_form(entry, current.directory) is not None:
+                continue  # a remote address is tried before a local directory of that name: never loaded
+            target = current.directory / entry
+            if not target.is_dir():
+                continue
+            refusal = checked.check_directory(target)
+            if refusal is not None:
+                unsafe.append(UnsafeEntry(current, join_pointer(f"/{key}", index), entry, refusal))
+                continue
+            child = load_kustomization(target, cache, within)
+            if child is not None:
+                yield child
+
+
+def _checked_file_entries(current: Kustomization, checked: LintedRoot, unsafe: list[UnsafeEntry],
+                          cache: dict[Path, Kustomization | None], within: Within) -> Iterator[Kustomization]:
+    """Every file or directory entry of ``current`` checked (a refused one goes to ``unsafe``); the
+    kustomizations of the directories kustomize builds from there (transformers, generators, ...)."""
+    for pointer, entry, directory_allowed in _file_entries(current):
+        if remote_form(entry, current.directory) is not None:
+            continue  # refused as remote (tree.remote)
+        target = current.directory / entry
+        if not os.path.lexists(target):
+            continue  # missing, or remote: kustomize (or the remote check) reports it
+        if target.is_dir():
+            if not directory_allowed or pointer.startswith(_RESOURCE_POINTERS):
+                continue  # a file was expected (kustomize reports it), or a base already looked at
+            refusal = checked.check_directory(target)
+            child = load_kustomization(target, cache, within) if refusal is None else None
+            if child is not None:
+                yield child
+        else:
+            refusal = checked.check_file(target)
+            if refusal is not None and refusal.reason == "missing":
+                refusal = None  # a dangling link inside the root: kustomize reports it
+        if refusal is not None:
+            unsafe.append(UnsafeEntry(current, pointer, entry, refusal))
 
 
 _RESOURCE_POINTERS = tuple(f"/{key}/" for key in RESOURCE_FIELDS)
@@ -186,39 +204,51 @@ _RESOURCE_POINTERS = tuple(f"/{key}/" for key in RESOURCE_FIELDS)
 def _file_entries(kustomization: Kustomization) -> Iterator[tuple[str, str, bool]]:
     """``(pointer, path, may be a directory)`` of every entry of ``kustomization`` that names a file or
     directory (inline patches and non-strings left out)."""
-    def entry(pointer: str, value: Any, directory: bool = False) -> Iterator[tuple[str, str, bool]]:
-        if isinstance(value, str) and value and "\n" not in value:
-            yield pointer, value, directory
-
     for key in (*RESOURCE_FIELDS, *_FILE_LIST_FIELDS):
         for index, value in kustomization.items(key):
-            yield from entry(join_pointer(f"/{key}", index), value, True)
+            yield from _entry(join_pointer(f"/{key}", index), value, True)
     for index, value in kustomization.items("patchesStrategicMerge"):
-        yield from entry(join_pointer("/patchesStrategicMerge", index), value)
+        yield from _entry(join_pointer("/patchesStrategicMerge", index), value)
     for key in ("patches", "patchesJson6902", "replacements"):
         for index, value in kustomization.items(key):
             if isinstance(value, dict):
-                yield from entry(join_pointer(f"/{key}", index, "path"), value.get("path"))
+                yield from _entry(join_pointer(f"/{key}", index, "path"), value.get("path"))
+    yield from _generator_file_entries(kustomization)
+    yield from _helm_values_entries(kustomization)
+    for key, name in (("openapi", "path"), ("helmGlobals", "chartHome")):
+        section = kustomization.data.get(key)
+        if isinstance(section, dict):
+            yield from _entry(join_pointer(f"/{key}", name), section.get(name), key == "helmGlobals")
+
+
+def _entry(pointer: str, value: Any, directory: bool = False) -> Iterator[tuple[str, str, bool]]:
+    """The entry, when ``value`` can name a path (a non-empty string of one line)."""
+    if isinstance(value, str) and value and "\n" not in value:
+        yield pointer, value, directory
+
+
+def _generator_file_entries(kustomization: Kustomization) -> Iterator[tuple[str, str, bool]]:
+    """The ``files``, ``envs`` and ``env`` of each ConfigMap and Secret generator (``key=path``: the path)."""
     for key in ("configMapGenerator", "secretGenerator"):
         for index, value in kustomization.items(key):
             if not isinstance(value, dict):
                 continue
             for number, source in enumerate(value.get("files") or () if isinstance(value.get("files"), list) else ()):
                 if isinstance(source, str):
-                    yield from entry(join_pointer(f"/{key}", index, "files", number), source.split("=", 1)[-1])
+                    yield from _entry(join_pointer(f"/{key}", index, "files", number), source.split("=", 1)[-1])
             for number, source in enumerate(value.get("envs") or () if isinstance(value.get("envs"), list) else ()):
-                yield from entry(join_pointer(f"/{key}", index, "envs", number), source)
-            yield from entry(join_pointer(f"/{key}", index, "env"), value.get("env"))
+                yield from _entry(join_pointer(f"/{key}", index, "envs", number), source)
+            yield from _entry(join_pointer(f"/{key}", index, "env"), value.get("env"))
+
+
+def _helm_values_entries(kustomization: Kustomization) -> Iterator[tuple[str, str, bool]]:
+    """The ``valuesFile`` and ``additionalValuesFiles`` of each ``helmCharts`` entry."""
     for index, value in kustomization.items("helmCharts"):
         if isinstance(value, dict):
-            yield from entry(join_pointer("/helmCharts", index, "valuesFile"), value.get("valuesFile"))
+            yield from _entry(join_pointer("/helmCharts", index, "valuesFile"), value.get("valuesFile"))
             extra = value.get("additionalValuesFiles")
             for number, source in enumerate(extra if isinstance(extra, list) else ()):
-                yield from entry(join_pointer("/helmCharts", index, "additionalValuesFiles", number), source)
-    for key, name in (("openapi", "path"), ("helmGlobals", "chartHome")):
-        section = kustomization.data.get(key)
-        if isinstance(section, dict):
-            yield from entry(join_pointer(f"/{key}", name), section.get(name), key == "helmGlobals")
+                yield from _entry(join_pointer("/helmCharts", index, "additionalValuesFiles", number), source)
 
 
 def find_roots(kustomization_dirs: Iterable[Path], configured: Iterable[Path] = (),

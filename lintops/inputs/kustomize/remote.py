@@ -129,31 +129,54 @@ def remote_form(entry: str, directory: Path) -> str | None:
     return None
 
 
-def remote_entries(kustomization: Kustomization) -> Iterator[tuple[str, str, str, str]]:
+#: ``(pointer, field, entry, form)`` of one remote address (see :func:`remote_entries`).
+_Address = tuple[str, str, str, str]
+
+
+def remote_entries(kustomization: Kustomization) -> Iterator[_Address]:
     """``(pointer, field, entry, form)`` for every remote address of one kustomization, in every field kustomize
     loads from; ``pointer`` names the entry's node in the kustomization file, ``field`` is how a person names it
     (``patches[0].path``)."""
     directory, data = kustomization.directory, kustomization.data
-
-    def check(pointer: str, label: str, value: Any) -> Iterator[tuple[str, str, str, str]]:
-        if isinstance(value, str):
-            form = remote_form(value, directory)
-            if form is not None:
-                yield pointer, label, value, form
-
-    def items(key: str) -> list[tuple[int, Any]]:
-        value = data.get(key)
-        return list(enumerate(value)) if isinstance(value, list) else []
-
     for key in LIST_FIELDS:
-        for index, entry in items(key):
-            yield from check(join_pointer("", key, index), f"{key}[{index}]", entry)
+        for index, entry in _items(data, key):
+            yield from _check(join_pointer("", key, index), f"{key}[{index}]", entry, directory)
     for key in PATH_FIELDS:
-        for index, entry in items(key):
+        for index, entry in _items(data, key):
             if isinstance(entry, dict):
-                yield from check(join_pointer("", key, index, "path"), f"{key}[{index}].path", entry.get("path"))
+                yield from _check(join_pointer("", key, index, "path"), f"{key}[{index}].path", entry.get("path"),
+                                  directory)
+    yield from _generator_addresses(data, directory)
+    openapi = data.get("openapi")
+    if isinstance(openapi, dict):
+        yield from _check("/openapi/path", "openapi.path", openapi.get("path"), directory)
+    yield from _helm_chart_addresses(kustomization)
+    yield from _inflation_generator_addresses(data, directory)
+    globals_ = data.get("helmGlobals")
+    if isinstance(globals_, dict):
+        for field in ("chartHome", "configHome"):
+            yield from _check(join_pointer("", "helmGlobals", field), f"helmGlobals.{field}", globals_.get(field),
+                              directory)
+
+
+def _check(pointer: str, label: str, value: Any, directory: Path) -> Iterator[_Address]:
+    """The address, when ``value`` is a remote one."""
+    if isinstance(value, str):
+        form = remote_form(value, directory)
+        if form is not None:
+            yield pointer, label, value, form
+
+
+def _items(data: dict[str, Any], key: str) -> list[tuple[int, Any]]:
+    """The numbered items of a list field (none when the field is anything else)."""
+    value = data.get(key)
+    return list(enumerate(value)) if isinstance(value, list) else []
+
+
+def _generator_addresses(data: dict[str, Any], directory: Path) -> Iterator[_Address]:
+    """The ``files`` (``key=path``: the path), ``envs`` and ``env`` of every generator."""
     for key in GENERATOR_FIELDS:
-        for index, generator in items(key):
+        for index, generator in _items(data, key):
             if not isinstance(generator, dict):
                 continue
             for field in ("files", "envs"):
@@ -163,14 +186,18 @@ def remote_entries(kustomization: Kustomization) -> Iterator[tuple[str, str, str
                     label = f"{key}[{index}].{field}[{position}]"
                     if field == "files" and isinstance(source, str) and "=" in source:  # key=path
                         path = source.split("=", 1)[1]
-                        yield from ((p, lbl, source, form) for p, lbl, _, form in check(pointer, label, path))
+                        yield from ((p, lbl, source, form) for p, lbl, _, form in _check(pointer, label, path,
+                                                                                            directory))
                     else:
-                        yield from check(pointer, label, source)
-            yield from check(join_pointer("", key, index, "env"), f"{key}[{index}].env", generator.get("env"))
-    openapi = data.get("openapi")
-    if isinstance(openapi, dict):
-        yield from check("/openapi/path", "openapi.path", openapi.get("path"))
-    for index, chart in items("helmCharts"):
+                        yield from _check(pointer, label, source, directory)
+            yield from _check(join_pointer("", key, index, "env"), f"{key}[{index}].env", generator.get("env"),
+                              directory)
+
+
+def _helm_chart_addresses(kustomization: Kustomization) -> Iterator[_Address]:
+    """A ``helmCharts`` entry's ``repo`` when its chart is not vendored, and its values files."""
+    directory = kustomization.directory
+    for index, chart in _items(kustomization.data, "helmCharts"):
         if not isinstance(chart, dict):
             continue
         repo = chart.get("repo")
@@ -183,13 +210,17 @@ def remote_entries(kustomization: Kustomization) -> Iterator[tuple[str, str, str
                 yield join_pointer("", "helmCharts", index, "repo"), f"helmCharts[{index}].repo", repo, \
                     f"a Helm chart repository, and the chart is not vendored at {Path(where).as_posix()} " \
                     f"(kustomize would run helm pull)"
-        yield from check(join_pointer("", "helmCharts", index, "valuesFile"), f"helmCharts[{index}].valuesFile",
-                         chart.get("valuesFile"))
+        yield from _check(join_pointer("", "helmCharts", index, "valuesFile"), f"helmCharts[{index}].valuesFile",
+                          chart.get("valuesFile"), directory)
         extra = chart.get("additionalValuesFiles")
         for position, path in enumerate(extra if isinstance(extra, list) else []):
-            yield from check(join_pointer("", "helmCharts", index, "additionalValuesFiles", position),
-                             f"helmCharts[{index}].additionalValuesFiles[{position}]", path)
-    for index, chart in items("helmChartInflationGenerator"):  # the field helmCharts replaced
+            yield from _check(join_pointer("", "helmCharts", index, "additionalValuesFiles", position),
+                              f"helmCharts[{index}].additionalValuesFiles[{position}]", path, directory)
+
+
+def _inflation_generator_addresses(data: dict[str, Any], directory: Path) -> Iterator[_Address]:
+    """``helmChartInflationGenerator`` (the field ``helmCharts`` replaced): its chart repository, home and values."""
+    for index, chart in _items(data, "helmChartInflationGenerator"):
         if not isinstance(chart, dict):
             continue
         url = chart.get("chartRepoUrl")
@@ -198,12 +229,8 @@ def remote_entries(kustomization: Kustomization) -> Iterator[tuple[str, str, str
                 f"helmChartInflationGenerator[{index}].chartRepoUrl", url, \
                 "a Helm chart repository (kustomize would run helm pull)"
         for field in ("chartHome", "values"):
-            yield from check(join_pointer("", "helmChartInflationGenerator", index, field),
-                             f"helmChartInflationGenerator[{index}].{field}", chart.get(field))
-    globals_ = data.get("helmGlobals")
-    if isinstance(globals_, dict):
-        for field in ("chartHome", "configHome"):
-            yield from check(join_pointer("", "helmGlobals", field), f"helmGlobals.{field}", globals_.get(field))
+            yield from _check(join_pointer("", "helmChartInflationGenerator", index, field),
+                              f"helmChartInflationGenerator[{index}].{field}", chart.get(field), directory)
 
 
 def plugin_remote_entries(kustomization: Kustomization, read: Callable[[Path], object],

@@ -48,36 +48,51 @@ def _image_name(image: Any) -> str | None:
 def transformer_pointer(kustomization: Kustomization, tokens: list[str], value: Any, obj: RenderedObject,
                         original_name: str | None, origin_value: Any) -> str | None:
     """The kustomization field that set a scalar the origin file does not have (or has otherwise)."""
-    data = kustomization.data
     if tokens == ["metadata", "namespace"]:
-        return "/namespace" if data.get("namespace") == value else None
+        return "/namespace" if kustomization.data.get("namespace") == value else None
     if tokens == ["spec", "replicas"]:
-        for index, entry in kustomization.items("replicas"):
-            if isinstance(entry, dict) and entry.get("count") == value and name_matches(entry.get("name"), obj,
-                                                                                        original_name):
-                return join_pointer("/replicas", index, "count")
-        return None
+        return _replicas_pointer(kustomization, value, obj, original_name)
     if len(tokens) >= 3 and tokens[-1] == "image" and tokens[-3] in _CONTAINER_LISTS:
-        names = {_image_name(origin_value), _image_name(value)} - {None}
-        for index, entry in kustomization.items("images"):
-            if isinstance(entry, dict) and entry.get("name") in names:
-                for key in ("newTag", "digest", "newName"):
-                    if key in entry and str(entry[key]) in str(value):
-                        return join_pointer("/images", index, key)
-                return join_pointer("/images", index)
-        return None
+        return _image_pointer(kustomization, value, origin_value)
     if len(tokens) >= 2 and tokens[-2] in ("labels", "matchLabels"):
-        label = tokens[-1]
-        common = data.get("commonLabels")
-        if isinstance(common, dict) and common.get(label) == value:
-            return join_pointer("/commonLabels", label)
-        for index, entry in kustomization.items("labels"):
-            pairs = entry.get("pairs") if isinstance(entry, dict) else None
-            if isinstance(pairs, dict) and pairs.get(label) == value:
-                return join_pointer("/labels", index, "pairs", label)
-        return None
+        return _label_pointer(kustomization, tokens[-1], value)
     if len(tokens) >= 2 and tokens[-2] == "annotations":
-        common = data.get("commonAnnotations")
+        common = kustomization.data.get("commonAnnotations")
         if isinstance(common, dict) and common.get(tokens[-1]) == value:
             return join_pointer("/commonAnnotations", tokens[-1])
+    return None
+
+
+def _replicas_pointer(kustomization: Kustomization, value: Any, obj: RenderedObject,
+                      original_name: str | None) -> str | None:
+    """The ``replicas:`` entry that set the object's count."""
+    for index, entry in kustomization.items("replicas"):
+        if isinstance(entry, dict) and entry.get("count") == value and name_matches(entry.get("name"), obj,
+                                                                                    original_name):
+            return join_pointer("/replicas", index, "count")
+    return None
+
+
+def _image_pointer(kustomization: Kustomization, value: Any, origin_value: Any) -> str | None:
+    """The ``images:`` entry (its ``newTag``, ``digest`` or ``newName`` when that is what changed) that set a
+    container's image."""
+    names = {_image_name(origin_value), _image_name(value)} - {None}
+    for index, entry in kustomization.items("images"):
+        if isinstance(entry, dict) and entry.get("name") in names:
+            for key in ("newTag", "digest", "newName"):
+                if key in entry and str(entry[key]) in str(value):
+                    return join_pointer("/images", index, key)
+            return join_pointer("/images", index)
+    return None
+
+
+def _label_pointer(kustomization: Kustomization, label: str, value: Any) -> str | None:
+    """The ``commonLabels`` key or ``labels`` pair that set a label."""
+    common = kustomization.data.get("commonLabels")
+    if isinstance(common, dict) and common.get(label) == value:
+        return join_pointer("/commonLabels", label)
+    for index, entry in kustomization.items("labels"):
+        pairs = entry.get("pairs") if isinstance(entry, dict) else None
+        if isinstance(pairs, dict) and pairs.get(label) == value:
+            return join_pointer("/labels", index, "pairs", label)
     return None
