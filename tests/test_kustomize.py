@@ -19,6 +19,7 @@ from lintops.inputs.kustomize import (
     render_kustomization,
 )
 from lintops.inputs.manifests import resources_from
+from lintops.inputs.tree import KUSTOMIZATION_FILES
 from lintops.model import Location, Resource
 from lintops.parse.stream import parse_text
 
@@ -77,7 +78,7 @@ def tree_digest(root: Path) -> dict[str, str]:
 
 
 def kustomization_dirs(root: Path) -> list[Path]:
-    return sorted({p.parent for name in kustomize.KUSTOMIZATION_NAMES for p in root.rglob(name)})
+    return sorted({p.parent for name in KUSTOMIZATION_FILES for p in root.rglob(name)})
 
 
 # -- roots ------------------------------------------------------------------------------------------

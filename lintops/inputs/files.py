@@ -36,6 +36,8 @@ import os
 import stat
 from pathlib import Path
 
+from ..stage_rules import UNSAFE_PATH, YAML_LIMIT, YAML_SYNTAX
+
 #: The default cap on one file (``Limits`` in :mod:`lintops.parse.limits` uses it).
 DEFAULT_MAX_BYTES = 32 * 1024 * 1024
 #: Symbolic links followed for one path before it counts as a loop (Linux's own limit, ``ELOOP``).
@@ -46,12 +48,12 @@ _OPEN_FLAGS = (os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBL
 
 #: Reasons of a refusal, and the rule a finding about it is filed under.
 RULE_OF_REASON = {
-    "outside-root": "unsafe-path",
-    "symlink-loop": "unsafe-path",
-    "not-regular": "unsafe-path",
-    "too-large": "yaml-limit",
-    "unreadable": "yaml-syntax",
-    "missing": "yaml-syntax",
+    "outside-root": UNSAFE_PATH,
+    "symlink-loop": UNSAFE_PATH,
+    "not-regular": UNSAFE_PATH,
+    "too-large": YAML_LIMIT,
+    "unreadable": YAML_SYNTAX,
+    "missing": YAML_SYNTAX,
 }
 
 
@@ -91,7 +93,7 @@ class Refusal:
     def unsafe(self) -> bool:
         """True for what the tree must never do (a link out of the root, a loop, a special file); False for
         what also happens by accident (too large, missing, unreadable)."""
-        return self.rule_id == "unsafe-path"
+        return self.rule_id == UNSAFE_PATH
 
 
 class RefusedFile(OSError):

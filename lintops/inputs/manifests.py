@@ -15,6 +15,7 @@ from typing import Any
 
 from ..model import Located, Location, Locator, Position, Resource, Source, join_pointer
 from ..parse.documents import ParsedDocument, ParsedFile
+from ..stage_rules import SCHEMA
 
 #: Makes a resource's locator from its document; renderers pass their own to point back at sources.
 LocatorFactory = Callable[[ParsedDocument], Locator]
@@ -91,7 +92,7 @@ def add_document(result: FileManifests, document: ParsedDocument, path: str, sou
         return
     if not isinstance(body, dict) or ("apiVersion" not in body and "kind" not in body):
         if source.origin != "file":  # a renderer's output is applied whole: each document must be an object
-            result.problems.append(ManifestProblem("schema", _NOT_AN_OBJECT, document.position("")))
+            result.problems.append(ManifestProblem(SCHEMA, _NOT_AN_OBJECT, document.position("")))
             return
         result.other_documents += 1
         if isinstance(body, dict) and is_values_file(path):
@@ -116,7 +117,7 @@ def _add(result: FileManifests, body: Any, document: ParsedDocument, source: Sou
          locator: Locator) -> None:
     if not isinstance(body, dict):
         result.problems.append(
-            ManifestProblem("schema", "list item is not a Kubernetes object (expected a mapping)",
+            ManifestProblem(SCHEMA, "list item is not a Kubernetes object (expected a mapping)",
                             document.position(root))
         )
         return
@@ -126,7 +127,7 @@ def _add(result: FileManifests, body: Any, document: ParsedDocument, source: Sou
     if missing:
         names = " and ".join(f"'{key}'" for key in missing)
         result.problems.append(
-            ManifestProblem("schema", f"missing {names} key: not a valid Kubernetes object", document.position(root))
+            ManifestProblem(SCHEMA, f"missing {names} key: not a valid Kubernetes object", document.position(root))
         )
         return
     metadata = body.get("metadata")

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..model import Source
+from ..stage_rules import RENDER_FAILED
 from .manifests import LocatorFactory
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -36,7 +37,7 @@ class RenderProblem:
     column: int
     message: str
     environment: str | None = None
-    rule_id: str = "render-failed"
+    rule_id: str = RENDER_FAILED
 
 
 @dataclass

@@ -107,7 +107,7 @@ from __future__ import annotations
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
-from .references import KUSTOMIZATION_NAMES, find_roots, kustomization_file, referenced_files
+from .references import find_roots, kustomization_file, referenced_files
 
 if TYPE_CHECKING:
     from .build import RENDER_TIMEOUT, image_override, render_kustomization
@@ -115,7 +115,6 @@ if TYPE_CHECKING:
     from .objects import ORIGIN_ANNOTATION
 
 __all__ = [
-    "KUSTOMIZATION_NAMES",
     "ORIGIN_ANNOTATION",
     "RENDER_TIMEOUT",
     "find_roots",

@@ -23,8 +23,9 @@ import yaml
 from ..files import LintedRoot
 from ..offline import offline_environment
 from ..rendered import RenderedSource, RenderProblem, RenderResult, RenderRoot
+from ..tree import KUSTOMIZATION_FILES
 from .paths import DisplayPaths
-from .references import KUSTOMIZATION_NAMES, Kustomization, KustomizationTree, walk_tree
+from .references import Kustomization, KustomizationTree, walk_tree
 from .sources import rendered_sources
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -163,7 +164,7 @@ def _before_running(paths: DisplayPaths, tree: KustomizationTree, environment: s
     if not tree.kustomizations:
         return [RenderProblem(
             paths.show(paths.real_root), 1, 1,
-            f"no kustomization file ({', '.join(KUSTOMIZATION_NAMES)}) in {paths.show(paths.real_root)}",
+            f"no kustomization file ({', '.join(KUSTOMIZATION_FILES)}) in {paths.show(paths.real_root)}",
             environment)]
     problems = [RenderProblem(paths.show(unsafe.kustomization.file), unsafe.position.line, unsafe.position.column,
                               unsafe.message, environment) for unsafe in tree.unsafe]

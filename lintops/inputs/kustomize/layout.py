@@ -17,8 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..files import LintedRoot
+from ..tree import KUSTOMIZATION_FILES
 from .kustomization import Kustomization
-from .references import KUSTOMIZATION_NAMES, find_roots, referenced_files, unused_kustomizations
+from .references import find_roots, referenced_files, unused_kustomizations
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,7 @@ def layout(kustomizations: Iterable[Path], configured: Iterable[Path],
     loaded: dict[Path, Kustomization | None] = {}  # each kustomization file parsed once for both questions
     roots = find_roots(directories, list(configured), within=root_for, cache=loaded)
     inflated: set[Path] = set()
-    owned = {_real(directory / name) for directory in directories for name in KUSTOMIZATION_NAMES}
+    owned = {_real(directory / name) for directory in directories for name in KUSTOMIZATION_FILES}
     for root in roots:
         owned.update(referenced_files(root, within=root_for(root), charts=inflated))
     covered = frozenset(owned)

@@ -29,10 +29,10 @@ from ...model import Position, join_pointer
 from ...parse.documents import ParsedFile
 from ...parse.stream import parse_bytes
 from ..files import UNCONFINED, LintedRoot, Refusal
+from ..tree import KUSTOMIZATION_FILES
 from .kustomization import Kustomization
 from .remote import RemoteEntry, plugin_remote_entries, remote_entries, remote_form
 
-KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 RESOURCE_FIELDS = ("resources", "bases", "components")
 _FILE_LIST_FIELDS = ("configurations", "crds", "transformers", "generators", "validators")
 
@@ -49,12 +49,12 @@ def _root(within: Within, directory: Path) -> LintedRoot:
 
 
 def kustomization_file(directory: Path) -> Path | None:
-    """The kustomization file of ``directory`` (the first of :data:`KUSTOMIZATION_NAMES`), if any.
+    """The kustomization file of ``directory`` (the first of :data:`KUSTOMIZATION_FILES`), if any.
 
     Anything but a directory counts, so that a named pipe or a link out of the root is refused when
     it is read rather than passed over as "no kustomization here".
     """
-    for name in KUSTOMIZATION_NAMES:
+    for name in KUSTOMIZATION_FILES:
         candidate = directory / name
         if os.path.lexists(candidate) and not candidate.is_dir():
             return candidate

@@ -61,15 +61,13 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from ...stage_rules import KUSTOMIZE_UNUSED
 from ..files import LintedRoot
 from ..rendered import RenderProblem, RenderResult, RenderRoot
 from .build import render_kustomization
 from .fallback import Fallback, fallback
 from .paths import DisplayPaths
 from .references import Kustomization, KustomizationTree, walk_tree
-
-#: The rule the notice is filed under.
-RULE = "kustomize-unused"
 
 #: Fields through which a kustomization holds objects of its own: what a build of it starts from.
 _OWN_OBJECTS = ("resources", "bases", "components", "configMapGenerator", "secretGenerator", "generators",
@@ -132,7 +130,7 @@ def render_unused(directory: Path, *, display: Callable[[Path], str], environmen
     if tree.unsafe or tree.remote or not all(_nothing_to_act_on(p) for p in problems):
         result.problems[:] = problems  # a defect of the Component: render-failed, as for an overlay
         return result
-    result.problems[:] = [replace(problem, rule_id=RULE, environment=None, message=(
+    result.problems[:] = [replace(problem, rule_id=KUSTOMIZE_UNUSED, environment=None, message=(
         f"{name} is a Component that no overlay of this run uses, and kustomize cannot build it on its own: "
         f"{_cause(problem.message, earlier, name)} (the objects it patches come from the overlay that lists it); "
         f"{plan.summary()}")) for problem in result.problems]
@@ -192,7 +190,8 @@ def _notice(top: Kustomization, paths: DisplayPaths, message: str) -> RenderProb
     key = "resources" if "resources" in top.data else (fields[0] if fields else None)
     position = top.position(f"/{key}", at_key=True) if isinstance(key, str) else None
     return RenderProblem(paths.show(top.file), position.line if position else 1, position.column if position else 1,
-                         message, None, RULE)  # no environment: the notice is about the kustomization itself
+                         # no environment: the notice is about the kustomization itself
+                         message, None, KUSTOMIZE_UNUSED)
 
 
 def _nothing_to_act_on(problem: RenderProblem) -> bool:
