@@ -5,7 +5,7 @@ only: ``plugins:`` names installed lintops plugins (distributions declaring the 
 group) that the repository needs, and never imports anything, so a merge request cannot make CI run
 its code. Under a policy (``--policy``, :mod:`lintops.policy`) a file of the linted tree may only do
 what the policy grants. The file is validated against ``schemas/lintops-config.schema.json``
-(:mod:`lintops.published_schemas`), the schema editors use too: an unknown key or a wrong type is a
+(:mod:`lintops.schema.published`), the schema editors use too: an unknown key or a wrong type is a
 configuration error (exit 2) that names ``path:line:col`` of the key or value and says what is wrong.
 """
 
@@ -27,7 +27,7 @@ REPOSITORY_RULES_DIR = Path(".lintops") / "rules"
 
 def config_schema() -> dict[str, Any]:
     """The configuration's schema: ``schemas/lintops-config.schema.json``, the file editors use too."""
-    from .published_schemas import CONFIG_SCHEMA_FILE, load
+    from .schema.published import CONFIG_SCHEMA_FILE, load
 
     return load(CONFIG_SCHEMA_FILE)
 
@@ -198,7 +198,7 @@ def load_config(path: Path | None, within: Path | None = None) -> Config:
         return Config()
     from .inputs.files import LintedRoot
     from .parse.stream import parse_bytes
-    from .published_schemas import first_problem
+    from .schema.published import first_problem
 
     try:
         raw = LintedRoot(within).read_or_raise(path)

@@ -203,7 +203,7 @@ def load_rule_file(path: Path, origin: str, within: Path | None = None) -> RuleS
     document = parsed.documents[0]
     data: dict[str, Any] = document.data
     if origin != "built-in":  # the built-in rules are validated by the tests (tests/test_published_schemas.py)
-        from .published_schemas import first_problem, rule_structure_schema
+        from .schema.published import first_problem, rule_structure_schema
 
         problem = first_problem(rule_structure_schema(), data, root="the rule file")
         if problem is not None:
@@ -251,7 +251,7 @@ def load_rule_dir(directory: Path, origin: str) -> list[RuleSpec]:
 
 def bind(specs: Iterable[RuleSpec], checks: Mapping[str, type[Check]]) -> list[Rule]:
     """Give each rule an instance of its check, validating the params against the check's schema."""
-    from .published_schemas import first_problem
+    from .schema.published import first_problem
 
     rules = []
     for spec in specs:

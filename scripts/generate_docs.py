@@ -37,9 +37,9 @@ sys.path.insert(0, str(ROOT))
 
 from lintops.catalog import available_checks  # noqa: E402
 from lintops.checks.base import Check  # noqa: E402
-from lintops.published_schemas import RULE_SCHEMA_FILE  # noqa: E402
 from lintops.reference import UNSET, Parameter, parameters, yaml_text  # noqa: E402
 from lintops.rules import RuleSpec, load_rule_dir  # noqa: E402
+from lintops.schema.published import RULE_SCHEMA_FILE  # noqa: E402
 from lintops.stage_rules import STAGES  # noqa: E402
 
 RULES_MD = Path("docs/rules.md")

@@ -49,10 +49,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from lintops import api_lifecycle  # noqa: E402
 from lintops.schema.kube import build as kube_build  # noqa: E402
 from lintops.schema.kube import compact as kube_compact  # noqa: E402
 from lintops.schema.kube import crd as kube_crd  # noqa: E402
+from lintops.schema.kube import lifecycle as api_lifecycle  # noqa: E402
 from lintops.schema.kube.bundle import POOL_FILE  # noqa: E402
 
 #: kubernetes-validate release -> the Kubernetes versions taken from it.

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import importlib.util
-import sys
 from pathlib import Path
 
 import pytest
 
-from lintops import api_lifecycle
-from lintops.api_lifecycle import (
+from lintops import data
+from lintops.schema.kube import lifecycle as api_lifecycle
+from lintops.schema.kube.lifecycle import (
     ApiStatus,
     TableError,
     assess,
@@ -403,20 +403,21 @@ def test_load_rejects_bad_tables(tmp_path: Path, body: str, error: str) -> None:
 
 
 def test_table_is_found_inside_an_installed_package(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    # In a wheel the top-level schemas/ directory ships as lintops/schemas, next to the module.
+    # In a wheel the top-level schemas/ directory ships as lintops/schemas, inside the package; the table
+    # is found through lintops.data, which looks there first.
     package = tmp_path / "site" / "lintops"
     (package / "schemas").mkdir(parents=True)
-    source = Path(api_lifecycle.__file__)
-    (package / "api_lifecycle.py").write_text(source.read_text(encoding="utf-8"), encoding="utf-8")
+    (package / "data.py").write_text(Path(data.__file__).read_text(encoding="utf-8"), encoding="utf-8")
     (package / "schemas" / "api-lifecycle.yaml").write_text(
         "apis:\n- {apiVersion: only.example.com/v1beta1, kind: W, removed_in: '1.16', replacement: x/v1}\n",
         encoding="utf-8",
     )
-    spec = importlib.util.spec_from_file_location("installed_api_lifecycle", package / "api_lifecycle.py")
+    spec = importlib.util.spec_from_file_location("installed_data", package / "data.py")
     assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    monkeypatch.setitem(sys.modules, spec.name, module)  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    assert module.data_path() == (package / "schemas" / "api-lifecycle.yaml").resolve()
-    assert module.lookup("only.example.com/v1beta1", "W") is not None
-    assert module.lookup("extensions/v1beta1", "Deployment") is None
+    installed = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(installed)
+    monkeypatch.setattr(api_lifecycle, "data_dir", installed.data_dir)
+    monkeypatch.setattr(api_lifecycle, "_table", api_lifecycle._table.__wrapped__)  # not the cached bundled table
+    assert api_lifecycle.data_path() == (package / "schemas" / "api-lifecycle.yaml").resolve()
+    assert api_lifecycle.lookup("only.example.com/v1beta1", "W") is not None
+    assert api_lifecycle.lookup("extensions/v1beta1", "Deployment") is None

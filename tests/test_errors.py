@@ -165,7 +165,8 @@ async def _editor_sees(root: Path, message: str) -> None:
 #: Public exception classes that never leave lintops: where they are raised, they become a finding (or a
 #: LintopsError with the place that a caller knows), or they are lintops' own bug.
 NEVER_ESCAPE = {
-    "lintops.api_lifecycle.TableError": "the API lifecycle table ships with lintops: a broken one is a bug (exit 3)",
+    "lintops.schema.kube.lifecycle.TableError":
+        "the API lifecycle table ships with lintops: a broken one is a bug (exit 3)",
     "lintops.image_reference.InvalidImageReference": "an image reference a check reports as a finding",
     "lintops.inputs.files.RefusedFile": "a file the reader refuses (a link out, a pipe): a finding",
     "lintops.inputs.helm.semver.ConstraintError": "a chart's version constraint: a finding at its key",

@@ -572,7 +572,7 @@ def test_a_whole_run_reaches_no_cluster_fetches_nothing_and_passes_no_secret(tmp
 
 
 def test_foreign_references_reads_schemas_as_the_libraries_do():
-    from lintops.schema_refs import foreign_references
+    from lintops.schema.refs import foreign_references
 
     def found(schema, **kwargs):
         return [(r.pointer, r.keyword) for r in foreign_references(schema, **kwargs)]

@@ -18,12 +18,12 @@ import pytest
 import yaml
 
 from conftest import REPO, run_lintops, write
-from lintops import published_schemas
 from lintops.catalog import available_checks
 from lintops.config import STARTER_CONFIG, ConfigError, load_config
 from lintops.inputs.helm.environments import CONFIG_SCHEMA as HELM_CONFIG_SCHEMA
-from lintops.published_schemas import CONFIG_SCHEMA_FILE, RULE_SCHEMA_FILE, first_problem
 from lintops.rules import RuleError, bind, load_rule_file
+from lintops.schema import published as published_schemas
+from lintops.schema.published import CONFIG_SCHEMA_FILE, RULE_SCHEMA_FILE, first_problem
 
 SCHEMAS = REPO / "schemas"
 DRAFT_07 = "http://json-schema.org/draft-07/schema#"

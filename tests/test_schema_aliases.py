@@ -378,8 +378,8 @@ REFERENCE_VALUES = {"s": {"type": 5}}
 def _lintops_reading(schema: dict, values: dict) -> set[str] | None:
     """The values paths lintops finds wrong with ``schema``; None when it refuses the schema."""
     from lintops.inputs.helm.schema import _helm_validator_class, _meta_schema_problem, helm_schema
+    from lintops.schema.refs import foreign_references
     from lintops.schema.retrieval import python_registry
-    from lintops.schema_refs import foreign_references
 
     if foreign_references(schema, helm=True):
         return None

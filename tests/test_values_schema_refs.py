@@ -133,11 +133,11 @@ def _filled(schema: dict, out: Path, chart: Path) -> dict:
 
 def _lintops_reading(schema: dict) -> tuple[str, object]:
     """("refused", [(pointer, message)]) when lintops refuses the schema, else ("validates", value paths)."""
-    from lintops.helm_schema_refs import HELM_SCHEMA_URI
     from lintops.inputs.helm.schema import _helm_validator_class, helm_schema
+    from lintops.schema.dialects import draft_of
+    from lintops.schema.helm_refs import HELM_SCHEMA_URI
+    from lintops.schema.refs import foreign_references
     from lintops.schema.retrieval import python_registry
-    from lintops.schema_dialects import draft_of
-    from lintops.schema_refs import foreign_references
 
     refused = foreign_references(schema, helm=True, followed=True)
     if refused:

@@ -55,7 +55,7 @@ def check_resource(state: RunState, resource: Resource) -> list[Pending]:
 
 def register_crd(state: RunState, resource: Resource) -> list[Pending]:
     """Register a CustomResourceDefinition with the run's schemas; its problems are ``schema-missing``
-    findings (a problem that names its node, lintops.schema_refs.PositionedProblem, is there)."""
+    findings (a problem that names its node, lintops.schema.refs.PositionedProblem, is there)."""
     rule = state.rules_by_id.get(SCHEMA_MISSING)
     found = []
     for problem in state.context.add_crd(resource.body):

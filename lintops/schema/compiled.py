@@ -2,7 +2,7 @@
 
 A rule's schema (``params.schema``, ``params.when``) may come from the repository under review, so
 before either library sees it: its references must stay inside it and name only a bundled draft
-(:func:`lintops.schema_refs.foreign_references`; the libraries' retrieval hooks refuse the rest too), and
+(:func:`lintops.schema.refs.foreign_references`; the libraries' retrieval hooks refuse the rest too), and
 its patterns must be ones RE2 matches in linear time. It is then checked against its draft's meta-schema
 and compiled with jsonschema-rs, or, for what Rust cannot take (draft 3, a ``$schema`` it does not know),
 with the pure-Python ``jsonschema`` package, which is imported only then. A schema that fails any of this
@@ -188,7 +188,7 @@ def _refuse_backtracking_patterns(schema: Mapping[str, Any], where: str) -> None
 def _refuse_foreign_references(schema: Mapping[str, Any], where: str) -> None:
     """A rule's schema refers only into itself (and names a bundled draft): a rule never makes lintops read a
     file or the network. Checked before either library sees the schema; their retrieval hooks refuse too."""
-    from ..schema_refs import foreign_references
+    from .refs import foreign_references
 
     for reference in foreign_references(schema)[:1]:
         from ..redact import mask_url_credentials

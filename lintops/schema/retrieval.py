@@ -2,12 +2,12 @@
 
 jsonschema-rs and python-jsonschema (through ``referencing``) resolve what a schema names: by default
 they send a GET for an ``http(s)`` ``$ref`` or an unknown ``$schema`` and read any ``file://`` path, whose
-content then shows in their messages. The static guard (:func:`lintops.schema_refs.foreign_references`)
+content then shows in their messages. The static guard (:func:`lintops.schema.refs.foreign_references`)
 refuses such references before anything is compiled; the hooks here plug into the libraries' own
 retrieval (jsonschema-rs' ``retriever=``/``registry=``, referencing's ``retrieve``), so that whatever
 the guard let through, the libraries fetch nothing and read only regular files inside the root a caller
 names (none, unless it names one), whatever their defaults are. What they may have: the JSON Schema
-meta-schemas and vocabularies they bundle (:mod:`lintops.schema_dialects`), those files, and for a
+meta-schemas and vocabularies they bundle (:mod:`lintops.schema.dialects`), those files, and for a
 chart's values schema the resources Helm's library resolves without fetching.
 """
 
@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urldefrag, urljoin, urlsplit
 
-from ..schema_dialects import helm_resource, is_bundled, is_urn
+from .dialects import helm_resource, is_bundled, is_urn
 
 __all__ = [
     "MAX_REFERENCED_BYTES",

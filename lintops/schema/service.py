@@ -2,14 +2,14 @@
 
 Four parts of lintops validate with JSON Schema: Kubernetes objects (:mod:`lintops.schema.kube`), the
 ``json-schema`` check's rule schemas (:mod:`lintops.schema.compiled`), the published schemas of
-``.lintops.yaml`` and rule files and the checks' parameter schemas (:mod:`lintops.published_schemas`), and
+``.lintops.yaml`` and rule files and the checks' parameter schemas (:mod:`lintops.schema.published`), and
 a chart's ``values.schema.json`` (:mod:`lintops.inputs.helm.schema`). Each says only what is its own
 (the draft, the wording of its messages); what they share is here, decided once:
 
 - the backend: jsonschema-rs (fast, compiled in Rust) when it is installed, else the pure-Python
   ``jsonschema`` package, imported only then (about 50 ms);
 - compilation, with the reference policy of :mod:`lintops.schema.retrieval` plugged into each library's
-  retrieval hooks (a schema from the tree is also checked up front, by :mod:`lintops.schema_refs`), and
+  retrieval hooks (a schema from the tree is also checked up front, by :mod:`lintops.schema.refs`), and
   patterns matched in linear time with RE2 semantics (:mod:`lintops.patterns`, :mod:`.linear`);
 - errors as :class:`Error`: the JSON pointer of the failing node, the failing keyword and the backend's
   message, plus what a caller needs to word it (the schema path, the failing value, the backend's error).

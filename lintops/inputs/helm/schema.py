@@ -6,7 +6,7 @@ environment's values are validated here with ``jsonschema``, imported only when 
 A message says what the schema asks for, never the value: it may be a secret.
 
 The schema is read as Helm's library reads it (santhosh-tekuri/jsonschema v6, Helm 3.19 and later and
-Helm 4; see :mod:`lintops.schema_refs`): the draft is the one its ``$schema`` names to that library,
+Helm 4; see :mod:`lintops.schema.refs`): the draft is the one its ``$schema`` names to that library,
 2020-12 for none and for ``http://json-schema.org/schema#``; the schema is first checked against that
 draft's meta-schema, as Helm does before it validates anything (an ``items: [...]`` list is no 2020-12
 schema); ``dependencies`` applies in every draft, as it does there; a vocabulary meta-schema named as
@@ -16,7 +16,7 @@ asserts it for draft-04 to draft-07; lintops never does), and an embedded resour
 ``jsonschema`` with the root's (its meta-schema check is then skipped rather than refuse a valid schema).
 
 References resolve as Helm resolves them, from ``file:///values.schema.json``
-(:mod:`lintops.helm_schema_refs`): a ``$ref`` to ``defs.json`` beside the schema names ``/defs.json`` of
+(:mod:`lintops.schema.helm_refs`): a ``$ref`` to ``defs.json`` beside the schema names ``/defs.json`` of
 the machine that installs the chart, which Helm refuses the chart over, so it is a finding at that
 ``$ref`` and no file is read, inside the chart or out of it.
 """
@@ -30,13 +30,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urldefrag
 
-from ...helm_schema_refs import HELM_SCHEMA_URI
 from ...model import Location, join_pointer
 from ...patterns import additional_keys, refused_schema_patterns
+from ...schema.dialects import HELM_DEFAULT_DRAFT, draft_of, helm_dialect, helm_resource
+from ...schema.helm_refs import HELM_SCHEMA_URI
 from ...schema.linear import linear_time_validator
+from ...schema.refs import REFERENCES, ForeignReference, foreign_references, opaque_relative, reference_nodes
 from ...schema.retrieval import python_registry
-from ...schema_dialects import HELM_DEFAULT_DRAFT, draft_of, helm_dialect, helm_resource
-from ...schema_refs import REFERENCES, ForeignReference, foreign_references, opaque_relative, reference_nodes
 from ..rendered import RenderProblem
 from .chart_files import _document, _read_yaml
 from .values import Tokens
@@ -138,7 +138,7 @@ def helm_schema(schema: Any) -> tuple[Any, str, bool]:
     URI (``referencing`` resolves a retrieved meta-schema's relative references against the URI it was
     retrieved by, where Helm's library uses its ``$id``). The root's ``$schema`` is left as written: the
     validator class comes from the meta-schema returned. ``schema`` is not changed (it is copied only when
-    something has to be respelt); call :func:`lintops.schema_refs.foreign_references` with ``helm=True`` first.
+    something has to be respelt); call :func:`lintops.schema.refs.foreign_references` with ``helm=True`` first.
     """
     if not isinstance(schema, dict):
         return schema, HELM_DEFAULT_DRAFT, False
@@ -152,7 +152,7 @@ def helm_schema(schema: Any) -> tuple[Any, str, bool]:
         if path and isinstance(node.get("$schema"), str):
             mixed = _respell_dialect(node, path, root, changes) or mixed
     if any(opaque_relative("x", uri) for uri in ids):  # a urn: $id; walked only then, a schema can be large
-        from ...helm_schema_refs import helm_references, version_of
+        from ...schema.helm_refs import helm_references, version_of
 
         for reference in helm_references(schema, version_of(root)):
             if reference.local and opaque_relative(reference.value, reference.target):

@@ -244,7 +244,7 @@ def crd_reference_problems(crd: Any) -> list[PositionedProblem]:
             schemas.append((f"/spec/versions/{index}/schema/openAPIV3Schema",
                             f" (version {name})" if isinstance(name, str) else "", schema.get("openAPIV3Schema")))
     problems = []
-    from ...schema_refs import foreign_references
+    from ..refs import foreign_references
 
     for pointer, version, schema in schemas:
         for reference in foreign_references(schema):

@@ -5,7 +5,7 @@ Two sources, combined here and nowhere else:
 - the bundles: ``schemas/kubernetes/served.json`` (written by the generator) lists, for each apiVersion
   and kind, the versions whose schema set has it; versions from an installed ``kubernetes-validate``
   add their own index;
-- the removal table ``schemas/api-lifecycle.yaml`` (:mod:`lintops.api_lifecycle`): "in the bundle" is not
+- the removal table ``schemas/api-lifecycle.yaml`` (:mod:`lintops.schema.kube.lifecycle`): "in the bundle" is not
   "served" (the 1.17 set still describes the ``extensions/v1beta1`` workloads that 1.16 stopped
   serving), so a version serves an apiVersion and kind when its bundle has it and the table does not
   say it was removed in that version or before.
@@ -26,8 +26,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from ... import api_lifecycle
 from ...data import data_dir
+from . import lifecycle as api_lifecycle
 from . import versions as _versions
 
 __all__ = ["SERVED_FILE", "ServedIndex", "Verdict", "assess", "group_of", "served_index"]

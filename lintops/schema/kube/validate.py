@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ...json_types import json_type
+from ..json_types import json_type
 from ..service import escape as _escape
 from ..service import plain as _plain
 from ..service import pointer as _pointer

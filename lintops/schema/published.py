@@ -24,11 +24,11 @@ from collections.abc import Mapping, Sequence
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
+from ..model import join_pointer
 from .json_types import json_type
-from .model import join_pointer
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .schema.service import Error
+    from .service import Error
 
 CONFIG_SCHEMA_FILE = "lintops-config.schema.json"
 RULE_SCHEMA_FILE = "lintops-rule.schema.json"
@@ -66,7 +66,7 @@ class Problem:
 @cache
 def load(name: str) -> dict[str, Any]:
     """A published schema by file name, read on first use (``schemas/`` of this installation)."""
-    from .data import data_dir
+    from ..data import data_dir
 
     return json.loads((data_dir("schemas") / name).read_text(encoding="utf-8"))
 
@@ -97,7 +97,7 @@ def first_problem(schema: Mapping[str, Any], instance: Any, *, root: str = "the 
 
 def _backend_errors(schema: Mapping[str, Any], instance: Any) -> list[Error]:
     """The errors of ``instance``, each with the schema node holding its keyword (:mod:`lintops.schema.service`)."""
-    from .schema.service import rust_errors
+    from .service import rust_errors
 
     try:
         validator = _rust_validator(schema)
@@ -115,7 +115,7 @@ def _backend_errors(schema: Mapping[str, Any], instance: Any) -> list[Error]:
 def _python_errors(schema: Mapping[str, Any], instance: Any) -> list[Error]:
     import jsonschema
 
-    from .schema.service import python_class, python_errors, python_validator
+    from .service import python_class, python_errors, python_validator
 
     cls = python_class(schema, default=jsonschema.Draft202012Validator)
     return python_errors(python_validator(cls, schema, linear=False).iter_errors(instance))
@@ -134,7 +134,7 @@ _VALIDATORS: dict[int, tuple[Mapping[str, Any], Any]] = {}
 def _rust_validator(schema: Mapping[str, Any]) -> Any:
     held = _VALIDATORS.get(id(schema))
     if held is None or held[0] is not schema:
-        from .schema.service import trusted_rust_validator
+        from .service import trusted_rust_validator
 
         if len(_VALIDATORS) >= 256:  # schemas built on the fly (an alternative's, while explaining) pass by
             _VALIDATORS.clear()
@@ -287,7 +287,7 @@ class _Explainer:
 
 
 def _tokens(pointer: str) -> list[str]:
-    from .model import iter_pointer_tokens
+    from ..model import iter_pointer_tokens
 
     return list(iter_pointer_tokens(pointer))
 

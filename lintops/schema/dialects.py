@@ -4,8 +4,8 @@ The validator libraries lintops uses bundle the drafts' meta-schemas and the 201
 vocabularies; Helm's JSON Schema library (santhosh-tekuri/jsonschema v6, Helm 3.19 and later) knows the
 same resources under the spellings :func:`helm_resource` accepts, takes ``http(s)://json-schema.org/schema``
 as 2020-12, and an unresolved ``urn:`` as the schema ``true``. This is data and pure functions with no
-lintops imports, so that both the reference guard (:mod:`lintops.schema_refs`) and the walk of a values
-schema as Helm compiles it (:mod:`lintops.helm_schema_refs`) can use it without importing each other.
+lintops imports, so that both the reference guard (:mod:`lintops.schema.refs`) and the walk of a values
+schema as Helm compiles it (:mod:`lintops.schema.helm_refs`) can use it without importing each other.
 """
 
 from __future__ import annotations

@@ -26,7 +26,7 @@ The ``$id``s and anchors it knows are those at the positions its draft lists (de
 those under unknown keywords.
 
 :func:`helm_references` walks a schema that way and returns every reference keyword with what it
-resolves to and whether Helm follows it; :mod:`lintops.schema_refs` decides from that what leaves the
+resolves to and whether Helm follows it; :mod:`lintops.schema.refs` decides from that what leaves the
 schema and says why. Nothing here reads a file.
 """
 
@@ -37,7 +37,7 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit
 
-from .schema_dialects import helm_dialect
+from .dialects import helm_dialect
 
 __all__ = ["HELM_SCHEMA_URI", "HelmReference", "helm_join", "helm_references", "version_of"]
 
@@ -72,7 +72,7 @@ _BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
 
 
 def version_of(meta_schema: str) -> int:
-    """The draft (4, 6, 7, 2019, 2020) of a meta-schema URI from :func:`lintops.schema_dialects.helm_dialect`."""
+    """The draft (4, 6, 7, 2019, 2020) of a meta-schema URI from :func:`lintops.schema.dialects.helm_dialect`."""
     for name, version in _VERSIONS.items():
         if f"/{name}/" in meta_schema:
             return version
@@ -112,7 +112,7 @@ def _split(uri: str) -> tuple[str, str]:
 
 class HelmReference:
     """One reference keyword of a values schema, as Helm's library reads it. (A plain class, like
-    :class:`lintops.schema_refs.ForeignReference`.)"""
+    :class:`lintops.schema.refs.ForeignReference`.)"""
 
     __slots__ = ("base_chosen", "base_id", "followed", "keyword", "local", "path", "target", "value")
 

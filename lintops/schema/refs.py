@@ -37,7 +37,7 @@ accept exactly what Helm resolves without fetching (:func:`helm_dialect`, :func:
 Nor does a chart's schema refer to files of the chart, whatever it looks like: Helm adds every values
 schema as ``file:///values.schema.json``, so a relative ``$ref`` ("defs.json") is resolved against the file
 system's root (Helm opens ``/defs.json`` and refuses the chart where there is none), and an absolute path
-or ``file://`` URL is read from the machine that installs the chart (:mod:`lintops.helm_schema_refs`).
+or ``file://`` URL is read from the machine that installs the chart (:mod:`lintops.schema.helm_refs`).
 In Helm mode every reference that names a file is refused at its key, with what Helm would open and what
 to write instead, and nothing is read: python_registry's ``document`` is the only "file" there is.
 
@@ -56,8 +56,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urldefrag, urljoin, urlsplit
 
-from .schema.retrieval import file_path, inside
-from .schema_dialects import HELM_DEFAULT_DRAFT, helm_dialect, helm_resource, is_bundled, is_urn
+from .dialects import HELM_DEFAULT_DRAFT, helm_dialect, helm_resource, is_bundled, is_urn
+from .retrieval import file_path, inside
 
 __all__ = ["REFERENCES", "ForeignReference", "foreign_references", "opaque_relative", "reference_nodes"]
 
@@ -110,7 +110,7 @@ class ForeignReference:
 
     def message(self, allowed: str = "the JSON Schema drafts lintops bundles") -> str:
         """What is wrong, quoting the reference with any credential written into it masked."""
-        from .redact import mask_url_credentials
+        from ..redact import mask_url_credentials
 
         shown = json.dumps(self.value[:200] + ("..." if len(self.value) > 200 else ""))
         if self.remedy is not None:
@@ -130,7 +130,7 @@ def foreign_references(schema: Any, *, base_uri: str = "", root: Path | None = N
     Helm's library: the meta-schemas are those it resolves without fetching (see the module's docstring),
     the base is Helm's ``file:///values.schema.json`` whatever ``base_uri`` says, and no file is allowed,
     ``root`` or not. ``followed`` (with ``helm``): only the references Helm follows, those of the subschemas
-    it compiles (:mod:`lintops.helm_schema_refs`); else every one, as a schema handed to Helm is checked.
+    it compiles (:mod:`lintops.schema.helm_refs`); else every one, as a schema handed to Helm is checked.
     """
     nodes, declared = reference_nodes(schema, base_uri)
     helm_refs = _helm_references_by_path(schema) if helm else {}
@@ -164,7 +164,7 @@ def foreign_references(schema: Any, *, base_uri: str = "", root: Path | None = N
 
 
 def _helm_references_by_path(schema: Any) -> dict[tuple[str, ...], list[Any]]:
-    from .helm_schema_refs import helm_references, version_of
+    from .helm_refs import helm_references, version_of
 
     declared = schema.get("$schema") if isinstance(schema, dict) else None
     root = (helm_dialect(declared) if isinstance(declared, str) else None) or HELM_DEFAULT_DRAFT
@@ -181,7 +181,7 @@ _INLINE = ('write what it refers to into values.schema.json itself, under "$defs
 
 def _helm_foreign(reference: Any, pointer: str) -> ForeignReference | None:
     """The :class:`ForeignReference` for a reference of a values schema as Helm resolves it
-    (a :class:`lintops.helm_schema_refs.HelmReference`), or None when it stays within what Helm has."""
+    (a :class:`lintops.schema.helm_refs.HelmReference`), or None when it stays within what Helm has."""
     if reference.local:
         return None
     at = f"{pointer}/{_escape(reference.keyword)}"

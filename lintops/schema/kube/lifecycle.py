@@ -26,6 +26,8 @@ from typing import Any
 
 import yaml
 
+from ...data import data_dir
+
 __all__ = [
     "DATA_FILE",
     "ApiStatus",
@@ -159,14 +161,11 @@ def entries() -> tuple[ApiStatus, ...]:
 
 
 def data_path() -> Path:
-    """Where the table is: ``lintops/schemas`` in an installed wheel, the top-level ``schemas/`` in a checkout."""
-    here = Path(__file__).resolve().parent
-    candidates = (here / "schemas" / DATA_FILE, here.parent / "schemas" / DATA_FILE)
-    for candidate in candidates:
-        if candidate.is_file():
-            return candidate
-    tried = ", ".join(str(c) for c in candidates)
-    raise FileNotFoundError(f"API lifecycle table {DATA_FILE} not found (tried {tried})")
+    """Where the table is: ``schemas/`` of this installation (:func:`lintops.data.data_dir`)."""
+    path = data_dir("schemas") / DATA_FILE
+    if not path.is_file():
+        raise FileNotFoundError(f"API lifecycle table {DATA_FILE} not found (tried {path})")
+    return path
 
 
 @lru_cache(maxsize=1)
