@@ -116,7 +116,12 @@ def _value_start(line: bytes) -> int | None:
 
 
 def _apply(raw: bytes, mutation: tuple[str, int, int, int]) -> bytes:
+    """The seed with one mutation: of its bytes, of its lines, of one value written on a line, or of its data."""
     kind, a, b, c = mutation
+    if kind in ("truncate", "insert-bytes", "flip-byte"):
+        return _mutate_bytes(raw, kind, a, c)
+    if kind == "data":
+        return _mutate_data(raw, a, b, c)
     lines = raw.split(b"\n")
     i, j = a % len(lines), b % len(lines)
     if kind == "delete-line":
@@ -125,40 +130,53 @@ def _apply(raw: bytes, mutation: tuple[str, int, int, int]) -> bytes:
         lines.insert(i, lines[i])
     elif kind == "swap-lines":
         lines[i], lines[j] = lines[j], lines[i]
-    elif kind == "truncate":
+    elif kind in ("tag", "odd-scalar", "deep-nesting", "alias"):
+        if _value_start(lines[i]) is None:
+            return raw
+        _mutate_value(lines, kind, i, j, b, c)
+    elif kind == "field-type":
+        _mutate_field_type(lines, a, b, c)
+    return b"\n".join(lines)
+
+
+def _mutate_bytes(raw: bytes, kind: str, a: int, c: int) -> bytes:
+    """Cut the file short, insert a hostile byte sequence, or flip one bit."""
+    if kind == "truncate":
         return raw[: a % (len(raw) + 1)]
-    elif kind == "insert-bytes":
+    if kind == "insert-bytes":
         at = a % (len(raw) + 1)
         return raw[:at] + BYTE_PIECES[c % len(BYTE_PIECES)] + raw[at:]
-    elif kind == "flip-byte":
-        if raw:
-            at = a % len(raw)
-            return raw[:at] + bytes([raw[at] ^ (1 << (c % 8))]) + raw[at + 1:]
-    elif kind in ("tag", "odd-scalar", "deep-nesting", "alias"):
-        start = _value_start(lines[i])
-        if start is None:
-            return raw
-        if kind == "tag":
-            lines[i] = lines[i][:start] + TAGS[c % len(TAGS)].encode() + b" " + lines[i][start:]
-        elif kind == "odd-scalar":
-            lines[i] = lines[i][:start] + ODD_SCALARS[c % len(ODD_SCALARS)].encode()
-        elif kind == "deep-nesting":
-            lines[i] = lines[i][:start] + nested(DEPTHS[c % len(DEPTHS)], bool(b % 2)).encode()
-        else:  # an anchor here, its alias at another value
-            lines[i] = lines[i][:start] + b"&fz " + lines[i][start:]
-            other = _value_start(lines[j])
-            if other is not None and j != i:
-                lines[j] = lines[j][:other] + b"*fz"
-    elif kind == "field-type":
-        key = KNOWN_FIELDS[c % len(KNOWN_FIELDS)].encode() + b":"
-        hits = [n for n, line in enumerate(lines) if line.lstrip(b" -").startswith(key)]
-        if hits:
-            n = hits[a % len(hits)]
-            start = lines[n].index(key) + len(key)
-            lines[n] = lines[n][:start] + b" " + ODD_SCALARS[b % len(ODD_SCALARS)].encode()
-    elif kind == "data":
-        return _mutate_data(raw, a, b, c)
-    return b"\n".join(lines)
+    if not raw:
+        return raw
+    at = a % len(raw)
+    return raw[:at] + bytes([raw[at] ^ (1 << (c % 8))]) + raw[at + 1:]
+
+
+def _mutate_value(lines: list[bytes], kind: str, i: int, j: int, b: int, c: int) -> None:
+    """Give the value on line ``i`` a tag, an odd scalar, deep nesting, or an anchor aliased at line ``j``."""
+    start = _value_start(lines[i])
+    assert start is not None
+    if kind == "tag":
+        lines[i] = lines[i][:start] + TAGS[c % len(TAGS)].encode() + b" " + lines[i][start:]
+    elif kind == "odd-scalar":
+        lines[i] = lines[i][:start] + ODD_SCALARS[c % len(ODD_SCALARS)].encode()
+    elif kind == "deep-nesting":
+        lines[i] = lines[i][:start] + nested(DEPTHS[c % len(DEPTHS)], bool(b % 2)).encode()
+    else:  # an anchor here, its alias at another value
+        lines[i] = lines[i][:start] + b"&fz " + lines[i][start:]
+        other = _value_start(lines[j])
+        if other is not None and j != i:
+            lines[j] = lines[j][:other] + b"*fz"
+
+
+def _mutate_field_type(lines: list[bytes], a: int, b: int, c: int) -> None:
+    """Write an odd scalar as the value of one of the fields the checks read."""
+    key = KNOWN_FIELDS[c % len(KNOWN_FIELDS)].encode() + b":"
+    hits = [n for n, line in enumerate(lines) if line.lstrip(b" -").startswith(key)]
+    if hits:
+        n = hits[a % len(hits)]
+        start = lines[n].index(key) + len(key)
+        lines[n] = lines[n][:start] + b" " + ODD_SCALARS[b % len(ODD_SCALARS)].encode()
 
 
 def _mutate_data(raw: bytes, a: int, b: int, c: int) -> bytes:
