@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .model import Finding, ObjectRef, Resource, Severity
+from .parse.directives import Directive
 from .parse.limits import DEFAULT_LIMITS, Limits
 from .targets import Targets
 from .workloads import WORKLOAD_POD_SPECS
@@ -167,3 +168,6 @@ class FileReport:
     #: carried home from a worker process with the report.
     templates: list[tuple[tuple, PodTemplate]] = field(default_factory=list)
     references: list[WorkloadReference] = field(default_factory=list)
+    #: The file's exemption comments, carried home with its templates and references: the findings a
+    #: Rollout takes from them are filtered after the last file, in the process that started the workers.
+    directives: list[Directive] = field(default_factory=list)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from builders import deployment
+from builders import chart, deployment, kustomization
 from conftest import write
 
 UNKNOWN_FIELD = """\
@@ -117,3 +117,126 @@ def test_suppressed_findings_are_hidden_from_text_unless_verbose(cli, tmp_path):
     path = write(tmp_path / "a.yaml", UNKNOWN_FIELD.format(reason="managed by the operator"))
     assert "unknown field" not in cli("check", str(path)).stdout
     assert "suppressed [schema] unknown field 'extra'" in cli("check", "-v", str(path)).stdout
+
+
+# -- comments in the files rendered findings land in ----------------------------------------------------------
+
+TEMPLATE = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+      - name: web
+        image: {{ .Values.image }}
+      - name: side
+        image: busybox:latest  # lintops: ignore[pinned-image-tag] a sidecar we do not build
+      - name: third
+        image: {{ .Values.other }}
+"""
+
+WIDGET = """\
+# lintops: ignore-file[schema-missing] a CRD the platform installs
+apiVersion: example.com/v1
+kind: Widget
+metadata: {name: w}
+"""
+
+BASE = deployment("kweb", image="nginx:1.19.10")
+
+PATCH = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: kweb}
+spec:
+  template:
+    spec:
+      containers:
+      - name: web
+        image: nginx:latest  # lintops: ignore[pinned-image-tag] patched for the demo
+"""
+
+
+def _rendered_tree(root):
+    """A chart whose values file and templates exempt a finding each (the custom resource's when its CRD is
+    looked for after the last file), and a Kustomize root whose patch does."""
+    chart(root / "c", {"d.yaml": TEMPLATE, "cr.yaml": WIDGET},
+          values="image: nginx:latest  # lintops: ignore[pinned-image-tag] the release pins it\nother: nginx:latest\n")
+    kustomization(root / "k", ["d.yaml"], "patches:\n  - path: p.yaml\n", files={"d.yaml": BASE, "p.yaml": PATCH})
+
+
+def _image_verdicts(findings):
+    return sorted((f["path"], f["line"], f["suppressed"], f.get("suppression_reason"))
+                  for f in findings if f["rule"] == "pinned-image-tag")
+
+
+EXEMPTED = [
+    ("c/templates/d.yaml", 13, True, "comment: a sidecar we do not build"),
+    ("c/values.yaml", 1, True, "comment: the release pins it"),
+    ("c/values.yaml", 2, False, None),
+    ("k/p.yaml", 9, True, "comment: patched for the demo"),
+]
+
+
+def test_comments_in_values_files_templates_and_patches_exempt(lint_json, tmp_path, monkeypatch):
+    _rendered_tree(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    _, report = lint_json(".")
+    assert _image_verdicts(report["findings"]) == EXEMPTED
+    assert [f["suppressed"] for f in report["findings"] if f["rule"] == "schema-missing"] == [True]
+    # the comments of files that are not parsed as manifests are not policed (no exemption-reason there)
+    assert not [f for f in report["findings"] if f["rule"] in ("exemption-reason", "policy-violation")]
+
+
+def test_comments_in_rendered_files_are_refused_when_the_configuration_forbids_them(lint_json, tmp_path,
+                                                                                    monkeypatch):
+    _rendered_tree(tmp_path)
+    write(tmp_path / ".lintops.yaml", "allow_exemptions: {inline: false}\n")
+    monkeypatch.chdir(tmp_path)
+    _, report = lint_json(".")
+    assert _image_verdicts(report["findings"]) == [(path, line, False, None) for path, line, _, _ in EXEMPTED]
+    assert [f["suppressed"] for f in report["findings"] if f["rule"] == "schema-missing"] == [False]
+
+
+def test_the_filter_stage_reads_no_file(tmp_path, monkeypatch):
+    """The comments travel with the render: the files findings land in are removed before the filter
+    stage sees the findings, and nothing is read while it runs, yet every comment still exempts."""
+    from lintops.inputs.files import LintedRoot
+    from lintops.pipeline import finish, rendered
+    from lintops.runner import Settings, prepare
+
+    _rendered_tree(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    real_filter, real_read = rendered.filter_findings, LintedRoot.read
+    filtering: list[bool] = []
+
+    def read(self, *args, **kwargs):
+        assert not filtering, "the filter stage read a file"
+        return real_read(self, *args, **kwargs)
+
+    def filter_without_the_files(state, pending, **kwargs):  # the files findings land in are gone
+        pending = list(pending)
+        for item in pending:
+            (tmp_path / item.finding.location.path).unlink(missing_ok=True)
+        filtering.append(True)
+        try:
+            return real_filter(state, pending, **kwargs)
+        finally:
+            filtering.pop()
+
+    monkeypatch.setattr(LintedRoot, "read", read)
+    monkeypatch.setattr(rendered, "filter_findings", filter_without_the_files)
+    monkeypatch.setattr(finish, "filter_findings", filter_without_the_files)  # what waited for the last file
+    run = prepare(Settings(paths=(".",), jobs=1))
+    reports = list(run.engine().lint(run.discover(["."])))
+    assert not (tmp_path / "c" / "values.yaml").exists() and not (tmp_path / "k" / "p.yaml").exists()
+    found = [f for r in reports for f in r.findings]
+    assert sorted((f.location.path, f.location.line, f.suppressed, f.suppression_reason)
+                  for f in found if f.rule_id == "pinned-image-tag") == EXEMPTED
+    assert [(f.location.path, f.suppressed) for f in found if f.rule_id == "schema-missing"] == [
+        ("c/templates/cr.yaml", True)]
+    assert not (tmp_path / "c" / "templates" / "cr.yaml").exists()

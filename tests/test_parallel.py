@@ -101,3 +101,25 @@ def test_workers_apply_the_baseline_and_report_stale_entries(tmp_path, monkeypat
     report = _compare_in_subprocess(tmp_path, ".lintops-baseline.json")
     assert any(f[3] == "baseline-stale" for f in report["findings"])
     assert report["failed"] is False
+
+
+ROLLOUT = """\
+apiVersion: argoproj.io/v1alpha1
+kind: Rollout
+metadata: {name: canary}
+spec:
+  selector: {matchLabels: {app: a}}
+  workloadRef: {apiVersion: apps/v1, kind: Deployment, name: app-1}
+"""
+
+
+def test_a_comment_exempts_the_findings_a_rollout_takes_from_a_deployment_another_worker_read(tmp_path):
+    """The Rollout's share of a Deployment's findings is filtered after the last file, in this process: the
+    exemption comments of the Deployment's file come home with its report, as its templates do."""
+    _tree(tmp_path)
+    write(tmp_path / "apps/app-01.yaml",
+          DEPLOYMENT.format(i=1, tag="latest  # lintops: ignore[pinned-image-tag] pinned by the release"))
+    write(tmp_path / "zz-rollout.yaml", ROLLOUT)
+    report = _compare_in_subprocess(tmp_path)
+    images = [f for f in report["findings"] if f[0] == "apps/app-01.yaml" and f[3] == "pinned-image-tag"]
+    assert len(images) == 2 and all(f[5] for f in images), images

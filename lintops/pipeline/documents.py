@@ -72,6 +72,8 @@ def lint_parsed(state: RunState, parsed: ParsedFile | DocumentStream, source: So
                              collected.is_manifest, collected.refs)
     file_report.templates, state.file_templates = state.file_templates, []
     file_report.references, state.file_references = state.file_references, []
+    if file_report.templates or file_report.references:  # what a Rollout takes is filtered after the last file
+        file_report.directives = state.directives.get(parsed.path, [])
     return report(state, file_report)
 
 
@@ -131,7 +133,7 @@ def _directive_findings(state: RunState, parsed: ParsedFile | DocumentStream,
                         locators: LocatorFactory | None) -> list[Pending]:
     """Read the file's exemption comments (for the filter stage) and report those without a reason or
     refused by the policy. Rendered text has no comments: exemptions are read from the files its findings
-    land in (lintops.pipeline.filter.directives_for)."""
+    land in (lintops.pipeline.rendered.record_directives)."""
     if locators is not None:
         return []
     directives = state.directives[parsed.path] = parse_directives(parsed.text)

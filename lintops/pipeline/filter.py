@@ -3,7 +3,11 @@
 Each finding first meets the configuration's ``overrides:`` for its path (a rule may be off there,
 or have another severity), then the exemptions, first that applies: an annotation of its object, a
 ``# lintops:`` comment of the file it lands in, the configuration's ``exemptions:``
-(:class:`lintops.exemptions.ExemptionPolicy` decides each). A :class:`~lintops.pipeline.state.Pending`
+(:class:`lintops.exemptions.ExemptionPolicy` decides each). The comments are the run state's
+(``RunState.directives``), recorded where the files were read: the parse stage records a parsed file's,
+the render stage those of the files rendered findings land in (values files, templates, patches;
+:func:`lintops.pipeline.rendered.record_directives`), and a worker's report brings its file's home; this
+stage reads no file. A :class:`~lintops.pipeline.state.Pending`
 finding whose ``exempt`` is false skips both. Then the baseline marks the recorded debt of the batch;
 fingerprints tell findings of a batch apart (:func:`lintops.fingerprint.fingerprints`), so a batch is
 what a report is: one plain file, every rendered input together, the held-back findings of one file.
@@ -15,7 +19,6 @@ from collections.abc import Iterable
 
 from ..exemptions import suppress
 from ..model import Finding
-from ..parse.directives import Directive, parse_directives
 from .state import Pending, RunState
 
 
@@ -32,7 +35,7 @@ def filter_findings(state: RunState, pending: Iterable[Pending], *, baseline: bo
                 continue
             exemption = (
                 policy.annotation_exemption(item.annotations, finding.rule_id, finding.pointer)
-                or policy.comment_exemption(directives_for(state, finding.location.path), finding)
+                or policy.comment_exemption(state.directives.get(finding.location.path, []), finding)
                 or policy.config_exemption(finding)
             )
             if exemption:
@@ -42,19 +45,3 @@ def filter_findings(state: RunState, pending: Iterable[Pending], *, baseline: bo
         kept = state.baseline.apply(kept)
     return kept
 
-
-def directives_for(state: RunState, path: str) -> list[Directive]:
-    """The exemption comments of the file a finding lands in (read once; rendered findings land in
-    values files and templates that were never parsed as manifests)."""
-    directives = state.directives.get(path)
-    if directives is None:
-        directives = []
-        base_dir = state.options.base_dir
-        if path != "-" and base_dir is not None:
-            from ..inputs.files import LintedRoot
-
-            raw = LintedRoot(base_dir).read(base_dir / path, state.options.limits.max_file_bytes)
-            if isinstance(raw, bytes):
-                directives = parse_directives(raw.decode("utf-8", errors="replace"))
-        state.directives[path] = directives
-    return directives

@@ -43,6 +43,8 @@ def account(state: RunState, file_report: FileReport, matched: set[str], interna
     """Count a report that a worker process produced (it applied exemptions and the baseline)."""
     state.templates.update(file_report.templates)
     state.references.extend(file_report.references)
+    if file_report.directives:  # for the findings a Rollout takes from this file (filter_findings)
+        state.directives.setdefault(file_report.path, file_report.directives)
     summary = state.summary
     summary.files += 1
     summary.objects += file_report.objects

@@ -7,6 +7,10 @@ finding where it is fixed, counted once per object. That is why rendered inputs 
 together, after the plain files, as one batch for the baseline (each object's share is recorded on
 its own). Every root is accounted for: one that renders no object is a ``render-empty`` finding, and
 the local files of a Kustomize root that does not render are linted on their own (:func:`lint_alone`).
+
+A rendered finding lands in a file the parse stage never parsed (a values file, a template, a patch), so
+the exemption comments of that file are recorded here, when the render says where the finding is
+(:func:`record_directives`): the filter stage only looks them up.
 """
 
 from __future__ import annotations
@@ -18,7 +22,11 @@ from pathlib import Path
 from typing import Any
 
 from ..inputs.discover import ChartInput, InputFile, KustomizeInput
-from ..model import Finding, Location, ObjectRef
+from ..inputs.files import LintedRoot
+from ..inputs.manifests import LocatorFactory
+from ..model import Finding, Located, Location, Locator, ObjectRef
+from ..parse.directives import parse_directives
+from ..parse.documents import ParsedDocument
 from ..parse.stream import split_of, stream_bytes, stream_text
 from ..run_context import FileReport
 from ..stage_rules import RENDER_EMPTY, RENDER_FAILED
@@ -45,7 +53,7 @@ def lint_rendered(state: RunState, items: list[ChartInput | KustomizeInput]) -> 
                                  split=split_of(rendered.source.origin))
             state.scope = (index, rendered.source.environment)
             try:
-                collected = collect(state, parsed, rendered.source, rendered.locators)
+                collected = collect(state, parsed, rendered.source, recording(state, rendered.locators))
             finally:
                 state.scope = None
             pending.extend(collected.pending)
@@ -84,6 +92,7 @@ def render_problems(state: RunState, problems: Iterable[Any]) -> list[Pending]:
         rule = state.rules_by_id.get(getattr(problem, "rule_id", RENDER_FAILED))
         if rule is None:
             continue
+        record_directives(state, problem.path)
         found.append(Pending(Finding(
             rule.id, rule.severity, problem.message, Location(problem.path, problem.line, problem.column),
             remediation=rule.spec.remediation or None,
@@ -112,11 +121,47 @@ def account_roots(state: RunState, result: Any, objects: Mapping[str | None, int
             fell_back = bool(own) or any(file.root == root.name for file in result.standalone)
             summary.not_linted += len(own) if fell_back else 1
         elif rule is not None:
+            record_directives(state, root.path)
             found.append(Pending(Finding(
                 rule.id, rule.severity, f"{root.name} renders no object: nothing of it is checked",
                 Location(root.path, root.line, root.column), remediation=rule.spec.remediation or None,
                 environment=(root.environment,) if root.environment else ())))
     return found
+
+
+def recording(state: RunState, locators: LocatorFactory | None) -> LocatorFactory | None:
+    """``locators`` that record the exemption comments of each file they place a node in
+    (:func:`record_directives`), also for a finding a check holds back until the end of the run.
+    None stays None: the text's own positions, whose comments the parse stage records."""
+    if locators is None:
+        return None
+
+    def factory(document: ParsedDocument) -> Locator:
+        locate = locators(document)
+
+        def recorded(pointer: str, at_key: bool) -> Located:
+            located = locate(pointer, at_key)
+            record_directives(state, located.location.path)
+            return located
+
+        return recorded
+
+    return factory
+
+
+def record_directives(state: RunState, path: str) -> None:
+    """Record the exemption comments of ``path`` (relative to the run's base directory), a file a rendered
+    finding lands in, once per run: read inside the tree, at the run's size cap, never outside it; a file
+    that cannot be read there has none."""
+    if path in state.directives:  # parsed as a manifest, or recorded before
+        return
+    directives = []
+    base_dir = state.options.base_dir
+    if path != "-" and base_dir is not None:
+        raw = LintedRoot(base_dir).read(base_dir / path, state.options.limits.max_file_bytes)
+        if isinstance(raw, bytes):
+            directives = parse_directives(raw.decode("utf-8", errors="replace"))
+    state.directives[path] = directives
 
 
 def lint_alone(state: RunState, file: Any, roots: tuple[str, ...]) -> tuple[list[Finding], list[ObjectRef]]:
