@@ -16,7 +16,7 @@ if TYPE_CHECKING:  # pragma: no cover
     import pluggy
 
     from .checks.base import Check
-    from .config import Config
+    from .config.settings import Config
     from .hookspecs import Renderer
     from .inputs.discover import Input
     from .reporters.base import Reporter

@@ -339,7 +339,7 @@ def init(target: str, force: bool) -> None:
     """Write a commented starter configuration."""
     from pathlib import Path
 
-    from .config import STARTER_CONFIG
+    from .config.settings import STARTER_CONFIG
 
     path = Path(target)
     if path.exists() and not force:

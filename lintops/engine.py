@@ -100,7 +100,7 @@ class Engine:
         return self.state.failing > 0
 
     def add_violations(self, violations: Iterable[Any]) -> None:
-        """Report what the linted tree tried beyond the run's policy (lintops.policy.Violation).
+        """Report what the linted tree tried beyond the run's policy (lintops.config.policy.Violation).
 
         They are findings of the ``policy-violation`` rule that no exemption of the tree can suppress,
         reported before the first file.

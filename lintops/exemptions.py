@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .config import Config
+from .config.settings import Config
 from .model import Finding, Location, Resource, Severity, Violation
 from .parse.directives import Directive
 from .rules import resolve
@@ -108,7 +108,7 @@ class ExemptionPolicy:
         grants = self.config.grants
         if grants is None or grants.wildcard_exemptions:
             return True
-        from .policy import is_pattern
+        from .config.policy import is_pattern
 
         return not any(is_pattern(r) for r in directive.rules)
 

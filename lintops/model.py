@@ -71,7 +71,7 @@ class Source:
     add the chain back to it: ``origin`` says which renderer produced the text, ``environment`` names
     the environment it was rendered for. ``kubernetes_version`` is the one target version the text was
     rendered for (Helm's ``.Capabilities.KubeVersion``); ``None``: its objects are checked against every
-    version of their environment (:meth:`lintops.targets.Targets.for_environment`).
+    version of their environment (:meth:`lintops.config.targets.Targets.for_environment`).
     """
 
     path: str

@@ -16,10 +16,10 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .config.targets import Targets
 from .model import Finding, ObjectRef, Resource, Severity
 from .parse.directives import Directive
 from .parse.limits import DEFAULT_LIMITS, Limits
-from .targets import Targets
 from .workloads import WORKLOAD_POD_SPECS
 
 if TYPE_CHECKING:  # pragma: no cover - loaded on the first Deployment or Rollout
@@ -38,7 +38,7 @@ class Options:
     #: Worker processes for large runs (see lintops.parallel); 1 lints in this process only.
     jobs: int = 1
     workloads: dict[str, str] = field(default_factory=lambda: dict(WORKLOAD_POD_SPECS))
-    #: How to tell staging from production (lintops.environments.EnvironmentPatterns); None = defaults.
+    #: How to tell staging from production (lintops.config.environments.EnvironmentPatterns); None = defaults.
     environments: Any = None
     #: The configuration's ``helm:`` and ``kustomize:`` sections (see lintops.inputs.helm / .kustomize).
     helm: Mapping[str, Any] = field(default_factory=dict)
@@ -49,7 +49,7 @@ class Options:
     #: The repository root that report paths are relative to (None: the working directory).
     base_dir: Path | None = None
     debug: bool = False
-    #: Every target version of the run and each environment's (lintops.targets); None: ``kubernetes_version``
+    #: Every target version of the run and each environment's (lintops.config.targets); None: ``kubernetes_version``
     #: alone, which is otherwise the run's first target (the first ``-k``).
     targets: Targets | None = None
 

@@ -11,18 +11,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .catalog import Catalog, build_catalog, configure
-from .config import Config, find_config, load_config
+from .config.settings import Config, find_config, load_config
+from .config.targets import Targets
 from .engine import Engine
 from .errors import LintopsError
 from .exemptions import ExemptionPolicy
 from .model import Severity
 from .plugins import plugin_manager
 from .run_context import Options
-from .targets import Targets
 
 if TYPE_CHECKING:  # pragma: no cover
     from .baseline import Baseline
-    from .policy import Violation
+    from .config.policy import Violation
     from .rules import Rule
 
 
@@ -65,7 +65,7 @@ class Run:
     #: Rules bound while preparing (to refuse bad parameters up front), handed to the first engine so
     #: that a run compiles its rules' schemas once.
     _bound: list[Rule] | None = field(default=None, repr=False)
-    #: What the linted tree tried beyond the policy (lintops.policy), reported as findings of the run.
+    #: What the linted tree tried beyond the policy (lintops.config.policy), reported as findings of the run.
     violations: list[Violation] = field(default_factory=list)
 
     def discover(self, paths: Sequence[str]):
@@ -103,8 +103,8 @@ def locate_config(settings: Settings) -> Path | None:
 
 def prepare(settings: Settings) -> Run:
     """Load config, policy, plugins and rules; raises ConfigError, RuleError or PluginError on bad input."""
-    from .config import ConfigError
-    from .environments import EnvironmentPatterns
+    from .config.environments import EnvironmentPatterns
+    from .config.settings import ConfigError
     from .inputs.discover import repository_root
     from .schema.kube.versions import supported_versions
 
@@ -112,7 +112,7 @@ def prepare(settings: Settings) -> Run:
     tree = _load_tree_config(settings, base_dir)
     policy = _load_policy(settings, tree)
     if policy is not None:  # a run without a policy does not pay for importing it
-        from .policy import Grants, repository_rule_violations, restrict
+        from .config.policy import Grants, repository_rule_violations, restrict
     rule_dirs, refused_rules = _repository_rule_dirs(settings, tree, policy)
     trusted = policy or tree
     plugins = trusted.plugins
@@ -166,9 +166,9 @@ def prepare(settings: Settings) -> Run:
 
 def _targets(settings: Settings, config: Config, supported: list[str]) -> tuple[str, Targets]:
     """The run's first target and all its targets: the ``-k`` versions, else the configuration's
-    ``kubernetes_version`` and ``environment_versions`` (lintops.targets). A version without data is a
+    ``kubernetes_version`` and ``environment_versions`` (lintops.config.targets). A version without data is a
     usage error naming the supported range (and, for an environment's, where it is written)."""
-    from .config import ConfigError
+    from .config.settings import ConfigError
     from .model import join_pointer
 
     requested = settings.kubernetes_version
@@ -212,7 +212,7 @@ def _load_policy(settings: Settings, tree: Config) -> Config | None:
     """The policy of the run (``--policy``), or None when the configuration is trusted as it is."""
     if not settings.policy_path:
         return None
-    from .config import ConfigError
+    from .config.settings import ConfigError
 
     path = Path(settings.policy_path)
     if not path.is_file():
@@ -236,7 +236,7 @@ def _repository_rule_dirs(settings: Settings, tree: Config, policy: Config | Non
     trusted = policy.repository_rule_dirs(())
     tree_dirs = [d for d in (tree.repository_rule_dirs(settings.paths) if tree.path else
                              Config().repository_rule_dirs(settings.paths)) if d not in trusted]
-    from .policy import Grants
+    from .config.policy import Grants
 
     if Grants.parse(policy.repository).rules:
         return [*trusted, *tree_dirs], []

@@ -51,7 +51,7 @@ STAGE_RULES: Final[dict[str, str]] = {
     DUPLICATE_KEY: PARSE,         # a mapping that defines a key twice
     WORKLOAD_REF: RESOURCES,      # a Rollout's workloadRef names no linted Deployment (end of run)
     EXEMPTION_REASON: FILTER,     # an exemption that gives no reason (lintops.exemptions)
-    POLICY_VIOLATION: FILTER,     # the tree tried what the trusted policy does not grant (lintops.policy)
+    POLICY_VIOLATION: FILTER,     # the tree tried what the trusted policy does not grant (lintops.config.policy)
     BASELINE_STALE: FILTER,       # a baseline entry no finding matches any more (lintops.baseline)
 }
 

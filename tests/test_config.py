@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from conftest import write
-from lintops.config import STARTER_CONFIG, ConfigError, find_config, load_config, match_path
+from lintops.config.settings import STARTER_CONFIG, ConfigError, find_config, load_config, match_path
 from lintops.model import Severity
 
 BAD_IMAGE = """\

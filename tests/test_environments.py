@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from lintops.environments import (
+from lintops.config.environments import (
     DEFAULT_PATTERNS,
     Classification,
     EnvironmentPatterns,

@@ -198,7 +198,7 @@ def test_every_error_a_user_can_cause_is_a_lintops_error():
     not_lintops = sorted(name for name, cls in public.items() if not issubclass(cls, LintopsError))
     assert not_lintops == sorted(NEVER_ESCAPE), "a new exception class: derive it from LintopsError, or say here " \
                                                 "why it never leaves lintops"
-    for name in ("lintops.config.ConfigError", "lintops.rules.RuleError", "lintops.plugins.PluginError",
+    for name in ("lintops.config.settings.ConfigError", "lintops.rules.RuleError", "lintops.plugins.PluginError",
                  "lintops.runner.VersionError", "lintops.baseline.BaselineError", "lintops.inputs.discover.InputError",
                  "lintops.report_output.ReportWriteError", "lintops.changes.ChangesError"):
         assert issubclass(classes[name], LintopsError), name

@@ -33,7 +33,7 @@ from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 from lintops.baseline import BaselineError  # noqa: E402
-from lintops.config import ConfigError  # noqa: E402
+from lintops.config.settings import ConfigError  # noqa: E402
 from lintops.plugins import PluginError, load_class  # noqa: E402
 from lintops.reporters import BUILTIN_REPORTERS, RunInfo  # noqa: E402
 from lintops.rules import RuleError  # noqa: E402

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 from lintops.baseline import Baseline, Entry
 from lintops.catalog import available_checks, builtin_rule_specs
-from lintops.config import Config, ConfigExemption, PathOverride, RuleOverride
+from lintops.config.settings import Config, ConfigExemption, PathOverride, RuleOverride
 from lintops.exemptions import ExemptionPolicy
 from lintops.fingerprint import fingerprints
 from lintops.inputs.manifests import resources_from

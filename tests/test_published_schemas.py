@@ -19,7 +19,7 @@ import yaml
 
 from conftest import REPO, run_lintops, write
 from lintops.catalog import available_checks
-from lintops.config import STARTER_CONFIG, ConfigError, load_config
+from lintops.config.settings import STARTER_CONFIG, ConfigError, load_config
 from lintops.inputs.helm.environments import CONFIG_SCHEMA as HELM_CONFIG_SCHEMA
 from lintops.rules import RuleError, bind, load_rule_file
 from lintops.schema import published as published_schemas

@@ -9,8 +9,8 @@ import pytest
 
 from lintops.catalog import available_checks
 from lintops.checks.argocd_self_heal_staging import normalise_path, normalise_repo_url
+from lintops.config.environments import EnvironmentPatterns
 from lintops.engine import Engine
-from lintops.environments import EnvironmentPatterns
 from lintops.inputs.discover import discover
 from lintops.parse.stream import parse_text
 from lintops.rules import bind, load_rule_file

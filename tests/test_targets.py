@@ -19,9 +19,9 @@ import pytest
 from builders import SIZED_SPEC, crd, kustomization
 from conftest import run_lintops, write
 from lintops.checks.base import merge_targets
+from lintops.config.targets import Targets
 from lintops.model import Violation
 from lintops.run_context import Options
-from lintops.targets import Targets
 
 needs_kustomize = pytest.mark.skipif(not (shutil.which("kustomize") or shutil.which("kubectl")),
                                      reason="needs kustomize or kubectl on PATH")

@@ -7,7 +7,7 @@ run and, after the last file, reports each one that self-heals outside staging w
 Application among the inputs deploys the same source with automated sync.
 
 The exact semantics (environments, "same source", ApplicationSets) are documented in the rule file
-``rules/argocd-self-heal-staging.yaml``; :mod:`lintops.environments` tells staging from production.
+``rules/argocd-self-heal-staging.yaml``; :mod:`lintops.config.environments` tells staging from production.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from ..environments import PRODUCTION, STAGING, Classification, EnvironmentPatterns, patterns_from
+from ..config.environments import PRODUCTION, STAGING, Classification, EnvironmentPatterns, patterns_from
 from ..model import Resource, Violation
 from .base import Check, Subject
 

@@ -108,7 +108,7 @@ def merge_targets(found: Sequence[tuple[str, Violation]]) -> list[Violation]:
     and 1.26"). Anything else that differs (the advice, the node) keeps the violations apart, each naming
     its own versions.
     """
-    from ..targets import join_versions
+    from ..config.targets import join_versions
 
     groups: dict[tuple, tuple[Violation, list[str]]] = {}
     for version, violation in found:

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..config import REPOSITORY_RULES_DIR, find_config
+from ..config.settings import REPOSITORY_RULES_DIR, find_config
 from ..errors import LintopsError
 from ..inputs.discover import display_path, enclosing_chart, is_excluded, repository_root
 from ..inputs.tree import KUSTOMIZATION_FILES

@@ -34,7 +34,7 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path, uri_scheme
 
 from .. import __version__
-from ..config import CONFIG_NAMES, REPOSITORY_RULES_DIR
+from ..config.settings import CONFIG_NAMES, REPOSITORY_RULES_DIR
 from ..inputs.tree import MANIFEST_SUFFIXES
 from .actions import code_actions
 from .diagnostics import LINT_FAILED_CODE, SIZE_CODE, Published, first_line_diagnostic, publishable

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import replace
 
+from ..config.targets import union_versions
 from ..model import Finding
-from ..targets import union_versions
 
 
 def merge_findings(findings: Iterable[Finding]) -> list[Finding]:

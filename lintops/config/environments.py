@@ -42,7 +42,7 @@ class _Word:
     """
 
     def __init__(self, pattern: str) -> None:
-        from .patterns import PatternError, compile_pattern
+        from ..patterns import PatternError, compile_pattern
 
         try:
             compile_pattern(pattern, True)  # first alone, so that an error's position is within the pattern

@@ -3,7 +3,7 @@
 The file is found by walking up from the first linted path (or named with ``--config``). It is data
 only: ``plugins:`` names installed lintops plugins (distributions declaring the ``lintops`` entry-point
 group) that the repository needs, and never imports anything, so a merge request cannot make CI run
-its code. Under a policy (``--policy``, :mod:`lintops.policy`) a file of the linted tree may only do
+its code. Under a policy (``--policy``, :mod:`lintops.config.policy`) a file of the linted tree may only do
 what the policy grants. The file is validated against ``schemas/lintops-config.schema.json``
 (:mod:`lintops.schema.published`), the schema editors use too: an unknown key or a wrong type is a
 configuration error (exit 2) that names ``path:line:col`` of the key or value and says what is wrong.
@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import LintopsError
-from .model import Position, Severity
+from ..errors import LintopsError
+from ..model import Position, Severity
 
 CONFIG_NAMES = (".lintops.yaml", ".lintops.yml")
 REPOSITORY_RULES_DIR = Path(".lintops") / "rules"
@@ -27,7 +27,7 @@ REPOSITORY_RULES_DIR = Path(".lintops") / "rules"
 
 def config_schema() -> dict[str, Any]:
     """The configuration's schema: ``schemas/lintops-config.schema.json``, the file editors use too."""
-    from .schema.published import CONFIG_SCHEMA_FILE, load
+    from ..schema.published import CONFIG_SCHEMA_FILE, load
 
     return load(CONFIG_SCHEMA_FILE)
 
@@ -106,7 +106,7 @@ class Config:
 
     path: Path | None = None
     kubernetes_version: str = "1.18"
-    #: Environment name or glob -> the versions its cluster runs, in the order written (lintops.targets).
+    #: Environment name or glob -> the versions its cluster runs, in the order written (lintops.config.targets).
     environment_versions: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     strict: bool = True
     fail_on: Severity = Severity.ERROR
@@ -122,13 +122,13 @@ class Config:
     baseline: str | None = None
     helm: Mapping[str, Any] = field(default_factory=dict)
     kustomize: Mapping[str, Any] = field(default_factory=dict)
-    #: A policy's ``repository:`` section: what the linted tree's own configuration may do (lintops.policy).
+    #: A policy's ``repository:`` section: what the linted tree's own configuration may do (lintops.config.policy).
     repository: Mapping[str, Any] = field(default_factory=dict)
     #: The top-level keys the file sets (a policy pins what it sets; the defaults pin nothing).
     keys: frozenset[str] = frozenset()
     #: The parsed file, so that a refused setting is reported at its line.
     document: Any = field(default=None, repr=False, compare=False)
-    #: Under a policy: its grants (lintops.policy.Grants); None when the configuration is trusted as it is.
+    #: Under a policy: its grants (lintops.config.policy.Grants); None when the configuration is trusted as it is.
     grants: Any = None
     #: Under a policy: the policy file, and the linted tree's own configuration file if there is one.
     policy_path: Path | None = None
@@ -196,9 +196,9 @@ def load_config(path: Path | None, within: Path | None = None) -> Config:
     files over the cap are refused wherever they are)."""
     if path is None:
         return Config()
-    from .inputs.files import LintedRoot
-    from .parse.stream import parse_bytes
-    from .schema.published import first_problem
+    from ..inputs.files import LintedRoot
+    from ..parse.stream import parse_bytes
+    from ..schema.published import first_problem
 
     try:
         raw = LintedRoot(within).read_or_raise(path)

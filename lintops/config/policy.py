@@ -26,7 +26,7 @@ makes is pinned. What needs a grant (``repository:`` in the policy, all off unle
 
 Annotation and comment exemptions follow the policy's own ``allow_exemptions``.
 
-This module is plain functions over :class:`~lintops.config.Config` values: it reads no file.
+This module is plain functions over :class:`~lintops.config.settings.Config` values: it reads no file.
 """
 
 from __future__ import annotations
@@ -35,8 +35,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
-from .config import Config, RuleOverride
-from .model import Position, Severity, join_pointer
+from ..model import Position, Severity, join_pointer
+from .settings import Config, RuleOverride
 
 #: Settings that describe the repository: the tree may make them where the policy does not.
 _DESCRIPTIVE = ("kubernetes_version", "environment_versions", "environments", "helm")
@@ -258,7 +258,7 @@ def _merge_descriptive(policy: Config, tree: Config, changes: dict[str, Any], re
 
 
 def _merge_workloads(policy: Config, tree: Config, grants: Grants, refuse) -> dict[str, str]:
-    from .workloads import WORKLOAD_POD_SPECS
+    from ..workloads import WORKLOAD_POD_SPECS
 
     merged = dict(policy.workloads)
     for kind, pointer in tree.workloads.items():
