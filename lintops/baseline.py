@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .errors import LintopsError
+from .errors import LintopsError, Place
 from .fingerprint import fingerprints
 from .model import Finding, Location
 
@@ -60,34 +60,39 @@ class Baseline:
                 yield entry
 
 
-def load_baseline(path: Path, display_path: str, root: Path | None = None) -> Baseline:
+def load_baseline(path: Path, display_path: str, root: Path | None = None, named_at: Place | None = None) -> Baseline:
     """Read a baseline; ``root`` is the directory it must stay inside when it comes from the linted tree
-    (a named pipe, a device or a file over the cap is refused wherever it is)."""
+    (a named pipe, a device or a file over the cap is refused wherever it is). ``named_at``: where the
+    configuration names it (``baseline:``), the place of the error when the file cannot be read."""
     from .inputs.files import LintedRoot, Refusal
     from .parse.stream import parse_bytes
 
     raw = LintedRoot(root).read(path)
     if isinstance(raw, Refusal):
         if raw.reason in ("missing", "unreadable"):
+            if named_at is not None:
+                raise BaselineError(f"cannot read baseline {display_path}: {raw.detail}", place=named_at)
             raise BaselineError(f"{display_path}: cannot read baseline: {raw.detail}")
-        raise BaselineError(f"{display_path}:1:1: baseline {raw.detail}; not read")
+        raise BaselineError(f"baseline {raw.detail}; not read", place=Place(display_path, 1, 1))
     parsed = parse_bytes(raw, display_path, is_json=True)
     if parsed.problems:
         problem = parsed.problems[0]
-        raise BaselineError(f"{display_path}:{problem.position.line}:{problem.position.column}: not a lintops "
-                            f"baseline (JSON written by `lintops baseline`): {problem.message}")
+        raise BaselineError(f"not a lintops baseline (JSON written by `lintops baseline`): {problem.message}",
+                            place=Place(display_path, problem.position.line, problem.position.column))
     if len(parsed.documents) != 1 or not isinstance(parsed.documents[0].data, dict):
-        raise BaselineError(f"{display_path}:1:1: not a lintops baseline (JSON written by `lintops baseline`)")
+        raise BaselineError("not a lintops baseline (JSON written by `lintops baseline`)",
+                            place=Place(display_path, 1, 1))
     document = parsed.documents[0]
     data = document.data
     if data.get("version") != FORMAT_VERSION or not isinstance(data.get("findings"), list):
-        raise BaselineError(f"{display_path}:1:1: unsupported baseline version {data.get('version')!r} "
-                            f"(expected {FORMAT_VERSION}); regenerate it with `lintops baseline`")
+        raise BaselineError(f"unsupported baseline version {data.get('version')!r} (expected {FORMAT_VERSION}); "
+                            "regenerate it with `lintops baseline`", place=Place(display_path, 1, 1))
     entries = []
     for index, item in enumerate(data["findings"]):
         if not isinstance(item, dict) or not isinstance(item.get("fingerprint"), str):
             position = document.position(f"/findings/{index}")
-            raise BaselineError(f"{display_path}:{position.line}:{position.column}: entry without a fingerprint")
+            raise BaselineError("entry without a fingerprint",
+                                place=Place(display_path, position.line, position.column))
         position = document.position(f"/findings/{index}")
         entries.append(Entry(item["fingerprint"], str(item.get("rule", "")), str(item.get("path", "")),
                              str(item.get("message", "")), Location(display_path, position.line, position.column)))

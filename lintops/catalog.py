@@ -102,8 +102,7 @@ def configure(catalog: Catalog, config: Config, enable: Iterable[str] = (), disa
     known = {spec.id for spec in catalog.specs}
     for rule_id in (*config.rules, *enable, *disable):
         if rule_id not in known:
-            where = f"{config.path}: " if config.path and rule_id in config.rules else ""
-            raise RuleError(f"{where}unknown rule '{rule_id}' (see `lintops rules`)")
+            raise _unknown_rule(config, rule_id)
     specs = []
     for spec in catalog.specs:
         override = config.rules.get(spec.id)
@@ -125,6 +124,17 @@ def configure(catalog: Catalog, config: Config, enable: Iterable[str] = (), disa
         specs.append(spec)
     return Catalog(specs, catalog.checks, catalog.reporters, {**catalog.workloads, **config.workloads},
                    catalog.renderers)
+
+
+def _unknown_rule(config: Config, rule_id: str) -> RuleError:
+    """An unknown rule id: at its key under ``rules:`` when the configuration names it (a flag has no place)."""
+    message = f"unknown rule '{rule_id}' (see `lintops rules`)"
+    if rule_id not in config.rules or config.path is None:
+        return RuleError(message)
+    from .model import join_pointer
+
+    place = config.place(join_pointer("/rules", rule_id), at_key=True)
+    return RuleError(message, place=place) if place is not None else RuleError(f"{config.path}: {message}")
 
 
 def load_rules(disabled: Iterable[str] = ()) -> list[Rule]:

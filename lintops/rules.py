@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .checks.base import Subject
-from .errors import LintopsError
+from .errors import LintopsError, Place
 from .model import Resource, Severity, iter_pointer_tokens, join_pointer, lookup
 from .workloads import WORKLOAD_POD_SPECS
 
@@ -42,7 +42,7 @@ SPECIAL_TARGETS = frozenset({"*", "pod-spec", "container", "init-container", "ep
 HELM_VALUES_KIND = "HelmValues"
 
 class RuleError(LintopsError):
-    """A rule file that cannot be used; the message starts with ``path:line:col``."""
+    """A rule file that cannot be used; its ``place`` is the key or value in the file."""
 
 
 @dataclass(frozen=True)
@@ -193,13 +193,13 @@ def load_rule_file(path: Path, origin: str, within: Path | None = None) -> RuleS
     # built-in rules and those a trusted configuration names are read as they are; the tree's, confined
     raw = path.read_bytes() if within is None else LintedRoot(within).read(path)
     if isinstance(raw, Refusal):
-        raise RuleError(f"{path}:1:1: rule file {raw.detail}; not read")
+        raise RuleError(f"rule file {raw.detail}; not read", place=Place(path, 1, 1))
     parsed = parse_bytes(raw, str(path))
     if parsed.problems:
         problem = parsed.problems[0]
-        raise RuleError(f"{path}:{problem.position.line}:{problem.position.column}: {problem.message}")
+        raise RuleError(problem.message, place=Place(path, problem.position.line, problem.position.column))
     if len(parsed.documents) != 1 or not isinstance(parsed.documents[0].data, dict):
-        raise RuleError(f"{path}:1:1: a rule file holds exactly one mapping")
+        raise RuleError("a rule file holds exactly one mapping", place=Place(path, 1, 1))
     document = parsed.documents[0]
     data: dict[str, Any] = document.data
     if origin != "built-in":  # the built-in rules are validated by the tests (tests/test_published_schemas.py)
@@ -208,12 +208,12 @@ def load_rule_file(path: Path, origin: str, within: Path | None = None) -> RuleS
         problem = first_problem(rule_structure_schema(), data, root="the rule file")
         if problem is not None:
             pos = document.position(problem.pointer, at_key=problem.at_key)
-            raise RuleError(f"{path}:{pos.line}:{pos.column}: {problem.message}")
+            raise RuleError(problem.message, place=Place(path, pos.line, pos.column))
     if ("check" in data) == ("stage" in data):  # the published schema's oneOf (for editors), said plainly
         pos = document.position("/stage", at_key=True) if "stage" in data else document.position("")
         given = "not both" if "stage" in data else "and this one names neither"
-        raise RuleError(f"{path}:{pos.line}:{pos.column}: a rule names the check that runs it (`check:`) or the "
-                        f"stage that reports it (`stage:`), {given}")
+        raise RuleError("a rule names the check that runs it (`check:`) or the stage that reports it (`stage:`), "
+                        f"{given}", place=Place(path, pos.line, pos.column))
     stage = data.get("stage")
     if stage is not None:  # a stage rule only where a stage files findings under that id
         from .stage_rules import stage_problem
@@ -221,7 +221,7 @@ def load_rule_file(path: Path, origin: str, within: Path | None = None) -> RuleS
         refused = stage_problem(str(data["id"]), str(stage))
         if refused is not None:
             pos = document.position("/stage", at_key=True)
-            raise RuleError(f"{path}:{pos.line}:{pos.column}: {refused}")
+            raise RuleError(refused, place=Place(path, pos.line, pos.column))
     targets = data.get("targets", ["*"])
     kinds = data.get("kinds")
     return RuleSpec(
@@ -260,36 +260,34 @@ def bind(specs: Iterable[RuleSpec], checks: Mapping[str, type[Check]]) -> list[R
             continue
         check_class = checks.get(spec.check or "")
         if check_class is None:
-            raise RuleError(f"{_where(spec, '/check')}: rule '{spec.id}' names unknown check '{spec.check}' "
-                            f"(known: {', '.join(sorted(checks))})")
+            raise _error(spec, "/check", f"rule '{spec.id}' names unknown check '{spec.check}' "
+                                         f"(known: {', '.join(sorted(checks))})")
         problem = first_problem(check_class.params_schema, dict(spec.params), root="params", base="params")
         if problem is not None:
-            at = _where(spec, "/params" + problem.pointer, at_key=problem.at_key)
-            raise RuleError(f"{at}: rule '{spec.id}': {problem.message}")
+            raise _error(spec, "/params" + problem.pointer, f"rule '{spec.id}': {problem.message}",
+                         at_key=problem.at_key)
         try:
             check = check_class(spec.params)
         except RuleError as exc:  # one that names its node (a $ref of the schema) is reported at that key
             pointer = getattr(exc, "pointer", None)
-            at = _where(spec, "/params" + pointer, at_key=True) if pointer else _where(spec, "/params")
-            raise RuleError(f"{at}: rule '{spec.id}': {exc}") from None
+            raise _error(spec, "/params" + (pointer or ""), f"rule '{spec.id}': {exc}", at_key=bool(pointer)) from None
         except ValueError as exc:
-            raise RuleError(f"{_where(spec, '/params')}: rule '{spec.id}', params: {exc}") from None
+            raise _error(spec, "/params", f"rule '{spec.id}', params: {exc}") from None
         rules.append(Rule(spec, check))
     return rules
 
 
-def _where(spec: RuleSpec, pointer: str, at_key: bool = False) -> str:
-    """``path:line:col`` of a node of the rule's file (its nearest existing parent), for error messages."""
+def _error(spec: RuleSpec, pointer: str, message: str, at_key: bool = False) -> RuleError:
+    """A :class:`RuleError` at a node of the rule's file (its nearest existing parent), or naming the
+    file (or the rule) when the node's place cannot be read again."""
     if spec.path is None:
-        return spec.id
+        return RuleError(f"{spec.id}: {message}")
     from .inputs.files import UNCONFINED
     from .parse.stream import parse_bytes
 
     raw = UNCONFINED.read(spec.path)  # read and checked once already, when the rule loaded
-    if not isinstance(raw, bytes):
-        return spec.path
-    parsed = parse_bytes(raw, spec.path)
-    if not parsed.documents:
-        return spec.path
+    parsed = parse_bytes(raw, spec.path) if isinstance(raw, bytes) else None
+    if parsed is None or not parsed.documents:
+        return RuleError(f"{spec.path}: {message}")
     position = parsed.documents[0].position(pointer, at_key)
-    return f"{spec.path}:{position.line}:{position.column}"
+    return RuleError(message, place=Place(spec.path, position.line, position.column))

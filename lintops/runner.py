@@ -91,7 +91,8 @@ class Run:
             return None
         base = self.options.base_dir or Path.cwd()
         root = self.options.base_dir if self.baseline_in_tree else None
-        return load_baseline(self.baseline_path, display_path(self.baseline_path, base), root)
+        named_at = self.config.place("/baseline") if self.baseline_in_tree else None
+        return load_baseline(self.baseline_path, display_path(self.baseline_path, base), root, named_at)
 
 
 def locate_config(settings: Settings) -> Path | None:
@@ -177,22 +178,23 @@ def _targets(settings: Settings, config: Config, supported: list[str]) -> tuple[
     if requested:
         default = tuple(dict.fromkeys(normalize_version(v, supported) for v in requested))
         return default[0], Targets.make(default)
-    def place(pointer: str) -> str:
+    def error(pointer: str, message: str) -> ConfigError:
+        place = config.place(pointer)
+        if place is not None:
+            return ConfigError(message, place=place)
         where = config.path or config.policy_path
-        return f"{where}:{config.position(pointer).line}:{config.position(pointer).column}: " \
-            if config.document is not None else (f"{where}: " if where else "")
+        return ConfigError(f"{where}: {message}" if where else message)
 
     try:
         first = normalize_version(config.kubernetes_version, supported)
     except VersionError as exc:  # the default is supported: the version is the configuration's
-        raise ConfigError(f"{place('/kubernetes_version')}kubernetes_version: {exc}") from None
+        raise error("/kubernetes_version", f"kubernetes_version: {exc}") from None
     environments: dict[str, tuple[str, ...]] = {}
     for name, versions in config.environment_versions.items():
         try:
             environments[name] = tuple(normalize_version(v, supported) for v in versions)
         except VersionError as exc:
-            raise ConfigError(f"{place(join_pointer('/environment_versions', name))}environment_versions: "
-                              f"{name}: {exc}") from None
+            raise error(join_pointer("/environment_versions", name), f"environment_versions: {name}: {exc}") from None
     return first, Targets.make((first,), environments)
 
 

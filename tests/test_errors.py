@@ -48,8 +48,9 @@ class Case:
 CASES = {
     "config-key": Case({".lintops.yaml": "strict: true\nstrikt: true\n"},
                        "unknown key 'strikt'; did you mean 'strict'?", "{root}/.lintops.yaml:2:1: "),
-    "baseline-missing": Case({".lintops.yaml": "baseline: missing.json\n"},
-                             "cannot read baseline: does not exist", "missing.json: "),
+    # A baseline the configuration names but that is not there: at the value of `baseline:`.
+    "baseline-missing": Case({".lintops.yaml": "strict: true\nbaseline: missing.json\n"},
+                             "cannot read baseline missing.json: does not exist", "{root}/.lintops.yaml:2:11: "),
     "baseline-not-a-baseline": Case({".lintops.yaml": "baseline: old.json\n",
                                      "old.json": '{"version": 9, "findings": []}\n'},
                                     "unsupported baseline version 9 (expected 1)", "old.json:1:1: "),
@@ -60,10 +61,15 @@ CASES = {
                                "{root}/.lintops.yaml:2:21: "),
     "plugin": Case({".lintops.yaml": "plugins: [no-such-plugin]\n"},
                    "plugin 'no-such-plugin' is not an installed lintops plugin", ""),
-    "unknown-rule": Case({".lintops.yaml": "rules:\n  no-such-rule: false\n"},
-                         "unknown rule 'no-such-rule' (see `lintops rules`)", "{root}/.lintops.yaml: "),
+    # An unknown rule id under `rules:`: at its key.
+    "unknown-rule": Case({".lintops.yaml": "rules:\n  schema: warning\n  no-such-rule: false\n"},
+                         "unknown rule 'no-such-rule' (see `lintops rules`)", "{root}/.lintops.yaml:3:3: "),
     # Flags only the command line has.
     "kubernetes-version-flag": Case({}, "Kubernetes 1.99 is not supported", "", ("-k", "1.99"), in_editor=False),
+    "baseline-flag-missing": Case({}, "cannot read baseline: does not exist", "gone.json: ",
+                                  ("--baseline", "gone.json"), in_editor=False),
+    "unknown-rule-flag": Case({}, "unknown rule 'no-such-rule' (see `lintops rules`)", "",
+                              ("--disable", "no-such-rule"), in_editor=False),
     "missing-path": Case({}, "no such file or directory", "apps/gone.yaml: ", ("apps/gone.yaml",),
                          in_editor=False),
     "report-unwritable": Case({}, "cannot write report apps/settings.yaml/report.json", "",
@@ -109,6 +115,26 @@ def test_the_command_line_exits_2_with_one_line_naming_the_place(name: str, tmp_
 
 
 EDITOR_CASES = [name for name, case in CASES.items() if case.in_editor]
+
+
+@pytest.mark.parametrize("name", EDITOR_CASES)
+def test_the_error_carries_the_place_its_message_starts_with(name: str, tmp_path: Path):
+    """The place is data on the error (what the language server reads), the message's prefix its text."""
+    from lintops.errors import Place
+    from lintops.runner import Settings, prepare
+
+    case = CASES[name]
+    root = make_repo(tmp_path.resolve() / "gitops", case)
+    with pytest.raises(LintopsError) as raised:
+        prepare(Settings(paths=(str(root / "apps"),), base_dir=root))
+    error, place = raised.value, case.place.format(root=root)
+    assert str(error).startswith(place) and case.says in str(error)
+    where, _, position = place.removesuffix(": ").partition(":")
+    if position:
+        line, column = position.split(":")
+        assert error.place == Place(where, int(line), int(column))
+    else:
+        assert error.place is None
 
 
 @pytest.mark.parametrize("name", EDITOR_CASES)

@@ -348,6 +348,26 @@ async def test_a_bad_configuration_is_one_diagnostic_and_saving_the_fix_relints(
     assert list(client.diagnostics[config.as_uri()]) == []
 
 
+@pytest.mark.parametrize(("config_text", "says", "line", "character"), [
+    ("rules:\n  schema: warning\n  no-such-rule: false\n", "unknown rule 'no-such-rule'", 2, 2),  # at the key
+    ("strict: true\nbaseline: missing.json\n", "cannot read baseline missing.json", 1, 10),  # at the file it names
+])
+@pytest.mark.asyncio
+async def test_an_unknown_rule_or_a_missing_baseline_is_shown_where_the_configuration_names_it(
+        client: LanguageClient, repo: Path, config_text: str, says: str, line: int, character: int):
+    config = write(repo / ".lintops.yaml", config_text)
+    deployment = write(repo / "apps" / "web.yaml", DEPLOYMENT)
+    [problem] = await open_document(client, deployment, DEPLOYMENT)
+    assert problem.code == "configuration" and says in problem.message
+    assert problem.message.startswith(f"lintops cannot lint with this configuration: {config.resolve()}:{line + 1}:"
+                                      f"{character + 1}: ")  # the command line's one line
+    [related] = problem.related_information
+    assert related.location.uri == config.resolve().as_uri()
+    assert related.location.range == rng(line, character, character + 1)
+    assert [(d.code, d.range) for d in await open_document(client, config, config_text)] == [
+        ("configuration", rng(line, character, character + 1))]
+
+
 @pytest.mark.asyncio
 async def test_config_flag_applies_to_every_document(repo: Path, tmp_path: Path):
     config = write(tmp_path / "elsewhere" / "lintops.yaml", "rules:\n  schema: false\n")

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import LintopsError
+from ..errors import LintopsError, Place
 from ..model import Position, Severity
 
 CONFIG_NAMES = (".lintops.yaml", ".lintops.yml")
@@ -33,7 +33,7 @@ def config_schema() -> dict[str, Any]:
 
 
 class ConfigError(LintopsError):
-    """A configuration problem; the message starts with ``path:line:col`` when there is a file."""
+    """A configuration problem; its ``place`` is the key or value in the file, when there is one."""
 
 
 @dataclass(frozen=True)
@@ -147,6 +147,13 @@ class Config:
             return Position(1, 1)
         return self.document.position(pointer, at_key=at_key)
 
+    def place(self, pointer: str, at_key: bool = False) -> Place | None:
+        """Where the node at ``pointer`` is written, for an error about it (None: not read from a file)."""
+        if self.document is None or self.path is None:
+            return None
+        position = self.document.position(pointer, at_key=at_key)
+        return Place(self.path, position.line, position.column)
+
     def relative(self, display_path: str, base: Path | None = None) -> str:
         """A finding's path relative to the configuration's directory, which path globs are written against.
 
@@ -207,18 +214,18 @@ def load_config(path: Path | None, within: Path | None = None) -> Config:
     parsed = parse_bytes(raw, str(path))
     if parsed.problems:
         problem = parsed.problems[0]
-        raise ConfigError(f"{path}:{problem.position.line}:{problem.position.column}: {problem.message}")
+        raise ConfigError(problem.message, place=Place(path, problem.position.line, problem.position.column))
     documents = [d for d in parsed.documents if d.data is not None]
     if not documents:
         return Config(path=path)
     if len(documents) > 1:
-        raise ConfigError(f"{path}:1:1: the configuration is one YAML document")
+        raise ConfigError("the configuration is one YAML document", place=Place(path, 1, 1))
     document = documents[0]
     data = document.data
     problem = first_problem(config_schema(), data, root="the configuration")
     if problem is not None:
         pos = document.position(problem.pointer, at_key=problem.at_key)
-        raise ConfigError(f"{path}:{pos.line}:{pos.column}: {problem.message}")
+        raise ConfigError(problem.message, place=Place(path, pos.line, pos.column))
     # a section left with only commented-out entries below it (null, as the schema allows) means "not set"
     data = {key: value for key, value in data.items() if value is not None}
     return _from_data(path, data, document)

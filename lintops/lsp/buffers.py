@@ -34,7 +34,7 @@ if TYPE_CHECKING:  # pragma: no cover
 class _Prepared:
     stamp: tuple
     run: Run | None = None
-    error: str | None = None
+    error: LintopsError | None = None
 
 
 @dataclass
@@ -45,9 +45,9 @@ class Outcome:
     #: The document's path as reports name it (relative to ``root``).
     display: str = "-"
     root: Path | None = None
-    #: The message of a :class:`~lintops.errors.LintopsError` (configuration, rule, plugin, version,
-    #: baseline, ...): nothing was linted.
-    config_error: str | None = None
+    #: The :class:`~lintops.errors.LintopsError` (configuration, rule, plugin, version, baseline, ...)
+    #: that stopped the lint: nothing was linted.
+    config_error: LintopsError | None = None
     run: Run | None = None
 
 
@@ -81,7 +81,7 @@ class BufferLinter:
                 on_prepared()
             reports = list(engine.lint_text(text, display))
         except LintopsError as exc:
-            return Outcome(display=display, root=root, config_error=str(exc))
+            return Outcome(display=display, root=root, config_error=exc)
         findings = [f for report in reports for f in report.findings
                     if f.location.path == display and not f.suppressed]
         return Outcome(findings, display, root, run=run)
@@ -110,7 +110,7 @@ class BufferLinter:
         try:
             prepared = _Prepared(stamp, run=prepare(settings))
         except LintopsError as exc:
-            prepared = _Prepared(stamp, error=str(exc))
+            prepared = _Prepared(stamp, error=exc)
         self._prepared[key] = prepared
         return prepared
 

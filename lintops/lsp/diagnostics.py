@@ -18,7 +18,6 @@ nor serialises thousands of objects for a large buffer.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
@@ -28,6 +27,7 @@ from pygls.uris import from_fs_path
 from .positions import UTF16, client_character, finding_range, position, split_lines
 
 if TYPE_CHECKING:  # pragma: no cover
+    from ..errors import LintopsError
     from ..model import Finding
     from ..runner import Run
     from .buffers import BufferLinter
@@ -44,7 +44,6 @@ LINT_FAILED_CODE = "lint-failed"
 # DiagnosticSeverity: 1 Error, 2 Warning, 3 Information, 4 Hint.
 ERROR, WARNING, INFORMATION = 1, 2, 3
 _SEVERITIES = {"error": ERROR, "warning": WARNING, "info": INFORMATION}  # by lintops' Severity value
-_PLACE = re.compile(r"^(?P<path>.+?):(?:(?P<line>\d+):(?P<column>\d+):)? ")
 
 
 class Published(NamedTuple):
@@ -70,7 +69,8 @@ def diagnose(linter: BufferLinter, text: str, path: Path | None, encoding: str =
     outcome = linter.lint(text, path, on_prepared)
     lines = split_lines(text)
     if outcome.config_error is not None:
-        return [publishable(config_error_diagnostic(outcome.config_error, lines, encoding, path), None)]
+        return [publishable(config_error_diagnostic(outcome.config_error, lines, encoding, path, outcome.root),
+                            None)]
     return [publishable(finding_diagnostic(f, lines, encoding, outcome.run, outcome.root), f.rule_id)
             for f in outcome.findings]
 
@@ -121,19 +121,22 @@ def first_line_diagnostic(text: str, code: str, message: str, encoding: str = UT
             "source": SOURCE, "message": message}
 
 
-def config_error_diagnostic(error: str, lines: Sequence[str], encoding: str, document: Path | None) -> dict:
-    """A configuration that cannot be loaded: on the first line, or at its place in the configuration file."""
+def config_error_diagnostic(error: LintopsError, lines: Sequence[str], encoding: str, document: Path | None,
+                            root: Path | None = None) -> dict:
+    """A configuration that cannot be loaded: on the first line, or at its place (:attr:`LintopsError.place`)
+    when that is in the document; elsewhere, the place is the diagnostic's related location. A relative
+    place is relative to ``root``, the run's base directory."""
     diagnostic = first_line_diagnostic(lines[0] if lines else "", CONFIG_CODE,
                                        f"lintops cannot lint with this configuration: {error}", encoding)
-    place = _PLACE.match(error)
-    if place and place.group("line"):
-        where, line, column = Path(place.group("path")), int(place.group("line")), int(place.group("column"))
+    place = error.place
+    if place is not None:
+        where = (root or Path.cwd()) / place.path
         if document is not None and _same_file(where, document):
-            diagnostic["range"] = finding_range(lines, line, column, encoding=encoding)
+            diagnostic["range"] = finding_range(lines, place.line, place.column, encoding=encoding)
         else:
             diagnostic["relatedInformation"] = [{
                 "location": {"uri": from_fs_path(str(where.resolve())) or str(where),
-                             "range": _place_range(line, column)},
+                             "range": _place_range(place.line, place.column)},
                 "message": "the configuration error",
             }]
     return diagnostic
