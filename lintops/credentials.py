@@ -19,6 +19,7 @@ settings *about* a credential, not the credential). Both are parameters of every
 from __future__ import annotations
 
 import re
+from functools import cached_property
 from typing import Any, ClassVar
 
 from .checks.base import Check
@@ -130,7 +131,15 @@ class SecretNameCheck(Check):
     def __init__(self, params: dict[str, Any] | None = None) -> None:
         super().__init__(params)
         self.name_re = pattern_param(self.params, "name_pattern", DEFAULT_NAME_PATTERN)
-        self.ignore_re = pattern_param(self.params, "ignore_name_pattern", self.default_ignore_name_pattern)
+        if self.params.get("ignore_name_pattern", self.default_ignore_name_pattern) != self.default_ignore_name_pattern:
+            self.__dict__["ignore_re"] = self.ignore_re  # a supplied pattern: refused when the rule loads, not later
+
+    @cached_property
+    def ignore_re(self) -> Any:
+        """Compiled on the first name that looks like a credential: the default is a long alternation whose
+        compilation costs more than the rest of a one-file run's patterns together, and most runs never
+        need it (no key or variable name there matches ``name_pattern``)."""
+        return pattern_param(self.params, "ignore_name_pattern", self.default_ignore_name_pattern)
 
     def looks_secret(self, name: str) -> bool:
         return bool(self.name_re.search(name)) and not (self.ignore_re.pattern and self.ignore_re.search(name))

@@ -24,7 +24,6 @@ from .model import Finding, Location, RunSummary, Source
 from .parse.documents import ParsedFile
 from .parse.stream import DocumentStream, parse_text
 from .pipeline import documents, finish
-from .pipeline.rendered import lint_rendered
 from .pipeline.state import RunState
 from .rules import Rule
 from .run_context import FileReport, Options, RunContext
@@ -145,6 +144,8 @@ class Engine:
             for item in plain:
                 yield self.lint_input(item)
         if rendered:
+            from .pipeline.rendered import lint_rendered  # charts and overlays only: not on a plain file's run
+
             yield from lint_rendered(state, rendered)
         yield from self.finish()
 

@@ -121,23 +121,14 @@ def test_suppressed_findings_are_hidden_from_text_unless_verbose(cli, tmp_path):
 
 # -- comments in the files rendered findings land in ----------------------------------------------------------
 
-TEMPLATE = """\
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web}
-spec:
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec:
-      containers:
-      - name: web
-        image: {{ .Values.image }}
-      - name: side
-        image: busybox:latest  # lintops: ignore[pinned-image-tag] a sidecar we do not build
-      - name: third
-        image: {{ .Values.other }}
-"""
+TEMPLATE = deployment(pod_spec="""\
+containers:
+- name: web
+  image: {{ .Values.image }}
+- name: side
+  image: busybox:latest  # lintops: ignore[pinned-image-tag] a sidecar we do not build
+- name: third
+  image: {{ .Values.other }}""")
 
 WIDGET = """\
 # lintops: ignore-file[schema-missing] a CRD the platform installs

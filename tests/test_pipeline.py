@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from builders import deployment
 from lintops.baseline import Baseline, Entry
 from lintops.catalog import available_checks, builtin_rule_specs
 from lintops.config.settings import Config, ConfigExemption, PathOverride, RuleOverride
@@ -18,22 +19,8 @@ from lintops.pipeline.state import Pending, RunState, settled
 from lintops.rules import bind
 from lintops.run_context import Options
 
-DEPLOYMENT = """\
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-  annotations:
-    lintops.io/ignore-pinned-image-tag: "vendor image, pinned upstream"
-spec:
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec:
-      containers:
-        - name: app
-          image: nginx:latest
-"""
+DEPLOYMENT = deployment(pod_spec="containers:\n  - name: app\n    image: nginx:latest", layout="block",
+                        annotations='{lintops.io/ignore-pinned-image-tag: "vendor image, pinned upstream"}')
 
 
 def state(config: Config | None = None, baseline: Baseline | None = None) -> RunState:

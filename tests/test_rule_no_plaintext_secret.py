@@ -313,6 +313,9 @@ def test_name_pattern_parameters():
 def test_invalid_parameters_are_refused():
     with pytest.raises(RuleError, match="name_pattern"):
         bind([spec(name_pattern="(unclosed")], available_checks())
+    # the default ignore pattern is compiled on first use; a supplied one is still refused when the rule loads
+    with pytest.raises(RuleError, match="ignore_name_pattern"):
+        bind([spec(ignore_name_pattern="(unclosed")], available_checks())
     with pytest.raises(RuleError):
         bind([spec(pattern="x")], available_checks())
 

@@ -31,12 +31,17 @@ if TYPE_CHECKING:  # pragma: no cover - loaded on the first Deployment or Rollou
 def report(state: RunState, file_report: FileReport) -> FileReport:
     """A report's findings in order, counted in the summary (and towards failing the run)."""
     file_report.findings.sort(key=lambda f: f.sort_key)
+    _count(state, file_report.findings)
+    return file_report
+
+
+def _count(state: RunState, findings: list[Finding]) -> None:
+    """Count findings in the summary, and those that fail the run (the one place both are decided)."""
     fail_on = state.options.fail_on
-    for finding in file_report.findings:
+    for finding in findings:
         state.summary.count(finding)
         if not finding.suppressed and finding.severity.at_least(fail_on):
             state.failing += 1
-    return file_report
 
 
 def account(state: RunState, file_report: FileReport, matched: set[str], internal_errors: list[str]) -> FileReport:
@@ -51,10 +56,7 @@ def account(state: RunState, file_report: FileReport, matched: set[str], interna
     if not file_report.is_manifest:
         summary.skipped += 1
         summary.skipped_files.append(file_report.path)
-    for finding in file_report.findings:
-        summary.count(finding)
-        if not finding.suppressed and finding.severity.at_least(state.options.fail_on):
-            state.failing += 1
+    _count(state, file_report.findings)
     if state.baseline is not None:
         state.baseline.matched |= matched
     state.internal_errors.extend(internal_errors)

@@ -22,7 +22,6 @@ from . import bundle as _bundle
 from . import validate as _validate
 from . import versions as _versions
 from .build import kind_schema
-from .crd import crd_kind_schema, crd_reference_problems, crd_versions
 from .validate import SchemaError, Validator
 
 __all__ = ["SchemaStore"]
@@ -96,6 +95,8 @@ class SchemaStore:
     def add_crd(self, crd_body: dict) -> list[str]:
         """Register the served versions of a CustomResourceDefinition found among the inputs; they
         take precedence over bundled schemas of the same kind. Returns problems, never raises."""
+        from .crd import crd_reference_problems, crd_versions  # only runs with CRDs: not on every start
+
         refused = crd_reference_problems(crd_body)  # a $ref out of the CRD: not used (each names its node)
         if refused:
             return list(refused)
@@ -117,6 +118,8 @@ class SchemaStore:
         if key in self._crds:
             validator = self._crd_validators.get(key)
             if validator is None:
+                from .crd import crd_kind_schema
+
                 validator = self._build(lambda: crd_kind_schema(self._crds[key], self._objectmeta_defs(), self.strict,
                                                                 self._prunes_nulls))
                 self._crd_validators[key] = validator
@@ -135,6 +138,8 @@ class SchemaStore:
             if file_name is None:
                 return None
             path = data_dir("schemas") / "crds" / file_name
+            from .crd import crd_kind_schema  # a bundled CRD's kind (ArgoCD, SealedSecrets): not every run has one
+
             validator = self._build(lambda: crd_kind_schema(_read_json(path), self._objectmeta_defs(), self.strict,
                                                             self._prunes_nulls))
         compiled[cache_key] = validator
