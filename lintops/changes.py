@@ -20,11 +20,12 @@ class ChangesError(LintopsError):
     """git could not say what changed (not a repository, unknown ref)."""
 
 
-def _git(root: Path, *args: str) -> str:
+def git(root: Path, *args: str) -> str:
+    """``git ARGS`` in ``root``: its standard output, or a ChangesError with the command and git's words."""
     try:
         result = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=False, timeout=60)
     except FileNotFoundError:
-        raise ChangesError("--changed-since needs git on PATH") from None
+        raise ChangesError("git is not on PATH (--changed-since and --new-since need it)") from None
     if result.returncode != 0:
         raise ChangesError(f"git {' '.join(args)}: {result.stderr.strip() or 'failed'}")
     return result.stdout
@@ -32,10 +33,10 @@ def _git(root: Path, *args: str) -> str:
 
 def changed_files(ref: str, root: Path, within: list[Path] | None = None) -> list[Path]:
     """Files changed since the merge base of ``ref`` and HEAD that still exist, below ``within``."""
-    top = Path(_git(root, "rev-parse", "--show-toplevel").strip())
-    base = _git(top, "merge-base", ref, "HEAD").strip()
-    names = _git(top, "diff", "--name-only", "--diff-filter=ACMRT", "-z", base).split("\0")
-    names += _git(top, "ls-files", "--others", "--exclude-standard", "-z").split("\0")  # new, not yet added
+    top = Path(git(root, "rev-parse", "--show-toplevel").strip())
+    base = git(top, "merge-base", ref, "HEAD").strip()
+    names = git(top, "diff", "--name-only", "--diff-filter=ACMRT", "-z", base).split("\0")
+    names += git(top, "ls-files", "--others", "--exclude-standard", "-z").split("\0")  # new, not yet added
     scopes = [p.resolve() for p in within or []]
     files = []
     for name in sorted(set(filter(None, names))):

@@ -92,11 +92,21 @@ def _check_options(function):
               help="Suppress the findings recorded in this baseline (see `lintops baseline`); fail on new ones.")
 @click.option("--changed-since", metavar="REF", default=None,
               help="Lint only what changed since the merge base of REF and HEAD (with the context it needs).")
+@click.option("--new-since", metavar="REF", default=None,
+              help="Fail only for findings the merge base of REF and HEAD does not have (the others are "
+                   "reported as not introduced).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress line on standard error.")
 def check(paths: tuple[str, ...], output_format: str | None, reports: tuple[str, ...], fail_on: str | None,
-          verbose: bool, changed_since: str | None, quiet: bool, **flags: Any) -> None:
+          verbose: bool, changed_since: str | None, new_since: str | None, quiet: bool, **flags: Any) -> None:
     """Lint PATHS (files, directories, or - for standard input; default: the current directory)."""
     run = _prepare(paths, fail_on=fail_on, **flags)
+    if new_since is not None:
+        if "-" in paths:
+            _usage_error("--new-since compares trees: it cannot take standard input (-)")
+        from .new_since import base_findings
+        from .runner import Settings
+
+        run.options.preexisting = base_findings(Settings(paths=paths or (".",), fail_on=fail_on, **flags), new_since)
     if changed_since is not None:
         paths = _changed_paths(changed_since, paths)
     if output_format is None:

@@ -202,6 +202,9 @@ class Finding:
     #: node (a syntax error, a file) or its place is derived (a rendered object's values key).
     end_line: int | None = None
     end_column: int | None = None
+    #: With ``--new-since``: whether the merge request introduces it (no such finding at the base,
+    #: lintops.new_since); only introduced findings fail the run. None: the run compares with no base.
+    introduced: bool | None = None
 
     @property
     def span(self) -> Span | None:

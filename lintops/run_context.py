@@ -52,6 +52,9 @@ class Options:
     #: Every target version of the run and each environment's (lintops.config.targets); None: ``kubernetes_version``
     #: alone, which is otherwise the run's first target (the first ``-k``).
     targets: Targets | None = None
+    #: The base's findings with ``--new-since`` (lintops.new_since.Preexisting): findings that match one
+    #: are reported as not introduced and do not fail the run. None: every finding counts.
+    preexisting: Any = None
 
     def __post_init__(self) -> None:
         if self.targets is None:

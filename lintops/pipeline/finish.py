@@ -36,11 +36,17 @@ def report(state: RunState, file_report: FileReport) -> FileReport:
 
 
 def _count(state: RunState, findings: list[Finding]) -> None:
-    """Count findings in the summary, and those that fail the run (the one place both are decided)."""
+    """Count findings in the summary, and those that fail the run (the one place both are decided).
+
+    With ``--new-since`` each finding is first marked introduced or not (lintops.new_since): one that
+    the base already had is reported and counted, but does not fail the run."""
+    preexisting = state.options.preexisting
+    if preexisting is not None:
+        findings[:] = [preexisting.mark(finding) for finding in findings]
     fail_on = state.options.fail_on
     for finding in findings:
         state.summary.count(finding)
-        if not finding.suppressed and finding.severity.at_least(fail_on):
+        if not finding.suppressed and finding.introduced is not False and finding.severity.at_least(fail_on):
             state.failing += 1
 
 

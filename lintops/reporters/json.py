@@ -3,7 +3,7 @@
 ``{"version", "kubernetes_version", "findings": [{"rule", "severity", "message", "path", "line",
 "column", "pointer", "object": {"apiVersion", "kind", "namespace", "name"}, "objects": [{"apiVersion",
 "kind", "namespace", "name", "environment", "fingerprint"}], "suppressed", "related": [{"path", "line",
-"column"}], "environment": [...], "linted_alone": [...], "fingerprint", "end_line", "end_column"}],
+"column"}], "environment": [...], "linted_alone": [...], "fingerprint", "end_line", "end_column", "introduced"}],
 "summary": {"files", "objects", "rendered", "linted_alone", "not_linted", "findings", "errors",
 "warnings", "info", "suppressed", "skipped"}}``
 
@@ -22,6 +22,9 @@ as a syntax error).
 ``line`` and ``column``, the column just past its last character, as SARIF's ``endColumn``); both are
 ``null`` when the finding is about no node (a syntax error, an unreadable file) or its place is derived
 by a renderer (a values key, a template line).
+
+``introduced`` is, with ``--new-since REF``, whether the merge request introduces the finding (``false``:
+the base had it, and it does not fail the run); ``null`` without ``--new-since``.
 
 ``fingerprint`` is :mod:`lintops.fingerprint`'s: stable across runs and line shifts, shared with the
 ``codequality`` and ``sarif`` reports and with baselines.
@@ -76,6 +79,7 @@ def finding_to_dict(finding: Finding, fingerprint: str | None = None,
     data["fingerprint"] = object_fingerprints[0] if fingerprint is None else fingerprint
     data["end_line"] = finding.end_line
     data["end_column"] = finding.end_column
+    data["introduced"] = finding.introduced
     return data
 
 

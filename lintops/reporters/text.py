@@ -42,6 +42,8 @@ class TextReporter(Reporter):
         line = (f"{where}: {self._paint(_COLORS[finding.severity], label)} [{escape_controls(finding.rule_id)}] "
                 f"{escape_controls(finding.message)}")
         context = objects_text(finding) + context_text(finding) + self.run.version_tag(finding)
+        if finding.introduced is False:  # --new-since: the base has it too; it does not fail the run
+            context += " (not introduced by this change)"
         if context:
             line += self._paint(_DIM, escape_controls(context))
         return line

@@ -1,0 +1,179 @@
+"""``--new-since REF``: fail only for the findings a merge request introduces.
+
+A repository with a thousand findings can adopt the gate without writing a baseline first: the tree
+as it was at the merge base of ``REF`` and ``HEAD`` (what the merge request is compared against) is
+linted the same way, and a finding of this run fails it only when nothing at the base matches it.
+Findings that match are still reported, marked as not introduced (``"introduced": false`` in JSON).
+
+A finding matches when the base had a finding of the same rule with the same fingerprint (file,
+object and node: see :mod:`lintops.fingerprint`), or of the same rule on the same object (API group,
+kind, namespace, name, environment) at the same node, so that moving an object to another file
+introduces nothing. A finding that stands for several objects is introduced when one of them is new
+to it. Findings about no object (a syntax error) match by fingerprint only.
+
+The base is written into a temporary directory outside the working tree, from git's object database
+(``git ls-tree`` and ``git cat-file``: no checkout, so no hooks, filters or attributes of the tree
+run, and the working tree and index are never touched). It is linted with its own configuration,
+under the same command-line settings and the same trusted ``--policy``; what it may read and run is
+bounded as for any tree. Submodules are not written (a gitlink has no content here).
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from pathlib import Path, PurePosixPath
+
+from .changes import ChangesError, git
+from .errors import LintopsError
+from .model import Finding
+
+#: Largest blob written into the base tree; larger files are refused by the reader anyway.
+MAX_BLOB_BYTES = 64 * 1024 * 1024
+
+
+class NewSinceError(LintopsError):
+    """The base of ``--new-since`` could not be read (not a repository, unknown ref)."""
+
+
+@dataclass
+class Preexisting:
+    """What the base's findings were, as the keys a finding of this run is matched by."""
+
+    ref: str
+    fingerprints: set[tuple[str, str]] = field(default_factory=set)
+    objects: set[tuple] = field(default_factory=set)
+
+    def add(self, finding: Finding) -> None:
+        for share in finding.per_object():
+            self.fingerprints.add((share.rule_id, share_fingerprint(share)))
+            key = object_key(share)
+            if key is not None:
+                self.objects.add(key)
+
+    def introduced(self, finding: Finding) -> bool:
+        """Whether one of the objects ``finding`` stands for had no such finding at the base."""
+        for share in finding.per_object():
+            if (share.rule_id, share_fingerprint(share)) in self.fingerprints:
+                continue
+            key = object_key(share)
+            if key is None or key not in self.objects:
+                return True
+        return False
+
+    def mark(self, finding: Finding) -> Finding:
+        return replace(finding, introduced=self.introduced(finding))
+
+
+def share_fingerprint(finding: Finding) -> str:
+    from .fingerprint import fingerprint
+
+    return fingerprint(finding)
+
+
+def object_key(finding: Finding) -> tuple | None:
+    """The finding's rule, object (API group, not version: an apiVersion bump is the same object),
+    environment and node; None for a finding of no object."""
+    ref = finding.object
+    if ref is None:
+        return None
+    group = ref.api_version.rpartition("/")[0]
+    return (finding.rule_id, group, ref.kind, ref.namespace, ref.name, finding.environment, finding.pointer)
+
+
+def merge_base(ref: str, root: Path) -> tuple[Path, str]:
+    """The repository's top level and the merge base of ``ref`` and HEAD."""
+    try:
+        top = Path(git(root, "rev-parse", "--show-toplevel").strip())
+        return top, git(top, "merge-base", ref, "HEAD").strip()
+    except ChangesError as exc:
+        raise NewSinceError(f"--new-since {ref}: {exc}") from None
+
+
+def write_tree(top: Path, commit: str, into: Path) -> int:
+    """Write the files of ``commit`` below ``into`` from git's objects; returns how many were written.
+
+    Regular and executable files are written as they are stored; symbolic links as links (the reader
+    refuses those that leave the tree, as it does in the working tree); gitlinks are skipped.
+    """
+    listing = git(top, "ls-tree", "-r", "-z", "--full-tree", commit).split("\0")
+    entries = []
+    for line in filter(None, listing):
+        meta, _, name = line.partition("\t")
+        mode, kind, sha = meta.split()
+        if kind == "blob" and _safe(name):
+            entries.append((mode, sha, name))
+    if not entries:
+        return 0
+    batch = "".join(f"{sha}\n" for _, sha, _ in entries).encode()
+    result = subprocess.run(["git", "cat-file", "--batch"], cwd=top, input=batch, capture_output=True,
+                            check=False, timeout=300)
+    if result.returncode != 0:
+        raise NewSinceError(f"git cat-file: {result.stderr.decode(errors='replace').strip() or 'failed'}")
+    data, offset, written = result.stdout, 0, 0
+    for mode, _, name in entries:
+        header_end = data.index(b"\n", offset)
+        size = int(data[offset:header_end].split()[2])
+        body = data[header_end + 1:header_end + 1 + size]
+        offset = header_end + 1 + size + 1
+        target = into.joinpath(*PurePosixPath(name).parts)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if mode == "120000":
+            target.symlink_to(body.decode("utf-8", errors="replace"))
+        elif size <= MAX_BLOB_BYTES:
+            target.write_bytes(body)
+        written += 1
+    return written
+
+
+def _safe(name: str) -> bool:
+    """A path git may hold that stays below the directory it is written to."""
+    parts = PurePosixPath(name).parts
+    return bool(parts) and not PurePosixPath(name).is_absolute() and all(p not in ("", ".", "..", ".git")
+                                                                        for p in parts)
+
+
+def base_findings(settings, ref: str) -> Preexisting:
+    """Lint the merge base of ``ref`` with ``settings`` (paths, flags, policy) and collect its findings."""
+    from .runner import prepare
+
+    paths = [Path(p) for p in settings.paths if p != "-"] or [Path(".")]
+    top, commit = merge_base(ref, paths[0] if paths[0].is_dir() else paths[0].parent)
+    found = Preexisting(ref)
+    directory = Path(tempfile.mkdtemp(prefix="lintops-base-"))
+    try:
+        write_tree(top, commit, directory)
+        base = replace(settings, paths=tuple(_moved(p, top, directory) for p in paths),
+                       config_path=_moved_config(settings.config_path, top, directory),
+                       baseline=None, base_dir=directory)
+        run = prepare(base)
+        engine = run.engine()
+        for report in engine.lint(run.discover(base.paths)):
+            for finding in report.findings:
+                found.add(finding)
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
+    return found
+
+
+def _moved(path: Path, top: Path, directory: Path) -> str:
+    resolved = path.resolve()
+    if resolved != top and top not in resolved.parents:
+        raise NewSinceError(f"--new-since: {path} is not inside the repository {top}")
+    return str(directory / resolved.relative_to(top))
+
+
+def _moved_config(config_path: str | None, top: Path, directory: Path) -> str | None:
+    """A ``-c`` file inside the repository is the base's own version of it; one outside stays as given."""
+    if config_path is None:
+        return None
+    resolved = Path(config_path).resolve()
+    return str(directory / resolved.relative_to(top)) if top in resolved.parents else config_path
+
+
+def mark_all(preexisting: Preexisting | None, findings: Iterable[Finding]) -> list[Finding]:
+    findings = list(findings)
+    return findings if preexisting is None else [preexisting.mark(f) for f in findings]
