@@ -31,7 +31,8 @@ from .changes import ChangesError, git
 from .errors import LintopsError
 from .model import Finding
 
-#: Largest blob written into the base tree; larger files are refused by the reader anyway.
+#: Largest blob whose content is written into the base tree; a larger one is written as a sparse file of
+#: its size (the reader refuses files far smaller than this by their size alone).
 MAX_BLOB_BYTES = 64 * 1024 * 1024
 
 
@@ -108,25 +109,59 @@ def write_tree(top: Path, commit: str, into: Path) -> int:
             entries.append((mode, sha, name))
     if not entries:
         return 0
-    batch = "".join(f"{sha}\n" for _, sha, _ in entries).encode()
-    result = subprocess.run(["git", "cat-file", "--batch"], cwd=top, input=batch, capture_output=True,
-                            check=False, timeout=300)
-    if result.returncode != 0:
-        raise NewSinceError(f"git cat-file: {result.stderr.decode(errors='replace').strip() or 'failed'}")
-    data, offset, written = result.stdout, 0, 0
-    for mode, _, name in entries:
-        header_end = data.index(b"\n", offset)
-        size = int(data[offset:header_end].split()[2])
-        body = data[header_end + 1:header_end + 1 + size]
-        offset = header_end + 1 + size + 1
-        target = into.joinpath(*PurePosixPath(name).parts)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if mode == "120000":
-            target.symlink_to(body.decode("utf-8", errors="replace"))
-        elif size <= MAX_BLOB_BYTES:
-            target.write_bytes(body)
-        written += 1
+    # One object at a time over git's batch protocol: memory stays one file's size, whatever the tree's.
+    process = subprocess.Popen(["git", "cat-file", "--batch"], cwd=top, stdin=subprocess.PIPE,
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    assert process.stdin is not None and process.stdout is not None
+    written = 0
+    try:
+        for mode, sha, name in entries:
+            process.stdin.write(f"{sha}\n".encode())
+            process.stdin.flush()
+            header = process.stdout.readline().split()
+            if len(header) != 3 or header[1] != b"blob":
+                raise NewSinceError(f"git cat-file: no blob {sha} for {name}")
+            size = int(header[2])
+            if size > MAX_BLOB_BYTES and mode != "120000":
+                _skip(process.stdout, size)
+                _write_oversized(into, name, size)
+            else:
+                _write(into, name, mode, process.stdout.read(size))
+            process.stdout.read(1)  # the newline after each object
+            written += 1
+    finally:
+        process.stdin.close()
+        process.wait(timeout=60)
     return written
+
+
+def _target(into: Path, name: str) -> Path:
+    target = into.joinpath(*PurePosixPath(name).parts)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    return target
+
+
+def _write(into: Path, name: str, mode: str, body: bytes) -> None:
+    target = _target(into, name)
+    if mode == "120000":
+        target.symlink_to(body.decode("utf-8", errors="replace"))
+    else:
+        target.write_bytes(body)
+
+
+def _write_oversized(into: Path, name: str, size: int) -> None:
+    """A file too large to lint, as a sparse file of its size: the reader refuses it by size, as at HEAD."""
+    with _target(into, name).open("wb") as handle:
+        handle.truncate(size)
+
+
+def _skip(stream, size: int) -> None:
+    """Read past ``size`` bytes of git's output, a megabyte at a time."""
+    while size > 0:
+        chunk = stream.read(min(size, 1 << 20))
+        if not chunk:
+            raise NewSinceError("git cat-file ended in the middle of an object")
+        size -= len(chunk)
 
 
 def _safe(name: str) -> bool:

@@ -113,3 +113,21 @@ def test_the_base_tree_is_written_from_git_objects_only(repository: Path) -> Non
         assert written == 6 and (Path(into) / "apps" / "web.yaml").read_text() == deployment(
             "web", image="nginx:1.25.3")
     assert not marker.exists()  # no filter, hook or attribute of the tree ran
+
+
+def test_a_blob_too_large_to_lint_is_written_as_its_size_and_the_next_files_are_intact(
+        repository: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from lintops import new_since
+
+    monkeypatch.setattr(new_since, "MAX_BLOB_BYTES", 100)
+    top, commit = new_since.merge_base("HEAD", repository)
+    with tempfile.TemporaryDirectory() as into:
+        assert new_since.write_tree(top, commit, Path(into)) == 5
+        for name in ("api", "cache", "queue", "web", "worker"):  # each over 100 bytes: its size, no content
+            written = Path(into) / "apps" / f"{name}.yaml"
+            assert written.stat().st_size == len(deployment(name, image="nginx:1.25.3"))
+            assert set(written.read_bytes()) == {0}
+    monkeypatch.setattr(new_since, "MAX_BLOB_BYTES", 10_000)
+    with tempfile.TemporaryDirectory() as into:
+        new_since.write_tree(top, commit, Path(into))
+        assert (Path(into) / "apps" / "worker.yaml").read_text() == deployment("worker", image="nginx:1.25.3")
