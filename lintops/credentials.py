@@ -131,8 +131,8 @@ class SecretNameCheck(Check):
     def __init__(self, params: dict[str, Any] | None = None) -> None:
         super().__init__(params)
         self.name_re = pattern_param(self.params, "name_pattern", DEFAULT_NAME_PATTERN)
-        if self.params.get("ignore_name_pattern", self.default_ignore_name_pattern) != self.default_ignore_name_pattern:
-            self.__dict__["ignore_re"] = self.ignore_re  # a supplied pattern: refused when the rule loads, not later
+        if "ignore_name_pattern" in self.params:
+            self.ignore_re  # noqa: B018 - a supplied pattern is compiled now: refused when the rule loads
 
     @cached_property
     def ignore_re(self) -> Any:

@@ -23,12 +23,12 @@ from __future__ import annotations
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
 from .changes import ChangesError, git
 from .errors import LintopsError
+from .fingerprint import fingerprint
 from .model import Finding
 
 #: Largest blob whose content is written into the base tree; a larger one is written as a sparse file of
@@ -50,7 +50,7 @@ class Preexisting:
 
     def add(self, finding: Finding) -> None:
         for share in finding.per_object():
-            self.fingerprints.add((share.rule_id, share_fingerprint(share)))
+            self.fingerprints.add((share.rule_id, fingerprint(share)))
             key = object_key(share)
             if key is not None:
                 self.objects.add(key)
@@ -58,7 +58,7 @@ class Preexisting:
     def introduced(self, finding: Finding) -> bool:
         """Whether one of the objects ``finding`` stands for had no such finding at the base."""
         for share in finding.per_object():
-            if (share.rule_id, share_fingerprint(share)) in self.fingerprints:
+            if (share.rule_id, fingerprint(share)) in self.fingerprints:
                 continue
             key = object_key(share)
             if key is None or key not in self.objects:
@@ -67,12 +67,6 @@ class Preexisting:
 
     def mark(self, finding: Finding) -> Finding:
         return replace(finding, introduced=self.introduced(finding))
-
-
-def share_fingerprint(finding: Finding) -> str:
-    from .fingerprint import fingerprint
-
-    return fingerprint(finding)
 
 
 def object_key(finding: Finding) -> tuple | None:
@@ -208,7 +202,3 @@ def _moved_config(config_path: str | None, top: Path, directory: Path) -> str | 
     resolved = Path(config_path).resolve()
     return str(directory / resolved.relative_to(top)) if top in resolved.parents else config_path
 
-
-def mark_all(preexisting: Preexisting | None, findings: Iterable[Finding]) -> list[Finding]:
-    findings = list(findings)
-    return findings if preexisting is None else [preexisting.mark(f) for f in findings]

@@ -120,6 +120,17 @@ async def change_document(client: LanguageClient, path: Path, text: str, version
         content_changes=[types.TextDocumentContentChangeWholeDocument(text=text)])), uri)
 
 
+async def quick_fix(client: LanguageClient, path: Path, at: types.Range,
+                    diagnostic: types.Diagnostic) -> types.TextEdit:
+    """The one edit of the first code action the server offers for ``diagnostic`` at ``at``."""
+    actions = await client.text_document_code_action_async(types.CodeActionParams(
+        text_document=types.TextDocumentIdentifier(uri=path.as_uri()), range=at,
+        context=types.CodeActionContext(diagnostics=[diagnostic])))
+    [edit] = actions[0].edit.changes[path.as_uri()]
+    return edit
+
+
+
 async def save_document(client: LanguageClient, path: Path) -> list[types.Diagnostic]:
     uri = path.as_uri()
     return await published(client, lambda: client.text_document_did_save(types.DidSaveTextDocumentParams(
@@ -249,10 +260,7 @@ async def test_the_quick_fix_inserts_an_exemption_with_a_reason_placeholder(clie
     [readiness] = await change_document(client, deployment, no_probe, version=3)
     assert (readiness.code, readiness.range, readiness.severity) == (
         "readiness-probe", rng(13, 10, 14), types.DiagnosticSeverity.Warning)  # the container's `name` key
-    actions = await client.text_document_code_action_async(types.CodeActionParams(
-        text_document=types.TextDocumentIdentifier(uri=deployment.as_uri()),
-        range=rng(13, 0, 20), context=types.CodeActionContext(diagnostics=[readiness])))
-    [edit] = actions[0].edit.changes[deployment.as_uri()]
+    edit = await quick_fix(client, deployment, rng(13, 0, 20), readiness)
     assert (edit.range, edit.new_text) == (rng(13, 0, 0), "        # lintops: ignore[readiness-probe] REASON\n")
 
 
@@ -264,10 +272,7 @@ async def test_existing_exemption_comment_above_gets_the_rule_added(client: Lang
     deployment = write(repo / "apps" / "web.yaml", text)
     [schema] = await open_document(client, deployment, text)
     assert schema.range == rng(16, 10, 24)
-    actions = await client.text_document_code_action_async(types.CodeActionParams(
-        text_document=types.TextDocumentIdentifier(uri=deployment.as_uri()),
-        range=schema.range, context=types.CodeActionContext(diagnostics=[schema])))
-    [edit] = actions[0].edit.changes[deployment.as_uri()]
+    edit = await quick_fix(client, deployment, schema.range, schema)
     assert (edit.range, edit.new_text) == (rng(15, 28, 46), "floating-image-tag,schema")
 
 
@@ -284,10 +289,7 @@ async def test_a_comment_the_engine_does_not_read_as_a_line_exemption_gets_one_o
     deployment = write(repo / "apps" / "web.yaml", text)
     [schema] = await open_document(client, deployment, text)
     assert schema.range == rng(16, 10, 24)
-    actions = await client.text_document_code_action_async(types.CodeActionParams(
-        text_document=types.TextDocumentIdentifier(uri=deployment.as_uri()),
-        range=schema.range, context=types.CodeActionContext(diagnostics=[schema])))
-    [edit] = actions[0].edit.changes[deployment.as_uri()]
+    edit = await quick_fix(client, deployment, schema.range, schema)
     assert (edit.range, edit.new_text) == (rng(16, 0, 0), "          # lintops: ignore[schema] REASON\n")
     lines = text.splitlines(keepends=True)
     assert await change_document(client, deployment, "".join([*lines[:16], edit.new_text, *lines[16:]]), 2) == []
@@ -403,10 +405,7 @@ async def test_windows_line_endings_keep_ranges_and_the_quick_fix_uses_them(clie
     deployment = repo / "apps" / "web.yaml"
     [schema] = await open_document(client, deployment, text)
     assert schema.range == rng(15, 10, 24)
-    actions = await client.text_document_code_action_async(types.CodeActionParams(
-        text_document=types.TextDocumentIdentifier(uri=deployment.as_uri()),
-        range=schema.range, context=types.CodeActionContext(diagnostics=[schema])))
-    [edit] = actions[0].edit.changes[deployment.as_uri()]
+    edit = await quick_fix(client, deployment, schema.range, schema)
     assert edit.new_text == "          # lintops: ignore[schema] REASON\r\n"
 
 
