@@ -118,7 +118,7 @@ def target_from_environment(environ: Mapping[str, str], token_variable: str = DE
 class _RefuseRedirects(urllib.request.HTTPRedirectHandler):
     """Follow no redirect: the request carries the token, and a redirect may point at another host."""
 
-    def redirect_request(self, req, fp, code, msg, headers, newurl):  # noqa: ANN001 - urllib's signature
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
         return None  # urllib then raises the 3xx as an HTTPError, reported by GitLabClient.request
 
 
