@@ -34,7 +34,7 @@ def git(root: Path, *args: str) -> str:
 def changed_files(ref: str, root: Path, within: list[Path] | None = None) -> list[Path]:
     """Files changed since the merge base of ``ref`` and HEAD that still exist, below ``within``."""
     top = Path(git(root, "rev-parse", "--show-toplevel").strip())
-    base = git(top, "merge-base", ref, "HEAD").strip()
+    base = git(top, "merge-base", "--end-of-options", ref, "HEAD").strip()
     names = git(top, "diff", "--name-only", "--diff-filter=ACMRT", "-z", base).split("\0")
     names += git(top, "ls-files", "--others", "--exclude-standard", "-z").split("\0")  # new, not yet added
     scopes = [p.resolve() for p in within or []]

@@ -17,19 +17,43 @@ from typing import Any
 import click
 
 from . import __version__
-
-EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+from .cli_common import (
+    EXIT_CLEAN,
+    EXIT_FINDINGS,
+    EXIT_INTERNAL,
+    check_options,
+    open_reporters,
+    parse_report,
+    prepare,
+    usage_error,
+)
 
 
 class DefaultCommandGroup(click.Group):
     """A group whose first argument may be omitted: ``lintops deploy/`` means ``lintops check deploy/``."""
 
     default_command = "check"
+    #: Commands defined in modules of their own, imported only when named (or listed by ``--help``).
+    lazy_commands = {"diff": "lintops.commands.diff:diff",
+                     "gitlab-note": "lintops.commands.gitlab_note:gitlab_note"}
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        if not args or (args[0] not in self.commands and args[0] not in ("--help", "-h", "--version")):
+        known = (*self.commands, *self.lazy_commands, "--help", "-h", "--version")
+        if not args or args[0] not in known:
             args = [self.default_command, *args]
         return super().parse_args(ctx, args)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy_commands})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        target = self.lazy_commands.get(name)
+        if target is None:
+            return super().get_command(ctx, name)
+        from importlib import import_module
+
+        module, _, attribute = target.partition(":")
+        return getattr(import_module(module), attribute)
 
     def invoke(self, ctx: click.Context) -> Any:
         """Run the command; a :class:`~lintops.errors.LintopsError` from any stage is one line and exit 2."""
@@ -38,7 +62,7 @@ class DefaultCommandGroup(click.Group):
         try:
             return super().invoke(ctx)
         except LintopsError as exc:
-            _usage_error(str(exc))
+            usage_error(str(exc))
 
 
 @click.group(cls=DefaultCommandGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -47,39 +71,9 @@ def main() -> None:
     """lintops: lint a GitOps repository before it reaches the cluster."""
 
 
-def _check_options(function):
-    """Options shared by ``check`` and ``baseline``."""
-    options = [
-        click.option("-c", "--config", "config_path", type=click.Path(dir_okay=False),
-                     help="Configuration file (default: the nearest .lintops.yaml above the first path)."),
-        click.option("--policy", "policy_path", type=click.Path(dir_okay=False), default=None,
-                     help="Trusted configuration from outside the linted tree (e.g. the target branch's "
-                          ".lintops.yaml): the tree's own configuration, rules and comments may only do what it "
-                          "grants; every attempt beyond is a policy-violation finding. See docs/security.md."),
-        click.option("-k", "--kubernetes-version", multiple=True, metavar="VERSION",
-                     help="Kubernetes version to check against, written 1.N, 1.N.P or v1.N.P: 1.17 to 1.37 are "
-                          "bundled (default 1.18, or the configuration's kubernetes_version and "
-                          "environment_versions). Repeatable: -k 1.29 -k 1.30 checks every object against each "
-                          "and names the versions a finding applies to."),
-        click.option("--strict/--no-strict", default=None, help="Unknown fields are errors (default) or allowed."),
-        click.option("--exclude", "excludes", multiple=True, metavar="GLOB",
-                     help="Skip files and directories matching GLOB (repeatable)."),
-        click.option("--enable", multiple=True, metavar="RULE", help="Enable a rule that is off (repeatable)."),
-        click.option("--disable", multiple=True, metavar="RULE", help="Disable a rule (repeatable)."),
-        click.option("--schema-backend", type=click.Choice(["jsonschema-rs", "jsonschema"]), default=None,
-                     hidden=True, help="JSON Schema implementation (for testing both)."),
-        click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
-                     help="Worker processes for large runs (default: the available cores; 1 = none)."),
-        click.option("--debug", is_flag=True, help="Print tracebacks of internal errors."),
-    ]
-    for option in reversed(options):
-        function = option(function)
-    return function
-
-
 @main.command()
 @click.argument("paths", nargs=-1)
-@_check_options
+@check_options
 @click.option("-f", "--format", "output_format", default=None,
               help="Output format on standard output: text (default; github under GitHub Actions), editor, "
                    "json, junit, codequality, sarif, github, or a plugin's (`lintops rules --formats` lists them).")
@@ -99,10 +93,10 @@ def _check_options(function):
 def check(paths: tuple[str, ...], output_format: str | None, reports: tuple[str, ...], fail_on: str | None,
           verbose: bool, changed_since: str | None, new_since: str | None, quiet: bool, **flags: Any) -> None:
     """Lint PATHS (files, directories, or - for standard input; default: the current directory)."""
-    run = _prepare(paths, fail_on=fail_on, **flags)
+    run = prepare(paths, fail_on=fail_on, **flags)
     if new_since is not None:
         if "-" in paths:
-            _usage_error("--new-since compares trees: it cannot take standard input (-)")
+            usage_error("--new-since compares trees: it cannot take standard input (-)")
         from .new_since import base_findings
         from .runner import Settings
 
@@ -111,12 +105,12 @@ def check(paths: tuple[str, ...], output_format: str | None, reports: tuple[str,
         paths = _changed_paths(changed_since, paths)
     if output_format is None:
         output_format = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
-    targets = [(output_format, None), *(_parse_report(spec) for spec in reports)]
+    targets = [(output_format, None), *(parse_report(spec) for spec in reports)]
     for name, _ in targets:
         if name not in run.catalog.reporters:
-            _usage_error(f"unknown format '{name}' (available: {', '.join(sorted(run.catalog.reporters))})")
+            usage_error(f"unknown format '{name}' (available: {', '.join(sorted(run.catalog.reporters))})")
     engine = run.engine()
-    outputs = _open_reporters(run, targets, verbose)
+    outputs = open_reporters(run, targets, verbose)
     try:  # report files are published only once complete; a failed or interrupted run leaves them as they were
         from .progress import track
 
@@ -143,46 +137,9 @@ def _changed_paths(ref: str, paths: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(str(f) for f in files if f.name.endswith((*MANIFEST_SUFFIXES, ".tpl")) or f.name == "Kustomization")
 
 
-def _parse_report(spec: str) -> tuple[str, str]:
-    name, separator, path = spec.partition("=")
-    if not separator or not name or not path:
-        _usage_error(f"--report expects FORMAT=PATH, got '{spec}'")
-    return name, path
-
-
-def _open_reporters(run: Any, targets: list[tuple[str, str | None]], verbose: bool) -> Any:
-    """The run's reporters and their outputs (:class:`lintops.report_output.Reports`); files written atomically."""
-    from .report_output import ReportOutput, Reports, open_report
-    from .reporters import RunInfo
-
-    rules = tuple(spec for spec in run.catalog.specs if spec.enabled)
-    outputs = Reports()
-    for name, path in targets:
-        if path is None:
-            output = ReportOutput.stdout()
-        else:
-            try:
-                output = open_report(path)
-            except OSError as exc:
-                outputs.discard()
-                _usage_error(f"cannot write report {path}: {exc.strerror or exc}")
-        color = path is None and output.stream.isatty() and "NO_COLOR" not in os.environ
-        info = RunInfo(__version__, run.options.kubernetes_version, run.options.strict, verbose=verbose, color=color,
-                       rules=rules, fail_on=run.options.fail_on, kubernetes_versions=run.options.kubernetes_versions)
-        outputs.add(run.catalog.reporters[name](output.stream, info), output)
-    return outputs
-
-
-def _prepare(paths: tuple[str, ...], **flags: Any):
-    """The run's configuration, policy, catalog and options (a LintopsError is handled by the group)."""
-    from .runner import Settings, prepare
-
-    return prepare(Settings(paths=paths or (".",), **flags))
-
-
 @main.command("baseline")
 @click.argument("paths", nargs=-1)
-@_check_options
+@check_options
 @click.option("-o", "--output", default=".lintops-baseline.json", show_default=True,
               type=click.Path(dir_okay=False), help="Where to write the baseline.")
 def record_baseline(paths: tuple[str, ...], output: str, **flags: Any) -> None:
@@ -191,7 +148,7 @@ def record_baseline(paths: tuple[str, ...], output: str, **flags: Any) -> None:
 
     from .baseline import write_baseline
 
-    run = _prepare(paths, **flags)
+    run = prepare(paths, **flags)
     run.baseline_path = None  # record everything, including what an older baseline suppressed
     engine = run.engine()
     findings = [finding for report in engine.lint(run.discover(paths)) for finding in report.findings]
@@ -216,12 +173,12 @@ def render(paths: tuple[str, ...], config_path: str | None, kubernetes_versions:
     from .inputs.render import crd_bodies, render_input, target_versions
     from .stage_rules import RENDER_FAILED
 
-    run = _prepare(paths, config_path=config_path, kubernetes_version=kubernetes_versions or None)
+    run = prepare(paths, config_path=config_path, kubernetes_version=kubernetes_versions or None)
     failed = False
     inputs = list(run.discover(paths))
     items = [item for item in inputs if not isinstance(item, InputFile)]  # charts, roots, files a renderer claims
     if not items:
-        _usage_error("no Helm chart or Kustomize root below " + ", ".join(paths or (".",)))
+        usage_error("no Helm chart or Kustomize root below " + ", ".join(paths or (".",)))
     crds = crd_bodies([item for item in inputs if isinstance(item, InputFile)], run.options)
     versions_for = target_versions(run.options)
     for item in items:
@@ -303,7 +260,7 @@ def list_rules(config_path: str | None, formats: bool, path: str) -> None:
     """List every rule: id, severity, whether it is on, where it comes from, what it checks."""
     from .explain import format_listing, rule_listing
 
-    run = _prepare((path,), config_path=config_path)
+    run = prepare((path,), config_path=config_path)
     _echo_lines("\n".join(format_listing(run.catalog) if formats else rule_listing(run.catalog.specs)))
 
 
@@ -312,10 +269,10 @@ def list_rules(config_path: str | None, formats: bool, path: str) -> None:
 @click.option("-c", "--config", "config_path", type=click.Path(dir_okay=False), help="Configuration file.")
 def explain(rule_id: str, config_path: str | None) -> None:
     """Print a rule's rationale, exact semantics, remediation, parameters and examples."""
-    run = _prepare((".",), config_path=config_path)
+    run = prepare((".",), config_path=config_path)
     spec = run.catalog.spec(rule_id)
     if spec is None:
-        _usage_error(f"unknown rule '{rule_id}' (see `lintops rules`)")
+        usage_error(f"unknown rule '{rule_id}' (see `lintops rules`)")
     from .explain import explanation
 
     for block in explanation(spec, run.catalog.checks):
@@ -338,7 +295,7 @@ def lsp(config_path: str | None) -> None:
     try:
         from .lsp import serve
     except ImportError as exc:
-        _usage_error(f"the language server needs pygls: pip install 'lintops[lsp]' ({exc})")
+        usage_error(f"the language server needs pygls: pip install 'lintops[lsp]' ({exc})")
     serve(config_path)
 
 
@@ -353,16 +310,9 @@ def init(target: str, force: bool) -> None:
 
     path = Path(target)
     if path.exists() and not force:
-        _usage_error(f"{path} exists; use --force to overwrite it")
+        usage_error(f"{path} exists; use --force to overwrite it")
     path.write_text(STARTER_CONFIG)
     click.echo(f"wrote {path}")
-
-
-def _usage_error(message: str) -> Any:
-    from .escape import escape_controls  # messages quote paths and keys from the linted tree
-
-    click.echo(f"lintops: error: {escape_controls(message)}", err=True)
-    sys.exit(EXIT_USAGE)
 
 
 def run() -> None:

@@ -23,8 +23,11 @@ from __future__ import annotations
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from .changes import ChangesError, git
 from .errors import LintopsError
@@ -79,13 +82,13 @@ def object_key(finding: Finding) -> tuple | None:
     return (finding.rule_id, group, ref.kind, ref.namespace, ref.name, finding.environment, finding.pointer)
 
 
-def merge_base(ref: str, root: Path) -> tuple[Path, str]:
-    """The repository's top level and the merge base of ``ref`` and HEAD."""
+def merge_base(ref: str, root: Path, option: str = "--new-since") -> tuple[Path, str]:
+    """The repository's top level and the merge base of ``ref`` and HEAD (``option``: what errors name)."""
     try:
         top = Path(git(root, "rev-parse", "--show-toplevel").strip())
-        return top, git(top, "merge-base", ref, "HEAD").strip()
+        return top, git(top, "merge-base", "--end-of-options", ref, "HEAD").strip()
     except ChangesError as exc:
-        raise NewSinceError(f"--new-since {ref}: {exc}") from None
+        raise NewSinceError(f"{option} {ref}: {exc}") from None
 
 
 def write_tree(top: Path, commit: str, into: Path) -> int:
@@ -165,33 +168,48 @@ def _safe(name: str) -> bool:
                                                                         for p in parts)
 
 
-def base_findings(settings, ref: str) -> Preexisting:
-    """Lint the merge base of ``ref`` with ``settings`` (paths, flags, policy) and collect its findings."""
-    from .runner import prepare
+@dataclass(frozen=True)
+class BaseTree:
+    """The base of a comparison, written out: its commit and the settings that lint it."""
 
+    commit: str
+    settings: Any
+
+
+@contextmanager
+def base_checkout(settings: Any, ref: str, option: str = "--new-since") -> Iterator[BaseTree]:
+    """The merge base of ``ref`` and HEAD, written to a temporary directory for the time of the block, with
+    ``settings`` (paths, flags, policy) moved into it; the directory is removed afterwards."""
     paths = [Path(p) for p in settings.paths if p != "-"] or [Path(".")]
-    top, commit = merge_base(ref, paths[0] if paths[0].is_dir() else paths[0].parent)
-    found = Preexisting(ref)
+    top, commit = merge_base(ref, paths[0] if paths[0].is_dir() else paths[0].parent, option)
     directory = Path(tempfile.mkdtemp(prefix="lintops-base-"))
     try:
         write_tree(top, commit, directory)
-        base = replace(settings, paths=tuple(_moved(p, top, directory) for p in paths),
-                       config_path=_moved_config(settings.config_path, top, directory),
-                       baseline=None, base_dir=directory)
-        run = prepare(base)
-        engine = run.engine()
-        for report in engine.lint(run.discover(base.paths)):
-            for finding in report.findings:
-                found.add(finding)
+        yield BaseTree(commit, replace(settings, paths=tuple(_moved(p, top, directory, option) for p in paths),
+                                       config_path=_moved_config(settings.config_path, top, directory),
+                                       baseline=None, base_dir=directory))
     finally:
         shutil.rmtree(directory, ignore_errors=True)
+
+
+def base_findings(settings: Any, ref: str) -> Preexisting:
+    """Lint the merge base of ``ref`` with ``settings`` (paths, flags, policy) and collect its findings."""
+    from .runner import prepare
+
+    found = Preexisting(ref)
+    with base_checkout(settings, ref) as base:
+        run = prepare(base.settings)
+        engine = run.engine()
+        for report in engine.lint(run.discover(base.settings.paths)):
+            for finding in report.findings:
+                found.add(finding)
     return found
 
 
-def _moved(path: Path, top: Path, directory: Path) -> str:
+def _moved(path: Path, top: Path, directory: Path, option: str) -> str:
     resolved = path.resolve()
     if resolved != top and top not in resolved.parents:
-        raise NewSinceError(f"--new-since: {path} is not inside the repository {top}")
+        raise NewSinceError(f"{option}: {path} is not inside the repository {top}")
     return str(directory / resolved.relative_to(top))
 
 

@@ -68,6 +68,8 @@ _parent: Engine | None = None  # the engine workers are forked from (module stat
 def can_parallelize(engine: Engine, files: Sequence[InputFile]) -> bool:
     if engine.options.jobs <= 1 or len(files) < MIN_FILES or not sys.platform.startswith("linux"):
         return False
+    if engine.state.observer is not None:  # it sees the objects of this process only
+        return False
     if "helm_python" in sys.modules or any(f.path is None for f in files):
         return False
     return all(rule.check is None or type(rule.check).finish is Check.finish or rule.check.cross_object_kinds

@@ -117,6 +117,9 @@ def collect(state: RunState, parsed: ParsedFile | DocumentStream, source: Source
                 pending.extend(register_crd(state, resource))
         for resource in (*resources, *values):
             pending.extend(check_resource(state, resource))
+        if state.observer is not None and state.scope != "context":
+            for resource in (*resources, *values):
+                state.observer(resource)
         refs += [resource.ref for resource in resources]
         any_values = any_values or bool(values)
         manifests.resources, manifests.values = [], []

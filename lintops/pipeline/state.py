@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import sys
 import traceback
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..baseline import Baseline
 from ..exemptions import ExemptionPolicy
-from ..model import Finding, RunSummary
+from ..model import Finding, Resource, RunSummary
 from ..parse.directives import Directive
 from ..rules import Dispatcher, Rule
 from ..run_context import Options, RunContext
@@ -76,6 +76,9 @@ class RunState:
         self.file_references: list[WorkloadReference] = []
         #: Which render the objects being checked come from (None: plain files; "context": context files).
         self.scope: Any = None
+        #: Told every object the run checks, once it is checked and before its document is freed (what
+        #: ``lintops diff`` compares); context files' objects are not. None: nobody is told.
+        self.observer: Callable[[Resource], None] | None = None
 
     def internal_error(self, where: str) -> None:
         """A check that raised: recorded (the run exits 3), said on standard error, and the run goes on."""

@@ -1,0 +1,92 @@
+"""What the commands of the command line share: exit codes, the options of a lint run, its reporters.
+
+``check``, ``baseline`` and ``diff`` take the same options (:func:`check_options`) and build a run the
+same way (:func:`prepare`); ``check`` and ``diff`` write reports through the same reporters
+(:func:`open_reporters`). Every command ends a user's error the same way (:func:`usage_error`).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any
+
+import click
+
+from . import __version__
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+
+
+def check_options(function):
+    """Options shared by ``check``, ``baseline`` and ``diff``."""
+    options = [
+        click.option("-c", "--config", "config_path", type=click.Path(dir_okay=False),
+                     help="Configuration file (default: the nearest .lintops.yaml above the first path)."),
+        click.option("--policy", "policy_path", type=click.Path(dir_okay=False), default=None,
+                     help="Trusted configuration from outside the linted tree (e.g. the target branch's "
+                          ".lintops.yaml): the tree's own configuration, rules and comments may only do what it "
+                          "grants; every attempt beyond is a policy-violation finding. See docs/security.md."),
+        click.option("-k", "--kubernetes-version", multiple=True, metavar="VERSION",
+                     help="Kubernetes version to check against, written 1.N, 1.N.P or v1.N.P: 1.17 to 1.37 are "
+                          "bundled (default 1.18, or the configuration's kubernetes_version and "
+                          "environment_versions). Repeatable: -k 1.29 -k 1.30 checks every object against each "
+                          "and names the versions a finding applies to."),
+        click.option("--strict/--no-strict", default=None, help="Unknown fields are errors (default) or allowed."),
+        click.option("--exclude", "excludes", multiple=True, metavar="GLOB",
+                     help="Skip files and directories matching GLOB (repeatable)."),
+        click.option("--enable", multiple=True, metavar="RULE", help="Enable a rule that is off (repeatable)."),
+        click.option("--disable", multiple=True, metavar="RULE", help="Disable a rule (repeatable)."),
+        click.option("--schema-backend", type=click.Choice(["jsonschema-rs", "jsonschema"]), default=None,
+                     hidden=True, help="JSON Schema implementation (for testing both)."),
+        click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
+                     help="Worker processes for large runs (default: the available cores; 1 = none)."),
+        click.option("--debug", is_flag=True, help="Print tracebacks of internal errors."),
+    ]
+    for option in reversed(options):
+        function = option(function)
+    return function
+
+
+def parse_report(spec: str) -> tuple[str, str]:
+    name, separator, path = spec.partition("=")
+    if not separator or not name or not path:
+        usage_error(f"--report expects FORMAT=PATH, got '{spec}'")
+    return name, path
+
+
+def open_reporters(run: Any, targets: list[tuple[str, str | None]], verbose: bool) -> Any:
+    """The run's reporters and their outputs (:class:`lintops.report_output.Reports`); files written atomically."""
+    from .report_output import ReportOutput, Reports, open_report
+    from .reporters import RunInfo
+
+    rules = tuple(spec for spec in run.catalog.specs if spec.enabled)
+    outputs = Reports()
+    for name, path in targets:
+        if path is None:
+            output = ReportOutput.stdout()
+        else:
+            try:
+                output = open_report(path)
+            except OSError as exc:
+                outputs.discard()
+                usage_error(f"cannot write report {path}: {exc.strerror or exc}")
+        color = path is None and output.stream.isatty() and "NO_COLOR" not in os.environ
+        info = RunInfo(__version__, run.options.kubernetes_version, run.options.strict, verbose=verbose, color=color,
+                       rules=rules, fail_on=run.options.fail_on, kubernetes_versions=run.options.kubernetes_versions)
+        outputs.add(run.catalog.reporters[name](output.stream, info), output)
+    return outputs
+
+
+def prepare(paths: tuple[str, ...], **flags: Any):
+    """The run's configuration, policy, catalog and options (a LintopsError is handled by the group)."""
+    from .runner import Settings, prepare
+
+    return prepare(Settings(paths=paths or (".",), **flags))
+
+
+def usage_error(message: str) -> Any:
+    from .escape import escape_controls  # messages quote paths and keys from the linted tree
+
+    click.echo(f"lintops: error: {escape_controls(message)}", err=True)
+    sys.exit(EXIT_USAGE)
