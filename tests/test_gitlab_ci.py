@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import shutil
@@ -13,6 +14,8 @@ import pytest
 import yaml
 
 from conftest import REPO, write
+from gitlab_server import FakeGitLab, serve, stop
+from lintops.diff.gitlab_note import MARKER
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
 
@@ -29,6 +32,11 @@ def _git(cwd: Path, *args: str) -> str:
 @pytest.fixture
 def merge_request(tmp_path):
     """origin/main has one commit (with old debt); the checkout adds a second commit with a new mistake."""
+    return _merge_request(tmp_path, {"deploy/web.yaml": BAD})
+
+
+def _merge_request(tmp_path: Path, changes: dict[str, str]) -> Path:
+    """A clone whose branch ``feature`` adds one commit writing ``changes`` over origin/main's first commit."""
     origin = tmp_path / "origin.git"
     work = tmp_path / "work"
     _git(tmp_path, "init", "-q", "--bare", "-b", "main", str(origin))
@@ -42,16 +50,19 @@ def merge_request(tmp_path):
     _git(work, "commit", "-qm", "first")
     _git(work, "push", "-q", "origin", "main")
     _git(work, "checkout", "-q", "-b", "feature")
-    write(work / "deploy" / "web.yaml", BAD)
+    for path, text in changes.items():
+        write(work / path, text)
     _git(work, "add", ".")
     _git(work, "commit", "-qm", "second")
     return work
 
 
-def _run_job(work: Path) -> subprocess.CompletedProcess:
-    job = yaml.safe_load(TEMPLATE.read_text())["lintops"]
-    env = dict(os.environ, **{k: str(v) for k, v in job["variables"].items()},
-               CI_MERGE_REQUEST_TARGET_BRANCH_NAME="main", CI_PIPELINE_SOURCE="merge_request_event")
+def _run_job(work: Path, name: str = "lintops", cleared: tuple[str, ...] = (), **variables: str,
+             ) -> subprocess.CompletedProcess:
+    job = yaml.safe_load(TEMPLATE.read_text())[name]
+    inherited = {key: value for key, value in os.environ.items() if key not in cleared}
+    env = dict(inherited, **{k: str(v) for k, v in job["variables"].items()},
+               CI_MERGE_REQUEST_TARGET_BRANCH_NAME="main", CI_PIPELINE_SOURCE="merge_request_event", **variables)
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env["PATH"]])
     return subprocess.run(["bash", "-c", "set -e\n" + "\n".join(job["script"])], cwd=work, env=env,
                           capture_output=True, text=True, timeout=300)
@@ -96,3 +107,89 @@ def test_grants_on_the_target_branch_apply_to_the_merge_request(merge_request):
     _git(merge_request, "commit", "-qam", "exclude the new file")
     result = _run_job(merge_request)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+# The lintops-diff job: `lintops diff` against the merge base, its Markdown report an artifact and a note.
+
+DIFF_JOB = "lintops-diff"
+TOKEN = "glpat-template-test-token"
+SLOWER = GOOD.replace("fast", "slow")
+_CLEARED = ("LINTOPS_GITLAB_TOKEN", "CI_API_V4_URL", "CI_PROJECT_ID", "CI_MERGE_REQUEST_IID", "http_proxy",
+            "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "all_proxy", "ALL_PROXY")
+needs_markdown = pytest.mark.skipif(importlib.util.find_spec("lintops.diff.markdown") is None,
+                                    reason="lintops diff's Markdown report (lintops.diff.markdown) is not built yet")
+
+
+@pytest.fixture
+def gitlab():
+    state = FakeGitLab(users={TOKEN: 31})
+    serve(state)
+    yield state
+    stop(state)
+
+
+def _run_diff_job(work: Path, gitlab: FakeGitLab, token: str | None) -> subprocess.CompletedProcess:
+    """The job's script lines in ``work`` as a merge-request pipeline runs them, the API at ``gitlab``."""
+    base = _git(work, "merge-base", "origin/main", "HEAD").strip()
+    variables = {"CI_MERGE_REQUEST_DIFF_BASE_SHA": base, "CI_API_V4_URL": gitlab.api_url,
+                 "CI_PROJECT_ID": gitlab.project, "CI_MERGE_REQUEST_IID": gitlab.merge_request}
+    if token is not None:
+        variables["LINTOPS_GITLAB_TOKEN"] = token
+    return _run_job(work, DIFF_JOB, cleared=_CLEARED, **variables)
+
+
+def test_the_diff_job_runs_on_merge_requests_and_exposes_its_report():
+    template = yaml.safe_load(TEMPLATE.read_text())
+    job = template[DIFF_JOB]
+    assert job["image"] == "python:3.11" and job["variables"]["GIT_DEPTH"] == "0"
+    assert job["rules"] == [{"if": '$CI_PIPELINE_SOURCE == "merge_request_event"'}]
+    assert job["before_script"][-1] == template["lintops"]["before_script"][-1]  # installed the same way
+    artifacts = job["artifacts"]
+    assert artifacts["expose_as"] == "lintops diff" and artifacts["when"] == "always"
+    assert artifacts["paths"] == ["lintops-diff.md"]
+    assert artifacts["reports"] == {"codequality": "gl-code-quality-report.json"}
+    script = job["script"]
+    diff = next(index for index, line in enumerate(script) if "lintops diff " in line)
+    note = next(index for index, line in enumerate(script) if "lintops gitlab-note " in line)
+    assert '--base "$CI_MERGE_REQUEST_DIFF_BASE_SHA"' in script[diff] and '--policy "$policy"' in script[diff]
+    assert "--report markdown=lintops-diff.md" in script[diff]
+    assert "--report codequality=gl-code-quality-report.json" in script[diff]
+    assert diff < note and "lintops gitlab-note lintops-diff.md" in script[note]
+    assert script[-1] == 'exit "$status"'
+
+
+@needs_markdown
+def test_the_diff_job_posts_the_report_and_fails_for_what_the_merge_request_introduces(tmp_path, gitlab):
+    work = _merge_request(tmp_path, {"deploy/settings.yaml": SLOWER, "deploy/web.yaml": BAD})
+    result = _run_diff_job(work, gitlab, TOKEN)
+    assert result.returncode == 1, result.stdout + result.stderr  # diff's status: web.yaml's new finding
+    report = (work / "lintops-diff.md").read_text(encoding="utf-8")
+    assert report.startswith(MARKER) and "settings" in report and "slow" in report
+    (post,) = gitlab.writes()
+    assert (post.method, post.path) == ("POST", gitlab.notes_path)
+    assert post.headers["private-token"] == TOKEN and post.json == {"body": report}
+    assert f"posted note {gitlab.notes[0]['id']} on merge request !7" in result.stdout
+    quality = json.loads((work / "gl-code-quality-report.json").read_text())
+    assert {issue["location"]["path"] for issue in quality} == {"deploy/web.yaml"}  # old.yaml's debt is not new
+    assert TOKEN not in result.stdout + result.stderr
+
+
+@needs_markdown
+def test_the_diff_job_succeeds_without_a_token_and_keeps_the_report(tmp_path, gitlab):
+    work = _merge_request(tmp_path, {"deploy/settings.yaml": SLOWER})
+    result = _run_diff_job(work, gitlab, None)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "nothing posted: LINTOPS_GITLAB_TOKEN is not set" in result.stdout
+    assert (work / "lintops-diff.md").read_text(encoding="utf-8").startswith(MARKER)
+    assert gitlab.connections == []
+
+
+@needs_markdown
+def test_a_note_that_cannot_be_posted_does_not_change_the_jobs_verdict(tmp_path, gitlab):
+    work = _merge_request(tmp_path, {"deploy/settings.yaml": SLOWER})
+    gitlab.fail_status = 403
+    result = _run_diff_job(work, gitlab, TOKEN)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "lintops: error: GitLab API GET /api/v4/" in result.stderr and "HTTP 403" in result.stderr
+    assert "lintops gitlab-note failed (see above)" in result.stdout
+    assert TOKEN not in result.stdout + result.stderr
