@@ -62,7 +62,8 @@ def _run_job(work: Path, name: str = "lintops", cleared: tuple[str, ...] = (), *
     job = yaml.safe_load(TEMPLATE.read_text())[name]
     inherited = {key: value for key, value in os.environ.items() if key not in cleared}
     env = dict(inherited, **{k: str(v) for k, v in job["variables"].items()},
-               CI_MERGE_REQUEST_TARGET_BRANCH_NAME="main", CI_PIPELINE_SOURCE="merge_request_event", **variables)
+               CI_MERGE_REQUEST_TARGET_BRANCH_NAME="main", CI_PIPELINE_SOURCE="merge_request_event")
+    env.update(variables)  # what a project sets overrides the job's defaults
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env["PATH"]])
     return subprocess.run(["bash", "-c", "set -e\n" + "\n".join(job["script"])], cwd=work, env=env,
                           capture_output=True, text=True, timeout=300)
@@ -193,3 +194,19 @@ def test_a_note_that_cannot_be_posted_does_not_change_the_jobs_verdict(tmp_path,
     assert "lintops: error: GitLab API GET /api/v4/" in result.stderr and "HTTP 403" in result.stderr
     assert "lintops gitlab-note failed (see above)" in result.stdout
     assert TOKEN not in result.stdout + result.stderr
+
+
+def test_a_report_the_merge_request_commits_is_never_posted(tmp_path, gitlab):
+    """A lintops-diff.md in the checkout (a link to the job's variables) is removed before diff runs, so a
+    diff that fails before writing its report (exit 2 here) leaves nothing to post."""
+    work = _merge_request(tmp_path, {"deploy/settings.yaml": SLOWER})
+    (work / "lintops-diff.md").symlink_to("/proc/self/environ")
+    _git(work, "add", "lintops-diff.md")
+    _git(work, "commit", "-qm", "a report of my own")
+    result = _run_job(work, DIFF_JOB, cleared=_CLEARED, LINTOPS_DIFF_ARGS="-k 0.1",
+                      CI_MERGE_REQUEST_DIFF_BASE_SHA=_git(work, "rev-parse", "origin/main").strip(),
+                      CI_API_V4_URL=gitlab.api_url, CI_PROJECT_ID="42", CI_MERGE_REQUEST_IID="7",
+                      LINTOPS_GITLAB_TOKEN=TOKEN)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert not (work / "lintops-diff.md").exists() and not (work / "lintops-diff.md").is_symlink()
+    assert gitlab.connections == []

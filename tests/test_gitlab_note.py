@@ -197,3 +197,28 @@ def test_an_api_address_that_is_not_http_is_refused(report):
     result = run_lintops("gitlab-note", str(report), env=ci_env(None, CI_API_V4_URL="file:///etc",
                                                                 CI_PROJECT_ID="1", CI_MERGE_REQUEST_IID="2"))
     assert result.returncode == 2 and "CI_API_V4_URL is not an http(s) address" in result.stderr
+
+
+def test_a_link_or_a_fifo_in_place_of_the_report_is_refused_unread(gitlab, tmp_path):
+    """The report lies in the checkout the merge request's author wrote: a link to the job's variables
+    (/proc/self/environ) must not be posted, and a FIFO must not hang the job."""
+    secret = tmp_path / "environ"
+    secret.write_text(f"{MARKER}\nLINTOPS_GITLAB_TOKEN={TOKEN}\nCI_JOB_TOKEN=job-secret\n", encoding="utf-8")
+    link = tmp_path / "lintops-diff.md"
+    link.symlink_to(secret)
+    fifo = tmp_path / "fifo.md"
+    os.mkfifo(fifo)
+    linked = run_lintops("gitlab-note", str(link), env=ci_env(gitlab))
+    piped = run_lintops("gitlab-note", str(fifo), env=ci_env(gitlab))
+    assert (linked.returncode, piped.returncode) == (2, 2)
+    assert "a symbolic link, not the report lintops diff writes" in linked.stderr
+    assert "not a regular file" in piped.stderr
+    assert gitlab.connections == []
+    assert "job-secret" not in linked.stdout + linked.stderr
+    _no_secret(linked)
+
+
+def test_the_token_is_masked_in_the_body_too(gitlab, report):
+    report.write_text(f"{REPORT}value: {TOKEN}\n", encoding="utf-8")
+    assert run_lintops("gitlab-note", str(report), env=ci_env(gitlab)).returncode == 0
+    assert gitlab.writes()[0].json == {"body": f"{REPORT}value: [MASKED]\n"}

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -73,16 +74,30 @@ class Outcome:
 
 def read_body(path: str) -> str:
     """The note's body: the file's text, headed by :data:`MARKER` (added when the file does not start with
-    it, so the next pipeline finds the note); refused when GitLab would refuse it, before anything is sent."""
-    file = Path(path)
+    it, so the next pipeline finds the note); refused when GitLab would refuse it, before anything is sent.
+
+    The file is in the job's checkout, whose files the merge request's author wrote: a link (to
+    ``/proc/self/environ``, say, the job's variables) or anything but a regular file is refused, not read.
+    """
     try:
-        if file.stat().st_size > _MAX_FILE_BYTES:
-            raise LintopsError(f"{path}: the note would be over GitLab's limit of {MAX_BODY_CHARS:,} characters")
-        text = file.read_bytes().decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise LintopsError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
     except OSError as exc:
+        if Path(path).is_symlink():
+            raise LintopsError(f"{path}: a symbolic link, not the report lintops diff writes") from None
         raise LintopsError(f"cannot read {path}: {exc.strerror or exc}") from None
+    with os.fdopen(descriptor, "rb") as file:
+        try:
+            status = os.fstat(file.fileno())
+            if not stat.S_ISREG(status.st_mode):
+                raise LintopsError(f"{path}: not a regular file, not the report lintops diff writes")
+            if status.st_size > _MAX_FILE_BYTES:
+                raise LintopsError(f"{path}: the note would be over GitLab's limit of {MAX_BODY_CHARS:,} "
+                                   f"characters")
+            text = file.read(_MAX_FILE_BYTES + 1).decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise LintopsError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+        except OSError as exc:
+            raise LintopsError(f"cannot read {path}: {exc.strerror or exc}") from None
     if not text.startswith(MARKER):
         text = f"{MARKER}\n{text}"
     if len(text) > MAX_BODY_CHARS:
@@ -146,7 +161,7 @@ class GitLabClient:
         where = f"{method} {_path(url)}"
         try:
             with self._opener.open(request, timeout=TIMEOUT_SECONDS) as response:
-                raw = response.read(_MAX_RESPONSE_BYTES + 1)
+                raw = _read_bounded(response, _MAX_RESPONSE_BYTES + 1)
                 answer_headers = response.headers
         except urllib.error.HTTPError as exc:
             raise LintopsError(self.mask(self._http_error(where, exc))) from None
@@ -171,6 +186,20 @@ class GitLabClient:
             body = b""
         message = _gitlab_message(body) or exc.reason or ""
         return f"GitLab API {where}: HTTP {exc.code}" + (f": {message}" if message else "")
+
+
+def _read_bounded(response: Any, limit: int) -> bytes:
+    """At most ``limit`` bytes of the answer, read a megabyte at a time (one ``read(limit)`` would allocate
+    ``limit`` bytes up front, whatever the answer's size)."""
+    chunks: list[bytes] = []
+    size = 0
+    while size < limit:
+        chunk = response.read(min(1 << 20, limit - size))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
 
 
 def _path(url: str) -> str:
@@ -248,7 +277,7 @@ def post(path: str, environ: Mapping[str, str] | None = None, token_variable: st
     method, url = ("POST", target.notes_url) if note_id is None else ("PUT", f"{target.notes_url}/{note_id}")
     if dry_run:
         return Outcome(f"dry run: would {method} {url}")
-    answer, _ = client.request(method, url, {"body": body})
+    answer, _ = client.request(method, url, {"body": client.mask(body)})
     posted_id = answer.get("id") if isinstance(answer, dict) else None
     posted_id = posted_id if isinstance(posted_id, int) else note_id
     verb = "posted" if method == "POST" else "updated"
