@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import shutil
@@ -15,7 +14,7 @@ import yaml
 
 from conftest import REPO, write
 from gitlab_server import FakeGitLab, serve, stop
-from lintops.diff.gitlab_note import MARKER
+from lintops.diff.markdown import MARKER
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
 
@@ -117,8 +116,6 @@ TOKEN = "glpat-template-test-token"
 SLOWER = GOOD.replace("fast", "slow")
 _CLEARED = ("LINTOPS_GITLAB_TOKEN", "CI_API_V4_URL", "CI_PROJECT_ID", "CI_MERGE_REQUEST_IID", "http_proxy",
             "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "all_proxy", "ALL_PROXY")
-needs_markdown = pytest.mark.skipif(importlib.util.find_spec("lintops.diff.markdown") is None,
-                                    reason="lintops diff's Markdown report (lintops.diff.markdown) is not built yet")
 
 
 @pytest.fixture
@@ -159,7 +156,6 @@ def test_the_diff_job_runs_on_merge_requests_and_exposes_its_report():
     assert script[-1] == 'exit "$status"'
 
 
-@needs_markdown
 def test_the_diff_job_posts_the_report_and_fails_for_what_the_merge_request_introduces(tmp_path, gitlab):
     work = _merge_request(tmp_path, {"deploy/settings.yaml": SLOWER, "deploy/web.yaml": BAD})
     result = _run_diff_job(work, gitlab, TOKEN)
@@ -175,7 +171,6 @@ def test_the_diff_job_posts_the_report_and_fails_for_what_the_merge_request_intr
     assert TOKEN not in result.stdout + result.stderr
 
 
-@needs_markdown
 def test_the_diff_job_succeeds_without_a_token_and_keeps_the_report(tmp_path, gitlab):
     work = _merge_request(tmp_path, {"deploy/settings.yaml": SLOWER})
     result = _run_diff_job(work, gitlab, None)
@@ -185,7 +180,6 @@ def test_the_diff_job_succeeds_without_a_token_and_keeps_the_report(tmp_path, gi
     assert gitlab.connections == []
 
 
-@needs_markdown
 def test_a_note_that_cannot_be_posted_does_not_change_the_jobs_verdict(tmp_path, gitlab):
     work = _merge_request(tmp_path, {"deploy/settings.yaml": SLOWER})
     gitlab.fail_status = 403

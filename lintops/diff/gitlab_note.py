@@ -28,11 +28,10 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import LintopsError
+from .markdown import GITLAB_NOTE_LIMIT, MARKER  # MARKER: how a later pipeline finds the note to update
 
-#: The first line of every body lintops posts; how a later pipeline recognises the note to update.
-MARKER = "<!-- lintops diff -->"
 #: GitLab refuses a note body longer than this (characters).
-MAX_BODY_CHARS = 1_000_000
+MAX_BODY_CHARS = GITLAB_NOTE_LIMIT
 #: A file that large in bytes cannot be a body GitLab takes (UTF-8 is at most four bytes a character).
 _MAX_FILE_BYTES = 4 * MAX_BODY_CHARS
 DEFAULT_TOKEN_VARIABLE = "LINTOPS_GITLAB_TOKEN"
