@@ -11,6 +11,7 @@ import datetime
 import io
 import json
 import re
+from pathlib import Path
 
 import pytest
 
@@ -497,3 +498,26 @@ def test_objects_of_no_namespace_or_name_sort_before_named_ones():
         for name, namespace in (("b", None), ("a", "x"), (None, None))])
     ordered = [(c.key.namespace, c.key.name) for c in json_contract.ordered_objects(environment.added)]
     assert ordered == [(None, None), (None, "b"), ("x", "a")]
+
+
+def test_every_key_of_the_contract_is_documented_in_the_module_and_the_readme():
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("What a merge request changes: `lintops diff`"):]
+    section = section[:section.index("\n### ")]
+    document = to_json(sample())
+    keys: set[str] = set()
+
+    def walk(value):
+        if isinstance(value, dict):
+            for name, item in value.items():
+                keys.add(name)
+                walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+
+    walk({name: value for name, value in document.items() if name not in ("findings", "summary")})
+    keys |= set(document["findings"]) | set(document["summary"])
+    for name in sorted(keys):
+        assert f"`{name}`" in section or f'"{name}"' in section, f"README does not document {name}"
+        assert name in json_contract.__doc__, f"the module docstring does not document {name}"
