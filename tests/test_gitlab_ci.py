@@ -144,14 +144,14 @@ def test_the_diff_job_runs_on_merge_requests_and_exposes_its_report():
     assert job["before_script"][-1] == template["lintops"]["before_script"][-1]  # installed the same way
     artifacts = job["artifacts"]
     assert artifacts["expose_as"] == "lintops diff" and artifacts["when"] == "always"
-    assert artifacts["paths"] == ["lintops-diff.md"]
-    assert artifacts["reports"] == {"codequality": "gl-code-quality-report.json"}
+    assert artifacts["paths"] == ["lintops-diff.md", "lintops-diff.json"]
+    assert "reports" not in artifacts  # the lintops job's Code Quality report is the widget's; GitLab merges all
     script = job["script"]
     diff = next(index for index, line in enumerate(script) if "lintops diff " in line)
     note = next(index for index, line in enumerate(script) if "lintops gitlab-note " in line)
     assert '--base "$CI_MERGE_REQUEST_DIFF_BASE_SHA"' in script[diff] and '--policy "$policy"' in script[diff]
     assert "--report markdown=lintops-diff.md" in script[diff]
-    assert "--report codequality=gl-code-quality-report.json" in script[diff]
+    assert "--report json=lintops-diff.json" in script[diff]
     assert diff < note and "lintops gitlab-note lintops-diff.md" in script[note]
     assert script[-1] == 'exit "$status"'
 
@@ -166,8 +166,8 @@ def test_the_diff_job_posts_the_report_and_fails_for_what_the_merge_request_intr
     assert (post.method, post.path) == ("POST", gitlab.notes_path)
     assert post.headers["private-token"] == TOKEN and post.json == {"body": report}
     assert f"posted note {gitlab.notes[0]['id']} on merge request !7" in result.stdout
-    quality = json.loads((work / "gl-code-quality-report.json").read_text())
-    assert {issue["location"]["path"] for issue in quality} == {"deploy/web.yaml"}  # old.yaml's debt is not new
+    diff = json.loads((work / "lintops-diff.json").read_text())
+    assert {f["path"] for f in diff["findings"]["introduced"]} == {"deploy/web.yaml"}  # old.yaml's debt is not new
     assert TOKEN not in result.stdout + result.stderr
 
 

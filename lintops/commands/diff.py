@@ -94,11 +94,13 @@ def render(name: str, result: Any, *, color: bool, verbose: bool, max_note_chars
 
         return format_markdown(result, limit=max_note_chars)
     if name == "json":
-        import json
+        import io
 
-        from ..diff.json_contract import to_json
+        from ..diff.json_contract import write_json
 
-        return json.dumps(to_json(result), indent=2, ensure_ascii=False) + "\n"
+        stream = io.StringIO()
+        write_json(result, stream)
+        return stream.getvalue()
     from ..diff.text import format_text
 
     return format_text(result, color=color, verbose=verbose)
