@@ -52,7 +52,7 @@ from collections.abc import Iterable, Mapping
 from typing import IO, Any
 
 from .. import __version__
-from ..model import Finding, Location, RunSummary
+from ..model import Finding, Location
 from .model import ABSENT, DiffResult, EnvironmentChanges, FieldChange, ObjectChange, ObjectKey, Redacted
 
 FORMAT = "lintops-diff/1"
@@ -146,23 +146,6 @@ def _environment(environment: EnvironmentChanges) -> dict[str, Any]:
     }
 
 
-def summary_to_dict(summary: RunSummary) -> dict[str, int]:
-    """A run's counts with the keys of the ``json`` report's ``summary``."""
-    return {
-        "files": summary.files,
-        "objects": summary.objects,
-        "rendered": summary.rendered,
-        "linted_alone": summary.linted_alone,
-        "not_linted": summary.not_linted,
-        "findings": summary.findings,
-        "errors": summary.errors,
-        "warnings": summary.warnings,
-        "info": summary.infos,
-        "suppressed": summary.suppressed,
-        "skipped": summary.skipped,
-    }
-
-
 def _findings(result: DiffResult) -> dict[str, list[dict[str, Any]]]:
     """Each side's findings with the fingerprints its own run gives them (head: introduced and unchanged)."""
     from ..fingerprint import finding_fingerprints
@@ -180,6 +163,7 @@ def _findings(result: DiffResult) -> dict[str, list[dict[str, Any]]]:
 
 def to_json(result: DiffResult) -> dict[str, Any]:
     """The whole result as the contract (the module docstring) lists it."""
+    from ..reporters.json import summary_to_dict
     return {
         "format": FORMAT,
         "version": __version__,

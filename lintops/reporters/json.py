@@ -83,6 +83,23 @@ def finding_to_dict(finding: Finding, fingerprint: str | None = None,
     return data
 
 
+def summary_to_dict(summary: RunSummary) -> dict[str, int]:
+    """A run's counts as the ``summary`` of the report (also each side's in ``lintops diff``'s JSON)."""
+    return {
+        "files": summary.files,
+        "objects": summary.objects,
+        "rendered": summary.rendered,
+        "linted_alone": summary.linted_alone,
+        "not_linted": summary.not_linted,
+        "findings": summary.findings,
+        "errors": summary.errors,
+        "warnings": summary.warnings,
+        "info": summary.infos,
+        "suppressed": summary.suppressed,
+        "skipped": summary.skipped,
+    }
+
+
 class JsonReporter(Reporter):
     name = "json"
     description = "One JSON document with every finding and the summary (a stable contract)."
@@ -108,19 +125,7 @@ class JsonReporter(Reporter):
             "kubernetes_versions": list(self.run.versions),
             "strict": self.run.strict,
             "findings": self.findings,
-            "summary": {
-                "files": summary.files,
-                "objects": summary.objects,
-                "rendered": summary.rendered,
-                "linted_alone": summary.linted_alone,
-                "not_linted": summary.not_linted,
-                "findings": summary.findings,
-                "errors": summary.errors,
-                "warnings": summary.warnings,
-                "info": summary.infos,
-                "suppressed": summary.suppressed,
-                "skipped": summary.skipped,
-            },
+            "summary": summary_to_dict(summary),
         }
         json_text.dump(document, self.stream)
         self.stream.write("\n")
