@@ -29,6 +29,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from . import changes
 from .changes import ChangesError, git
 from .errors import LintopsError
 from .fingerprint import fingerprint
@@ -83,10 +84,11 @@ def object_key(finding: Finding) -> tuple | None:
 
 
 def merge_base(ref: str, root: Path, option: str = "--new-since") -> tuple[Path, str]:
-    """The repository's top level and the merge base of ``ref`` and HEAD (``option``: what errors name)."""
+    """The repository's top level and the merge base of ``ref`` and HEAD (``option``: what errors name); a
+    shallow clone is deepened from its remote as for ``--changed-since`` (:func:`lintops.changes.merge_base`)."""
     try:
         top = Path(git(root, "rev-parse", "--show-toplevel").strip())
-        return top, git(top, "merge-base", "--end-of-options", ref, "HEAD").strip()
+        return top, changes.merge_base(top, ref)
     except ChangesError as exc:
         raise NewSinceError(f"{option} {ref}: {exc}") from None
 
