@@ -11,7 +11,9 @@ audit trail and the summary counts it, while the run does not fail on it. Three 
 * the configuration's ``exemptions:`` (by rule, path glob, kind, namespace, name).
 
 An exemption without a reason still applies, and is itself a finding (``exemption-reason``), so the
-run fails until somebody writes down why. A platform team can forbid annotation or comment
+run fails until somebody writes down why. A placeholder is no reason (:func:`is_placeholder_reason`:
+``REASON``, ``TODO``, ``TBD``, ``FIXME``, ``...``, ``xxx``, ``<reason>``): the editor's quick fix writes
+``REASON`` for the user to replace, and it must not pass as one. A platform team can forbid annotation or comment
 exemptions in the configuration; they are then ignored.
 """
 
@@ -30,6 +32,28 @@ from .stage_rules import EXEMPTION_REASON, POLICY_VIOLATION
 from .workloads import WORKLOAD_POD_SPECS
 
 ANNOTATION_PREFIX = "lintops.io/ignore-"
+
+#: Words that stand where a reason should be (compared case-insensitively, punctuation trimmed).
+PLACEHOLDER_REASONS = frozenset({"reason", "todo", "tbd", "fixme", "xxx", "<reason>", "...", "…"})
+_TRIM = " \t.,;:!?-_*\"'`()[]{}"
+
+
+def is_placeholder_reason(reason: str) -> bool:
+    """Whether ``reason`` is a placeholder rather than a reason (``REASON``, ``TODO:``, ``...``, ``<reason>``)."""
+    text = reason.strip().lower()
+    if text in PLACEHOLDER_REASONS:  # "..." and "<reason>" are placeholders with their punctuation
+        return True
+    trimmed = text.strip(_TRIM)
+    return trimmed in PLACEHOLDER_REASONS or (bool(text) and not trimmed and set(text) <= set(".…"))
+
+
+def _why_not(reason: str) -> str | None:
+    """What is wrong with an exemption's reason (none, a placeholder), or None for a real one."""
+    if not reason.strip():
+        return "gives no reason"
+    if is_placeholder_reason(reason):
+        return f"gives the placeholder {reason.strip()!r} as its reason"
+    return None
 
 
 @dataclass(frozen=True)
@@ -82,10 +106,11 @@ class ExemptionPolicy:
             return
         for base, found in _all_annotation_maps(resource):
             for key, value in found.items():
-                if isinstance(key, str) and key.startswith(ANNOTATION_PREFIX) and not str(value or "").strip():
+                why = _why_not(str(value or "")) if isinstance(key, str) and key.startswith(ANNOTATION_PREFIX) else None
+                if why is not None:
                     rule = key[len(ANNOTATION_PREFIX):]
                     yield Violation(f"{base}/metadata/annotations/{key.replace('~', '~0').replace('/', '~1')}",
-                                    f"exemption of '{rule}' gives no reason; write why as the annotation's value",
+                                    f"exemption of '{rule}' {why}; write why as the annotation's value",
                                     at_key=True)
 
     # -- comments ----------------------------------------------------------------------------------
@@ -141,13 +166,19 @@ class ExemptionPolicy:
     def comment_reason_findings(self, directives: list[Directive], path: str, severity: Severity) -> list[Finding]:
         if not self.config.allow_inline_exemptions:
             return []
-        return [
-            Finding(EXEMPTION_REASON, severity,
-                    f"exemption of {', '.join(d.rules) or 'no rule'} gives no reason; write why after the ']'",
-                    Location(path, d.line, d.column))
-            for d in directives
-            if not d.reason or not d.rules
-        ]
+        findings = []
+        for d in directives:
+            why = "gives no reason" if not d.rules else _why_not(d.reason or "")
+            if why is None:
+                continue
+            message = f"exemption of {', '.join(d.rules) or 'no rule'} {why}; write why after the ']'"
+            if d.rules and d.reason.strip():  # a placeholder: reported on it, the word to replace
+                start, end = d.reason_span
+                findings.append(Finding(EXEMPTION_REASON, severity, message, Location(path, d.line, start + 1),
+                                        end_line=d.line, end_column=end + 1))
+            else:
+                findings.append(Finding(EXEMPTION_REASON, severity, message, Location(path, d.line, d.column)))
+        return findings
 
     # -- configuration -----------------------------------------------------------------------------
 

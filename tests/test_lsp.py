@@ -244,10 +244,15 @@ async def test_the_quick_fix_inserts_an_exemption_with_a_reason_placeholder(clie
     assert edit.new_text == "          # lintops: ignore[schema] REASON\n"
     assert actions[0].diagnostics[0].code == "schema"
 
-    # Applied, the comment exempts the finding, and its reason is not empty: nothing is left.
+    # Applied, the comment exempts the finding, and the placeholder shows as an exemption-reason finding on
+    # the word REASON itself until it is replaced; with a reason written there, nothing is left.
     lines = DEPLOYMENT.splitlines(keepends=True)
-    exempted = "".join([*lines[:15], edit.new_text, *lines[15:]])
-    assert await change_document(client, deployment, exempted, version=2) == []
+    placeholder = "".join([*lines[:15], edit.new_text, *lines[15:]])
+    [reason] = await change_document(client, deployment, placeholder, version=2)
+    assert (reason.code, reason.range) == ("exemption-reason", rng(15, 36, 42))
+    assert "placeholder 'REASON'" in reason.message
+    exempted = placeholder.replace("REASON", "the field is read by the legacy controller")
+    assert await change_document(client, deployment, exempted, version=3) == []
 
     # No action away from the diagnostics.
     none = await client.text_document_code_action_async(types.CodeActionParams(
@@ -257,7 +262,7 @@ async def test_the_quick_fix_inserts_an_exemption_with_a_reason_placeholder(clie
 
     # A finding at a sequence item: the comment takes the indentation of the `- name:` line.
     no_probe = exempted.replace("          readinessProbe: {httpGet: {path: /ready, port: 8080}}\n", "")
-    [readiness] = await change_document(client, deployment, no_probe, version=3)
+    [readiness] = await change_document(client, deployment, no_probe, version=4)
     assert (readiness.code, readiness.range, readiness.severity) == (
         "readiness-probe", rng(13, 10, 14), types.DiagnosticSeverity.Warning)  # the container's `name` key
     edit = await quick_fix(client, deployment, rng(13, 0, 20), readiness)
@@ -292,7 +297,8 @@ async def test_a_comment_the_engine_does_not_read_as_a_line_exemption_gets_one_o
     edit = await quick_fix(client, deployment, schema.range, schema)
     assert (edit.range, edit.new_text) == (rng(16, 0, 0), "          # lintops: ignore[schema] REASON\n")
     lines = text.splitlines(keepends=True)
-    assert await change_document(client, deployment, "".join([*lines[:16], edit.new_text, *lines[16:]]), 2) == []
+    inserted = edit.new_text.replace("REASON", "set by the mesh")
+    assert await change_document(client, deployment, "".join([*lines[:16], inserted, *lines[16:]]), 2) == []
 
 
 @pytest.mark.asyncio
@@ -310,11 +316,13 @@ async def test_configuration_per_path_exemptions_and_excludes_apply(client: Lang
 @pytest.mark.asyncio
 async def test_a_file_of_a_chart_is_the_charts_and_a_chart_above_the_repository_does_not_count(
         client: LanguageClient, repo: Path):
-    # The command line renders a chart rather than linting its files, so they get no diagnostics; a
-    # Chart.yaml above the repository root is no chart of the repository's (discovery looks no higher).
+    # The command line renders a chart rather than linting its files as manifests, and so does the server:
+    # the template's diagnostics are those of the render, at the template's line; a Chart.yaml above the
+    # repository root is no chart of the repository's (discovery looks no higher).
     write(repo / "charts" / "web" / "Chart.yaml", "apiVersion: v2\nname: web\nversion: 0.1.0\n")
     template = write(repo / "charts" / "web" / "templates" / "deployment.yaml", DEPLOYMENT)
-    assert await open_document(client, template, DEPLOYMENT) == []
+    [schema] = await open_document(client, template, DEPLOYMENT)
+    assert (schema.code, schema.range) == ("schema", rng(15, 10, 24))
     write(repo.parent / "Chart.yaml", "apiVersion: v2\nname: outside\nversion: 0.1.0\n")
     deployment = write(repo / "apps" / "web.yaml", DEPLOYMENT)
     assert [d.code for d in await open_document(client, deployment, DEPLOYMENT)] == ["schema"]

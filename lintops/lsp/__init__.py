@@ -21,7 +21,8 @@ exemption) are not published, as ``--format editor`` leaves them out without ``-
 
 A code action (quick fix) per rule that fires on the requested lines inserts an exemption comment on
 the line above, at that line's indentation: ``# lintops: ignore[<rule-id>] REASON``. ``REASON`` is a
-placeholder to replace with the reason (an exemption without one is itself a finding); when the line
+placeholder to replace with the reason (an exemption without one, or with a placeholder, is itself a
+finding, so ``REASON`` stays underlined until it is replaced); when the line
 above already is such a comment, the rule is added to its list instead, so that comment keeps covering
 the line. JSON documents get no quick fix (JSON has no comments).
 
@@ -33,9 +34,11 @@ file changes; saving one of them re-lints the open documents. A configuration th
 becomes one diagnostic on the first line of each document (at its place when the document is the
 configuration file) instead of stopping the server.
 
-Documents the command line never lints as manifests get no diagnostics: files excluded by the
-configuration, ``kustomization.yaml`` files and the files of a Helm chart (the command line renders
-charts and overlays from disk; a template is not YAML).
+A document that is part of a rendered input (a chart's values files, templates and helpers, a values file
+an Application names, a kustomization and the files it references) is linted as ``check`` lints it:
+through the render of its chart, or of the overlays that use it, made from a scratch copy holding the
+buffer (:mod:`.scope`, :mod:`.rendered`); the findings are published in every file they land in
+(:mod:`.fanout`). Files excluded by the configuration get no diagnostics.
 Never blocking the editor, whatever the buffer:
 
 - the server follows the LSP 3.17 lifecycle (:mod:`.protocol`): a request before ``initialize`` is

@@ -1,10 +1,11 @@
 """The quick fix: an exemption comment, with a reason to write, above the line a rule fires on.
 
 A code action per rule that fires on the requested lines inserts ``# lintops: ignore[<rule-id>] REASON``
-on the line above, at that line's indentation. ``REASON`` is a placeholder to replace with the reason
-(an exemption without one is itself a finding); when the line above already is such a comment, the
-rule is added to its list instead, so that comment keeps covering the line. JSON documents get no
-quick fix (JSON has no comments).
+on the line above, at that line's indentation. ``REASON`` is a placeholder to replace with the reason:
+a placeholder is no reason (:func:`lintops.exemptions.is_placeholder_reason`), so the inserted comment
+is an ``exemption-reason`` diagnostic on the word ``REASON`` until the user writes one. When the line
+above already is such a comment, the rule is added to its list instead, so that comment keeps covering
+the line. JSON documents get no quick fix (JSON has no comments).
 """
 
 from __future__ import annotations

@@ -7,6 +7,11 @@ above the document, and paths are relative to the document's repository root, so
 configuration is cached per configuration file and repository, and prepared again when the file or a
 repository rule file changes (their modification times are compared on every lint).
 
+A document that is part of a rendered input (a chart's values files, templates and helpers, a values
+file an ArgoCD Application names, a file a kustomization references) is linted as ``check`` lints it:
+through the render of its chart or of the overlays that use it, from a scratch copy holding the buffer
+(:mod:`.scope`, :mod:`.rendered`); the outcome then has the findings of every file of that scope.
+
 A problem the user fixes (a :class:`lintops.errors.LintopsError`: configuration, rule file, plugin,
 version, baseline, ...) is the outcome's ``config_error``, whichever step raised it, never an
 exception: the command line exits 2 with the same message.
@@ -28,6 +33,7 @@ from ..model import Finding
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..runner import Run
+    from .rendered import Rendered
 
 
 @dataclass
@@ -49,6 +55,10 @@ class Outcome:
     #: that stopped the lint: nothing was linted.
     config_error: LintopsError | None = None
     run: Run | None = None
+    #: The render the document is part of (None: linted as a plain file, or not at all).
+    rendered: Rendered | None = None
+    #: Why the render the document is part of could not be made (one diagnostic on its first line).
+    render_error: str | None = None
 
 
 class BufferLinter:
@@ -73,6 +83,17 @@ class BufferLinter:
         if setup.error is not None or setup.run is None:
             return Outcome(display=display, root=root, config_error=setup.error)
         run = setup.run
+        if path is not None and not is_excluded(display, run.excludes):
+            from .scope import ScopeError
+
+            try:
+                rendered = self._render(run, path, root, text, on_prepared)
+            except ScopeError as exc:
+                return Outcome(display=display, root=root, run=run, render_error=str(exc))
+            except LintopsError as exc:
+                return Outcome(display=display, root=root, config_error=exc)
+            if rendered is not None:
+                return Outcome(rendered.findings.get(display, []), display, root, run=run, rendered=rendered)
         if path is not None and not self.lints(path, display, root, run):
             return Outcome(display=display, root=root, run=run)
         try:
@@ -85,6 +106,20 @@ class BufferLinter:
         findings = [f for report in reports for f in report.findings
                     if f.location.path == display and not f.suppressed]
         return Outcome(findings, display, root, run=run)
+
+    @staticmethod
+    def _render(run: Run, path: Path, root: Path, text: str,
+                on_prepared: Callable[[], None] | None) -> Rendered | None:
+        """The document linted through the render it is part of, or None when ``check`` lints it as a file."""
+        from .rendered import lint_rendered
+        from .scope import render_scope
+
+        if not path.is_file():
+            return None  # a new file not saved yet: nothing on disk names it
+        scope = render_scope(run, path, root)
+        if scope is None:
+            return None
+        return lint_rendered(run, scope, root, path, text, on_prepared)
 
     @staticmethod
     def lints(path: Path, display: str, root: Path, run: Run) -> bool:

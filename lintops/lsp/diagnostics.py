@@ -40,6 +40,8 @@ CONFIG_CODE = "configuration"
 SIZE_CODE = "yaml-limit"
 #: The code of a lint that did not finish within the time limit, or whose process ended.
 LINT_FAILED_CODE = "lint-failed"
+#: The code of a render the server could not make (what the document is rendered with is too large).
+RENDER_FAILED_CODE = "render-failed"
 
 # DiagnosticSeverity: 1 Error, 2 Warning, 3 Information, 4 Hint.
 ERROR, WARNING, INFORMATION = 1, 2, 3
@@ -62,17 +64,47 @@ def publishable(diagnostic: dict, rule_id: str | None) -> Published:
                      (end["line"], end["character"]), rule_id)
 
 
+class Diagnosed(NamedTuple):
+    """A document's diagnostics and, when it was linted through a render, those of the other files it reached."""
+
+    items: list[Published]
+    #: The other files' diagnostics by absolute path (None: the document was not linted through a render).
+    others: dict[str, list[Published]] | None = None
+    #: What was rendered (chart and overlay paths).
+    roots: tuple[str, ...] = ()
+
+
 def diagnose(linter: BufferLinter, text: str, path: Path | None, encoding: str = UTF16,
              on_prepared: Callable[[], None] | None = None) -> list[Published]:
     """Lint ``text`` as the file ``path`` and return its diagnostics, positions in ``encoding``
     (``on_prepared``: see :meth:`BufferLinter.lint`)."""
+    return diagnose_all(linter, text, path, encoding, on_prepared).items
+
+
+def diagnose_all(linter: BufferLinter, text: str, path: Path | None, encoding: str = UTF16,
+                 on_prepared: Callable[[], None] | None = None) -> Diagnosed:
+    """:func:`diagnose`, with the diagnostics of every file a render of the document reached."""
     outcome = linter.lint(text, path, on_prepared)
     lines = split_lines(text)
     if outcome.config_error is not None:
-        return [publishable(config_error_diagnostic(outcome.config_error, lines, encoding, path, outcome.root),
-                            None)]
-    return [publishable(finding_diagnostic(f, lines, encoding, outcome.run, outcome.root), f.rule_id)
-            for f in outcome.findings]
+        return Diagnosed([publishable(config_error_diagnostic(outcome.config_error, lines, encoding, path,
+                                                              outcome.root), None)])
+    if outcome.render_error is not None:
+        return Diagnosed([publishable(first_line_diagnostic(text, RENDER_FAILED_CODE, outcome.render_error,
+                                                            encoding), None)], {})
+    items = [publishable(finding_diagnostic(f, lines, encoding, outcome.run, outcome.root), f.rule_id)
+             for f in outcome.findings]
+    if outcome.rendered is None or outcome.root is None:
+        return Diagnosed(items)
+    others: dict[str, list[Published]] = {}
+    for shown, findings in outcome.rendered.findings.items():
+        if shown == outcome.display:
+            continue
+        other = split_lines(outcome.rendered.texts.get(shown, ""))
+        others[str(outcome.root / shown)] = [
+            publishable(finding_diagnostic(f, other, encoding, outcome.run, outcome.root), f.rule_id)
+            for f in findings]
+    return Diagnosed(items, others, outcome.rendered.roots)
 
 
 def _one_line(text: str) -> str:

@@ -38,12 +38,15 @@ from ..config.settings import CONFIG_NAMES, REPOSITORY_RULES_DIR
 from ..inputs.tree import MANIFEST_SUFFIXES
 from .actions import code_actions
 from .diagnostics import LINT_FAILED_CODE, SIZE_CODE, Published, first_line_diagnostic, publishable
+from .fanout import RenderedFiles
 from .protocol import LintopsProtocol
 from .schedule import Scheduler
 from .worker import PREPARE_TIME_LIMIT_SECONDS, LintProcess
 
 logger = logging.getLogger(__name__)
 
+#: The language ids linted: YAML, and Helm templates as editors name them (linted through their chart).
+LINTED_LANGUAGES = frozenset({"yaml", "helm", "gotmpl", "go-template"})
 #: The largest document linted, in bytes of UTF-8.
 MAX_DOCUMENT_BYTES = 4 * 1024 * 1024
 #: How long one lint may take before it is stopped (seconds; initialization option ``timeLimit``).
@@ -148,6 +151,8 @@ class LintopsServer(LanguageServer):
         self.published: dict[str, list[Published]] = {}
         #: The open documents, by the URI the client uses (diagnostics must name it exactly).
         self.open_uris: set[str] = set()
+        #: The other files each document's render published to (:mod:`lintops.lsp.fanout`).
+        self.rendered = RenderedFiles(self.publish, self.clear)
 
     @property
     def thread_pool(self) -> Executor:  # type: ignore[override]
@@ -172,10 +177,10 @@ class LintopsServer(LanguageServer):
         """YAML documents in files or new buffers (not, e.g., the old side of a diff view)."""
         if uri_scheme(uri) not in ("file", "untitled"):
             return False
-        if language_id == "yaml":
+        if language_id in LINTED_LANGUAGES:
             return True
         name = uri.split("?", 1)[0].split("#", 1)[0].lower()
-        return name.endswith(MANIFEST_SUFFIXES)
+        return name.endswith((*MANIFEST_SUFFIXES, ".tpl"))
 
     def request_lint(self, uri: str, *, debounce: bool = False) -> None:
         if uri in self.open_uris:
@@ -203,7 +208,12 @@ class LintopsServer(LanguageServer):
         if not self.scheduler.is_current(uri, generation) or uri not in self.open_uris:
             return  # stale: a newer version (or a close) came while this one was linted
         if result.status == "ok":
+            if result.others is not None:  # linted through a render: the server's log says of what
+                self.window_log_message(types.LogMessageParams(
+                    type=types.MessageType.Log,
+                    message=f"lintops: rendered {', '.join(result.roots) or 'nothing'} for {uri} (version {version})"))
             self.publish(uri, version, result.items or [])
+            self.rendered.published(uri, result.others, self.open_uris)
         elif result.status == "error":  # a lintops bug: the editor's log shows it; the last diagnostics stay
             logger.error("linting %s failed: %s", uri, result.detail)
             self.window_log_message(types.LogMessageParams(
@@ -301,6 +311,7 @@ def create_server(config_path: str | None = None) -> LintopsServer:
         if uri in ls.open_uris:
             ls.open_uris.discard(uri)
             ls.clear(uri)
+            ls.rendered.closed(uri, ls.open_uris)
 
     @server.feature(types.TEXT_DOCUMENT_CODE_ACTION,
                     types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix]))

@@ -18,8 +18,10 @@ standard input.
 
 Messages are length-prefixed pickles between this process and its own child (both trusted): a request
 is ``(text, path or None, position encoding)``; the child answers ``("prepared", None)`` once the
-configuration is loaded and the engine built, then ``("ok", [Published, ...])`` or ``("error",
-traceback text)``. The time limit counts from ``prepared``: starting a process and loading rules and
+configuration is loaded and the engine built (for a document linted through a render: once its
+scope is copied), then ``("ok", (items, others, roots))`` (:class:`lintops.lsp.diagnostics.Diagnosed`:
+the document's ``Published`` items, the other files' by path or None, what was rendered) or
+``("error", traceback text)``. The time limit counts from ``prepared``: starting a process and loading rules and
 schemas are bounded apart (:data:`PREPARE_TIME_LIMIT_SECONDS`), so that a small limit does not stop
 every lint after a restart. The child imports the engine, not pygls or lsprotocol.
 """
@@ -63,6 +65,10 @@ class Result:
     status: str
     items: list | None = None
     detail: str = ""
+    #: For a document linted through a render: the other files' diagnostics by absolute path (else None).
+    others: dict | None = None
+    #: What was rendered (chart and overlay paths), for the server's log.
+    roots: tuple[str, ...] = ()
 
 
 class LintProcess:
@@ -110,7 +116,8 @@ class LintProcess:
                 return Result("ended", detail=_ending(process, exc))
             status, payload = reply
             if status == "ok":
-                return Result("ok", items=payload)
+                items, others, roots = payload
+                return Result("ok", items=items, others=others, roots=roots)
             return Result("error", detail=payload)
 
     async def _send(self, request: bytes) -> tuple[str, object]:
@@ -179,7 +186,7 @@ def main() -> None:
     sys.stdin, sys.stdout = open(os.devnull), sys.stderr  # noqa: SIM115 - for the life of the process
 
     from .buffers import BufferLinter
-    from .diagnostics import diagnose
+    from .diagnostics import diagnose_all
 
     linter = BufferLinter(sys.argv[1] or None)
     while True:
@@ -197,9 +204,9 @@ def main() -> None:
             replies.flush()
 
         try:
-            items = diagnose(linter, text, Path(path) if path else None, encoding,
-                             on_prepared=lambda: send(("prepared", None)))
+            diagnosed = diagnose_all(linter, text, Path(path) if path else None, encoding,
+                                     on_prepared=lambda: send(("prepared", None)))
         except Exception:  # a lintops bug: the server logs it and keeps the document's diagnostics
             send(("error", traceback.format_exc()))
         else:
-            send(("ok", items))
+            send(("ok", tuple(diagnosed)))

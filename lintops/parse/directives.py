@@ -27,6 +27,9 @@ class Directive:
     #: Where the rule list is written in its line (0-based code points, end exclusive, brackets
     #: excluded): what an edit that adds a rule to the comment replaces.
     rules_span: tuple[int, int] = (0, 0)
+    #: Where the reason is written (0-based code points, end exclusive): a placeholder reason is reported
+    #: there, so that the editor marks the word to replace.
+    reason_span: tuple[int, int] = (0, 0)
 
 
 def parse_directives(text: str) -> list[Directive]:
@@ -63,4 +66,5 @@ def directive_in_line(line: str, number: int) -> Directive | None:
         column=match.start() + 1,
         whole_line=not before.strip(),
         rules_span=match.span(2),
+        reason_span=match.span(3),
     )
