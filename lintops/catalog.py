@@ -98,7 +98,11 @@ def build_catalog(manager: pluggy.PluginManager, repository_rule_dirs: Iterable[
 
 
 def configure(catalog: Catalog, config: Config, enable: Iterable[str] = (), disable: Iterable[str] = ()) -> Catalog:
-    """Apply the configuration's ``rules:`` and the ``--enable``/``--disable`` flags (flags win)."""
+    """Apply the configuration's ``rules:`` and the ``--enable``/``--disable`` flags (flags win), and give each
+    rule the documentation link of the run (lintops.rule_links: ``rule_docs_url``, ``LINTOPS_RULE_DOCS_URL``)."""
+    from .rule_links import resolve
+
+    links = resolve(config.rule_docs_url, under_policy=config.grants is not None)
     known = {spec.id for spec in catalog.specs}
     for rule_id in (*config.rules, *enable, *disable):
         if rule_id not in known:
@@ -121,7 +125,7 @@ def configure(catalog: Catalog, config: Config, enable: Iterable[str] = (), disa
             spec = spec.with_overrides(enabled=True)
         if spec.id in disable:
             spec = spec.with_overrides(enabled=False)
-        specs.append(spec)
+        specs.append(spec.with_overrides(docs_url=links.url(spec)))
     return Catalog(specs, catalog.checks, catalog.reporters, {**catalog.workloads, **config.workloads},
                    catalog.renderers)
 

@@ -13,6 +13,8 @@ The built-in rules in ``rules/`` use exactly the format a platform team uses for
     check: json-schema         # a check from lintops.checks or a plugin (or, for the rules a stage
                                # reports, ``stage: parse``: lintops.stage_rules)
     params: {...}              # validated against the check's params_schema when the rule loads
+    tags: [security, kubernetes]   # optional: what reports file it under (SARIF tags)
+    help_url: https://...      # optional: its own documentation page (lintops.rule_links)
     examples:
       pass: |  ...YAML...
       fail: |  ...YAML...
@@ -67,6 +69,14 @@ class RuleSpec:
     path: str | None = None
     #: The stage whose problems are this rule's findings (lintops.stage_rules), for a rule without a check.
     stage: str | None = None
+    #: Words reports file the rule under (``security``, ``reliability``, ``kubernetes``, ...): SARIF's tags.
+    tags: tuple[str, ...] = ()
+    #: The rule file's own documentation page (``help_url``: https), for rules outside lintops' reference.
+    help_url: str | None = None
+    #: How often a finding is a real problem, as SARIF says it: very-high, high (default), medium, low.
+    precision: str = "high"
+    #: The link reports and the editor show (lintops.rule_links), set for the run by lintops.catalog.configure.
+    docs_url: str | None = None
 
     def with_overrides(self, **changes: Any) -> RuleSpec:
         return replace(self, **changes)
@@ -222,6 +232,7 @@ def load_rule_file(path: Path, origin: str, within: Path | None = None) -> RuleS
         if refused is not None:
             pos = document.position("/stage", at_key=True)
             raise RuleError(refused, place=Place(path, pos.line, pos.column))
+    help_url = _help_url(data, document, path)
     targets = data.get("targets", ["*"])
     kinds = data.get("kinds")
     return RuleSpec(
@@ -240,7 +251,24 @@ def load_rule_file(path: Path, origin: str, within: Path | None = None) -> RuleS
         origin=origin,
         path=str(path),
         stage=stage,
+        tags=tuple(dict.fromkeys(data.get("tags") or ())),
+        help_url=help_url,
+        precision=data.get("precision", "high"),
     )
+
+
+def _help_url(data: Mapping[str, Any], document: Any, path: Path) -> str | None:
+    """The rule file's ``help_url``, refused unless it is an https link without credentials (lintops.rule_links)."""
+    value = data.get("help_url")
+    if value is None:
+        return None
+    from .rule_links import url_problem
+
+    problem = url_problem(value)
+    if problem is not None:
+        pos = document.position("/help_url")
+        raise RuleError(f"help_url {problem}", place=Place(path, pos.line, pos.column))
+    return value
 
 
 def load_rule_dir(directory: Path, origin: str) -> list[RuleSpec]:

@@ -5,9 +5,13 @@ The built-in rules (``rules/*.yaml``) and the checks (``lintops/checks/``, each 
 whose parameters carry a ``description`` and their ``default``) are the one source; this writes what is
 derived from them, so that no reference can drift from the behaviour:
 
-- ``docs/rules.md``: every built-in rule: id, severity, check, targets, summary, why, the exact
-  semantics, the fix, its parameters with the values in effect (the rule's, else the check's
-  defaults) and its examples, with where the fail example fires (its ``fail_at``);
+- ``docs/rules/<rule-id>.md``: one page per built-in rule: id, severity, check, targets, tags, the SARIF
+  security-severity of a security rule, summary, why, the exact semantics, the fix, its parameters with
+  the values in effect (the rule's, else the check's defaults) and its examples, with where the fail
+  example fires (its ``fail_at``). These are the pages reports link to (lintops.rule_links:
+  ``<rule_docs_url>/<rule-id>.md``), so a page's name never changes while its rule exists; a page
+  whose rule is gone is stale (``--check``) and removed;
+- ``docs/rules.md``: the index of the rules, linking each page, and how the links are configured;
 - ``docs/checks.md``: every built-in check: what it does, the rules that use it, each parameter
   (type, required, default, description) and the parameters' JSON Schema;
 - in ``schemas/lintops-rule.schema.json``: ``definitions/params`` (each built-in check's parameter
@@ -18,7 +22,7 @@ derived from them, so that no reference can drift from the behaviour:
 
 ``tests/test_reference_docs.py`` fails when a committed file differs from what this writes.
 
-    python scripts/generate_docs.py            # write the three files
+    python scripts/generate_docs.py            # write them all
     python scripts/generate_docs.py --check    # exit 1 and name the stale files, writing nothing
 """
 
@@ -38,11 +42,15 @@ sys.path.insert(0, str(ROOT))
 from lintops.catalog import available_checks  # noqa: E402
 from lintops.checks.base import Check  # noqa: E402
 from lintops.reference import UNSET, Parameter, parameters, yaml_text  # noqa: E402
+from lintops.reporters.sarif import SECURITY_SEVERITY, SECURITY_TAG  # noqa: E402
+from lintops.rule_links import CONFIG_KEY, ENV_VAR  # noqa: E402
 from lintops.rules import RuleSpec, load_rule_dir  # noqa: E402
 from lintops.schema.published import RULE_SCHEMA_FILE  # noqa: E402
 from lintops.stage_rules import STAGES  # noqa: E402
 
 RULES_MD = Path("docs/rules.md")
+#: One page per built-in rule: ``docs/rules/<rule-id>.md``.
+RULES_DIR = Path("docs/rules")
 CHECKS_MD = Path("docs/checks.md")
 RULE_SCHEMA = Path("schemas") / RULE_SCHEMA_FILE
 
@@ -69,6 +77,7 @@ def outputs(root: Path = ROOT) -> dict[Path, str]:
     schema = json.loads((root / RULE_SCHEMA).read_text(encoding="utf-8"))
     return {
         RULES_MD: rules_markdown(specs, checks),
+        **{RULES_DIR / f"{spec.id}.md": rule_page(spec, checks) for spec in specs},
         CHECKS_MD: checks_markdown(checks, specs),
         RULE_SCHEMA: json.dumps(rule_schema(schema, checks), indent=2, ensure_ascii=False) + "\n",
     }
@@ -94,47 +103,113 @@ def rule_schema(schema: Mapping[str, Any], checks: Mapping[str, type[Check]]) ->
     return result
 
 
-# -- docs/rules.md -------------------------------------------------------------------------------------
+# -- docs/rules.md and docs/rules/<rule-id>.md ----------------------------------------------------------
+
+_LINKS = f"""## Links to these pages
+
+Reports and the editor link each built-in rule to `<base>/<rule-id>.md`, this directory's page of the rule
+(`rules/<rule-id>.md` here). The base is where `docs/rules` is published, for instance
+`https://github.com/ORG/lintops/blob/REVISION/docs/rules` for the revision that is installed, and comes from,
+first to last:
+
+1. the environment variable `{ENV_VAR}` (set by the CI job, trusted like a flag);
+2. `{CONFIG_KEY}:` in the configuration. Under `--policy` only the policy's value counts: a different
+   value in the linted tree's `.lintops.yaml` is not applied and is a `policy-violation` finding, so a
+   merge request cannot point its reviewers' links at a site of its choosing. Without a policy, the
+   `.lintops.yaml` the run found.
+
+There is no default: lintops has no published site whose address it could promise, and a `file://` path
+into an installation means nothing where the report is read. Without a base no report carries a link:
+SARIF has no `helpUri` (its `help.markdown`, always present, holds the rule's summary, why, exact
+semantics and fix, and says how to configure links), the language server's diagnostics have no
+`codeDescription`, JUnit failures and Code Quality issues no `documentation` line or link.
+
+A base is an https URL with a host, without a user name, password, query or fragment. A plugin's rule
+file may name its own page (`help_url: https://...`); so may a repository's own rule file
+(`.lintops/rules/`), which is used only when no policy is in force.
+
+Where the links go: SARIF `rules[].helpUri` (and a last line of `help.text`, a link in `help.markdown`),
+the language server's `codeDescription.href`, a `documentation: URL` line in each JUnit failure's text,
+and a link in each Code Quality issue's `content.body` (GitLab's format has no URL field; GitLab reads
+`description`, `check_name`, `fingerprint`, `severity` and `location` and ignores the rest).
+
+SARIF also carries each rule's `tags` (`properties.tags`, the rule file's `tags:`), its `precision` and, for
+a rule tagged `{SECURITY_TAG}`, `properties.security-severity`, by which GitHub code scanning files its
+findings as security alerts: {", ".join(f"{severity.value} `{score}`" for severity, score in SECURITY_SEVERITY.items())}
+(GitHub's bands: 7.0 to 8.9 high, 4.0 to 6.9 medium, 0.1 to 3.9 low), from the rule's severity in the run."""
+
 
 def rules_markdown(specs: Sequence[RuleSpec], checks: Mapping[str, type[Check]]) -> str:
+    """The index: one line per rule, linking its page, and how the links are configured."""
     lines = [
         "# Rule reference",
         "",
         _GENERATED.format(source="rules/*.yaml and the checks' parameter schemas",
                           edit="the rule file in rules/ or the check in lintops/checks/"),
         "",
-        f"The {len(specs)} built-in rules. `lintops rules` lists them with the configuration applied, "
-        "`lintops explain RULE` prints one; a repository's own rules (`.lintops/rules/*.yaml`) use the same "
-        "format ([schemas/lintops-rule.schema.json](../schemas/lintops-rule.schema.json)). The checks they "
+        f"The {len(specs)} built-in rules, one page each in [rules/](rules/). `lintops rules` lists them with "
+        "the configuration applied, `lintops explain RULE` prints one; a repository's own rules "
+        "(`.lintops/rules/*.yaml`) use the same format "
+        "([schemas/lintops-rule.schema.json](../schemas/lintops-rule.schema.json)). The checks they "
         "run are in [checks.md](checks.md).",
         "",
-        "| rule | severity | check or stage | summary |",
-        "|---|---|---|---|",
+        "| rule | severity | check or stage | tags | summary |",
+        "|---|---|---|---|---|",
     ]
     for spec in specs:
-        lines.append(f"| [`{spec.id}`](#{spec.id}) | {spec.severity.value} | {_runs(spec, checks, cell=True)} | "
-                     f"{_cell(spec.summary)} |")
-    for spec in specs:
-        lines += ["", *_rule_section(spec, checks)]
+        lines.append(f"| [`{spec.id}`](rules/{spec.id}.md) | {spec.severity.value} | "
+                     f"{_runs(spec, checks, cell=True, up='')} | {_tags(spec)} | {_cell(spec.summary)} |")
+    lines += ["", _LINKS]
     return "\n".join(lines) + "\n"
 
 
-def _rule_section(spec: RuleSpec, checks: Mapping[str, type[Check]]) -> list[str]:
-    facts = [f"**{spec.severity.value}**", _runs(spec, checks)]
+def rule_page(spec: RuleSpec, checks: Mapping[str, type[Check]]) -> str:
+    """``docs/rules/<rule-id>.md``: everything the rule file says, and what the check's schema adds."""
+    lines = [
+        f"# {spec.id}",
+        "",
+        _GENERATED.format(source=f"rules/{spec.id}.yaml and the checks' parameter schemas",
+                          edit=f"rules/{spec.id}.yaml or the check in lintops/checks/"),
+        "",
+        spec.summary,
+        "",
+        *_facts(spec, checks),
+    ]
+    lines += _rule_section(spec, checks)
+    lines += ["", f"Rule file: [rules/{spec.id}.yaml](../../rules/{spec.id}.yaml). All rules: "
+                  "[the rule reference](../rules.md)."]
+    return "\n".join(lines) + "\n"
+
+
+def _facts(spec: RuleSpec, checks: Mapping[str, type[Check]]) -> list[str]:
+    rows = [("severity", f"**{spec.severity.value}**"), ("runs", _runs(spec, checks))]
     if spec.stage is None:
-        facts.append("targets " + ", ".join(f"`{t}`" for t in spec.targets))
+        rows.append(("targets", ", ".join(f"`{t}`" for t in spec.targets)))
     if spec.kinds:
-        facts.append("kinds " + ", ".join(f"`{k}`" for k in spec.kinds))
-    if not spec.enabled:
-        facts.append("off unless enabled")
-    lines = [f"## {spec.id}", "", " · ".join(facts), "", spec.summary]
+        rows.append(("kinds", ", ".join(f"`{k}`" for k in spec.kinds)))
+    rows.append(("enabled", "yes" if spec.enabled else "no: off unless enabled"))
+    if spec.tags:
+        rows.append(("tags", _tags(spec)))
+    if SECURITY_TAG in spec.tags:
+        rows.append(("security-severity", f"`{SECURITY_SEVERITY[spec.severity]}` (SARIF; GitHub code scanning "
+                                          "files the findings as security alerts)"))
+    rows.append(("precision", spec.precision))
+    return ["| | |", "|---|---|", *(f"| {name} | {value} |" for name, value in rows)]
+
+
+def _tags(spec: RuleSpec) -> str:
+    return ", ".join(f"`{tag}`" for tag in spec.tags)
+
+
+def _rule_section(spec: RuleSpec, checks: Mapping[str, type[Check]]) -> list[str]:
+    lines: list[str] = []
     for title, text in (("Why", spec.rationale), ("Exactly", spec.documentation), ("Fix", spec.remediation)):
         if text:
-            lines += ["", f"**{title}.**", "", text]
+            lines += ["", f"## {title}", "", text]
     check = checks.get(spec.check) if spec.check is not None else None
     found = parameters(check, spec.params) if check is not None else []
     if found:
-        lines += ["", "**Parameters** (the rule's values, else the check's defaults):", "",
+        lines += ["", "## Parameters", "", "The rule's values, else the check's defaults:", "",
                   "| parameter | value | description |", "|---|---|---|"]
         blocks = []
         for parameter in found:
@@ -144,17 +219,17 @@ def _rule_section(spec: RuleSpec, checks: Mapping[str, type[Check]]) -> list[str
             lines += ["", f"`{name}`:", "", "```yaml", yaml_text(value, flow=False), "```"]
     for kind, title in (("fail", "Example that fires"), ("pass", "Example that passes")):
         if spec.examples.get(kind):
-            lines += ["", f"**{title}:**", "", "```yaml", spec.examples[kind].rstrip("\n"), "```"]
+            lines += ["", f"## {title}", "", "```yaml", spec.examples[kind].rstrip("\n"), "```"]
             if kind == "fail" and spec.examples.get("fail_at"):
                 lines += ["", "It fires at " + ", ".join(_place(at) for at in spec.examples["fail_at"]) + "."]
     return lines
 
 
-def _runs(spec: RuleSpec, checks: Mapping[str, type[Check]], cell: bool = False) -> str:
-    """What produces the rule's findings: its check (a link), or the stage that reports it."""
+def _runs(spec: RuleSpec, checks: Mapping[str, type[Check]], cell: bool = False, up: str = "../") -> str:
+    """What produces the rule's findings: its check (a link, from a page ``up`` below docs/), or the stage."""
     if spec.stage is not None:
         return f"{spec.stage} stage" if cell else f"reported by the {spec.stage} stage (no check)"
-    link = _check_link(spec.check or "", checks)
+    link = _check_link(spec.check or "", checks, up)
     return link if cell else f"check {link}"
 
 
@@ -175,7 +250,7 @@ def _value_cell(parameter: Parameter, check: str, blocks: list[tuple[str, Any]])
         return "below" + suffix
     text = yaml_text(value)
     if len(text) > _CELL:
-        return f"the [check's default](checks.md#{check})" if parameter.value is UNSET else "see the rule file"
+        return f"the [check's default](../checks.md#{check})" if parameter.value is UNSET else "see the rule file"
     return f"`{_escape(text)}`{suffix}"
 
 
@@ -203,7 +278,7 @@ def checks_markdown(checks: Mapping[str, type[Check]], specs: Sequence[RuleSpec]
     ]
     for name, check in checks.items():
         names = ", ".join(f"`{p}`" for p in check.params_schema.get("properties") or ()) or "none"
-        used = ", ".join(f"[`{rule}`](rules.md#{rule})" for rule in users[name]) or "no built-in rule"
+        used = ", ".join(f"[`{rule}`](rules/{rule}.md)" for rule in users[name]) or "no built-in rule"
         lines.append(f"| [`{name}`](#{name}) | {names} | {used} |")
     for name, check in checks.items():
         lines += ["", *_check_section(name, check, users[name])]
@@ -214,7 +289,7 @@ def _check_section(name: str, check: type[Check], used_by: Sequence[str]) -> lis
     module = check.__module__.replace(".", "/") + ".py"
     lines = [f"## {name}", "", check.description or "(no description)", "",
              f"Defined in `{module}` (`{check.__name__}`). Used by "
-             + (", ".join(f"[`{rule}`](rules.md#{rule})" for rule in used_by) or "no built-in rule") + "."]
+             + (", ".join(f"[`{rule}`](rules/{rule}.md)" for rule in used_by) or "no built-in rule") + "."]
     if check.cross_object_kinds:
         lines += ["", "Compares objects across files (reports when the run ends): "
                   + ", ".join(f"`{kind}`" for kind in sorted(check.cross_object_kinds)) + "."]
@@ -234,8 +309,8 @@ def _check_section(name: str, check: type[Check], used_by: Sequence[str]) -> lis
 
 # -- Markdown helpers ----------------------------------------------------------------------------------
 
-def _check_link(name: str, checks: Mapping[str, type[Check]]) -> str:
-    return f"[`{name}`](checks.md#{name})" if name in checks else f"`{name}`"
+def _check_link(name: str, checks: Mapping[str, type[Check]], up: str = "") -> str:
+    return f"[`{name}`]({up}checks.md#{name})" if name in checks else f"`{name}`"
 
 
 def _escape(text: str) -> str:
@@ -251,21 +326,35 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true", help="name the stale files and exit 1; write nothing")
     parser.add_argument("--root", type=Path, default=ROOT, help="the repository (default: this script's)")
     args = parser.parse_args(argv)
+    expected = outputs(args.root)
     stale = []
-    for relative, text in outputs(args.root).items():
+    for relative, text in expected.items():
         path = args.root / relative
         current = path.read_text(encoding="utf-8") if path.exists() else None
         if current == text:
             continue
         stale.append(str(relative))
         if not args.check:
+            path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text, encoding="utf-8")
+    for relative in orphan_pages(args.root, expected):
+        stale.append(f"{relative} (no such rule)")
+        if not args.check:
+            (args.root / relative).unlink()
     if args.check and stale:
         print(f"stale, regenerate with `python scripts/generate_docs.py`: {', '.join(stale)}", file=sys.stderr)
         return 1
     for relative in stale:
         print(f"wrote {relative}")
     return 0
+
+
+def orphan_pages(root: Path, expected: Mapping[Path, str]) -> list[Path]:
+    """Pages under docs/rules/ of rules that no longer exist (a link to one would be a page that lies)."""
+    directory = root / RULES_DIR
+    if not directory.is_dir():
+        return []
+    return sorted(RULES_DIR / path.name for path in directory.glob("*.md") if RULES_DIR / path.name not in expected)
 
 
 if __name__ == "__main__":

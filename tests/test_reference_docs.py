@@ -1,6 +1,6 @@
-"""The generated reference (docs/rules.md, docs/checks.md, the per-check part of the rule schema) is what
-scripts/generate_docs.py writes from the rule files and the checks, and `lintops explain` prints the
-parameters the same way."""
+"""The generated reference (docs/rules.md, one page per rule in docs/rules/, docs/checks.md, the per-check part
+of the rule schema) is what scripts/generate_docs.py writes from the rule files and the checks, and `lintops
+explain` prints the parameters the same way."""
 
 from __future__ import annotations
 
@@ -31,15 +31,26 @@ def generated() -> dict[Path, str]:
 
 
 def test_the_committed_reference_is_what_the_generator_writes(generated):
-    stale = [str(path) for path, text in generated.items() if (REPO / path).read_text(encoding="utf-8") != text]
+    stale = [str(path) for path, text in generated.items()
+             if not (REPO / path).exists() or (REPO / path).read_text(encoding="utf-8") != text]
     assert stale == [], f"stale: {stale}; regenerate with `python scripts/generate_docs.py`"
+    assert generator().orphan_pages(REPO, generated) == []  # no page of a rule that is gone
+
+
+def page(generated, rule_id: str) -> str:
+    return generated[Path("docs/rules") / f"{rule_id}.md"]
 
 
 def test_every_rule_and_every_check_is_documented(generated):
-    rules, checks = generated[Path("docs/rules.md")], generated[Path("docs/checks.md")]
+    index, checks = generated[Path("docs/rules.md")], generated[Path("docs/checks.md")]
     for spec in builtin_rule_specs():
-        section = rules.split(f"\n## {spec.id}\n", 1)[1].split("\n## ", 1)[0]
-        assert spec.summary in section and f"**{spec.severity.value}**" in section, spec.id
+        section = page(generated, spec.id)
+        assert section.startswith(f"# {spec.id}\n"), spec.id
+        assert f"| [`{spec.id}`](rules/{spec.id}.md) | {spec.severity.value} |" in index, spec.id
+        assert spec.summary in section and f"| severity | **{spec.severity.value}** |" in section, spec.id
+        for title, text in (("Why", spec.rationale), ("Exactly", spec.documentation), ("Fix", spec.remediation)):
+            if text:
+                assert f"## {title}\n\n{text}" in section, (spec.id, title)
         for kind in ("fail", "pass"):
             if spec.examples.get(kind):
                 assert spec.examples[kind].rstrip("\n") in section, (spec.id, kind)
@@ -55,11 +66,10 @@ def test_every_rule_and_every_check_is_documented(generated):
 
 
 def test_a_rule_documents_its_values_and_the_checks_defaults(generated):
-    rules = generated[Path("docs/rules.md")]
-    pinned = rules.split("\n## pinned-image-tag\n", 1)[1].split("\n## ", 1)[0]
+    pinned = page(generated, "pinned-image-tag")
     assert "| `report` | `untagged-or-latest` |" in pinned  # set by the rule
     assert "| `floating_tags` | `[master, main, stable, edge, dev, develop, nightly]` (default) |" in pinned
-    liveness = rules.split("\n## liveness-probe\n", 1)[1].split("\n## ", 1)[0]
+    liveness = page(generated, "liveness-probe")
     assert "| `schema` | below |" in liveness and "```yaml\ntype: object\nrequired: [livenessProbe]\n```" in liveness
 
 
@@ -82,7 +92,33 @@ def test_the_check_script_fails_on_a_stale_reference_and_regenerates_it(tmp_path
     assert "has a liveness probe, always." not in (tmp_path / "docs" / "rules.md").read_text()  # --check writes nothing
     assert run().returncode == 0
     assert "has a liveness probe, always." in (tmp_path / "docs" / "rules.md").read_text()
+    assert "has a liveness probe, always." in (tmp_path / "docs" / "rules" / "liveness-probe.md").read_text()
     assert run("--check").returncode == 0
+    # a page whose rule is gone is stale, and removed
+    (tmp_path / "rules" / "readiness-probe.yaml").unlink()
+    checked = run("--check")
+    assert checked.returncode == 1 and "docs/rules/readiness-probe.md (no such rule)" in checked.stderr
+    assert run().returncode == 0 and not (tmp_path / "docs" / "rules" / "readiness-probe.md").exists()
+    assert "readiness-probe" not in (tmp_path / "docs" / "rules.md").read_text()
+    assert run("--check").returncode == 0
+
+
+def test_a_page_shows_tags_security_severity_and_precision_and_the_index_documents_the_links(generated):
+    privileged = page(generated, "privileged-container")
+    assert "| tags | `security`, `pod-security`, `kubernetes` |" in privileged
+    assert "| security-severity | `8.0` (SARIF;" in privileged and "| precision | high |" in privileged
+    assert "| check [`json-schema`](../checks.md#json-schema) |" in privileged
+    assert "[rules/privileged-container.yaml](../../rules/privileged-container.yaml)" in privileged
+    escalation = page(generated, "privilege-escalation")  # a warning: medium
+    assert "| security-severity | `5.0` (SARIF;" in escalation
+    assert "security-severity" not in page(generated, "liveness-probe")  # not a security rule
+    assert "| precision | medium |" in page(generated, "no-plaintext-secret")
+    index = generated[Path("docs/rules.md")]
+    links = index.split("## Links to these pages", 1)[1]
+    for said in ("`<base>/<rule-id>.md`", "LINTOPS_RULE_DOCS_URL", "`rule_docs_url:`", "policy-violation",
+                 "There is no default", "`helpUri`", "`codeDescription`", "`content.body`",
+                 "error `8.0`, warning `5.0`, info `2.0`", "help_url"):
+        assert said in links, said
 
 
 # -- lintops explain ------------------------------------------------------------------------------------

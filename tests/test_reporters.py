@@ -318,7 +318,8 @@ def test_codequality_shape_and_severities():
     issues = json.loads(render(CodeQualityReporter, sample_reports()))
     assert isinstance(issues, list) and len(issues) == 6  # the suppressed finding is left out
     for issue in issues:
-        assert set(issue) == {"description", "check_name", "fingerprint", "severity", "location"}
+        assert set(issue) - {"content"} == {"description", "check_name", "fingerprint", "severity", "location"}
+        assert set(issue.get("content", {"body": ""})) == {"body"}  # Code Climate's Markdown body: the fix
         assert isinstance(issue["description"], str) and issue["description"]
         assert re.fullmatch(r"[0-9a-f]{32}", issue["fingerprint"])
         assert issue["severity"] in {"info", "minor", "major", "critical", "blocker"}
@@ -369,6 +370,8 @@ def test_sarif_is_valid_and_complete(sarif_validator):
     for rule in driver["rules"]:
         assert {"id", "shortDescription", "fullDescription", "help", "defaultConfiguration"} <= set(rule)
         assert rule["defaultConfiguration"]["level"] in {"error", "warning", "note"}
+        assert rule["help"]["markdown"] and rule["properties"]["precision"] in {"very-high", "high", "medium", "low"}
+        assert "helpUri" not in rule  # the run has no rule_docs_url (tests/test_rule_links.py has one)
     results = sarif_run["results"]
     assert len(results) == 7
     for result in results:

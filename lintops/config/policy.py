@@ -24,7 +24,8 @@ makes is pinned. What needs a grant (``repository:`` in the policy, all off unle
 * ``rules``: load the tree's ``.lintops/rules/``;
 * ``plugins``: require plugins (which are only ever installed lintops distributions).
 
-Annotation and comment exemptions follow the policy's own ``allow_exemptions``.
+Annotation and comment exemptions follow the policy's own ``allow_exemptions``. Where reports link the rules
+(``rule_docs_url``, :mod:`lintops.rule_links`) is the policy's alone: the tree cannot point reviewers elsewhere.
 
 This module is plain functions over :class:`~lintops.config.settings.Config` values: it reads no file.
 """
@@ -109,6 +110,7 @@ def restrict(policy: Config, tree: Config | None, defaults: Mapping[str, Severit
     changes["exemptions"] = policy.exemptions + _allowed_exemptions(policy, tree, grants, refuse)
     _merge_gate_settings(policy, tree, grants, changes, refuse)
     _merge_descriptive(policy, tree, changes, refuse)
+    _refuse_rule_links(policy, tree, refuse)
     changes["workloads"] = _merge_workloads(policy, tree, grants, refuse)
     if tree.baseline is not None and tree.baseline != policy.baseline:
         if grants.baseline and "baseline" not in policy.keys:
@@ -255,6 +257,14 @@ def _merge_descriptive(policy: Config, tree: Config, changes: dict[str, Any], re
             changes[key] = getattr(tree, key)
         elif getattr(tree, key) != getattr(policy, key):
             refuse(f"/{key}", f"{key} is set by the policy; the repository's value is not applied")
+
+
+def _refuse_rule_links(policy: Config, tree: Config, refuse) -> None:
+    """The links of every report are the policy's (or none): a merge request must not be able to point its
+    reviewers' rule links at a page of its choosing."""
+    if "rule_docs_url" in tree.keys and tree.rule_docs_url != policy.rule_docs_url:
+        refuse("/rule_docs_url", "rule_docs_url is not applied: under a policy, rule documentation links come from "
+                                 "the policy only")
 
 
 def _merge_workloads(policy: Config, tree: Config, grants: Grants, refuse) -> dict[str, str]:

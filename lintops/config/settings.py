@@ -135,6 +135,8 @@ class Config:
     repository_path: Path | None = None
     #: Where a relative ``baseline:`` is found (the directory of the file that named it).
     baseline_root: Path | None = None
+    #: ``rule_docs_url``: the base of the rule pages reports link to (lintops.rule_links); None: no links.
+    rule_docs_url: str | None = None
 
     @property
     def root(self) -> Path | None:
@@ -275,7 +277,23 @@ def _from_data(path: Path, data: Mapping[str, Any], document: Any = None) -> Con
         keys=frozenset(data),
         document=document,
         baseline_root=path.parent if data.get("baseline") else None,
+        rule_docs_url=_rule_docs_url(data, document, path),
     )
+
+
+def _rule_docs_url(data: Mapping[str, Any], document: Any, path: Path) -> str | None:
+    """``rule_docs_url``, without a trailing slash; refused (at its value) unless it is an https base URL
+    without credentials, query or fragment (the schema's pattern says less: lintops.rule_links)."""
+    value = data.get("rule_docs_url")
+    if value is None:
+        return None
+    from ..rule_links import url_problem
+
+    problem = url_problem(value, base=True)
+    if problem is not None:
+        pos = document.position("/rule_docs_url") if document is not None else Position(1, 1)
+        raise ConfigError(f"rule_docs_url {problem}", place=Place(path, pos.line, pos.column))
+    return value.rstrip("/")
 
 
 STARTER_CONFIG = """\
@@ -337,6 +355,10 @@ environments:
 # Custom workload kinds and where their pod spec is, so container rules apply to them.
 # workloads:
 #   Rollout: /spec/template/spec
+
+# Where the rule reference is published: reports and the editor link each built-in rule to
+# <rule_docs_url>/<rule-id>.md (https only). No default: without it, reports carry no links.
+# rule_docs_url: https://github.com/ORG/lintops/blob/REVISION/docs/rules
 
 # Plugins this repository needs: installed distributions declaring the `lintops` entry-point group
 # (they load by themselves; naming one here makes a run without it stop with a clear error).

@@ -1,7 +1,7 @@
 """Findings, configuration errors and the server's own limits as LSP diagnostics.
 
 Each finding becomes one diagnostic: ``source`` ``lintops`` and ``code`` the rule id;
-``codeDescription.href`` a ``file://`` link to the rule's YAML file, which is its documentation; the
+``codeDescription.href`` the rule's page (:mod:`lintops.rule_links`; left out when the run has no link); the
 severity (error, warning, info -> Error, Warning, Information); the range of the node the finding is
 about (:attr:`lintops.model.Finding.span`: the parse stage's nodes say where it ends), or the one
 character at its place when it is about no node, in the client's position encoding; the message as
@@ -133,8 +133,8 @@ def finding_diagnostic(finding: Finding, lines: Sequence[str], encoding: str, ru
         "data": {"rule": finding.rule_id, "pointer": finding.pointer, "remediation": finding.remediation or ""},
     }
     spec = run.catalog.spec(finding.rule_id) if run is not None else None
-    if spec is not None and spec.path:
-        diagnostic["codeDescription"] = {"href": Path(spec.path).resolve().as_uri()}
+    if spec is not None and spec.docs_url:  # the rule's page (lintops.rule_links); none: no codeDescription
+        diagnostic["codeDescription"] = {"href": spec.docs_url}
     if finding.related and root is not None:
         diagnostic["relatedInformation"] = [
             {"location": {"uri": from_fs_path(str(root / place.path)) or place.path,

@@ -7,6 +7,12 @@ across runs and line shifts, which is what lets the merge request widget tell ne
 ones. Severities: error -> ``major``, warning -> ``minor``, info -> ``info`` (``critical`` and
 ``blocker`` are left for nothing lintops reports).
 
+Each issue also has ``content.body`` (Markdown), the Code Climate issue field GitLab's format inherits for
+"deeper explanations and links": the rule's remediation and, when the run has one, a link to the rule's
+page (:mod:`lintops.rule_links`). GitLab's format has no URL field (GitLab reads ``description``,
+``check_name``, ``fingerprint``, ``severity`` and ``location``, and ignores other keys), so the link is
+there for tools that read the whole report.
+
 Suppressed findings are left out. One problem reported in several environments (a values key wrong for
 staging and production) is one issue whose description names the environments: GitLab keeps only the
 first issue of a fingerprint anyway. A finding that stands for several objects (one values key feeding
@@ -44,6 +50,14 @@ def describe(finding: Finding, environments: list[str]) -> str:
     return text
 
 
+def content_body(finding: Finding, docs_url: str | None) -> str:
+    """``content.body``: the remediation, then the link to the rule's page (empty: neither)."""
+    parts = [finding.remediation.strip()] if finding.remediation and finding.remediation.strip() else []
+    if docs_url:
+        parts.append(f"[{finding.rule_id}](<{docs_url}>)")
+    return "\n\n".join(parts)
+
+
 class CodeQualityReporter(Reporter):
     name = "codequality"
     description = "GitLab Code Quality report (JSON array) for the merge request widget."
@@ -51,6 +65,7 @@ class CodeQualityReporter(Reporter):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.collected: list[Finding] = []
+        self.links = {spec.id: spec.docs_url for spec in self.run.rules if spec.docs_url}
 
     def file_done(self, report: FileReport) -> None:
         self.collected.extend(f for f in report.findings if not f.suppressed)
@@ -78,6 +93,9 @@ class CodeQualityReporter(Reporter):
         for issue in issues:
             finding, environments = seen[issue["fingerprint"]]
             issue["description"] = describe(finding, environments)
+            body = content_body(finding, self.links.get(finding.rule_id))
+            if body:
+                issue["content"] = {"body": body}
         return issues
 
     def finish(self, summary: RunSummary) -> None:

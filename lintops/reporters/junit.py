@@ -10,7 +10,9 @@ a passed test and the widget counts what was checked:
 - Findings that belong to no object (YAML syntax errors) go to a test case named ``(file)``.
 - Each finding at or above ``--fail-on`` (errors by default) is a ``failure`` whose ``message``
   and text carry ``path:line:col``, the rule id and the message; the text adds the object, the pointer,
-  the environments and the remediation. Findings below the threshold, and suppressed findings, are
+  the environments, the remediation and, when the run has one, the rule's documentation link
+  (``documentation: URL``, :mod:`lintops.rule_links`): JUnit has no field for a link, and GitLab's test
+  report shows the failure's text. Findings below the threshold, and suppressed findings, are
   listed in the test case's ``system-out``; they do not fail it.
 
 Without the objects' names (a file report that only counts its objects), the objects with findings are
@@ -63,7 +65,8 @@ def headline(finding: Finding) -> str:
     return f"{where}: {finding.severity.value}: {message} [{finding.rule_id}]"
 
 
-def details(finding: Finding) -> str:
+def details(finding: Finding, docs_url: str | None = None) -> str:
+    """The failure's text: the headline, then one ``name: value`` line per fact (``docs_url``: the rule's link)."""
     lines = [headline(finding)]
     objects = finding.distinct_objects
     if len(objects) == 1:
@@ -80,6 +83,8 @@ def details(finding: Finding) -> str:
         lines.append(f"linted alone: {', '.join(finding.linted_alone)} did not render")
     if finding.remediation:
         lines.append(f"remediation: {finding.remediation}")
+    if docs_url:
+        lines.append(f"documentation: {docs_url}")
     if finding.suppressed:
         lines.append(f"suppressed: {finding.suppression_reason or 'yes'}")
     return "\n".join(lines)
@@ -102,6 +107,7 @@ class JunitReporter(Reporter):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.files: dict[str, _File] = {}
+        self.links = {spec.id: spec.docs_url for spec in self.run.rules if spec.docs_url}
 
     def file_done(self, report: FileReport) -> None:
         resources = getattr(report, "resources", None) or ()
@@ -155,10 +161,11 @@ class JunitReporter(Reporter):
             failing = [f for f in findings if self._fails(f)]
             for finding in failing:
                 failure = ET.SubElement(case, "failure", message=xml_text(headline(finding)), type=finding.rule_id)
-                failure.text = xml_text(details(finding))
+                failure.text = xml_text(details(finding, self.links.get(finding.rule_id)))
             others = [f for f in findings if not self._fails(f)]
             if others:
-                ET.SubElement(case, "system-out").text = xml_text("\n\n".join(details(f) for f in others))
+                ET.SubElement(case, "system-out").text = xml_text(
+                    "\n\n".join(details(f, self.links.get(f.rule_id)) for f in others))
             failed += bool(failing)
         suite.set("tests", str(tests))
         suite.set("failures", str(failed))

@@ -2,7 +2,15 @@
 
 One run. ``tool.driver`` names lintops, its version and ``informationUri``, and lists every rule that
 ran (``id``, ``shortDescription`` = summary, ``fullDescription`` = rationale, ``help`` = remediation
-and documentation, ``defaultConfiguration.level``). Each result has ``ruleId`` and ``ruleIndex``,
+and documentation, ``defaultConfiguration.level``). ``help.markdown`` is always there: the rule's
+summary, why, exact semantics and fix, then its link, or how to configure links when the run has none.
+``helpUri`` is the rule's page (:mod:`lintops.rule_links`: ``<rule_docs_url>/<rule-id>.md``, or a
+plugin rule's ``help_url``), left out when the run has no URL for it. ``properties`` carry ``tags``
+(the rule file's), ``precision`` (the rule file's, default ``high``) and, for a rule tagged
+``security``, ``security-severity``: the score GitHub code scanning files a rule as a security alert by,
+a string, from the rule's severity in the run: error ``8.0`` (high), warning ``5.0`` (medium), info
+``2.0`` (low). The text of a repository's own rule (``.lintops/rules/``) is put in ``help.markdown``
+as code, so that it can neither link nor format. Each result has ``ruleId`` and ``ruleIndex``,
 ``level`` (error -> ``error``, warning -> ``warning``, info -> ``note``), the message, one physical
 location (repository-relative ``uri`` with ``uriBaseId`` ``%SRCROOT%``; ``region`` with ``startLine``
 and ``startColumn``, counted in Unicode code points as ``columnKind`` says), ``relatedLocations`` (e.g.
@@ -44,18 +52,62 @@ def _text(text: str) -> dict[str, str]:
     return {"text": text}
 
 
+#: ``properties.security-severity`` of a rule tagged ``security``, by its severity (GitHub: 7.0-8.9 high,
+#: 4.0-6.9 medium, 0.1-3.9 low).
+SECURITY_SEVERITY = {Severity.ERROR: "8.0", Severity.WARNING: "5.0", Severity.INFO: "2.0"}
+SECURITY_TAG = "security"
+_SECTIONS = (("Why", "rationale"), ("Exactly", "documentation"), ("Fix", "remediation"))
+
+
+def _fenced(text: str) -> str:
+    """``text`` as a fenced block longer than any backtick run in it (Markdown cannot escape a fence)."""
+    import re
+
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}text\n{text}\n{fence}"
+
+
+def help_markdown(spec: RuleSpec) -> str:
+    """The rule's documentation as SARIF's ``help.markdown``: what a reviewer reads beside the alert."""
+    trusted = spec.origin != "repository"
+    summary = spec.summary.strip() or spec.id
+    parts = [f"**{summary}**" if trusted else _fenced(summary)]
+    for title, attribute in _SECTIONS:
+        text = getattr(spec, attribute).strip()
+        if text:
+            parts.append(f"#### {title}\n\n{text if trusted else _fenced(text)}")
+    if spec.docs_url:
+        parts.append(f"[Rule reference: {spec.id if trusted else 'this rule'}](<{spec.docs_url}>)")
+    elif spec.origin == "built-in":
+        parts.append("This run has no link to the rule reference: set `rule_docs_url` in the policy or "
+                     "`.lintops.yaml`, or `LINTOPS_RULE_DOCS_URL`, to where `docs/rules` is published. "
+                     f"`lintops explain {spec.id}` prints this rule's documentation.")
+    return "\n\n".join(parts)
+
+
 def rule_descriptor(spec: RuleSpec) -> dict[str, Any]:
     summary = spec.summary.strip() or spec.id
     help_parts = [part.strip() for part in (spec.remediation, spec.documentation) if part and part.strip()]
+    if spec.docs_url:
+        help_parts.append(f"Documentation: {spec.docs_url}")
     descriptor: dict[str, Any] = {
         "id": spec.id,
         "shortDescription": _text(summary),
         "fullDescription": _text(spec.rationale.strip() or summary),
-        "help": _text("\n\n".join(help_parts) or summary),
+        "help": {"text": "\n\n".join(help_parts) or summary, "markdown": help_markdown(spec)},
         "defaultConfiguration": {"level": LEVELS[spec.severity]},
     }
+    if spec.docs_url:
+        descriptor["helpUri"] = spec.docs_url
+    properties: dict[str, Any] = {"precision": spec.precision}
+    if spec.tags:
+        properties["tags"] = list(spec.tags)
+    if SECURITY_TAG in spec.tags:
+        properties["security-severity"] = SECURITY_SEVERITY[spec.severity]
     if spec.origin:
-        descriptor["properties"] = {"origin": spec.origin}
+        properties["origin"] = spec.origin
+    descriptor["properties"] = properties
     return descriptor
 
 
