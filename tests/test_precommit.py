@@ -21,11 +21,9 @@ from conftest import REPO, write
 
 WHEELHOUSE = os.environ.get("LINTOPS_TEST_WHEELHOUSE")
 
-pytestmark = [
-    pytest.mark.skipif(not WHEELHOUSE, reason="needs LINTOPS_TEST_WHEELHOUSE (a wheelhouse of the dependencies; "
-                                              ".ci/run builds one) so that pre-commit installs offline"),
-    pytest.mark.skipif(shutil.which("git") is None, reason="needs git"),
-]
+offline = pytest.mark.skipif(not WHEELHOUSE, reason="needs LINTOPS_TEST_WHEELHOUSE (a wheelhouse of the dependencies; "
+                                                   ".ci/run builds one) so that pre-commit installs offline")
+needs_git = pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
 
 BAD = """\
 apiVersion: v1
@@ -69,6 +67,8 @@ def _try_repo(root: Path, env: dict, *files: str) -> subprocess.CompletedProcess
                           cwd=root, env=env, capture_output=True, text=True, timeout=900)
 
 
+@offline
+@needs_git
 def test_bad_manifest_fails_with_positions(repository):
     root, env = repository
     result = _try_repo(root, env, "bad.yaml")
@@ -76,6 +76,8 @@ def test_bad_manifest_fails_with_positions(repository):
     assert "bad.yaml:6:18: error: expected integer, got string (Service/web) [schema]" in result.stdout
 
 
+@offline
+@needs_git
 def test_good_manifest_passes(repository):
     root, env = repository
     result = _try_repo(root, env, "good.yaml")
@@ -83,6 +85,8 @@ def test_good_manifest_passes(repository):
     assert "Passed" in result.stdout
 
 
+@offline
+@needs_git
 def test_configured_hook_and_its_single_file_time(repository, tmp_path):
     """The snippet from the README, pinned to this repository's HEAD; timed on one file."""
     root, env = repository
@@ -101,3 +105,46 @@ def test_configured_hook_and_its_single_file_time(repository, tmp_path):
         times.append(time.perf_counter() - started)
         assert result.returncode == 0, result.stdout + result.stderr
     print(f"\npre-commit run lintops on one file: median {sorted(times)[2] * 1000:.0f} ms")
+
+
+def _helm_extra() -> list[str]:
+    tomllib = pytest.importorskip("tomllib")
+    return tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]["optional-dependencies"][
+        "helm"]
+
+
+def test_the_helm_hooks_dependencies_are_the_helm_extra():
+    """pre-commit installs the repository without extras: the lintops-helm hook names the extra's requirements
+    itself, and they must be the same ones, so that the hook renders charts with the Helm SDK pip would install."""
+    import yaml
+
+    hooks = {hook["id"]: hook for hook in yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())}
+    assert hooks["lintops-helm"]["additional_dependencies"] == _helm_extra()
+    assert hooks["lintops"]["additional_dependencies"] == []
+    assert {key: value for key, value in hooks["lintops"].items() if key not in ("id", "name", "description",
+                                                                                 "additional_dependencies")} == \
+        {key: value for key, value in hooks["lintops-helm"].items() if key not in ("id", "name", "description",
+                                                                                  "additional_dependencies")}
+
+
+def test_the_documented_snippet_pins_a_full_commit_and_names_real_hooks():
+    """docs/install.md's .pre-commit-config.yaml: a 40-character commit, hooks this repository has, and for the
+    Helm hook no dependency of its own that could disagree with the extra."""
+    import re
+
+    import yaml
+
+    text = (REPO / "docs" / "install.md").read_text(encoding="utf-8")
+    snippet = text.split("# .pre-commit-config.yaml\n", 1)[1].split("```", 1)[0]
+    config = yaml.safe_load(snippet)
+    (repo,) = config["repos"]
+    assert re.fullmatch(r"[0-9a-f]{40}", str(repo["rev"])), repo["rev"]
+    hooks = {hook["id"] for hook in yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())}
+    assert {hook["id"] for hook in repo["hooks"]} <= hooks
+    assert all("additional_dependencies" not in hook for hook in repo["hooks"])
+    pinned = subprocess.run(["git", "show", f"{repo['rev']}:.pre-commit-hooks.yaml"], cwd=REPO, capture_output=True,
+                            text=True)
+    if pinned.returncode != 0:
+        pytest.skip(f"this clone does not have the pinned commit {repo['rev']} (shallow?)")
+    at_rev = {hook["id"]: hook for hook in yaml.safe_load(pinned.stdout)}
+    assert at_rev["lintops-helm"]["additional_dependencies"] == _helm_extra()  # the pinned hooks are the fixed ones

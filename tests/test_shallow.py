@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import write
+from conftest import REPO, write
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
 
@@ -129,6 +129,7 @@ def test_without_a_remote_it_fails_with_one_line_naming_git_depth_and_the_fetch(
     assert "GIT_DEPTH: 0" in line and "fetch-depth: 0" in line
     assert "`git fetch --unshallow origin +refs/heads/main:refs/remotes/origin/main`" in line
     assert "git merge-base" not in line and "Traceback" not in result.stderr
+    assert line in (REPO / "docs" / "install.md").read_text(encoding="utf-8")  # the documented example is this one
 
 
 def test_without_a_remote_a_present_target_whose_base_is_missing_names_the_fetch(clone: Path):
