@@ -106,7 +106,7 @@ def configure(catalog: Catalog, config: Config, enable: Iterable[str] = (), disa
     known = {spec.id for spec in catalog.specs}
     for rule_id in (*config.rules, *enable, *disable):
         if rule_id not in known:
-            raise _unknown_rule(config, rule_id)
+            raise _unknown_rule(config, rule_id, known)
     specs = []
     for spec in catalog.specs:
         override = config.rules.get(spec.id)
@@ -130,9 +130,12 @@ def configure(catalog: Catalog, config: Config, enable: Iterable[str] = (), disa
                    catalog.renderers)
 
 
-def _unknown_rule(config: Config, rule_id: str) -> RuleError:
-    """An unknown rule id: at its key under ``rules:`` when the configuration names it (a flag has no place)."""
-    message = f"unknown rule '{rule_id}' (see `lintops rules`)"
+def _unknown_rule(config: Config, rule_id: str, known: Iterable[str] = ()) -> RuleError:
+    """An unknown rule id: at its key under ``rules:`` when the configuration names it (a flag has no place),
+    with the nearest known id when it looks misspelt."""
+    from .suggest import did_you_mean
+
+    message = f"unknown rule '{rule_id}'{did_you_mean(rule_id, known)} (see `lintops rules`)"
     if rule_id not in config.rules or config.path is None:
         return RuleError(message)
     from .model import join_pointer

@@ -22,6 +22,7 @@ from .cli_common import (
     EXIT_FINDINGS,
     EXIT_INTERNAL,
     check_options,
+    color_option,
     open_reporters,
     parse_report,
     prepare,
@@ -40,6 +41,7 @@ class DefaultCommandGroup(click.Group):
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         known = (*self.commands, *self.lazy_commands, "--help", "-h", "--version")
         if not args or args[0] not in known:
+            _refuse_misspelt_command(args[0] if args else "", [*self.commands, *self.lazy_commands])
             args = [self.default_command, *args]
         return super().parse_args(ctx, args)
 
@@ -71,9 +73,22 @@ def main() -> None:
     """lintops: lint a GitOps repository before it reaches the cluster."""
 
 
+def _refuse_misspelt_command(first: str, commands: list[str]) -> None:
+    """``lintops chek deploy/`` is no path to lint: a first argument that is not an option, not an existing
+    path and close to a command's name is a usage error that names the command (exit 2)."""
+    if not first or first.startswith("-") or first in commands or os.path.lexists(first):
+        return
+    from .suggest import did_you_mean
+
+    hint = did_you_mean(first, commands)
+    if hint:
+        usage_error(f"unknown command '{first}'{hint} (`lintops --help` lists the commands)")
+
+
 @main.command()
 @click.argument("paths", nargs=-1)
 @check_options
+@color_option
 @click.option("-f", "--format", "output_format", default=None,
               help="Output format on standard output: text (default; github under GitHub Actions), editor, "
                    "json, junit, codequality, sarif, github, or a plugin's (`lintops rules --formats` lists them).")
@@ -90,8 +105,11 @@ def main() -> None:
               help="Fail only for findings the merge base of REF and HEAD does not have (the others are "
                    "reported as not introduced).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress line on standard error.")
+@click.option("--progress", "force_progress", is_flag=True,
+              help="Show the progress line on standard error even when it is not a terminal.")
 def check(paths: tuple[str, ...], output_format: str | None, reports: tuple[str, ...], fail_on: str | None,
-          verbose: bool, changed_since: str | None, new_since: str | None, quiet: bool, **flags: Any) -> None:
+          verbose: bool, changed_since: str | None, new_since: str | None, quiet: bool, force_progress: bool,
+          color: str, **flags: Any) -> None:
     """Lint PATHS (files, directories, or - for standard input; default: the current directory)."""
     run = prepare(paths, fail_on=fail_on, **flags)
     if new_since is not None:
@@ -110,13 +128,16 @@ def check(paths: tuple[str, ...], output_format: str | None, reports: tuple[str,
         if name not in run.catalog.reporters:
             usage_error(f"unknown format '{name}' (available: {', '.join(sorted(run.catalog.reporters))})")
     engine = run.engine()
-    outputs = open_reporters(run, targets, verbose)
+    outputs = open_reporters(run, targets, verbose, color)
     try:  # report files are published only once complete; a failed or interrupted run leaves them as they were
-        from .progress import track
-
         inputs = run.discover(paths) if paths or changed_since is None else iter(())
-        show_progress = not quiet and sys.stderr.isatty()
-        for report in engine.lint(track(inputs, show_progress, label=lambda item: item.display)):
+        if not quiet and (force_progress or sys.stderr.isatty()):  # counted as reports come back, workers' too
+            from .progress import reports_with_progress
+
+            reports = reports_with_progress(list(inputs), engine.lint, shares_terminal=_same_terminal())
+        else:
+            reports = engine.lint(inputs)
+        for report in reports:
             outputs.file_done(report)
         outputs.finish(engine.summary)  # a full disk, a closed pipe: ReportWriteError, one line, exit 2
     finally:
@@ -124,6 +145,14 @@ def check(paths: tuple[str, ...], output_format: str | None, reports: tuple[str,
     if engine.internal_errors:
         sys.exit(EXIT_INTERNAL)
     sys.exit(EXIT_FINDINGS if engine.failed else EXIT_CLEAN)
+
+
+def _same_terminal() -> bool:
+    """Whether standard output is the terminal standard error is (findings then never share the progress line)."""
+    try:
+        return sys.stdout.isatty() and os.path.samestat(os.fstat(sys.stdout.fileno()), os.fstat(sys.stderr.fileno()))
+    except (OSError, ValueError, AttributeError):
+        return False
 
 
 def _changed_paths(ref: str, paths: tuple[str, ...]) -> tuple[str, ...]:
@@ -272,7 +301,10 @@ def explain(rule_id: str, config_path: str | None) -> None:
     run = prepare((".",), config_path=config_path)
     spec = run.catalog.spec(rule_id)
     if spec is None:
-        usage_error(f"unknown rule '{rule_id}' (see `lintops rules`)")
+        from .suggest import did_you_mean
+
+        usage_error(f"unknown rule '{rule_id}'{did_you_mean(rule_id, (s.id for s in run.catalog.specs))} "
+                    "(see `lintops rules`)")
     from .explain import explanation
 
     for block in explanation(spec, run.catalog.checks):

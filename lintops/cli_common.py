@@ -2,7 +2,8 @@
 
 ``check``, ``baseline`` and ``diff`` take the same options (:func:`check_options`) and build a run the
 same way (:func:`prepare`); ``check`` and ``diff`` write reports through the same reporters
-(:func:`open_reporters`). Every command ends a user's error the same way (:func:`usage_error`).
+(:func:`open_reporters`), coloured by the same rule (:func:`color_option`, :func:`use_color`). Every command
+ends a user's error the same way (:func:`usage_error`).
 """
 
 from __future__ import annotations
@@ -48,6 +49,32 @@ def check_options(function):
     return function
 
 
+def color_option(function):
+    """``--color auto|always|never``, shared by ``check`` and ``diff`` (see :func:`use_color`)."""
+    return click.option("--color", "color", type=click.Choice(["auto", "always", "never"]), default="auto",
+                        show_default=True,
+                        help="Colour the output on standard output: auto (on a terminal, unless NO_COLOR is set; "
+                             "also off a terminal when FORCE_COLOR is), always (CI logs: GitLab and GitHub show "
+                             "ANSI colour), never.")(function)
+
+
+def use_color(mode: str, stream: Any) -> bool:
+    """Whether to colour ``stream``, following the conventions of no-color.org and force-color.org: an explicit
+    ``always`` or ``never`` wins; in ``auto`` a non-empty ``NO_COLOR`` turns colour off, else a non-empty
+    ``FORCE_COLOR`` other than ``0`` turns it on, else the stream's being a terminal decides."""
+    if mode != "auto":
+        return mode == "always"
+    if os.environ.get("NO_COLOR"):
+        return False
+    force = os.environ.get("FORCE_COLOR")
+    if force and force != "0":
+        return True
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):  # a closed or unusual stream
+        return False
+
+
 def parse_report(spec: str) -> tuple[str, str]:
     name, separator, path = spec.partition("=")
     if not separator or not name or not path:
@@ -55,8 +82,9 @@ def parse_report(spec: str) -> tuple[str, str]:
     return name, path
 
 
-def open_reporters(run: Any, targets: list[tuple[str, str | None]], verbose: bool) -> Any:
-    """The run's reporters and their outputs (:class:`lintops.report_output.Reports`); files written atomically."""
+def open_reporters(run: Any, targets: list[tuple[str, str | None]], verbose: bool, color: str = "auto") -> Any:
+    """The run's reporters and their outputs (:class:`lintops.report_output.Reports`); files written atomically.
+    Only standard output is ever coloured (``color``: the ``--color`` mode); report files never are."""
     from .report_output import ReportOutput, Reports, open_report
     from .reporters import RunInfo
 
@@ -71,8 +99,8 @@ def open_reporters(run: Any, targets: list[tuple[str, str | None]], verbose: boo
             except OSError as exc:
                 outputs.discard()
                 usage_error(f"cannot write report {path}: {exc.strerror or exc}")
-        color = path is None and output.stream.isatty() and "NO_COLOR" not in os.environ
-        info = RunInfo(__version__, run.options.kubernetes_version, run.options.strict, verbose=verbose, color=color,
+        painted = path is None and use_color(color, output.stream)
+        info = RunInfo(__version__, run.options.kubernetes_version, run.options.strict, verbose=verbose, color=painted,
                        rules=rules, fail_on=run.options.fail_on, kubernetes_versions=run.options.kubernetes_versions)
         outputs.add(run.catalog.reporters[name](output.stream, info), output)
     return outputs

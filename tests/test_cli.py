@@ -37,7 +37,7 @@ def test_findings_exit_1_with_exact_positions(tmp_path, lint_json, monkeypatch):
     schema = sorted((f["line"], f["column"], f["pointer"], f["message"]) for f in report["findings"]
                     if f["rule"] == "schema")
     assert schema == [
-        (5, 13, "/spec/replicas", "expected integer, got string"),
+        (5, 13, "/spec/replicas", "spec.replicas: expected integer, got string"),
         (13, 9, "/spec/template/spec/containers/0/imagePulPolicy", "unknown field 'imagePulPolicy'"),
     ]
     finding = next(f for f in report["findings"] if f["rule"] == "schema")

@@ -99,5 +99,5 @@ def test_an_object_held_back_for_a_later_crd_is_reported_at_its_place(tmp_path: 
     result = run_lintops("check", "--format", "json", "-q", ".", cwd=tmp_path)
     assert result.returncode == 1, result.stderr
     found = {(f["path"], f["line"], f["column"], f["message"]) for f in json.loads(result.stdout)["findings"]}
-    assert ("a.yaml", 10, 9, "expected integer, got string") in found, found
+    assert ("a.yaml", 10, 9, "spec.size: expected integer, got string") in found, found
     assert ("a.yaml", 11, 3, "unknown field 'colour'") in found, found

@@ -300,8 +300,9 @@ def test_worker_processes_give_the_same_findings_with_several_targets(tmp_path, 
 @pytest.mark.parametrize(("config", "where", "message"), [
     ('environment_versions: {staging: "1.40"}\n', ":1:33: ", "environment_versions: staging: Kubernetes 1.40 is not "
                                                               "supported; supported versions: 1.17 to 1.37"),
-    ("environment_versions:\n  staging: 1.30\n", ":2:12: ", "environment_versions.staging must be a string or a list, "
-                                                          "not the number 1.3 (write it in quotes)"),
+    ("environment_versions:\n  staging: 1.30\n", ":2:3: ", "environment_versions.staging: unquoted, 1.30 is a number "
+                                                         '(YAML reads it as 1.3), not a version; write it in quotes: '
+                                                         'staging: "1.30"'),
     ("environment_versions:\n  staging: []\n", ":2:12: ", "environment_versions.staging must not be empty"),
     ("environment_versions: [\"1.30\"]\n", ":1:23: ", "environment_versions must be a mapping or empty, not a list"),
 ])

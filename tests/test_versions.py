@@ -289,8 +289,8 @@ spec:
 
 
 @pytest.mark.parametrize(("version", "errors"), [
-    ("1.18", [("/spec/source/targetRevision", "expected string, got null")]),
-    ("1.19", [("/spec/source/targetRevision", "expected string, got null")]),
+    ("1.18", [("/spec/source/targetRevision", "spec.source.targetRevision: expected string, got null")]),
+    ("1.19", [("/spec/source/targetRevision", "spec.source.targetRevision: expected string, got null")]),
     ("1.20", []),  # from 1.20 the API server prunes a null from a field that is not nullable
     ("1.37", []),
 ])
@@ -299,7 +299,7 @@ def test_null_in_a_custom_resource_depends_on_the_target(lint_json, tmp_path, ve
     _, report = lint_json("-k", version, path)
     assert [(f["pointer"], f["message"]) for f in findings(report, "schema")] == errors
     _, report = lint_json("-k", version, str(write(tmp_path / "app.yaml", APPLICATION.replace("PROJECT", "null"))))
-    assert ("/spec/project", "expected string, got null") in [(f["pointer"], f["message"])
+    assert ("/spec/project", "spec.project: expected string, got null") in [(f["pointer"], f["message"])
                                                                for f in findings(report, "schema")]  # required
 
 
@@ -357,7 +357,7 @@ def test_kubernetes_validate_folders_in_both_layouts(tmp_path):
             ("api-removed", "/apiVersion", f"policy/v1 PodDisruptionBudget is not served by Kubernetes {version} "
                                            f"(served up to 1.37); Kubernetes {version} serves no PodDisruptionBudget "
                                            "in any apiVersion"),
-            ("schema", "/data/a", "expected string, got integer"),
+            ("schema", "/data/a", "data.a: expected string, got integer"),
             ("schema", "/extra", "unknown field 'extra'"),
         ], version
     result = run_lintops("check", "-k", "1.21", str(manifest), env=env)

@@ -44,17 +44,20 @@ class KubernetesSchema(Check):
         if errors is None:
             self._held.append((resource, ctx.kubernetes_version))
             return ()
-        return [_violation(error) for error in errors]
+        return [_violation(error, resource.body) for error in errors]
 
     def finish(self, ctx: RunContext) -> Iterator[tuple[Resource, Violation]]:
         held, self._held = self._held, []
         for resource, versions in by_resource(held):
-            found = [(version, _violation(error)) for version in versions
+            found = [(version, _violation(error, resource.body)) for version in versions
                      for error in ctx.schemas_at(version).validate(resource.api_version, resource.kind,
                                                                    resource.body) or ()]
             for violation in merged(found, ctx):
                 yield resource, violation
 
 
-def _violation(error) -> Violation:
-    return Violation(error.pointer, error.message, at_key=error.at_key)
+def _violation(error, body) -> Violation:
+    """The finding of one schema error, its message naming the field (``spec.replicas: expected integer, ...``)."""
+    from ..schema.kube.validate import located_message
+
+    return Violation(error.pointer, located_message(error, body), at_key=error.at_key)

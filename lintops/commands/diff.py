@@ -12,7 +12,6 @@ once the run is complete.
 
 from __future__ import annotations
 
-import os
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -25,9 +24,11 @@ from ..cli_common import (
     EXIT_FINDINGS,
     EXIT_INTERNAL,
     check_options,
+    color_option,
     open_reporters,
     parse_report,
     usage_error,
+    use_color,
 )
 
 #: The formats that describe the change; the others are the findings reporters'.
@@ -52,8 +53,9 @@ GITLAB_NOTE_LIMIT = 1_000_000
 @click.option("--max-note-chars", type=click.IntRange(min=1000), default=GITLAB_NOTE_LIMIT, show_default=True,
               help="Largest Markdown report, in characters (GitLab's note limit); what does not fit is counted.")
 @click.option("-v", "--verbose", is_flag=True, help="Also list the findings the base has too.")
+@color_option
 def diff(paths: tuple[str, ...], base_ref: str | None, output_format: str, reports: tuple[str, ...],
-         fail_on: str | None, max_note_chars: int, verbose: bool, **flags: Any) -> None:
+         fail_on: str | None, max_note_chars: int, verbose: bool, color: str, **flags: Any) -> None:
     """Render every environment at the merge base and in the working tree, and show, per environment, the
     objects added, removed and changed (field by field), and the findings introduced and resolved."""
     from ..diff.compare import default_base, diff_trees
@@ -80,8 +82,9 @@ def diff(paths: tuple[str, ...], base_ref: str | None, output_format: str, repor
     for name, path in targets:
         if name in DIFF_FORMATS:
             _write_file(path, render(name, result, color=False, **options))
-    color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
-    click.echo(render(output_format, result, color=color, **options), nl=False)
+    painted = output_format == "text" and use_color(color, sys.stdout)
+    # color=: click.echo would strip the colour off a stream that is no terminal (a CI log, --color always)
+    click.echo(render(output_format, result, color=painted, **options), nl=False, color=painted)
     if head.internal_errors:
         sys.exit(EXIT_INTERNAL)
     sys.exit(EXIT_FINDINGS if result.failed else EXIT_CLEAN)

@@ -14,14 +14,16 @@ therefore has
   ``-k`` version.
 
 This module is plain data and string matching: it knows nothing of schemas, and it is what a renderer
-asks "which versions does environment E target" (:meth:`Targets.for_environment`).
+asks "which versions does environment E target" (:meth:`Targets.for_environment`). It also says how to
+write a version YAML read as a number (:func:`unquoted_version`: ``kubernetes_version: 1.20`` is 1.2).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
 
-__all__ = ["Targets", "join_versions", "sort_versions", "union_versions"]
+__all__ = ["Targets", "join_versions", "sort_versions", "union_versions", "unquoted_version"]
 
 
 def _key(version: str) -> tuple[int, ...]:
@@ -106,3 +108,49 @@ class Targets:
             if fnmatchcase(environment, name):
                 return versions
         return self.default
+
+
+def unquoted_version(data: Mapping[str, Any], document: Any, text: str) -> tuple[Any, str] | None:
+    """``(position, message)`` for the first version a configuration wrote as a YAML number, else ``None``.
+
+    ``kubernetes_version: 1.18`` is the float 1.18 to YAML, and ``1.20`` the float 1.2: the version the
+    person meant is lost before any schema sees it, so the message quotes what was written (read back
+    from ``text`` at the value's place) and shows the quoted line to write instead, at the key (or, in a
+    list of versions, at the item). ``document`` is the parsed configuration (positions of its nodes).
+    """
+    for pointer, label, key, value in _written_versions(data):
+        if not isinstance(value, (int, float)) or isinstance(value, bool):
+            continue
+        start, end = document.span(pointer)
+        written = _written(text, start, end) or repr(value)
+        read = "" if written == repr(value) else f" (YAML reads it as {value!r})"
+        fix = f'{key}: "{written}"' if key else f'"{written}"'
+        where = document.position(pointer, at_key=bool(key))
+        return where, (f"{label}: unquoted, {written} is a number{read}, not a version; "
+                       f"write it in quotes: {fix}")
+    return None
+
+
+def _written_versions(data: Mapping[str, Any]) -> Iterator[tuple[str, str, str, Any]]:
+    """(pointer, label, key or "" for a list item, value) of every version a configuration names."""
+    if "kubernetes_version" in data:
+        yield "/kubernetes_version", "kubernetes_version", "kubernetes_version", data["kubernetes_version"]
+    environments = data.get("environment_versions")
+    if not isinstance(environments, Mapping):
+        return
+    for name, value in environments.items():
+        token = str(name).replace("~", "~0").replace("/", "~1")
+        if isinstance(value, list):
+            for index, item in enumerate(value):
+                yield f"/environment_versions/{token}/{index}", f"environment_versions.{name}[{index}]", "", item
+        else:
+            yield f"/environment_versions/{token}", f"environment_versions.{name}", str(name), value
+
+
+def _written(text: str, start: Any, end: Any) -> str:
+    """The scalar as written at ``start``..``end`` (one line), if it looks like a number."""
+    lines = text.splitlines()
+    if start.line != end.line or not 0 < start.line <= len(lines):
+        return ""
+    written = lines[start.line - 1][start.column - 1:end.column - 1].strip()
+    return written if written and len(written) <= 20 and all(c in "0123456789.+-eE_" for c in written) else ""

@@ -1,13 +1,16 @@
 """``text``: the default terminal format, one line per finding, grouped by file, and a summary line.
 
 Each line starts with ``path:line:col`` so terminals and editors make it clickable; files are
-separated by a blank line. Colour only when writing to a terminal (and not with ``NO_COLOR``).
+separated by a blank line. Colour as ``--color`` says (by default on a terminal, and not with ``NO_COLOR``).
+Just above the summary line, when the findings come from more than one rule, the counts per rule, largest
+first (:func:`rule_counts_lines`): in a list of a thousand findings the reader sees where the mass is.
 Control characters in paths, messages and names are escaped (:mod:`lintops.escape`): they come from
 the linted tree and must not move the cursor or start a line.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import TYPE_CHECKING
 
 from ..escape import escape_controls
@@ -31,6 +34,8 @@ class TextReporter(Reporter):
     description = "Human-readable findings grouped by file, with a summary line (the default)."
 
     _wrote_any = False
+    _by_rule: Counter[str] | None = None
+    _suppressed_by_rule: Counter[str] | None = None
 
     def _paint(self, code: str, text: str) -> str:
         return f"{code}{text}{_RESET}" if self.run.color else text
@@ -49,6 +54,10 @@ class TextReporter(Reporter):
         return line
 
     def file_done(self, report: FileReport) -> None:
+        if self._by_rule is None:
+            self._by_rule, self._suppressed_by_rule = Counter(), Counter()
+        for finding in report.findings:  # each counted once per object it stands for, as the summary counts
+            (self._suppressed_by_rule if finding.suppressed else self._by_rule)[finding.rule_id] += finding.count
         shown = [f for f in report.findings if self.run.verbose or not f.suppressed]
         if not shown:
             return
@@ -68,7 +77,26 @@ class TextReporter(Reporter):
                 self.stream.write(f"  {escape_controls(path)}\n")
         if self._wrote_any or (self.run.verbose and summary.skipped_files):
             self.stream.write("\n")
+        # the counts per rule just above the closing line, which stays the last (scripts read it there)
+        for line in rule_counts_lines(self._by_rule or Counter(), self._suppressed_by_rule or Counter()):
+            self.stream.write(escape_controls(line) + "\n")
         self.stream.write(summary_line(summary, ", ".join(self.run.versions)) + "\n")
+
+
+def rule_counts_lines(by_rule: Counter[str], suppressed: Counter[str]) -> list[str]:
+    """``by rule: 312 resource-limits, 201 liveness-probe, ...`` (largest first, then by id), and the
+    suppressed findings counted apart (``suppressed by rule: ...``); nothing when one rule or none gave them all."""
+    if len(set(by_rule) | set(suppressed)) < 2:
+        return []
+
+    def listed(counts: Counter[str]) -> str:
+        return ", ".join(f"{count} {rule}" for rule, count in sorted(counts.items(), key=lambda item: (-item[1],
+                                                                                                     item[0])))
+
+    lines = [f"by rule: {listed(by_rule)}"] if by_rule else []
+    if suppressed:
+        lines.append(f"suppressed by rule: {listed(suppressed)}")
+    return lines
 
 
 def summary_line(summary: RunSummary, kubernetes_version: str) -> str:

@@ -10,6 +10,7 @@ cannot compile becomes one error per object saying so.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,7 +24,7 @@ from .compact import SCHEMA_LISTS as _SCHEMA_LISTS
 from .compact import SCHEMA_MAPS as _SCHEMA_MAPS
 from .compact import SCHEMA_ONE as _SCHEMA_ONE
 
-__all__ = ["SchemaError", "Validator", "compile_schema", "unusable"]
+__all__ = ["SchemaError", "Validator", "compile_schema", "field_path", "located_message", "unusable"]
 
 
 @dataclass(frozen=True, order=True)
@@ -43,6 +44,38 @@ class SchemaError:
     at_key: bool = field(default=False, compare=False)
     #: The failing JSON Schema keyword (``additionalProperties``, ``required``, ``type``, ...).
     keyword: str = field(default="", compare=False, repr=False)
+
+#: The keywords whose messages name the field themselves (``unknown field 'x'``, ``missing required field 'y'``).
+_NAMING_KEYWORDS = frozenset({"additionalProperties", "required"})
+_PLAIN_KEY = re.compile(r"[A-Za-z_$][A-Za-z0-9_$-]*\Z")
+
+
+def field_path(pointer: str, body: Any) -> str:
+    """``spec.template.spec.containers[0].image``: the node at ``pointer`` in ``body`` named as the Kubernetes
+    docs and ``kubectl explain`` name fields; list indexes in brackets (a list is told from a mapping by
+    ``body`` itself, so a key ``"0"`` stays a key), a key that is no plain name quoted
+    (``metadata.labels["app.kubernetes.io/name"]``)."""
+    text, node = "", body
+    for raw in pointer.split("/")[1:]:
+        token = raw.replace("~1", "/").replace("~0", "~")
+        if isinstance(node, list) and token.isdigit():
+            text += f"[{token}]"
+            node = node[int(token)] if int(token) < len(node) else None
+            continue
+        text += (f".{token}" if text else token) if _PLAIN_KEY.match(token) else f"[{json.dumps(token)}]"
+        node = node.get(token) if isinstance(node, dict) else None
+    return text
+
+
+def located_message(error: SchemaError, body: Any) -> str:
+    """The error's message, starting with the field path when it is about a value (``spec.replicas:
+    expected integer, got string``): "expected string" alone does not say which of an object's strings.
+    Messages that name their field (unknown, missing) and errors of the whole object stay as they are.
+    The same words whichever backend found the error, since both give the same :class:`SchemaError`."""
+    if not error.pointer or error.at_key or error.keyword in _NAMING_KEYWORDS:
+        return error.message
+    return f"{field_path(error.pointer, body)}: {error.message}"
+
 
 #: A compiled validator: an object's body -> its errors, sorted.
 Validator = Callable[[Any], list[SchemaError]]
