@@ -58,6 +58,8 @@ def explanation(spec: RuleSpec, checks: Mapping[str, type[Check]]) -> list[str]:
     for kind in ("fail", "pass"):
         if spec.examples.get(kind):
             blocks.append(f"Example that {'fires' if kind == 'fail' else 'passes'}:\n{indent(spec.examples[kind])}")
+    if spec.docs_url:  # the page reports link to (lintops.rule_links), when the run has one
+        blocks.append(f"\nDocumentation: {spec.docs_url}")
     return blocks
 
 

@@ -272,3 +272,11 @@ def test_the_language_server_links_the_rules_page_or_nothing(tree, monkeypatch):
     links = {d["code"]: d["codeDescription"]["href"] for d in found}
     assert links["privileged-container"] == f"{BASE}/privileged-container.md"
     assert set(links) == {d["code"] for d in found}
+
+
+def test_explain_names_the_page_reports_link_to(tree):
+    write(tree / ".lintops.yaml", f"rule_docs_url: {BASE}\n")
+    result = run_lintops("explain", "privileged-container", cwd=tree, env=env())
+    assert result.returncode == 0 and result.stdout.rstrip().endswith(f"Documentation: {BASE}/privileged-container.md")
+    result = run_lintops("explain", "privileged-container", cwd=tree.parent, env=env())
+    assert "Documentation:" not in result.stdout
