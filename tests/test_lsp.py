@@ -50,13 +50,6 @@ data:
 """
 
 
-def schema_rule_uri() -> str:
-    from lintops.catalog import builtin_rule_specs
-
-    spec = next(s for s in builtin_rule_specs() if s.id == "schema")
-    return Path(spec.path).resolve().as_uri()
-
-
 def rng(line: int, start: int, end: int) -> types.Range:
     return types.Range(start=types.Position(line=line, character=start), end=types.Position(line=line, character=end))
 
@@ -149,9 +142,7 @@ async def test_diagnostics_on_open_have_exact_ranges_codes_and_documentation(cli
     assert schema.source == "lintops"
     assert schema.message.startswith("unknown field 'imagePulPolicy' (Deployment/web)\n")
     assert "kubectl explain" in schema.message  # the rule's remediation, on the next line
-    assert schema.code_description.href == schema_rule_uri()
-    rule_file = Path(schema.code_description.href.removeprefix("file://"))
-    assert rule_file.read_text().startswith("id: schema\n")  # the rule file is its documentation
+    assert schema.code_description is None  # no rule_docs_url: no link (lintops.rule_links)
     assert schema.data["rule"] == "schema"
     assert schema.data["pointer"] == "/spec/template/spec/containers/0/imagePulPolicy"
 
@@ -160,6 +151,11 @@ async def test_diagnostics_on_open_have_exact_ranges_codes_and_documentation(cli
         ("yaml-syntax", rng(5, 12, 13), types.DiagnosticSeverity.Error)  # the second ':' of "key: value: more"
     ]
     assert "mapping values are not allowed" in diagnostics[0].message
+
+    # With a documentation base configured, the code links to the rule's page there.
+    write(repo / ".lintops.yaml", "rule_docs_url: https://docs.example.com/lintops/rules\n")  # read on the next lint
+    [linked] = await change_document(client, deployment, DEPLOYMENT + "\n", version=2)
+    assert linked.code_description.href == "https://docs.example.com/lintops/rules/schema.md"
 
 
 @pytest.mark.asyncio

@@ -137,3 +137,61 @@ async def test_a_burst_of_changes_is_one_render_of_the_last_version(client: Lang
     assert params.version == 11 and [d.code for d in params.diagnostics] == ["pinned-image-tag"]
     await asyncio.sleep(1)
     assert [m.rsplit("(", 1)[1] for m in renders(client)] == ["version 1)", "version 11)"]
+
+
+APPLICATION = """\
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: worker-qa
+  namespace: argocd
+spec:
+  project: default
+  source:
+    repoURL: https://git.example.com/platform/gitops.git
+    targetRevision: main
+    path: examples/charts/worker
+    helm:
+      valueFiles:
+        - ../../../envs/qa.yaml
+  destination:
+    server: https://qa.k8s.example.com
+    namespace: worker-qa
+"""
+
+
+@pytest.mark.asyncio
+async def test_a_values_file_an_application_names_outside_the_chart_is_rendered_with_it(
+        client: LanguageClient, repo: Path):
+    write(repo / "apps" / "worker-qa.yaml", APPLICATION)
+    values = write(repo / "envs" / "qa.yaml", "image:\n  tag: latest\n")
+    [tag] = await open_document(client, values, values.read_text())
+    assert (tag.code, tag.range) == ("pinned-image-tag", rng(1, 2, 5))
+    assert "[env: worker-qa]" in tag.message
+
+
+@pytest.mark.asyncio
+async def test_the_other_unsaved_buffers_are_rendered_too(client: LanguageClient, repo: Path):
+    chart = repo / "examples" / "charts" / "worker"
+    defaults = chart / "values.yaml"
+    await open_document(client, defaults, defaults.read_text())
+    edited = defaults.read_text().replace("registry.example.com/guestbook/worker", "mirror.example.com/worker")
+    await change_document(client, defaults, edited, 2)  # not saved
+    production = chart / "values-production.yaml"
+    [tag] = await open_document(client, production, production.read_text())
+    assert "'mirror.example.com/worker:latest'" in tag.message
+
+
+@pytest.mark.asyncio
+async def test_a_link_out_of_the_repository_is_refused_in_the_render_as_check_refuses_it(
+        client: LanguageClient, repo: Path, tmp_path: Path):
+    secret = write(tmp_path / "outside" / "values.yaml", "image:\n  tag: do-not-read-me\n")
+    chart = repo / "examples" / "charts" / "worker"
+    (chart / "values-dev.yaml").symlink_to(secret)
+    production = chart / "values-production.yaml"
+    assert await open_document(client, production, production.read_text()) == []  # the chart is not rendered
+    link = (chart / "values-dev.yaml").as_uri()
+    await settled(client, lambda: link in client.diagnostics)
+    [refused] = client.diagnostics[link]
+    assert refused.code == "render-failed" and "leads outside the linted root" in refused.message
+    assert not any("do-not-read-me" in d.message for ds in client.diagnostics.values() for d in ds)

@@ -4,8 +4,8 @@ It runs the engine and the configuration of the command line on the editor's buf
 disk) and publishes the findings as diagnostics on open, change (once typing pauses) and save;
 closing a document clears them. Each diagnostic carries:
 
-- ``source`` ``lintops`` and ``code`` the rule id; ``codeDescription.href`` a ``file://`` link to the
-  rule's YAML file, which is its documentation (rationale, exact semantics, remediation, examples);
+- ``source`` ``lintops`` and ``code`` the rule id; ``codeDescription.href`` the rule's page, when the
+  run has a documentation base (:mod:`lintops.rule_links`);
 - the severity (error, warning, info -> Error, Warning, Information);
 - the range of the node the finding is about (a key, a scalar, a quoted string, a flow collection),
   as the parse stage read it (:attr:`lintops.model.Finding.span`), or the one character at its place

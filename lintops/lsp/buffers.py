@@ -68,12 +68,14 @@ class BufferLinter:
         self.config_path = Path(config_path).resolve() if config_path else None
         self._prepared: dict[tuple[Path | None, Path], _Prepared] = {}
 
-    def lint(self, text: str, path: Path | None, on_prepared: Callable[[], None] | None = None) -> Outcome:
+    def lint(self, text: str, path: Path | None, on_prepared: Callable[[], None] | None = None,
+             buffers: dict[str, str] | None = None) -> Outcome:
         """Lint ``text`` as the file ``path`` (None: a buffer without a file, linted as standard input).
 
         ``on_prepared`` is called once the configuration is loaded and the engine built, before the buffer
         is read: what follows is the work the buffer's content decides (and the time limit bounds).
         A :class:`~lintops.errors.LintopsError` raised on the way is the outcome's ``config_error``.
+        ``buffers`` are the editor's other unsaved buffers by path: a render uses them in place of their files.
         """
         start = path.parent if path is not None else Path.cwd()
         root = repository_root(start)
@@ -87,7 +89,7 @@ class BufferLinter:
             from .scope import ScopeError
 
             try:
-                rendered = self._render(run, path, root, text, on_prepared)
+                rendered = self._render(run, path, root, text, on_prepared, buffers or {})
             except ScopeError as exc:
                 return Outcome(display=display, root=root, run=run, render_error=str(exc))
             except LintopsError as exc:
@@ -108,18 +110,18 @@ class BufferLinter:
         return Outcome(findings, display, root, run=run)
 
     @staticmethod
-    def _render(run: Run, path: Path, root: Path, text: str,
-                on_prepared: Callable[[], None] | None) -> Rendered | None:
+    def _render(run: Run, path: Path, root: Path, text: str, on_prepared: Callable[[], None] | None,
+                buffers: dict[str, str]) -> Rendered | None:
         """The document linted through the render it is part of, or None when ``check`` lints it as a file."""
         from .rendered import lint_rendered
         from .scope import render_scope
 
         if not path.is_file():
             return None  # a new file not saved yet: nothing on disk names it
-        scope = render_scope(run, path, root)
+        scope = render_scope(run, path, root, text)
         if scope is None:
             return None
-        return lint_rendered(run, scope, root, path, text, on_prepared)
+        return lint_rendered(run, scope, root, path, text, on_prepared, buffers)
 
     @staticmethod
     def lints(path: Path, display: str, root: Path, run: Run) -> bool:

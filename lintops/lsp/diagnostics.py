@@ -82,9 +82,10 @@ def diagnose(linter: BufferLinter, text: str, path: Path | None, encoding: str =
 
 
 def diagnose_all(linter: BufferLinter, text: str, path: Path | None, encoding: str = UTF16,
-                 on_prepared: Callable[[], None] | None = None) -> Diagnosed:
-    """:func:`diagnose`, with the diagnostics of every file a render of the document reached."""
-    outcome = linter.lint(text, path, on_prepared)
+                 on_prepared: Callable[[], None] | None = None, buffers: dict[str, str] | None = None) -> Diagnosed:
+    """:func:`diagnose`, with the diagnostics of every file a render of the document reached (``buffers``: the
+    other unsaved buffers by path, rendered in place of their files)."""
+    outcome = linter.lint(text, path, on_prepared, buffers)
     lines = split_lines(text)
     if outcome.config_error is not None:
         return Diagnosed([publishable(config_error_diagnostic(outcome.config_error, lines, encoding, path,

@@ -42,20 +42,24 @@ class Rendered:
 
 
 def lint_rendered(run: Run, scope: Scope, root: Path, document: Path, text: str,
-                  on_prepared=None) -> Rendered:
-    """Render ``scope`` from a scratch copy with ``text`` as ``document``, and lint it as ``check`` does."""
+                  on_prepared=None, buffers: dict[str, str] | None = None) -> Rendered:
+    """Render ``scope`` from a scratch copy with ``text`` as ``document`` (and each of the other unsaved
+    ``buffers``, by path, as its file), and lint it as ``check`` does."""
     scratch = Path(tempfile.mkdtemp(prefix="lintops-lsp-"))
     try:
         copy = scratch / "repository"
-        mirror(scope, root, copy, real_path(document), text, run.options.limits.max_file_bytes)
+        unsaved = {real_path(p): t for p, t in (buffers or {}).items()}
+        unsaved[real_path(document)] = text
+        mirror(scope, root, copy, unsaved, run.options.limits.max_file_bytes)
         if on_prepared is not None:
             on_prepared()
-        return _lint_copy(run, scope, root, copy, real_path(document), text)
+        return _lint_copy(run, scope, root, copy, real_path(document), text, unsaved)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-def _lint_copy(run: Run, scope: Scope, root: Path, copy: Path, document: Path, text: str) -> Rendered:
+def _lint_copy(run: Run, scope: Scope, root: Path, copy: Path, document: Path, text: str,
+               unsaved: dict[Path, str]) -> Rendered:
     from ..engine import Engine
 
     real_root = real_path(root)
@@ -80,7 +84,7 @@ def _lint_copy(run: Run, scope: Scope, root: Path, copy: Path, document: Path, t
             if finding.suppressed or where in applications or where == "-":
                 continue
             if where not in result.texts:
-                result.texts[where] = _text(copy, where)
+                result.texts[where] = unsaved.get(real_root / where) or _text(copy, where)
             result.findings.setdefault(where, []).append(_with_extent(finding, result.texts[where]))
     return result
 

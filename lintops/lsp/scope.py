@@ -13,22 +13,25 @@ rendering happens in a **scratch copy** (:func:`mirror`): a temporary directory 
 repository, holding only what the render reads (the chart directories, each kustomization's directory
 and the files it references, the Applications and their values files), with the buffer in place of the
 document. Every file is copied through the repository's :class:`~lintops.inputs.files.LintedRoot`, so
-the copy holds only what a run may read (no link out of the tree, no special file, nothing over the
-file cap; a refused file is left out and the render in the copy reports it missing), and the copy
-itself is bounded (:data:`MAX_SCOPE_FILES`, :data:`MAX_SCOPE_BYTES`). Nothing is written into the
+the copy holds only what a run may read, and what the tree's reader refuses the copy's refuses alike,
+nothing of it read: a link is copied as a link (one out of the repository leads out of the copy), a
+named pipe as a named pipe, a file over the cap as a sparse file of its size. The copy itself is
+bounded (:data:`MAX_SCOPE_FILES`, :data:`MAX_SCOPE_BYTES`). Nothing is written into the
 repository; the copy is removed after the render.
 """
 
 from __future__ import annotations
 
 import os
+import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import LintopsError
 from ..inputs.discover import ChartInput, KustomizeInput
-from ..inputs.files import LintedRoot
+from ..inputs.files import LintedRoot, Refusal
 from ..inputs.tree import SKIPPED_DIRECTORIES, real_path
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -62,12 +65,14 @@ class Scope:
     roots: list[str] = field(default_factory=list)
 
 
-def render_scope(run: Run, path: Path, root: Path) -> Scope | None:
-    """What the document at ``path`` is rendered with, or None when ``check`` lints it as a plain file."""
+def render_scope(run: Run, path: Path, root: Path, text: str) -> Scope | None:
+    """What the document at ``path`` (its buffer ``text``) is rendered with, or None when ``check`` lints it as a
+    plain file. The Applications are read for a document outside every chart and kustomization only when it
+    is no Kubernetes manifest (a values file has no ``apiVersion`` and ``kind``)."""
     document = real_path(path)
     inputs = list(run.discover([str(path)]))
     rendered = [item for item in inputs if isinstance(item, (ChartInput, KustomizeInput))]
-    named_by = _applications_naming(run, root, document)
+    named_by = [] if rendered or _MANIFEST.search(text) else _applications_naming(run, root, document)
     if not rendered and not named_by:
         return None
     scope = Scope()
@@ -89,6 +94,10 @@ def render_scope(run: Run, path: Path, root: Path) -> Scope | None:
     scope.files.add(document)
     scope.roots = sorted(set(scope.roots))
     return scope
+
+
+#: A Kubernetes manifest's top-level ``apiVersion`` or ``kind`` (what a values file never has).
+_MANIFEST = re.compile(r"^(apiVersion|kind)\s*:", re.M)
 
 
 def _applications_naming(run: Run, root: Path, document: Path) -> list:
@@ -130,10 +139,10 @@ def _relative(path: Path, root: Path) -> str:
     return os.path.relpath(path, root).replace(os.sep, "/")
 
 
-def mirror(scope: Scope, root: Path, scratch: Path, document: Path, text: str,
-           max_file_bytes: int) -> None:
-    """Copy what ``scope`` renders from into ``scratch`` (laid out as ``root``), the buffer ``text`` in place of
-    ``document``; raises :class:`ScopeError` past :data:`MAX_SCOPE_FILES` or :data:`MAX_SCOPE_BYTES`."""
+def mirror(scope: Scope, root: Path, scratch: Path, buffers: dict[Path, str], max_file_bytes: int) -> None:
+    """Copy what ``scope`` renders from into ``scratch`` (laid out as ``root``), each of the editor's ``buffers``
+    (by real path) in place of its file; raises :class:`ScopeError` past :data:`MAX_SCOPE_FILES` or
+    :data:`MAX_SCOPE_BYTES`."""
     reader = LintedRoot(root, max_file_bytes)
     wanted: set[Path] = set(scope.files)
     for top in sorted(scope.trees):
@@ -147,22 +156,69 @@ def mirror(scope: Scope, root: Path, scratch: Path, document: Path, text: str,
         except OSError:
             continue
         _check_count(wanted)
-    total = 0
     real_root = real_path(root)
+    wanted.update(_link_targets(wanted, real_root))
     (scratch / ".git").mkdir(parents=True, exist_ok=True)  # the copy is a repository: context comes from it
+    total = 0
     for source in sorted(wanted):
         if real_root not in source.parents:
             continue  # outside the repository: the render in the copy reports it missing
-        data = text.encode("utf-8") if source == document else reader.read(source)
-        if not isinstance(data, bytes):
-            continue  # refused (a link out of the tree, a special file, over the cap)
+        target = scratch / source.relative_to(real_root)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if source in buffers:
+            data: bytes | Refusal = buffers[source].encode("utf-8")
+        elif source.is_symlink():
+            _copy_link(source, target, real_root, scratch)
+            continue
+        else:
+            data = reader.read(source)
+        if isinstance(data, Refusal):
+            _stand_in(data, source, target)
+            continue
         total += len(data)
         if total > MAX_SCOPE_BYTES:
             raise ScopeError(f"what this document is rendered with is over {MAX_SCOPE_BYTES:,} bytes; "
                              f"the language server does not render it (`lintops check` does)")
-        target = scratch / source.relative_to(real_root)
-        target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
+
+
+def _link_targets(wanted: set[Path], real_root: Path) -> set[Path]:
+    """The files inside the repository that links among ``wanted`` lead to (copied too, so the link works)."""
+    targets = set()
+    for source in wanted:
+        if source.is_symlink():
+            target = real_path(source)
+            if real_root in target.parents and target.is_file():
+                targets.add(target)
+    return targets
+
+
+def _copy_link(source: Path, target: Path, real_root: Path, scratch: Path) -> None:
+    """A link is copied as a link, so that the copy's reader refuses what the tree's refuses: a link out of the
+    repository still leads out of the copy; one into the repository (absolute) is pointed at the copy."""
+    try:
+        destination = os.readlink(source)
+    except OSError:
+        return
+    if os.path.isabs(destination):
+        real = real_path(destination)
+        if real == real_root or real_root in real.parents:
+            destination = str(scratch / real.relative_to(real_root))
+    os.symlink(destination, target)
+
+
+def _stand_in(refusal: Refusal, source: Path, target: Path) -> None:
+    """A file the tree's reader refuses gets a stand-in the copy's reader refuses alike, without reading it:
+    a named pipe for a named pipe, a sparse file of the same size for a file over the cap."""
+    try:
+        info = os.lstat(source)
+    except OSError:
+        return
+    if refusal.reason == "too-large":
+        with open(target, "wb") as handle:
+            handle.truncate(info.st_size)
+    elif stat.S_ISFIFO(info.st_mode):
+        os.mkfifo(target)
 
 
 def _check_count(wanted: set[Path]) -> None:

@@ -153,6 +153,8 @@ class LintopsServer(LanguageServer):
         self.open_uris: set[str] = set()
         #: The other files each document's render published to (:mod:`lintops.lsp.fanout`).
         self.rendered = RenderedFiles(self.publish, self.clear)
+        #: Open documents changed since they were opened or saved: a render uses their buffers, not the files.
+        self.unsaved: set[str] = set()
 
     @property
     def thread_pool(self) -> Executor:  # type: ignore[override]
@@ -204,7 +206,7 @@ class LintopsServer(LanguageServer):
             self.publish(uri, version, [publishable(first_line_diagnostic(text, SIZE_CODE, message, encoding), None)])
             return
         path = _document_path(uri)
-        result = await self.lint_process.lint(text, str(path) if path else None, encoding)
+        result = await self.lint_process.lint(text, str(path) if path else None, encoding, self.unsaved_buffers(uri))
         if not self.scheduler.is_current(uri, generation) or uri not in self.open_uris:
             return  # stale: a newer version (or a close) came while this one was linted
         if result.status == "ok":
@@ -229,6 +231,19 @@ class LintopsServer(LanguageServer):
                 why = f"linting failed: {result.detail}; this version of the document is not linted"
             self.publish(uri, version, [publishable(first_line_diagnostic(text, LINT_FAILED_CODE, why, encoding),
                                                     None)])
+
+    def unsaved_buffers(self, uri: str) -> dict[str, str]:
+        """The other unsaved file buffers by path (up to :data:`MAX_DOCUMENT_BYTES` of characters in all), for a
+        render to use in place of their files: a values file edited beside the one being rendered counts."""
+        buffers: dict[str, str] = {}
+        budget = MAX_DOCUMENT_BYTES
+        for other in sorted(self.unsaved - {uri}):
+            path = _document_path(other)
+            source = self.workspace.get_text_document(other).source if path is not None else ""
+            if path is not None and len(source) <= budget:
+                buffers[str(path)] = source
+                budget -= len(source)
+        return buffers
 
     def publish(self, uri: str, version: int | None, items: list[Published]) -> None:
         """Send ``textDocument/publishDiagnostics``, writing the JSON the lint process prepared as it is."""
@@ -294,10 +309,13 @@ def create_server(config_path: str | None = None) -> LintopsServer:
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(ls: LintopsServer, params: types.DidChangeTextDocumentParams) -> None:
+        if params.text_document.uri in ls.open_uris:
+            ls.unsaved.add(params.text_document.uri)
         ls.request_lint(params.text_document.uri, debounce=True)
 
     @server.feature(types.TEXT_DOCUMENT_DID_SAVE, types.SaveOptions(include_text=False))
     def did_save(ls: LintopsServer, params: types.DidSaveTextDocumentParams) -> None:
+        ls.unsaved.discard(params.text_document.uri)
         path = _document_path(params.text_document.uri)
         if path is not None and (path.name in CONFIG_NAMES or path.parent.match(str(REPOSITORY_RULES_DIR))):
             ls.lint_open_documents()  # the configuration or a repository rule changed
@@ -307,6 +325,7 @@ def create_server(config_path: str | None = None) -> LintopsServer:
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: LintopsServer, params: types.DidCloseTextDocumentParams) -> None:
         uri = params.text_document.uri
+        ls.unsaved.discard(uri)
         ls.scheduler.forget(uri)
         if uri in ls.open_uris:
             ls.open_uris.discard(uri)

@@ -17,13 +17,14 @@ standard error), dies with the server (``PR_SET_PDEATHSIG``) and ends when the s
 standard input.
 
 Messages are length-prefixed pickles between this process and its own child (both trusted): a request
-is ``(text, path or None, position encoding)``; the child answers ``("prepared", None)`` once the
-configuration is loaded and the engine built (for a document linted through a render: once its
-scope is copied), then ``("ok", (items, others, roots))`` (:class:`lintops.lsp.diagnostics.Diagnosed`:
-the document's ``Published`` items, the other files' by path or None, what was rendered) or
-``("error", traceback text)``. The time limit counts from ``prepared``: starting a process and loading rules and
-schemas are bounded apart (:data:`PREPARE_TIME_LIMIT_SECONDS`), so that a small limit does not stop
-every lint after a restart. The child imports the engine, not pygls or lsprotocol.
+is ``(text, path or None, position encoding, {path: text} of the other unsaved buffers)``; the child
+answers ``("prepared", None)`` once the configuration is loaded and the engine built (for a document
+linted through a render: once its scope is copied), then ``("ok", (items, others, roots))``
+(:class:`lintops.lsp.diagnostics.Diagnosed`: the document's ``Published`` items, the other files' by
+path or None, what was rendered) or ``("error", traceback text)``. The time limit counts from
+``prepared``: starting a process and loading rules and schemas are bounded apart
+(:data:`PREPARE_TIME_LIMIT_SECONDS`), so that a small limit does not stop every lint after a restart.
+The child imports the engine, not pygls or lsprotocol.
 """
 
 from __future__ import annotations
@@ -96,11 +97,11 @@ class LintProcess:
                 sys.executable, "-c", _BOOT, self.config_path or "", str(os.getpid()), _PACKAGE_PARENT,
                 stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE)
 
-    async def lint(self, text: str, path: str | None, encoding: str) -> Result:
+    async def lint(self, text: str, path: str | None, encoding: str, buffers: dict[str, str] | None = None) -> Result:
         """Lint in the child: starting it and preparing the configuration within
         :data:`PREPARE_TIME_LIMIT_SECONDS`, then the buffer within ``time_limit``."""
         async with self._locked():
-            request = pickle.dumps((text, path, encoding), protocol=pickle.HIGHEST_PROTOCOL)
+            request = pickle.dumps((text, path, encoding, buffers or {}), protocol=pickle.HIGHEST_PROTOCOL)
             phase = "prepare"
             try:
                 reply = await asyncio.wait_for(self._send(request), PREPARE_TIME_LIMIT_SECONDS)
@@ -196,7 +197,7 @@ def main() -> None:
         body = _read(requests, _LENGTH.unpack(header)[0])
         if body is None:
             return
-        text, path, encoding = pickle.loads(body)
+        text, path, encoding, buffers = pickle.loads(body)
 
         def send(reply: tuple[str, object]) -> None:
             data = pickle.dumps(reply, protocol=pickle.HIGHEST_PROTOCOL)
@@ -205,7 +206,7 @@ def main() -> None:
 
         try:
             diagnosed = diagnose_all(linter, text, Path(path) if path else None, encoding,
-                                     on_prepared=lambda: send(("prepared", None)))
+                                     on_prepared=lambda: send(("prepared", None)), buffers=buffers)
         except Exception:  # a lintops bug: the server logs it and keeps the document's diagnostics
             send(("error", traceback.format_exc()))
         else:
