@@ -195,3 +195,17 @@ async def test_a_link_out_of_the_repository_is_refused_in_the_render_as_check_re
     [refused] = client.diagnostics[link]
     assert refused.code == "render-failed" and "leads outside the linted root" in refused.message
     assert not any("do-not-read-me" in d.message for ds in client.diagnostics.values() for d in ds)
+
+
+@pytest.mark.parametrize("language_id", ["helm", "gotmpl"])
+@pytest.mark.asyncio
+async def test_a_template_opened_as_helm_is_linted_through_its_chart(client: LanguageClient, repo: Path,
+                                                                    language_id: str):
+    from test_lsp import published
+
+    helpers = repo / "examples" / "charts" / "worker" / "templates" / "_helpers.tpl"
+    uri = helpers.as_uri()
+    assert await published(client, lambda: client.text_document_did_open(types.DidOpenTextDocumentParams(
+        text_document=types.TextDocumentItem(uri=uri, language_id=language_id, version=1,
+                                             text=helpers.read_text()))), uri) == []
+    assert renders(client) == [f"lintops: rendered examples/charts/worker for {uri} (version 1)"]
