@@ -75,8 +75,11 @@ def main() -> None:
 
 def _refuse_misspelt_command(first: str, commands: list[str]) -> None:
     """``lintops chek deploy/`` is no path to lint: a first argument that is not an option, not an existing
-    path and close to a command's name is a usage error that names the command (exit 2)."""
-    if not first or first.startswith("-") or first in commands or os.path.lexists(first):
+    path, looks like a word (no ``/``, no ``.``: ``rules.yaml`` stays a missing file) and is close to a
+    command's name is a usage error that names the command (exit 2)."""
+    if not first or first.startswith("-") or first in commands or "/" in first or "." in first:
+        return
+    if os.path.lexists(first):
         return
     from .suggest import did_you_mean
 

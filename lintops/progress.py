@@ -52,12 +52,12 @@ class Progress:
         self._shown = True
 
     def clear(self) -> None:
-        """Erase the line (if drawn), so that other output starts at the left; the next update redraws it."""
+        """Erase the line (if drawn), so that other output starts at the left; an update redraws it, still at
+        most ten times a second (findings streaming to the same terminal do not make it flicker)."""
         if self._shown:
             self.stream.write("\r" + " " * _WIDTH + "\r")
             self.stream.flush()
             self._shown = False
-            self._last = 0.0
 
     close = clear
 

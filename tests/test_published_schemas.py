@@ -140,8 +140,8 @@ CONFIG_ERRORS = [
                              "kubernetes_version, kustomize, overrides, plugins, repository, rule_docs_url, "
                              "rules, strict, workloads)"),
     ("fail_on: sometimes\n", "1:10", "fail_on must be error, warning or info, not 'sometimes'"),
-    ("kubernetes_version: 1.20\n", "1:21", 'kubernetes_version must be a quoted version such as "1.29" (unquoted, '
-                                          '1.20 is the number 1.2), not the number 1.2'),
+    ("kubernetes_version: 1.20\n", "1:1", 'kubernetes_version: unquoted, 1.20 is a number (YAML reads it as 1.2), '
+                                         'not a version; write it in quotes: kubernetes_version: "1.20"'),
     ("rules:\n  schema: sometimes\n", "2:11", "rules.schema must be true or false (enable or disable), a severity "
                                              "(error, warning or info) or a mapping of enabled, severity, params and "
                                              "kinds, not 'sometimes'"),

@@ -308,8 +308,9 @@ def test_a_misspelt_command_is_a_usage_error_with_a_suggestion(tmp_path):
     # an existing path of that name is linted, and a word close to no command is taken for a path
     write(tmp_path / "chek", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n")
     assert run_lintops("chek", cwd=tmp_path, env=clean_env()).returncode == 0
-    far = run_lintops("zzzzzz", cwd=tmp_path, env=clean_env())
-    assert far.returncode == 2 and "did you mean" not in far.stderr
+    for word in ("zzzzzz", "rules.yaml", "rulez/"):
+        far = run_lintops(word, cwd=tmp_path, env=clean_env())
+        assert far.returncode == 2 and "did you mean" not in far.stderr and "no such file" in far.stderr
 
 
 @pytest.mark.parametrize("args", [("--disable", "liveness-prob"), ("--enable", "livenes-probe")])

@@ -224,13 +224,13 @@ def load_config(path: Path | None, within: Path | None = None) -> Config:
         raise ConfigError("the configuration is one YAML document", place=Place(path, 1, 1))
     document = documents[0]
     data = document.data
-    if isinstance(data, dict):  # a version YAML read as a number: say how to quote it, before the schema does
+    problem = first_problem(config_schema(), data, root="the configuration")
+    if problem is not None and isinstance(data, dict):  # a version YAML read as a number: how to quote it
         from .targets import unquoted_version
 
-        unquoted = unquoted_version(data, document, raw.decode("utf-8", "replace"))
+        unquoted = unquoted_version(data, document, raw.decode("utf-8", "replace"), problem.pointer)
         if unquoted is not None:
             raise ConfigError(unquoted[1], place=Place(path, unquoted[0].line, unquoted[0].column))
-    problem = first_problem(config_schema(), data, root="the configuration")
     if problem is not None:
         pos = document.position(problem.pointer, at_key=problem.at_key)
         raise ConfigError(problem.message, place=Place(path, pos.line, pos.column))

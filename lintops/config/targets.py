@@ -110,19 +110,20 @@ class Targets:
         return self.default
 
 
-def unquoted_version(data: Mapping[str, Any], document: Any, text: str) -> tuple[Any, str] | None:
-    """``(position, message)`` for the first version a configuration wrote as a YAML number, else ``None``.
+def unquoted_version(data: Mapping[str, Any], document: Any, text: str, pointer: str) -> tuple[Any, str] | None:
+    """``(position, message)`` when the node at ``pointer`` (where the configuration's schema found its first
+    problem) is a version written as a YAML decimal number, else ``None`` (the schema's message then stands).
 
     ``kubernetes_version: 1.18`` is the float 1.18 to YAML, and ``1.20`` the float 1.2: the version the
     person meant is lost before any schema sees it, so the message quotes what was written (read back
     from ``text`` at the value's place) and shows the quoted line to write instead, at the key (or, in a
     list of versions, at the item). ``document`` is the parsed configuration (positions of its nodes).
     """
-    for pointer, label, key, value in _written_versions(data):
-        if not isinstance(value, (int, float)) or isinstance(value, bool):
+    for at, label, key, value in _written_versions(data):
+        if at != pointer or not isinstance(value, float):  # 1.18, 1.20; not 1 nor 10**40: no version to quote
             continue
         start, end = document.span(pointer)
-        written = _written(text, start, end) or repr(value)
+        written = _written(text, start, end) or repr(value)[:20]
         read = "" if written == repr(value) else f" (YAML reads it as {value!r})"
         fix = f'{key}: "{written}"' if key else f'"{written}"'
         where = document.position(pointer, at_key=bool(key))
