@@ -1,6 +1,7 @@
 """``sarif``: SARIF 2.1.0, for GitHub code scanning and other SARIF viewers.
 
-One run. ``tool.driver`` names lintops, its version and ``informationUri``, and lists every rule that
+One run. ``tool.driver`` names lintops and its version (no ``informationUri``: lintops has no public page
+to promise; each rule links its own, below), and lists every rule that
 ran (``id``, ``shortDescription`` = summary, ``fullDescription`` = rationale, ``help`` = remediation
 and documentation, ``defaultConfiguration.level``). ``help.markdown`` is always there: the rule's
 summary, why, exact semantics and fix, then its link, or how to configure links when the run has none.
@@ -42,7 +43,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..run_context import FileReport
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/os/schemas/sarif-schema-2.1.0.json"
-INFORMATION_URI = "https://pypi.org/project/lintops/"
 FINGERPRINT_KEY = "lintopsFingerprint/v1"
 SRCROOT = "%SRCROOT%"
 LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
@@ -173,7 +173,6 @@ class SarifReporter(Reporter):
         driver = {
             "name": "lintops",
             "version": self.run.version,
-            "informationUri": INFORMATION_URI,
             "rules": rules,
         }
         run = {
