@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .errors import LintopsError, Place
-from .fingerprint import fingerprints, first_occurrence, recorded_as
+from .fingerprint import baseline_keys, fingerprints, recorded_as
 from .model import Finding, Location
 
 FORMAT_VERSION = 1
@@ -46,8 +46,8 @@ class Baseline:
         if not findings or not self.entries:
             return findings
         result = []
-        for finding, value, first in zip(findings, fingerprints(findings), first_occurrence(findings), strict=True):
-            value = recorded_as(value, first, self.entries)  # a baseline of before occurrences were counted too
+        for finding, keys in zip(findings, baseline_keys(findings), strict=True):
+            value = recorded_as(keys, self.entries)  # a baseline recorded by an older recipe too
             if value is not None and not finding.suppressed:
                 self.matched.add(value)
                 finding = replace(finding, suppressed=True, suppression_reason="baseline: recorded debt")

@@ -12,22 +12,25 @@ wrong for staging and for production is one problem to fix, so it is one fingerp
 Two different findings can share that identity: a rule that reports two things about one node (the
 schema rule names the nearest existing parent of each missing field), or two parse errors in a file
 (no object, no pointer). :func:`fingerprints` tells them apart within a run by also hashing the message
-of each, and only of those. When even the message is the same (``duplicate key`` twice in one file),
-the findings at different places are told apart by their *occurrence*: the second place in the file
-(in line order) hashes in ``2``, the third ``3``, and so on, never the line itself, so an edit above
-them moves them without renaming them; the first keeps the fingerprint it had before occurrences were
-counted, so a baseline recorded then still matches it. Findings that differ in nothing but their
-environment (the same place) keep one fingerprint.
+of each, and only of those, without the line numbers a message names (``duplicate key 'x' (first
+defined at line 5)``). When even that is the same (one syntax error twice in a file), the findings at
+different places are told apart by their *occurrence*: the second place in the file (in line order,
+per environment) hashes in ``2``, the third ``3``, and so on, never the line itself, so an edit above
+them moves them without renaming them. Findings that differ in nothing but their environment (the
+same place) keep one fingerprint.
 
 The recipe is versioned (``v1``): changing it makes every finding new once, so it changes only on purpose.
-Counting occurrences changed no fingerprint a finding had alone; what it changed is that the second and
-later of several identical findings in a file, which used to share the first one's, now have their own
-(a baseline recorded before keeps suppressing them: :meth:`lintops.baseline.Baseline.apply`).
+Counting occurrences and leaving line numbers out of hashed messages changed no fingerprint of a finding
+alone on its node; it changed those of the second and later of identical findings (which shared the
+first one's) and of findings told apart by a message naming a line. A baseline recorded before still
+suppresses them (:func:`baseline_keys`, :func:`recorded_as`, used by :meth:`lintops.baseline.Baseline.apply`),
+and the next ``lintops baseline`` records the new fingerprints.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import defaultdict
 from collections.abc import Container, Sequence
 
@@ -36,6 +39,7 @@ from .model import Finding
 #: Bumped only when the recipe changes on purpose (every baseline then needs regenerating).
 RECIPE = "lintops-fingerprint-v1"
 _SEP = "\x00"
+_LINE_NUMBER = re.compile(r"\bline \d+")
 
 
 def _digest(*parts: str) -> str:
@@ -65,7 +69,7 @@ def fingerprints(findings: Sequence[Finding]) -> list[str]:
     only the places differ, each place's occurrence number, so that every problem keeps its own
     fingerprint (GitLab drops Code Quality entries whose fingerprint it has already seen, SARIF merges them).
     """
-    return _by_occurrence(first_occurrence(findings), findings)
+    return _by_occurrence(_by_message(findings), findings)
 
 
 def _by_occurrence(values: list[str], findings: Sequence[Finding]) -> list[str]:
@@ -88,25 +92,46 @@ def _by_occurrence(values: list[str], findings: Sequence[Finding]) -> list[str]:
     return result
 
 
-def first_occurrence(findings: Sequence[Finding]) -> list[str]:
-    """Each finding's fingerprint as it was before occurrences were counted (the first occurrence's), which
-    a baseline recorded then holds for every identical finding of a file (see :meth:`Baseline.apply`)."""
+def _by_message(findings: Sequence[Finding], message=None) -> list[str]:
+    """Each finding's :func:`fingerprint`, with its message hashed in where findings of that fingerprint
+    have different messages. The message is hashed without the line numbers it names (``first defined
+    at line 5``), so an edit above does not rename it; ``message``: how to read it (the recipe of before
+    occurrences were counted hashed it as it is)."""
+    read = message or _without_line_numbers
     base = [fingerprint(f) for f in findings]
     messages: dict[str, set[str]] = defaultdict(set)
     for value, finding in zip(base, findings, strict=True):
-        messages[value].add(finding.message)
-    return [value if len(messages[value]) == 1 else _digest(value, finding.message)
+        messages[value].add(read(finding.message))
+    return [value if len(messages[value]) == 1 else _digest(value, read(finding.message))
             for value, finding in zip(base, findings, strict=True)]
 
 
-def recorded_as(value: str, first: str, recorded: Container[str]) -> str | None:
-    """The recorded fingerprint (of a baseline) that stands for a finding of fingerprint ``value`` whose first
-    occurrence's is ``first``: its own, or, for a later occurrence, the first's when the baseline was recorded
-    before occurrences were counted (it then holds no second occurrence of it); ``None`` if not recorded."""
+def _without_line_numbers(message: str) -> str:
+    return _LINE_NUMBER.sub("line #", message)
+
+
+def _as_written(message: str) -> str:
+    return message
+
+
+def baseline_keys(findings: Sequence[Finding]) -> list[tuple[str, str, str]]:
+    """For each finding: its fingerprint, its first occurrence's, and the one the recipe of before
+    occurrences were counted gave it (messages hashed with their line numbers, identical findings
+    sharing one), which a baseline recorded then holds (:func:`recorded_as`)."""
+    firsts = _by_message(findings)
+    return list(zip(_by_occurrence(firsts, findings), firsts, _by_message(findings, _as_written), strict=True))
+
+
+def recorded_as(keys: tuple[str, str, str], recorded: Container[str]) -> str | None:
+    """The fingerprint of a baseline that stands for a finding of :func:`baseline_keys` ``keys``: its own,
+    else the one an older baseline recorded for it, unless that baseline is new enough to count
+    occurrences (it then records the second occurrence too, and a third identical finding is new);
+    ``None`` if not recorded."""
+    value, first, older = keys
     if value in recorded:
         return value
-    if value != first and first in recorded and _digest(first, "occurrence", "2") not in recorded:
-        return first
+    if older in recorded and (older != first or _digest(first, "occurrence", "2") not in recorded):
+        return older
     return None
 
 

@@ -260,41 +260,60 @@ def test_identical_syntax_errors_at_two_places_have_distinct_fingerprints_stable
     assert _fingerprints(tmp_path, "two.yaml", "codequality") == codequality
 
 
-def test_old_baselines_keep_matching_both_identical_findings_and_new_ones_record_each(tmp_path):
-    from lintops.fingerprint import first_occurrence
+DUPLICATE_KEYS = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata:\n  x: '1'\n  x: '2'\n  y: '1'\n  y: '2'\n"
 
+
+def test_findings_told_apart_by_a_message_naming_a_line_keep_their_fingerprints_when_lines_move(tmp_path):
+    write(tmp_path / "dup.yaml", DUPLICATE_KEYS)
+    before = _fingerprints(tmp_path, "dup.yaml", "codequality")
+    write(tmp_path / "dup.yaml", "# moved down\n" + DUPLICATE_KEYS)
+    assert _fingerprints(tmp_path, "dup.yaml", "codequality") == before and len(set(before)) == 2
+
+
+@pytest.mark.parametrize(("name", "text"), [("two.yaml", TWO_TABS), ("dup.yaml", DUPLICATE_KEYS)])
+def test_a_baseline_of_the_older_recipe_still_suppresses_what_it_recorded(tmp_path, name, text):
+    write(tmp_path / name, text)
+    older = _older_fingerprints(tmp_path, name)
+    if name == "two.yaml":
+        assert older[0] == older[1]  # the older recipe gave both identical errors one fingerprint
+    else:  # ... and hashed the line a message names: neither is today's fingerprint
+        assert set(older).isdisjoint(_fingerprints(tmp_path, name, "codequality"))
+    entries = [{"fingerprint": value, "rule": "x", "path": name, "message": ""} for value in dict.fromkeys(older)]
+    (tmp_path / "old.json").write_text(json.dumps({"version": 1, "findings": entries}))
+    old = run_lintops("check", name, "--baseline", "old.json", "-f", "json", cwd=tmp_path, env=clean_env())
+    assert old.returncode == 0, old.stdout
+    report = json.loads(old.stdout)
+    assert len(report["findings"]) == 2 and all(f["suppressed"] for f in report["findings"])
+    assert not [f for f in report["findings"] if f["rule"] == "baseline-stale"]
+
+
+def test_a_new_baseline_records_each_occurrence_and_a_further_one_is_new(tmp_path):
     write(tmp_path / "two.yaml", TWO_TABS)
     assert run_lintops("baseline", "two.yaml", cwd=tmp_path, env=clean_env()).returncode == 0
     recorded = json.loads((tmp_path / ".lintops-baseline.json").read_text())["findings"]
     assert len({entry["fingerprint"] for entry in recorded}) == 2
     checked = run_lintops("check", "two.yaml", "--baseline", ".lintops-baseline.json", cwd=tmp_path, env=clean_env())
     assert checked.returncode == 0, checked.stdout
-    # a baseline recorded before occurrences were counted holds the one shared fingerprint: it still covers both
-    shared = recorded[0] | {"fingerprint": _shared_fingerprint(tmp_path, first_occurrence)}
-    (tmp_path / "old.json").write_text(json.dumps({"version": 1, "findings": [shared]}))
-    old = run_lintops("check", "two.yaml", "--baseline", "old.json", "-f", "json", cwd=tmp_path, env=clean_env())
-    assert old.returncode == 0, old.stdout
-    assert all(f["suppressed"] for f in json.loads(old.stdout)["findings"])
-    # ... but a third identical error, in a baseline that records occurrences, is new
     write(tmp_path / "two.yaml", TWO_TABS + "---\ne:\n\tf: 1\n")
-    assert run_lintops("check", "two.yaml", "--baseline", ".lintops-baseline.json", cwd=tmp_path,
-                       env=clean_env()).returncode == 1
+    third = run_lintops("check", "two.yaml", "--baseline", ".lintops-baseline.json", cwd=tmp_path, env=clean_env())
+    assert third.returncode == 1 and "two.yaml:8:1: error [yaml-syntax]" in third.stdout, third.stdout
 
 
-def _shared_fingerprint(root: Path, first_occurrence) -> str:
+def _older_fingerprints(root: Path, name: str) -> list[str]:
+    """The fingerprints the recipe of before occurrences were counted gave the findings of ``name``."""
+    from lintops.fingerprint import baseline_keys
     from lintops.runner import Settings, prepare
 
     cwd = Path.cwd()
     os.chdir(root)
     try:
-        run = prepare(Settings(paths=("two.yaml",)))
+        run = prepare(Settings(paths=(name,)))
         engine = run.engine()
-        findings = [f for report in engine.lint(run.discover(("two.yaml",))) for f in report.findings]
+        findings = [f for report in engine.lint(run.discover((name,))) for f in report.findings]
     finally:
         os.chdir(cwd)
-    values = first_occurrence(findings)
-    assert len(findings) == 2 and values[0] == values[1]  # the old recipe gave both the same
-    return values[0]
+    assert len(findings) == 2
+    return [older for _, _, older in baseline_keys(findings)]
 
 
 # -- 6. suggestions -----------------------------------------------------------------------------------------
