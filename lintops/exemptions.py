@@ -27,25 +27,12 @@ from pathlib import Path
 from .config.settings import Config
 from .model import Finding, Location, Resource, Severity, Violation
 from .parse.directives import Directive
+from .reasons import is_placeholder_reason
 from .rules import resolve
 from .stage_rules import EXEMPTION_REASON, POLICY_VIOLATION
 from .workloads import WORKLOAD_POD_SPECS
 
 ANNOTATION_PREFIX = "lintops.io/ignore-"
-
-#: Words that stand where a reason should be (compared case-insensitively, punctuation trimmed).
-PLACEHOLDER_REASONS = frozenset({"reason", "todo", "tbd", "fixme", "xxx", "<reason>", "...", "…"})
-_TRIM = " \t.,;:!?-_*\"'`()[]{}"
-
-
-def is_placeholder_reason(reason: str) -> bool:
-    """Whether ``reason`` is a placeholder rather than a reason (``REASON``, ``TODO:``, ``...``, ``<reason>``)."""
-    text = reason.strip().lower()
-    if text in PLACEHOLDER_REASONS:  # "..." and "<reason>" are placeholders with their punctuation
-        return True
-    trimmed = text.strip(_TRIM)
-    return trimmed in PLACEHOLDER_REASONS or (bool(text) and not trimmed and set(text) <= set(".…"))
-
 
 def _why_not(reason: str) -> str | None:
     """What is wrong with an exemption's reason (none, a placeholder), or None for a real one."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from conftest import write
-from lintops.exemptions import is_placeholder_reason
+from lintops.reasons import is_placeholder_reason
 
 CONFIGMAP = ("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n"
              "{annotations}extra: 1  # lintops: ignore[schema] {reason}\n")
@@ -50,3 +50,17 @@ def test_a_real_reason_passes(lint_json, tmp_path):
     code, report = lint_json(str(path))
     assert not [f for f in report["findings"] if f["rule"] == "exemption-reason"]
     assert code == 0
+
+
+def test_a_configuration_exemption_with_a_placeholder_reason_is_refused_at_the_reason(tmp_path):
+    import subprocess
+    import sys
+
+    write(tmp_path / ".lintops.yaml", "exemptions:\n  - rule: schema\n    reason: ok, real\n"
+                                      "  - rule: liveness-probe\n    reason: TODO\n")
+    write(tmp_path / "c.yaml", CONFIGMAP.format(annotations="", reason="read by the legacy controller"))
+    result = subprocess.run([sys.executable, "-m", "lintops", "check", "c.yaml"], cwd=tmp_path,
+                            capture_output=True, text=True)
+    assert result.returncode == 2
+    assert ".lintops.yaml:5:13: exemptions[1].reason: 'TODO' is a placeholder, not a reason" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -264,13 +264,13 @@ def _from_data(path: Path, data: Mapping[str, Any], document: Any = None) -> Con
         exemptions=tuple(
             ConfigExemption(
                 rules=_as_tuple(item["rule"]),
-                reason=item["reason"],
+                reason=_exemption_reason(item["reason"], index, document, path),
                 paths=_as_tuple(item.get("path")),
                 kinds=_as_tuple(item.get("kind")),
                 namespaces=_as_tuple(item.get("namespace")),
                 names=_as_tuple(item.get("name")),
             )
-            for item in data.get("exemptions", ())
+            for index, item in enumerate(data.get("exemptions", ()))
         ),
         allow_annotation_exemptions=allow.get("annotations", True),
         allow_inline_exemptions=allow.get("inline", True),
@@ -285,6 +285,18 @@ def _from_data(path: Path, data: Mapping[str, Any], document: Any = None) -> Con
         baseline_root=path.parent if data.get("baseline") else None,
         rule_docs_url=_rule_docs_url(data, document, path),
     )
+
+
+def _exemption_reason(reason: str, index: int, document: Any, path: Path) -> str:
+    """An exemption's reason; a placeholder (``TODO``, ``REASON``, ``...``) is refused at its value, as a
+    missing one is by the schema: it is no record of why the finding is accepted."""
+    from ..reasons import is_placeholder_reason
+
+    if is_placeholder_reason(reason):
+        pos = document.position(f"/exemptions/{index}/reason") if document is not None else Position(1, 1)
+        raise ConfigError(f"exemptions[{index}].reason: {reason.strip()!r} is a placeholder, not a reason: say why "
+                          f"the finding is accepted", place=Place(path, pos.line, pos.column))
+    return reason
 
 
 def _rule_docs_url(data: Mapping[str, Any], document: Any, path: Path) -> str | None:

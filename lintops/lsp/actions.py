@@ -2,7 +2,7 @@
 
 A code action per rule that fires on the requested lines inserts ``# lintops: ignore[<rule-id>] REASON``
 on the line above, at that line's indentation. ``REASON`` is a placeholder to replace with the reason:
-a placeholder is no reason (:func:`lintops.exemptions.is_placeholder_reason`), so the inserted comment
+a placeholder is no reason (:func:`lintops.reasons.is_placeholder_reason`), so the inserted comment
 is an ``exemption-reason`` diagnostic on the word ``REASON`` until the user writes one. When the line
 above already is such a comment, the rule is added to its list instead, so that comment keeps covering
 the line. JSON documents get no quick fix (JSON has no comments).
