@@ -53,7 +53,9 @@ class Catalog:
 
     def enabled_rules(self) -> list[Rule]:
         """The enabled rules, each bound to its check (a rule a stage reports binds to none)."""
-        return bind([s for s in self.specs if s.enabled], self.checks)
+        from .catalog_cache import verified
+
+        return bind([s for s in self.specs if s.enabled], self.checks, verified)
 
     def claim(self, inputs: Iterable[Input]) -> Iterator[Input]:
         """``inputs`` with every file whose name a renderer ``claims`` handed to that renderer (a
@@ -77,13 +79,15 @@ class Catalog:
 
 def build_catalog(manager: pluggy.PluginManager, repository_rule_dirs: Iterable[Path] = ()) -> Catalog:
     """Collect checks, rule packs, reporters, renderers and workload kinds from every registered plugin."""
+    from .catalog_cache import builtin_specs
     from .plugins import BUILTIN, collect, collect_data, results_by_plugin
 
     specs: list[RuleSpec] = []
     for plugin, dirs in results_by_plugin(manager, "lintops_rule_dirs"):
         origin = "built-in" if plugin == BUILTIN else f"plugin {plugin}"
         for directory in dirs:
-            specs.extend(load_rule_dir(Path(directory), origin))
+            path = Path(directory)
+            specs.extend(builtin_specs(path) if plugin == BUILTIN else load_rule_dir(path, origin))
     for directory in repository_rule_dirs:
         specs.extend(load_rule_dir(directory, "repository"))
     seen: dict[str, RuleSpec] = {}

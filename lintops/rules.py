@@ -25,7 +25,7 @@ A rule file is never code: a repository under review cannot make lintops import 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -277,10 +277,12 @@ def load_rule_dir(directory: Path, origin: str) -> list[RuleSpec]:
     return [load_rule_file(path, origin, within) for path in sorted(directory.glob("*.y*ml"))]
 
 
-def bind(specs: Iterable[RuleSpec], checks: Mapping[str, type[Check]]) -> list[Rule]:
-    """Give each rule an instance of its check, validating the params against the check's schema."""
-    from .schema.published import first_problem
+def bind(specs: Iterable[RuleSpec], checks: Mapping[str, type[Check]],
+         known_valid: Callable[[Mapping[str, Any], Mapping[str, Any]], bool] | None = None) -> list[Rule]:
+    """Give each rule an instance of its check, validating the params against the check's schema.
 
+    ``known_valid(schema, params)`` says a built-in rule's params are known to pass (lintops.catalog_cache,
+    which validated them when it read the built-in rules): those are not validated again on every run."""
     rules = []
     for spec in specs:
         if spec.stage is not None:  # its findings come from a stage (lintops.stage_rules): no check to bind
@@ -290,7 +292,12 @@ def bind(specs: Iterable[RuleSpec], checks: Mapping[str, type[Check]]) -> list[R
         if check_class is None:
             raise _error(spec, "/check", f"rule '{spec.id}' names unknown check '{spec.check}' "
                                          f"(known: {', '.join(sorted(checks))})")
-        problem = first_problem(check_class.params_schema, dict(spec.params), root="params", base="params")
+        problem = None
+        if not (known_valid is not None and spec.origin == "built-in"
+                and known_valid(check_class.params_schema, spec.params)):
+            from .schema.published import first_problem
+
+            problem = first_problem(check_class.params_schema, dict(spec.params), root="params", base="params")
         if problem is not None:
             raise _error(spec, "/params" + problem.pointer, f"rule '{spec.id}': {problem.message}",
                          at_key=problem.at_key)

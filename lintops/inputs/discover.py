@@ -24,12 +24,12 @@ from typing import TYPE_CHECKING
 from ..errors import LintopsError
 from ..parse.documents import ParsedFile
 from ..parse.limits import DEFAULT_LIMITS, Limits
-from .argocd import AppSource
 from .files import DEFAULT_MAX_BYTES, LintedRoot
 from .repository_index import RepositoryIndex
 from .tree import KUSTOMIZATION_FILES, MANIFEST_SUFFIXES, mentions_application, real_path, walk_directories
 
 if TYPE_CHECKING:
+    from .argocd import AppSource
     from .kustomize.layout import Layout
 
 STDIN = "-"
