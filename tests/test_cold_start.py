@@ -108,3 +108,18 @@ def test_a_one_file_run_imports_only_what_it_needs(tmp_path):
     unneeded = {"lintops.inputs.argocd", "lintops.config.policy", "lintops.inputs.helm", "lintops.inputs.kustomize",
                 "jsonschema", "lintops.lsp", "lintops.diff"}
     assert not loaded & unneeded
+
+
+def test_the_benchmark_measures_every_target_in_one_quick_run():
+    """bench/run.py --quick end to end: each target printed once as a ratio with its verdict, and the exit
+    status says whether all were met (a loaded CI machine may miss a time target: no test failure then)."""
+    bench = Path(__file__).resolve().parent.parent / "bench" / "run.py"
+    result = _run(str(bench), "--quick", cwd=bench.parent)
+    lines = [line for line in result.stdout.splitlines() if line.endswith(("PASS", "FAIL"))]
+    assert [line.split(":")[0].split(",")[0] for line in lines] == [
+        "cold start", "peak memory at 6", "one process", "no-plaintext-secret / schema validation (schema)",
+        "JSON report"], result.stdout + result.stderr
+    assert lines[-1].endswith("byte-identical PASS")
+    verdicts = [line.rsplit(" ", 1)[1] for line in lines]
+    assert result.returncode == (0 if set(verdicts) == {"PASS"} else 1), result.stderr[-2000:]
+    assert f"{verdicts.count('PASS')} of 5 targets met" in result.stdout
