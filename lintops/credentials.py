@@ -19,7 +19,8 @@ settings *about* a credential, not the credential). Both are parameters of every
 from __future__ import annotations
 
 import re
-from functools import cached_property
+from functools import cache, cached_property
+from types import SimpleNamespace
 from typing import Any, ClassVar
 
 from .checks.base import Check
@@ -30,6 +31,10 @@ DEFAULT_NAME_PATTERN = (
     r"|(?:private|access|encryption|signing|master|auth|client|ssh)[-_.]?key"
     r"|(?:^|[-_.])(?:pass|pwd|pw)(?:$|[-_.])"
 )
+
+#: Every name the default ``name_pattern`` matches contains one of these (case-insensitively), the words
+#: :meth:`SecretNameCheck.may_name_secret` looks for.
+NAME_WORDS = ("pass", "secret", "credential", "token", "key", "pw")
 
 _IGNORED_SUFFIXES = (
     "file", "files", "path", "dir", "directory", "name", "names", "ref", "url", "uri", "endpoint", "host",
@@ -43,62 +48,106 @@ DEFAULT_IGNORE_NAME_PATTERN = (
     r"|(?-i:[a-z0-9](?:" + "|".join(s.capitalize() for s in _IGNORED_SUFFIXES) + r")$)"
 )
 
-_REFERENCE = re.compile(r"\$\([^()\s]+\)|\$\{[^{}\s]+\}|\{\{.*?\}\}")
 _BOOLEAN_WORDS = frozenset({"true", "false", "yes", "no", "on", "off", "enabled", "disabled",
                             "none", "null", "nil", "~"})
-_SHORT_NUMBER = re.compile(r"[0-9]+(?:\.[0-9]+)?(?:ms|s|m|h|d|w)?", re.ASCII)
-_PATH = re.compile(r"(?:/|\./|\.\./|~/|file://)\S*")
-_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://\S*")
-_MASK = re.compile(r"\*+")
-_PLACEHOLDER = re.compile(r"<[^<>\n]+>|(?:INSERT|REPLACE|YOUR)_[A-Z0-9_]+")
-_UPPER_IDENTIFIER = re.compile(r"[A-Z][A-Z0-9_]*")
 
-#: Well-known credential formats: (pattern, what the message calls it).
-_FORMATS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----"), "a private key"),
-    (re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"), "an AWS access key ID"),
-    (re.compile(r"\bgh[pousr]_[A-Za-z0-9]{36,}\b|\bgithub_pat_[A-Za-z0-9_]{22,}"), "a GitHub token"),
-    (re.compile(r"\bglpat-[A-Za-z0-9_-]{20,}"), "a GitLab access token"),
-    (re.compile(r"\bxox[baprs]-[A-Za-z0-9-]{10,}"), "a Slack token"),
-    (re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"), "a JSON Web Token"),
-)
-_URL_PASSWORD = re.compile(r"\b[A-Za-z][A-Za-z0-9+.-]{0,30}://[^/\s:@]{0,256}:([^/\s@]{1,256})@")
+#: A name this long is judged every time rather than remembered (a cache of names stays small).
+_CACHED_NAME_LENGTH = 256
+#: Names one check remembers before it starts afresh (the names of a tree repeat across its objects).
+_CACHED_NAMES = 4096
+
+
+@cache
+def _literal_patterns() -> SimpleNamespace:
+    """What :func:`is_literal` matches, compiled on its first value (most runs judge none: no name there
+    looks like a credential)."""
+    return SimpleNamespace(
+        reference=re.compile(r"\$\([^()\s]+\)|\$\{[^{}\s]+\}|\{\{.*?\}\}"),
+        short_number=re.compile(r"[0-9]+(?:\.[0-9]+)?(?:ms|s|m|h|d|w)?", re.ASCII),
+        path=re.compile(r"(?:/|\./|\.\./|~/|file://)\S*"),
+        url=re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://\S*"),
+        placeholder=re.compile(r"<[^<>\n]+>|(?:INSERT|REPLACE|YOUR)_[A-Z0-9_]+"),
+        upper_identifier=re.compile(r"[A-Z][A-Z0-9_]*"),
+    )
+
+
+@cache
+def _formats() -> SimpleNamespace:
+    """The well-known credential formats, compiled on the first value that holds one's fixed text."""
+    return SimpleNamespace(
+        private_key=re.compile(r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----"),
+        aws=re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"),
+        github=re.compile(r"\bgh[pousr]_[A-Za-z0-9]{36,}\b|\bgithub_pat_[A-Za-z0-9_]{22,}"),
+        gitlab=re.compile(r"\bglpat-[A-Za-z0-9_-]{20,}"),
+        slack=re.compile(r"\bxox[baprs]-[A-Za-z0-9-]{10,}"),
+        jwt=re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"),
+    )
+
+
+@cache
+def _url_password() -> re.Pattern[str]:
+    return re.compile(r"\b[A-Za-z][A-Za-z0-9+.-]{0,30}://[^/\s:@]{0,256}:([^/\s@]{1,256})@")
 
 
 def credential_format(value: str) -> str | None:
-    """What well-known credential ``value`` contains ("a private key", ...), or None."""
-    for pattern, what in _FORMATS:
-        if pattern.search(value):
-            return what
-    for match in _URL_PASSWORD.finditer(value):
-        if is_literal(match.group(1)):
-            return "a URL with an embedded password"
+    """What well-known credential ``value`` contains ("a private key", ...), or None.
+
+    Every format starts with fixed text (``-----BEGIN ``, ``AKIA``, ``ghp_``, ``://``, ...); a format is
+    searched only where its fixed text occurs, in the same order, so the answer is the one searching
+    each would give, and most values (which hold none) cost a few substring tests.
+    """
+    if "-----BEGIN " in value and _formats().private_key.search(value):
+        return "a private key"
+    if ("AKIA" in value or "ASIA" in value) and _formats().aws.search(value):
+        return "an AWS access key ID"
+    if ("gh" in value or "github_pat_" in value) and _formats().github.search(value):
+        return "a GitHub token"
+    if "glpat-" in value and _formats().gitlab.search(value):
+        return "a GitLab access token"
+    if "xox" in value and _formats().slack.search(value):
+        return "a Slack token"
+    if "eyJ" in value and _formats().jwt.search(value):
+        return "a JSON Web Token"
+    if "://" in value and _url_has_password(value):
+        return "a URL with an embedded password"
     return None
 
 
+def _url_has_password(text: str) -> bool:
+    return any(is_literal(match.group(1)) for match in _url_password().finditer(text))
+
+
 def is_literal(value: str) -> bool:
-    """True when ``value`` may be a credential: not empty, a reference, a flag, a short number, a path."""
+    """True when ``value`` may be a credential: not empty, a reference, a flag, a short number, a path.
+
+    Each pattern is tried only where the text can match it (its first character, a ``$`` or ``://``).
+    """
     text = value.strip().strip("\"'").strip()
     if not text:
         return False
-    without_references = _REFERENCE.sub("", text)
-    if without_references != text and not any(c.isalnum() for c in without_references):
+    if "$" in text or "{{" in text:
+        without_references = _literal_patterns().reference.sub("", text)
+        if without_references != text and not any(c.isalnum() for c in without_references):
+            return False
+    if text.lower() in _BOOLEAN_WORDS or not text.strip("*"):  # a flag, a mask (****)
         return False
-    if text.lower() in _BOOLEAN_WORDS or _MASK.fullmatch(text) or _PLACEHOLDER.fullmatch(text):
+    first = text[0]
+    if first in "<IRY" and _literal_patterns().placeholder.fullmatch(text):
         return False
-    if len(text) <= 6 and _SHORT_NUMBER.fullmatch(text):
+    if len(text) <= 6 and _literal_patterns().short_number.fullmatch(text):
         return False
-    if _PATH.fullmatch(text):
+    if first in "/.~f" and _literal_patterns().path.fullmatch(text):
         return False
-    if _URL.fullmatch(text):  # a location, unless it carries a literal password
-        return any(is_literal(match.group(1)) for match in _URL_PASSWORD.finditer(text))
+    if "://" in text and _literal_patterns().url.fullmatch(text):  # a location, unless it carries a password
+        return _url_has_password(text)
     return True
 
 
 def is_named_literal(name: str, value: str) -> bool:
     """:func:`is_literal`, and not a placeholder spelled after the name (``GOOGLE_API_KEY_VAL``)."""
     text = value.strip()
-    if _UPPER_IDENTIFIER.fullmatch(text) and name.upper() in text:
+    if ("A" <= text[:1] <= "Z" and name.upper() in text
+            and _literal_patterns().upper_identifier.fullmatch(text)):
         return False
     return is_literal(value)
 
@@ -131,6 +180,8 @@ class SecretNameCheck(Check):
     def __init__(self, params: dict[str, Any] | None = None) -> None:
         super().__init__(params)
         self.name_re = pattern_param(self.params, "name_pattern", DEFAULT_NAME_PATTERN)
+        self._default_names = self.params.get("name_pattern", DEFAULT_NAME_PATTERN) == DEFAULT_NAME_PATTERN
+        self._verdicts: dict[str, bool] = {}
         if "ignore_name_pattern" in self.params:
             self.ignore_re  # noqa: B018 - a supplied pattern is compiled now: refused when the rule loads
 
@@ -142,4 +193,22 @@ class SecretNameCheck(Check):
         return pattern_param(self.params, "ignore_name_pattern", self.default_ignore_name_pattern)
 
     def looks_secret(self, name: str) -> bool:
-        return bool(self.name_re.search(name)) and not (self.ignore_re.pattern and self.ignore_re.search(name))
+        """Whether ``name`` says it holds a credential; remembered per name, since a tree's names repeat."""
+        verdict = self._verdicts.get(name)
+        if verdict is None:
+            verdict = bool(self.name_re.search(name)) and not (self.ignore_re.pattern and self.ignore_re.search(name))
+            if len(name) <= _CACHED_NAME_LENGTH:
+                if len(self._verdicts) >= _CACHED_NAMES:
+                    self._verdicts.clear()
+                self._verdicts[name] = verdict
+        return verdict
+
+    def may_name_secret(self, text: str) -> bool:
+        """False when no ASCII name written anywhere in ``text`` can look like a credential: the default
+        ``name_pattern`` matches only names containing one of :data:`NAME_WORDS` (case-insensitively), so a
+        text without any needs no line-by-line reading. Always True for a rule's own ``name_pattern``."""
+        if not self._default_names:
+            return True
+        lowered = text.lower()  # ASCII letters stay in place; a name matched in text is matched in lowered
+        return ("pass" in lowered or "secret" in lowered or "credential" in lowered or "token" in lowered
+                or "key" in lowered or "pw" in lowered)

@@ -9,7 +9,7 @@ one. The whole values document is read, blocks switched off included; keys are n
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..credentials import (
@@ -52,47 +52,50 @@ class HelmValuesSecretCheck(SecretNameCheck):
     params_schema: ClassVar[dict[str, Any]] = secret_name_params(DEFAULT_VALUES_IGNORE_NAME_PATTERN)
 
     def check(self, subject: Subject, ctx: RunContext) -> Iterable[Violation]:
-        return list(self._walk(subject.value, ()))
+        found: list[Violation] = []
+        self._walk(subject.value, (), found)
+        return found
 
-    def _walk(self, value: Any, tokens: Tokens) -> Iterator[Violation]:
+    def _walk(self, value: Any, tokens: Tokens, found: list[Violation]) -> None:
+        """Appends the violations at and below ``value`` to ``found``, in document order."""
         if isinstance(value, dict):
             name, pair_value = value.get("name"), value.get("value")
             if isinstance(name, str) and isinstance(pair_value, str) and self.looks_secret(name) \
                     and is_named_literal(name, pair_value) and not credential_format(pair_value):
-                yield Violation(join_pointer("", *tokens, "value"),
-                                f"'{dotted(tokens)}' sets '{name}' to a literal value, and its name says it is a "
-                                "credential; reference a Secret (valueFrom.secretKeyRef, existingSecret)")
+                found.append(Violation(join_pointer("", *tokens, "value"),
+                                       f"'{dotted(tokens)}' sets '{name}' to a literal value, and its name says it "
+                                       "is a credential; reference a Secret (valueFrom.secretKeyRef, existingSecret)"))
             for key, child in value.items():
                 key = str(key)
-                child_tokens = (*tokens, key)
                 if isinstance(child, (dict, list)):
-                    yield from self._walk(child, child_tokens)
+                    self._walk(child, (*tokens, key), found)
                     continue
                 text = _scalar(child)
                 if text is None:
                     continue
                 what = credential_format(text)
                 if what:
-                    yield Violation(join_pointer("", *child_tokens),
-                                    f"'{dotted(child_tokens)}' contains what looks like {what}; move it to a "
-                                    "Secret (SealedSecret, ExternalSecret) and reference it")
+                    found.append(_format_violation((*tokens, key), what))
                 elif self.looks_secret(key) and "\n" not in text.strip() and is_named_literal(key, text):
-                    yield Violation(join_pointer("", *child_tokens),
-                                    f"'{dotted(child_tokens)}' is set to a literal value, and its name says it is a "
-                                    "credential; reference an existing Secret instead (existingSecret, a "
-                                    "SealedSecret, an ExternalSecret)")
+                    child_tokens = (*tokens, key)
+                    found.append(Violation(join_pointer("", *child_tokens),
+                                           f"'{dotted(child_tokens)}' is set to a literal value, and its name says it "
+                                           "is a credential; reference an existing Secret instead (existingSecret, a "
+                                           "SealedSecret, an ExternalSecret)"))
         elif isinstance(value, list):
             for index, child in enumerate(value):
-                child_tokens = (*tokens, str(index))
                 if isinstance(child, (dict, list)):
-                    yield from self._walk(child, child_tokens)
+                    self._walk(child, (*tokens, str(index)), found)
                     continue
                 text = _scalar(child)
                 what = credential_format(text) if text is not None else None
                 if what:
-                    yield Violation(join_pointer("", *child_tokens),
-                                    f"'{dotted(child_tokens)}' contains what looks like {what}; move it to a "
-                                    "Secret (SealedSecret, ExternalSecret) and reference it")
+                    found.append(_format_violation((*tokens, str(index)), what))
+
+
+def _format_violation(tokens: Tokens, what: str) -> Violation:
+    return Violation(join_pointer("", *tokens), f"'{dotted(tokens)}' contains what looks like {what}; move it to "
+                                                "a Secret (SealedSecret, ExternalSecret) and reference it")
 
 
 def _scalar(value: Any) -> str | None:

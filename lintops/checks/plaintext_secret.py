@@ -24,7 +24,8 @@ Messages name the key, the variable and the kind of credential; they never conta
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from ..credentials import SecretNameCheck, credential_format, is_literal, is_named_literal
@@ -35,8 +36,6 @@ from .base import Subject
 if TYPE_CHECKING:  # pragma: no cover
     from ..run_context import RunContext
 
-#: The start of a ``name: value`` / ``name = value`` / ``"name": "value"`` line of an embedded file.
-_ASSIGNMENT = re.compile(r"""\s*(?:export\s+)?["']?([A-Za-z0-9_.-]{1,64})["']?\s*[:=]""")
 _MAX_NAMES_SHOWN = 3
 
 
@@ -54,30 +53,33 @@ class PlaintextSecret(SecretNameCheck):
             if resource.api_version != "v1":
                 return ()
             if resource.kind == "Secret":
-                return list(self._secret(subject))
+                return self._secret(subject)
             if resource.kind == "ConfigMap":
-                return list(self._config_map(subject))
+                return self._config_map(subject)
             return ()
-        return list(self._container(subject))
+        return self._container(subject)
 
     # -- Secret ------------------------------------------------------------------------------------
 
-    def _secret(self, subject: Subject) -> Iterator[Violation]:
+    def _secret(self, subject: Subject) -> list[Violation]:
+        found = []
         for field in ("data", "stringData"):
             entries = subject.value.get(field)
             if not isinstance(entries, dict):
                 continue
             for key, value in entries.items():
                 if _has_value(value):
-                    yield Violation(
+                    found.append(Violation(
                         subject.at(field, key),
                         f"Secret key '{key}' in '{field}' is committed in plain text (base64 is an encoding, "
                         "not encryption); commit a SealedSecret or reference an external secret store",
-                    )
+                    ))
+        return found
 
     # -- ConfigMap ---------------------------------------------------------------------------------
 
-    def _config_map(self, subject: Subject) -> Iterator[Violation]:
+    def _config_map(self, subject: Subject) -> list[Violation]:
+        found = []
         for field in ("data", "binaryData"):
             entries = subject.value.get(field)
             if not isinstance(entries, dict):
@@ -87,8 +89,9 @@ class PlaintextSecret(SecretNameCheck):
                     continue
                 reason = self._config_value_reason(str(key), value, binary=field == "binaryData")
                 if reason:
-                    yield Violation(subject.at(field, key), f"ConfigMap key '{key}' {reason}; move it to a "
-                                                            "Secret and commit that as a SealedSecret")
+                    found.append(Violation(subject.at(field, key), f"ConfigMap key '{key}' {reason}; move it to "
+                                                                   "a Secret and commit that as a SealedSecret"))
+        return found
 
     def _config_value_reason(self, key: str, value: str, binary: bool) -> str | None:
         if binary:
@@ -98,12 +101,9 @@ class PlaintextSecret(SecretNameCheck):
             return f"contains what looks like {what}"
         if "\n" not in value.strip() and self.looks_secret(key) and (binary or is_named_literal(key, value)):
             return "holds a literal value, and its name says it is a credential"
-        names = []
-        for line in value.splitlines():
-            match = _ASSIGNMENT.match(line)
-            if (match and match.group(1) not in names and self.looks_secret(match.group(1))
-                    and _is_assigned_literal(line[match.end():].strip().rstrip(",").rstrip())):
-                names.append(match.group(1))
+        if not self.may_name_secret(value):  # no line of it can set a credential-like name
+            return None
+        names = _assigned_credentials(self, value)
         if not names:
             return None
         shown = ", ".join(f"'{n}'" for n in names[:_MAX_NAMES_SHOWN])
@@ -112,11 +112,11 @@ class PlaintextSecret(SecretNameCheck):
 
     # -- containers --------------------------------------------------------------------------------
 
-    def _container(self, subject: Subject) -> Iterator[Violation]:
+    def _container(self, subject: Subject) -> list[Violation]:
         env = subject.value.get("env")
         if not isinstance(env, list):
-            return
-        who = container_label(subject)
+            return []
+        found: list[Violation] = []
         for index, item in enumerate(env):
             if not isinstance(item, dict):
                 continue
@@ -125,14 +125,33 @@ class PlaintextSecret(SecretNameCheck):
                 continue
             what = credential_format(value)
             if what:
-                message = (f"{who} sets environment variable '{name}' to what looks like {what}; "
-                           "take it from a Secret with valueFrom.secretKeyRef")
+                message = (f"{container_label(subject)} sets environment variable '{name}' to what looks like "
+                           f"{what}; take it from a Secret with valueFrom.secretKeyRef")
             elif self.looks_secret(name) and is_named_literal(name, value):
-                message = (f"{who} sets environment variable '{name}' to a literal value, and its name says "
-                           "it is a credential; take it from a Secret with valueFrom.secretKeyRef")
+                message = (f"{container_label(subject)} sets environment variable '{name}' to a literal value, "
+                           "and its name says it is a credential; take it from a Secret with valueFrom.secretKeyRef")
             else:
                 continue
-            yield Violation(subject.at("env", index, "value"), message)
+            found.append(Violation(subject.at("env", index, "value"), message))
+        return found
+
+
+def _assigned_credentials(check: SecretNameCheck, value: str) -> list[str]:
+    """The names, in order and once each, that lines of an embedded file set to a literal credential."""
+    assignment = _assignment()
+    names: list[str] = []
+    for line in value.splitlines():
+        match = assignment.match(line)
+        if (match and match.group(1) not in names and check.looks_secret(match.group(1))
+                and _is_assigned_literal(line[match.end():].strip().rstrip(",").rstrip())):
+            names.append(match.group(1))
+    return names
+
+
+@cache
+def _assignment() -> re.Pattern[str]:
+    """The start of a ``name: value`` / ``name = value`` / ``"name": "value"`` line of an embedded file."""
+    return re.compile(r"""\s*(?:export\s+)?["']?([A-Za-z0-9_.-]{1,64})["']?\s*[:=]""")
 
 
 def _has_value(value: Any) -> bool:
