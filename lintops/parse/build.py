@@ -26,6 +26,7 @@ from .scalars import (
     SCALAR_TAGS,
     SEQ,
     SEQUENCE_TAGS,
+    STR,
     BadScalar,
     scalar,
     short_tag,
@@ -73,7 +74,9 @@ class Builder:
         return Position(node.start_mark.line + 1 + self.line_offset, node.start_mark.column + 1)
 
     def _build(self, node: yaml.Node) -> Any:
-        if isinstance(node, yaml.ScalarNode):
+        if node.__class__ is _SCALAR:
+            if node.tag == STR:
+                return node.value
             try:
                 value = scalar(node)
             except BadScalar as exc:
@@ -103,8 +106,10 @@ class Builder:
         self._depth += 1
         if self._depth > self.limits.max_depth:
             raise self._too_deep(node)
-        if isinstance(node, yaml.SequenceNode):
-            value: Any = [self._build(child) for child in node.value]
+        if node.__class__ is _SEQUENCE:
+            build = self._build
+            value: Any = [child.value if child.__class__ is _SCALAR and child.tag == STR else build(child)
+                          for child in node.value]
             if node.tag != SEQ:
                 self._check_collection_tag(node, SEQUENCE_TAGS, "sequence")
         else:
@@ -166,27 +171,18 @@ class Builder:
 
     def _mapping(self, node: yaml.MappingNode) -> dict[str, Any]:
         result: dict[str, Any] = {}
-        seen: dict[str, yaml.Node] = {}
         merged: list[dict[str, Any]] = []
         for key_node, value_node in node.value:
-            if key_node.tag == MERGE:
-                merged.extend(self._merge_sources(value_node))
-                continue
-            if not isinstance(key_node, yaml.ScalarNode):
-                self.problems.append(
-                    ParseProblem("yaml-syntax", _NON_SCALAR_KEY, self._position(key_node))
-                )
-                self._build(value_node)
+            if key_node.__class__ is not _SCALAR or key_node.tag == MERGE:
+                self._odd_key(key_node, value_node, merged)
                 continue
             name = key_node.value
-            if name in seen:
-                first = self._position(seen[name])
-                self.problems.append(
-                    ParseProblem("duplicate-key", f"duplicate key '{name}' (first defined at line {first.line})",
-                                 self._position(key_node))
-                )
-            seen[name] = key_node
-            if value_node.__class__ is yaml.ScalarNode:
+            if name in result:  # only keys of this mapping are in it until the merged ones are added below
+                self._duplicate(node, key_node)
+            if value_node.__class__ is _SCALAR:
+                if value_node.tag == STR:
+                    result[name] = value_node.value
+                    continue
                 try:
                     value = result[name] = scalar(value_node)
                 except BadScalar as exc:
@@ -199,6 +195,31 @@ class Builder:
             for name, value in source.items():
                 result.setdefault(name, value)
         return result
+
+    def _odd_key(self, key_node: yaml.Node, value_node: yaml.Node, merged: list[dict[str, Any]]) -> None:
+        """A merge key (its mappings are added to ``merged``) or a key that is no scalar (a problem)."""
+        if key_node.tag == MERGE:
+            merged.extend(self._merge_sources(value_node))
+            return
+        self.problems.append(ParseProblem("yaml-syntax", _NON_SCALAR_KEY, self._position(key_node)))
+        self._build(value_node)
+
+    def _duplicate(self, node: yaml.MappingNode, key_node: yaml.ScalarNode) -> None:
+        """A key written twice in one mapping, reported at each later place with the place before it.
+
+        The place before is looked up only now: duplicates are rare, so the common path keeps no
+        record of where each key was.
+        """
+        name = key_node.value
+        first = key_node
+        for key, _ in node.value:
+            if key is key_node:
+                break
+            if key.__class__ is _SCALAR and key.tag != MERGE and key.value == name:
+                first = key
+        self.problems.append(ParseProblem(
+            "duplicate-key", f"duplicate key '{name}' (first defined at line {self._position(first).line})",
+            self._position(key_node)))
 
     def _merge_sources(self, node: yaml.Node) -> list[dict[str, Any]]:
         nodes = node.value if isinstance(node, yaml.SequenceNode) else [node]
@@ -216,4 +237,6 @@ class Builder:
 
 
 _MISSING = object()
+_SCALAR = yaml.ScalarNode
+_SEQUENCE = yaml.SequenceNode
 _NON_SCALAR_KEY = "mapping key is not a scalar (an unrendered {{ }} template?); Kubernetes keys are strings"
