@@ -114,7 +114,9 @@ def check(paths: tuple[str, ...], output_format: str | None, reports: tuple[str,
           verbose: bool, changed_since: str | None, new_since: str | None, quiet: bool, force_progress: bool,
           color: str, **flags: Any) -> None:
     """Lint PATHS (files, directories, or - for standard input; default: the current directory)."""
-    run = prepare(paths, fail_on=fail_on, **flags)
+    if changed_since is not None or new_since is not None:
+        flags["no_cache"] = True  # CI runs: a fresh container gains nothing from a result cache
+    run = prepare(paths, fail_on=fail_on, cache_verbose=verbose, **flags)
     if new_since is not None:
         if "-" in paths:
             usage_error("--new-since compares trees: it cannot take standard input (-)")

@@ -43,6 +43,13 @@ def check_options(function):
         click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
                      help="Worker processes for large runs (default: the available cores; 1 = none)."),
         click.option("--debug", is_flag=True, help="Print tracebacks of internal errors."),
+        click.option("--no-cache", is_flag=True,
+                     help="Lint every file again instead of reusing the reports of unchanged files kept by "
+                          "earlier runs (the result cache; never used with --changed-since or --new-since)."),
+        click.option("--cache-dir", type=click.Path(file_okay=False), default=None,
+                     help="Where the result cache lives (default: $LINTOPS_CACHE_DIR, else "
+                          "$XDG_CACHE_HOME/lintops or ~/.cache/lintops; only this option may name a directory "
+                          "inside the linted tree)."),
     ]
     for option in reversed(options):
         function = option(function)

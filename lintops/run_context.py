@@ -55,6 +55,8 @@ class Options:
     #: The base's findings with ``--new-since`` (lintops.new_since.Preexisting): findings that match one
     #: are reported as not introduced and do not fail the run. None: every finding counts.
     preexisting: Any = None
+    #: Plain files' reports from earlier runs (lintops.result_cache.ResultCache); None: every file is linted.
+    result_cache: Any = None
 
     def __post_init__(self) -> None:
         if self.targets is None:

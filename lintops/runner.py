@@ -49,6 +49,13 @@ class Settings:
     #: else the working directory).
     base_dir: Path | None = None
     debug: bool = False
+    #: No result cache (lintops.result_cache): the default of the API; ``lintops check`` turns it on
+    #: unless ``--no-cache`` is given.
+    no_cache: bool = True
+    #: The cache directory (``--cache-dir``); None: ``LINTOPS_CACHE_DIR``, else the user's cache directory.
+    cache_dir: str | None = None
+    #: Say on standard error why the cache is not used (``--verbose``).
+    cache_verbose: bool = False
 
 
 @dataclass
@@ -162,7 +169,29 @@ def prepare(settings: Settings) -> Run:
               baseline_path=baseline, baseline_in_tree=baseline is not None and not settings.baseline,
               _bound=bound, violations=violations)
     run.load_baseline()  # a missing or broken baseline is a configuration error up front
+    if not settings.no_cache:
+        options.result_cache = _result_cache(settings, config, options, bound)
     return run
+
+
+def _result_cache(settings: Settings, config: Config, options: Options, bound: list[Rule]):
+    """The run's result cache, keyed by everything its plain files' reports depend on (lintops.result_cache)."""
+    from .result_cache import file_digest, open_cache, stamp
+    from .schema.kube.versions import sources
+
+    known = sources()
+    parts = {
+        "configuration": [file_digest(config.path), file_digest(config.policy_path),
+                          file_digest(config.repository_path)],
+        "rules": [repr(rule.spec) for rule in bound],
+        "targets": [options.kubernetes_versions, repr(sorted(config.environment_versions.items()))],
+        "schemas": [stamp(str(known[v].path)) for v in options.kubernetes_versions if v in known],
+        "strict": options.strict, "backend": options.schema_backend, "workloads": sorted(options.workloads.items()),
+        "limits": repr(options.limits), "base": str(options.base_dir),
+    }
+    linted = [options.base_dir, *(Path(p) for p in settings.paths if p != "-")]
+    classes = [type(rule.check) for rule in bound if rule.check is not None]
+    return open_cache(settings.cache_dir, linted, parts, classes, verbose=settings.cache_verbose)
 
 
 def _targets(settings: Settings, config: Config, supported: list[str]) -> tuple[str, Targets]:

@@ -24,6 +24,13 @@ REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
+@pytest.fixture(autouse=True)
+def _own_result_cache(tmp_path_factory, monkeypatch):
+    """Each test's command-line runs get a result cache of their own (lintops.result_cache): a report cached by
+    one test must not answer another that patched a check or the environment."""
+    monkeypatch.setenv("LINTOPS_CACHE_DIR", str(tmp_path_factory.mktemp("result-cache")))
+
+
 @pytest.fixture
 def cli():
     """Invoke the CLI in-process: ``cli("check", path, "--format", "json")`` -> click Result."""

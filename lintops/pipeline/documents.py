@@ -46,6 +46,13 @@ def lint_input(state: RunState, input_file: InputFile) -> FileReport:
         state.summary.files += 1
         found = filter_findings(state, settled(unreadable(state, input_file.display, exc)))
         return report(state, FileReport(input_file.display, found))
+    cache = state.options.result_cache
+    if cache is not None:  # the pre-commit hook and the editor lint the same files again (lintops.result_cache)
+        from ..result_cache.files import lint_cached
+
+        return _reported(state, lint_cached(cache, state, input_file.display, input_file.is_json, raw, lambda: (
+            _file_report(state, stream_bytes(raw, input_file.display, is_json=input_file.is_json,
+                                             limits=state.options.limits)))))
     parsed = stream_bytes(raw, input_file.display, is_json=input_file.is_json, limits=state.options.limits)
     return lint_parsed(state, parsed)
 
@@ -63,18 +70,31 @@ def unreadable(state: RunState, display: str, exc: OSError) -> list[Finding]:
 def lint_parsed(state: RunState, parsed: ParsedFile | DocumentStream, source: Source | None = None,
                 locators: LocatorFactory | None = None) -> FileReport:
     """Check one parsed file, filter its findings as one batch, count it in the summary and report it."""
+    return _reported(state, _file_report(state, parsed, source, locators))
+
+
+def _reported(state: RunState, file_report: FileReport) -> FileReport:
+    """A file's report after exemptions, matched with the baseline as one batch, then counted."""
+    if state.baseline is not None:
+        file_report.findings = state.baseline.apply(file_report.findings)
+    return report(state, file_report)
+
+
+def _file_report(state: RunState, parsed: ParsedFile | DocumentStream, source: Source | None = None,
+                 locators: LocatorFactory | None = None) -> FileReport:
+    """One parsed file checked, its findings exempted (not yet matched with the baseline), counted in the summary."""
     collected = collect(state, parsed, source, locators)
     state.summary.files += 1
     if not collected.is_manifest:
         state.summary.skipped += 1
         state.summary.skipped_files.append(parsed.path)
-    file_report = FileReport(parsed.path, filter_findings(state, collected.pending), len(collected.refs),
-                             collected.is_manifest, collected.refs)
+    file_report = FileReport(parsed.path, filter_findings(state, collected.pending, baseline=False),
+                             len(collected.refs), collected.is_manifest, collected.refs)
     file_report.templates, state.file_templates = state.file_templates, []
     file_report.references, state.file_references = state.file_references, []
     if file_report.templates or file_report.references:  # what a Rollout takes is filtered after the last file
         file_report.directives = state.directives.get(parsed.path, [])
-    return report(state, file_report)
+    return file_report
 
 
 def read_context(state: RunState, item: InputFile) -> None:
