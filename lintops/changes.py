@@ -17,12 +17,12 @@ whole history), and without a remote fails with one line naming ``GIT_DEPTH`` / 
 from __future__ import annotations
 
 import os
-import re
 import subprocess
 import sys
 from pathlib import Path
 
 from .errors import LintopsError
+from .lazy_pattern import lazy
 
 #: Commits fetched per step while the merge base is not in a shallow clone; after the last, the whole history.
 DEEPEN_STEPS = (50, 200, 1000, 5000)
@@ -30,8 +30,8 @@ DEEPEN_STEPS = (50, 200, 1000, 5000)
 _QUIET_GIT = ("-c", "core.hooksPath=/dev/null", "-c", "gc.auto=0", "-c", "maintenance.auto=false",
               "-c", "fetch.recurseSubmodules=false")
 _FETCH_TIMEOUT = 600
-_COMMIT_ID = re.compile(r"[0-9a-fA-F]{7,64}")
-_CREDENTIALS = re.compile(r"(\w[\w+.-]*://)[^/@\s]+@")
+_COMMIT_ID = lazy(r"[0-9a-fA-F]{7,64}")
+_CREDENTIALS = lazy(r"(\w[\w+.-]*://)[^/@\s]+@")
 
 
 class ChangesError(LintopsError):

@@ -14,9 +14,8 @@ from __future__ import annotations
 import contextlib
 import gc
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .baseline import Baseline
 from .exemptions import ExemptionPolicy
 from .inputs.discover import ChartInput, Input, InputFile, KustomizeInput
 from .inputs.manifests import LocatorFactory
@@ -28,6 +27,9 @@ from .pipeline.state import RunState
 from .rules import Rule
 from .run_context import FileReport, Options, RunContext
 from .stage_rules import POLICY_VIOLATION
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .baseline import Baseline
 
 
 @contextlib.contextmanager

@@ -30,16 +30,16 @@ and the next ``lintops baseline`` records the new fingerprints.
 from __future__ import annotations
 
 import hashlib
-import re
 from collections import defaultdict
 from collections.abc import Container, Sequence
 
+from .lazy_pattern import lazy
 from .model import Finding
 
 #: Bumped only when the recipe changes on purpose (every baseline then needs regenerating).
 RECIPE = "lintops-fingerprint-v1"
 _SEP = "\x00"
-_LINE_NUMBER = re.compile(r"\bline \d+")
+_LINE_NUMBER = lazy(r"\bline \d+")
 
 
 def _digest(*parts: str) -> str:

@@ -30,6 +30,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .lazy_pattern import lazy
+
 __all__ = ["ImageReference", "InvalidImageReference", "parse_image_reference"]
 
 #: Longest name (registry and path) the distribution package accepts.
@@ -37,18 +39,18 @@ NAME_TOTAL_LENGTH_MAX = 255
 
 _ALPHANUMERIC = r"[a-z0-9]+"
 _SEPARATOR = r"(?:[._]|__|[-]+)"
-_PATH_COMPONENT = re.compile(rf"{_ALPHANUMERIC}(?:{_SEPARATOR}{_ALPHANUMERIC})*", re.ASCII)
+_PATH_COMPONENT = lazy(rf"{_ALPHANUMERIC}(?:{_SEPARATOR}{_ALPHANUMERIC})*", re.ASCII)
 _DOMAIN_COMPONENT = r"(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])"
-_DOMAIN = re.compile(
+_DOMAIN = lazy(
     rf"(?:{_DOMAIN_COMPONENT}(?:\.{_DOMAIN_COMPONENT})*|\[[a-fA-F0-9:]+\])(?::[0-9]+)?", re.ASCII
 )
-_TAG = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}", re.ASCII)
-_DIGEST = re.compile(r"([A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*):([0-9a-fA-F]{32,})", re.ASCII)
-_IDENTIFIER = re.compile(r"[a-f0-9]{64}", re.ASCII)
+_TAG = lazy(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}", re.ASCII)
+_DIGEST = lazy(r"([A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*):([0-9a-fA-F]{32,})", re.ASCII)
+_IDENTIFIER = lazy(r"[a-f0-9]{64}", re.ASCII)
 #: Digest algorithms the registry and the container runtimes know, with their hex length.
 _DIGEST_LENGTHS = {"sha256": 64, "sha384": 96, "sha512": 128}
 #: Characters no part of a reference may hold.
-_FORBIDDEN = re.compile(r"[^A-Za-z0-9._\-:/@\[\]+]")
+_FORBIDDEN = lazy(r"[^A-Za-z0-9._\-:/@\[\]+]")
 
 DEFAULT_REGISTRY = "docker.io"
 

@@ -32,10 +32,11 @@ only when a renderer fails: values are collected by reference and walked on the 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from typing import Any, TypeVar
+
+from .lazy_pattern import lazy
 
 #: What a masked stretch of a message reads as.
 MASK = "[redacted]"
@@ -46,8 +47,8 @@ _MAX_DEPTH = 200
 
 T = TypeVar("T")
 
-_URL_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s@'\"<>]+@")
-_TOKEN_PARAMETER = re.compile(
+_URL_USERINFO = lazy(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s@'\"<>]+@")
+_TOKEN_PARAMETER = lazy(
     r"(?i)([?&;](?:[a-z0-9_.-]*(?:token|secret|password|passwd|pwd|key|sig|signature|credential)[a-z0-9_.-]*)=)"
     r"[^&;\s'\"<>]+")
 

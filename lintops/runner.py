@@ -91,11 +91,11 @@ class Run:
         return engine
 
     def load_baseline(self) -> Baseline | None:
+        if self.baseline_path is None:
+            return None
         from .baseline import load_baseline
         from .inputs.discover import display_path
 
-        if self.baseline_path is None:
-            return None
         base = self.options.base_dir or Path.cwd()
         root = self.options.base_dir if self.baseline_in_tree else None
         named_at = self.config.place("/baseline") if self.baseline_in_tree else None

@@ -19,14 +19,15 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from ..config.environments import PRODUCTION, STAGING, Classification, EnvironmentPatterns, patterns_from
+from ..lazy_pattern import lazy
 from ..model import Resource, Violation
 from .base import Check, Subject
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..run_context import RunContext
 
-_TEMPLATE_EXPRESSION = re.compile(r"\{\{.*?\}\}")
-_REFERENCE = re.compile(r"\.?[A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*)*")
+_TEMPLATE_EXPRESSION = lazy(r"\{\{.*?\}\}")
+_REFERENCE = lazy(r"\.?[A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*)*")
 _ENV_LABELS = ("env", "environment")
 
 

@@ -16,12 +16,12 @@ validation. Tags are compared without regard to case.
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..credentials import credential_format
 from ..image_reference import InvalidImageReference, parse_image_reference
+from ..lazy_pattern import lazy
 from ..model import Violation
 from ..wording import container_label
 from .base import Check, Subject
@@ -31,7 +31,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 DEFAULT_FLOATING_TAGS = ("master", "main", "stable", "edge", "dev", "develop", "nightly")
 _SHOWN_MAX = 120
-_DIGEST_LIKE = re.compile(r"[A-Za-z][A-Za-z0-9_+.-]*:[0-9a-fA-F]*")
+_DIGEST_LIKE = lazy(r"[A-Za-z][A-Za-z0-9_+.-]*:[0-9a-fA-F]*")
 
 
 class ImageReferenceCheck(Check):

@@ -49,11 +49,11 @@ when it is installed (tens of microseconds per object) and the ``jsonschema`` pa
 from __future__ import annotations
 
 import json
-import re
 import string
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from ..lazy_pattern import lazy
 from ..model import Violation
 from ..rules import RuleError
 from ..schema.compiled import CompiledSchema, SchemaUnusable
@@ -64,7 +64,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..schema.service import Error
 
 PLACEHOLDERS = frozenset({"name", "kind", "path", "missing", "error"})
-_IDENTIFIER = re.compile(r"^[A-Za-z0-9_-]+$")
+_IDENTIFIER = lazy(r"^[A-Za-z0-9_-]+$")
 _MAX_EXPANSION_DEPTH = 16
 
 

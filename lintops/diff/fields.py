@@ -26,12 +26,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from ..lazy_pattern import lazy
 from .model import ABSENT, ADDED, CHANGED, REMOVED
 
 #: Changes listed per object; an object with more says how many more (``ObjectChange.omitted_fields``).
 MAX_FIELDS = 200
 
-_PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*\Z")
+_PLAIN_KEY = lazy(r"[A-Za-z_][A-Za-z0-9_-]*\Z")
 
 
 @dataclass(frozen=True)

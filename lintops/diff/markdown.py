@@ -23,10 +23,10 @@ HTML block, table row, fence or ``/quick action`` of its own.
 from __future__ import annotations
 
 import html
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from ..lazy_pattern import lazy
 from ..model import Finding
 from .json_contract import ordered_environments, ordered_findings, ordered_objects
 from .model import ADDED, REMOVED, DiffResult, EnvironmentChanges, FieldChange, ObjectChange
@@ -44,7 +44,7 @@ OPEN_SECTIONS = 3
 _MAX_REF_CHARS = 100
 #: The blank lines after the two lists of findings, which the budget does not count.
 _RESERVE = 2
-_BACKTICKS = re.compile("`+")
+_BACKTICKS = lazy("`+")
 _WORDS = {"added": "**+ added**", "removed": "**- removed**", "changed": "**~ changed**"}
 
 

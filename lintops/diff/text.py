@@ -12,12 +12,12 @@ shows values and findings with the same helpers.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from ..escape import escape_controls
+from ..lazy_pattern import lazy
 from ..model import Finding, Severity
 from ..reporters.base import message_with_context
 from .json_contract import ordered_environments, ordered_findings, ordered_objects
@@ -28,7 +28,7 @@ MAX_VALUE_CHARS = 120
 
 _GREEN, _RED, _YELLOW, _BOLD, _DIM, _RESET = "\033[32m", "\033[31m", "\033[33m", "\033[1m", "\033[2m", "\033[0m"
 _SEVERITY_COLORS = {Severity.ERROR: _RED, Severity.WARNING: _YELLOW, Severity.INFO: "\033[36m"}
-_SURROGATES = re.compile("[\ud800-\udfff]")
+_SURROGATES = lazy("[\ud800-\udfff]")
 _SIGNS = {"added": "+", "removed": "-", "changed": "~"}
 
 Paint = Callable[[str, str], str]

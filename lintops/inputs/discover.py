@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import LintopsError
+from ..lazy_pattern import lazy
 from ..parse.documents import ParsedFile
 from ..parse.limits import DEFAULT_LIMITS, Limits
 from .files import DEFAULT_MAX_BYTES, LintedRoot
@@ -328,7 +329,7 @@ def _with_parse(item: InputFile, parse: tuple[int, ParsedFile] | None, reader: L
 
 
 #: A YAML directive line (``%TAG``, ``%YAML``).
-_DIRECTIVE = re.compile(r"^%", re.M)
+_DIRECTIVE = lazy(r"^%", re.M)
 
 
 def _rendered_inputs(found: _Found, layout: Layout | None,

@@ -9,12 +9,13 @@ process imports neither pygls nor lsprotocol.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
+
+from ..lazy_pattern import lazy
 
 #: The position encodings of LSP 3.17 (``PositionEncodingKind``); UTF-16 is what every client supports.
 UTF8, UTF16, UTF32 = "utf-8", "utf-16", "utf-32"
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")  # the line breaks LSP counts (and YAML)
+_LINE_BREAK = lazy(r"\r\n|\r|\n")  # the line breaks LSP counts (and YAML)
 
 
 def split_lines(text: str) -> list[str]:

@@ -12,7 +12,6 @@ production, staging]``), in every file of the scope; the server publishes each f
 
 from __future__ import annotations
 
-import re
 import shutil
 import tempfile
 from dataclasses import dataclass, field, replace
@@ -22,6 +21,7 @@ from typing import TYPE_CHECKING
 from ..exemptions import ExemptionPolicy
 from ..inputs.discover import display_path
 from ..inputs.tree import real_path
+from ..lazy_pattern import lazy
 from ..model import Finding
 from .scope import Scope, mirror
 
@@ -90,7 +90,7 @@ def _lint_copy(run: Run, scope: Scope, root: Path, copy: Path, document: Path, t
 
 
 #: A key or plain scalar starting at a place (``tag`` of ``tag: latest``, ``latest``, ``"1.2"``).
-_TOKEN = re.compile(r'"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\n]|\'\')*\'|[^\s:#,\[\]{}]+')
+_TOKEN = lazy(r'"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\n]|\'\')*\'|[^\s:#,\[\]{}]+')
 
 
 def _with_extent(finding: Finding, text: str) -> Finding:

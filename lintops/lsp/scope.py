@@ -33,6 +33,7 @@ from ..errors import LintopsError
 from ..inputs.discover import ChartInput, KustomizeInput
 from ..inputs.files import LintedRoot, Refusal
 from ..inputs.tree import SKIPPED_DIRECTORIES, real_path
+from ..lazy_pattern import lazy
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..runner import Run
@@ -97,7 +98,7 @@ def render_scope(run: Run, path: Path, root: Path, text: str) -> Scope | None:
 
 
 #: A Kubernetes manifest's top-level ``apiVersion`` or ``kind`` (what a values file never has).
-_MANIFEST = re.compile(r"^(apiVersion|kind)\s*:", re.M)
+_MANIFEST = lazy(r"^(apiVersion|kind)\s*:", re.M)
 
 
 def _applications_naming(run: Run, root: Path, document: Path) -> list:

@@ -14,14 +14,14 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..baseline import Baseline
 from ..exemptions import ExemptionPolicy
 from ..model import Finding, Resource, RunSummary
 from ..parse.directives import Directive
 from ..rules import Dispatcher, Rule
 from ..run_context import Options, RunContext
 
-if TYPE_CHECKING:  # pragma: no cover - loaded on the first Deployment or Rollout
+if TYPE_CHECKING:  # pragma: no cover - workload_refs is loaded on the first Deployment or Rollout
+    from ..baseline import Baseline
     from ..workload_refs import PodTemplate, WorkloadReference
 
 

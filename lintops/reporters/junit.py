@@ -32,12 +32,12 @@ not declare and which GitLab reads (to link the file). Written once, at the end 
 
 from __future__ import annotations
 
-import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..fingerprint import normalize_path
+from ..lazy_pattern import lazy
 from .base import Reporter
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -46,7 +46,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 FILE_CASE = "(file)"
 # Characters XML 1.0 cannot carry at all (control characters other than tab, LF and CR; lone surrogates).
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+_NOT_XML = lazy("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
 
 def xml_text(text: str) -> str:

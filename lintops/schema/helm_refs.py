@@ -32,11 +32,11 @@ schema and says why. Nothing here reads a file.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit
 
+from ..lazy_pattern import lazy
 from .dialects import helm_dialect
 
 __all__ = ["HELM_SCHEMA_URI", "HelmReference", "helm_join", "helm_references", "version_of"]
@@ -68,7 +68,7 @@ _DATA_KEYWORDS = frozenset({"enum", "const", "default", "examples", "example"})
 _VERSIONS = {"draft-04": 4, "draft-06": 6, "draft-07": 7, "draft/2019-09": 2019, "draft/2020-12": 2020}
 
 Path = tuple[str, ...]
-_BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
+_BAD_ESCAPE = lazy(r"%(?![0-9A-Fa-f]{2})")
 
 
 def version_of(meta_schema: str) -> int:

@@ -30,6 +30,8 @@ import tarfile
 import zlib
 from dataclasses import dataclass
 
+from ...lazy_pattern import lazy
+
 #: Helm's limits for one archive (``MaxDecompressedChartSize``, ``MaxDecompressedFileSize``).
 MAX_CHART_BYTES = 100 << 20
 MAX_FILE_BYTES = 5 << 20
@@ -38,7 +40,7 @@ MAX_MEMBERS = 100_000
 MAX_DEPTH = 4
 MAX_TOTAL_BYTES = 256 << 20
 
-_DRIVE = re.compile(r"^[a-zA-Z]:/")
+_DRIVE = lazy(r"^[a-zA-Z]:/")
 
 
 @dataclass(frozen=True)

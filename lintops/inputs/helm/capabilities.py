@@ -33,11 +33,12 @@ object of an API the target does not serve is reported by lintops' API check eit
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
+
+from ...lazy_pattern import lazy
 
 __all__ = ["Capabilities", "crd_api_versions", "target_api_versions"]
 
@@ -50,9 +51,9 @@ _NOT_RESOURCES = frozenset({
 
 #: What a CRD's group, version and kind may be (the API server refuses other CRDs); anything else is left
 #: out rather than handed to Helm (a comma would split one ``--api-versions`` entry in two).
-_GROUP = re.compile(r"[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?")
-_VERSION = re.compile(r"[a-z0-9]{1,63}")
-_KIND = re.compile(r"[A-Za-z][A-Za-z0-9]{0,62}")
+_GROUP = lazy(r"[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?")
+_VERSION = lazy(r"[a-z0-9]{1,63}")
+_KIND = lazy(r"[A-Za-z][A-Za-z0-9]{0,62}")
 
 
 def _is_alpha(api_version: str) -> bool:

@@ -7,13 +7,14 @@ that reads it, so that the two cannot drift apart.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-_ENV_FILE = re.compile(r"values-(?P<env>[^/\\]+)\.ya?ml")
+from ...lazy_pattern import lazy
+
+_ENV_FILE = lazy(r"values-(?P<env>[^/\\]+)\.ya?ml")
 
 _NAME = {"type": "string", "minLength": 1}
 #: JSON Schema of the configuration's ``helm:`` section (see the package docstring, lintops.inputs.helm).

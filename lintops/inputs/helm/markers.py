@@ -13,19 +13,20 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from ...lazy_pattern import lazy
 from .values import Tokens
 
 #: Most renders spent per environment to learn which rendered node came from which values key.
 MAX_MARKER_RENDERS = 32
 
-_STRING_MARK = re.compile(r"lntq(\d+)q", re.IGNORECASE)
+_STRING_MARK = lazy(r"lntq(\d+)q", re.IGNORECASE)
 #: Numbers become 0.5 + (n + 1) / 65536: exact in binary, printed alike by Go and YAML, truncated to 0 by
 #: ``int`` (so ``until``, ``repeat`` and replica loops stay empty instead of running half a million times).
 _NUMBER_SCALE = 65536
 _MAX_NUMBER_MARKS = _NUMBER_SCALE - 2
 #: A marked render much larger than the real one is not used (a loop over a marked value ran away).
 _MAX_GROWTH = 4
-_BASE64 = re.compile(r"[A-Za-z0-9+/]{8,}={0,2}")
+_BASE64 = lazy(r"[A-Za-z0-9+/]{8,}={0,2}")
 
 
 def _leaves(data: Any, tokens: Tokens = ()) -> Iterator[tuple[Tokens, Any]]:
@@ -60,7 +61,7 @@ def _number_mark(value: float) -> int | None:
     return int(scaled) - 1
 
 
-_TOP_LEVEL_KIND = re.compile(r"^kind:[ \t]*(\S+)", re.MULTILINE)
+_TOP_LEVEL_KIND = lazy(r"^kind:[ \t]*(\S+)", re.MULTILINE)
 
 
 def _kinds(outputs: Mapping[str, str]) -> dict[str, list[str]]:

@@ -7,11 +7,11 @@ indented YAML, well enough to follow a pointer key by key without running Go tem
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ...lazy_pattern import lazy
 from ...model import Location
 from ...patterns import compile_pattern, escape, fullmatch
 from .values import Tokens, _get, _scalar_text
@@ -29,12 +29,12 @@ _DASH_LINE = compile_pattern(r"^(?P<indent>[ ]*)-(?:[ ]+(?P<rest>\S.*))?$")
 _REST = _DASH_LINE.groupindex["rest"]
 _TEMPLATE_ONLY = compile_pattern(r"^\s*(?:\{\{.*?\}\}\s*)+$")
 _ACTION = compile_pattern(r"(\{\{.*?\}\})")
-_KIND = re.compile(r"""^kind:[ ]*["']?(?P<kind>[A-Za-z0-9_.-]+)""")
-_VALUES_REF = re.compile(r"(?<![\w$])\.Values((?:\.[A-Za-z_][A-Za-z0-9_-]*)+)")
-_WITH_VALUES = re.compile(r"\{\{-?\s*with\s+\.Values((?:\.[A-Za-z_][A-Za-z0-9_-]*)+)\s*-?\}\}")
+_KIND = lazy(r"""^kind:[ ]*["']?(?P<kind>[A-Za-z0-9_.-]+)""")
+_VALUES_REF = lazy(r"(?<![\w$])\.Values((?:\.[A-Za-z_][A-Za-z0-9_-]*)+)")
+_WITH_VALUES = lazy(r"\{\{-?\s*with\s+\.Values((?:\.[A-Za-z_][A-Za-z0-9_-]*)+)\s*-?\}\}")
 #: A template-only line that prints a value (``{{ toYaml .Values.x | indent 10 }}`` written at column 0).
-_OUTPUT_ACTION = re.compile(r"^\s*\{\{-?\s*(?:toYaml|toJson|toPrettyJson|tpl|\.Values)\b")
-_DOT_USE = re.compile(r"\{\{-?\s*(?:toYaml|toJson|toPrettyJson)\s+\.\s*[|}-]")
+_OUTPUT_ACTION = lazy(r"^\s*\{\{-?\s*(?:toYaml|toJson|toPrettyJson|tpl|\.Values)\b")
+_DOT_USE = lazy(r"\{\{-?\s*(?:toYaml|toJson|toPrettyJson)\s+\.\s*[|}-]")
 
 
 @dataclass(frozen=True)

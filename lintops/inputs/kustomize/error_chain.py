@@ -17,23 +17,25 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-_KUBECTL_BLOCK = re.compile(r'"command failed" err=<\n(.*)\n\s*>\s*$', re.S)
-_KUBECTL_ERROR = re.compile(r'"command failed" err="(.*)"\s*$', re.S)
-_CONFIG_BLOCK = re.compile(r"trouble configuring builtin (\w+) with config: `(.*?)`: ", re.S)
+from ...lazy_pattern import lazy
 
-_INTO_BASE = re.compile(r"accumulating resources: accumulation err='(?:accumulating|merging) resources from "
+_KUBECTL_BLOCK = lazy(r'"command failed" err=<\n(.*)\n\s*>\s*$', re.S)
+_KUBECTL_ERROR = lazy(r'"command failed" err="(.*)"\s*$', re.S)
+_CONFIG_BLOCK = lazy(r"trouble configuring builtin (\w+) with config: `(.*?)`: ", re.S)
+
+_INTO_BASE = lazy(r"accumulating resources: accumulation err='(?:accumulating|merging) resources from "
                         r"'([^']*)': '([^']*)' must resolve to a file': "
                         r"(?:recursed accumulation of path|couldn't make target for path) '([^']*)': ")
-_ENTRY_BOTH = re.compile(r"accumulating resources: accumulation err='(accumulating|merging) resources from "
+_ENTRY_BOTH = lazy(r"accumulating resources: accumulation err='(accumulating|merging) resources from "
                          r"'([^']*)': (.*)': must build at directory: (.*)$", re.S)
-_ENTRY_FILE = re.compile(r"accumulating resources: accumulating resources from '([^']*)': (.*)$", re.S)
-_TARGET = re.compile(r"couldn't make target for path '([^']*)': (.*)$", re.S)
-_COMPONENTS = re.compile(r"accumulating components: accumulateDirectory: (.*)$", re.S)
+_ENTRY_FILE = lazy(r"accumulating resources: accumulating resources from '([^']*)': (.*)$", re.S)
+_TARGET = lazy(r"couldn't make target for path '([^']*)': (.*)$", re.S)
+_COMPONENTS = lazy(r"accumulating components: accumulateDirectory: (.*)$", re.S)
 #: A Component's own failure, quoted by the step above (Go's %q): it continues inside the Component.
-_INTO_COMPONENT = re.compile(r"recursed accumulation of path '([^']*)': ")
+_INTO_COMPONENT = lazy(r"recursed accumulation of path '([^']*)': ")
 
 #: A file or directory kustomize looked for and did not find (its path in group 1).
-MISSING = re.compile(r"evalsymlink failure on '([^']+)' : lstat [^:]+: no such file or directory")
+MISSING = lazy(r"evalsymlink failure on '([^']+)' : lstat [^:]+: no such file or directory")
 
 
 @dataclass

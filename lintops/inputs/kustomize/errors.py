@@ -35,6 +35,7 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
+from ...lazy_pattern import lazy
 from ...model import Position, join_pointer
 from ...parse.stream import parse_bytes, parse_text
 from ..files import UNCONFINED
@@ -44,20 +45,20 @@ from .paths import DisplayPaths
 from .references import RESOURCE_FIELDS, Kustomization, KustomizationTree, load_kustomization
 from .secrets import generator_redactor
 
-_YAML_SYNTAX = re.compile(r"MalformedYAMLError: yaml: line (\d+): (.*?) in File: (\S+)", re.S)
-_INVALID = re.compile(r"invalid Kustomization: (.*)$", re.S)
-_UNKNOWN_FIELD = re.compile(r'json: unknown field "([^"]+)"')
-_YAML_LINE = re.compile(r"yaml: line (\d+)")
-_NO_MATCH = re.compile(r'no resource matches strategic merge patch "([^"]+)"|failed to find unique target for patch '
+_YAML_SYNTAX = lazy(r"MalformedYAMLError: yaml: line (\d+): (.*?) in File: (\S+)", re.S)
+_INVALID = lazy(r"invalid Kustomization: (.*)$", re.S)
+_UNKNOWN_FIELD = lazy(r'json: unknown field "([^"]+)"')
+_YAML_LINE = lazy(r"yaml: line (\d+)")
+_NO_MATCH = lazy(r'no resource matches strategic merge patch "([^"]+)"|failed to find unique target for patch '
                        r'(\S+)')
-_DUPLICATE = re.compile(r"may not add resource with an already registered id: (\S+?)'?$")
-_NO_KIND = re.compile(r"missing (kind|metadata\.name) in object")
-_NOT_COMPONENT = re.compile(r"expected kind 'Component' for path '([^']+)' but got '(\w+)'")
-_KV_FILES = re.compile(r"loading KV pairs: (?:file|env) sources: \[([^\]]*)\]")
+_DUPLICATE = lazy(r"may not add resource with an already registered id: (\S+?)'?$")
+_NO_KIND = lazy(r"missing (kind|metadata\.name) in object")
+_NOT_COMPONENT = lazy(r"expected kind 'Component' for path '([^']+)' but got '(\w+)'")
+_KV_FILES = lazy(r"loading KV pairs: (?:file|env) sources: \[([^\]]*)\]")
 #: kustomize's resource id: Kind.version.group/name.namespace (``[noGrp]``, ``[noNs]`` when empty).
-_RESOURCE_ID = re.compile(r"\b([A-Z][A-Za-z0-9]*)\.(v\d[a-z0-9]*)\.(\[noGrp\]|[a-z0-9.-]+)/([^\s\"']+?)"
+_RESOURCE_ID = lazy(r"\b([A-Z][A-Za-z0-9]*)\.(v\d[a-z0-9]*)\.(\[noGrp\]|[a-z0-9.-]+)/([^\s\"']+?)"
                           r"\.(\[noNs\]|[a-z0-9-]+)(?=[\"'\s:;,]|$)")
-_ABSOLUTE = re.compile(r"(?<![\w.~\]])/[^\s'\"]+")
+_ABSOLUTE = lazy(r"(?<![\w.~\]])/[^\s'\"]+")
 
 
 def build_problem(stderr: str, paths: DisplayPaths, tree: KustomizationTree,
@@ -323,7 +324,7 @@ def _generator_entry(kustomization: Kustomization, missing: Path) -> tuple[str, 
     return None
 
 
-_PATCH_ID = re.compile(r'([A-Za-z0-9]+)\.[^/"\s]*/([^"\s]+)')
+_PATCH_ID = lazy(r'([A-Za-z0-9]+)\.[^/"\s]*/([^"\s]+)')
 
 
 def _patch_entry(kustomization: Kustomization, message: str) -> tuple[Position | None, str | None]:

@@ -23,19 +23,19 @@ and with ``kubectl kustomize`` v5.5):
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ...lazy_pattern import lazy
 from ...model import join_pointer
 from ..files import LintedRoot
 
 if TYPE_CHECKING:  # pragma: no cover
     from .kustomization import Kustomization
 
-_KUBE_VERSION = re.compile(r"v?(\d+)\.(\d+)(?:\.\d+)?(?:[-+].*)?")
+_KUBE_VERSION = lazy(r"v?(\d+)\.(\d+)(?:\.\d+)?(?:[-+].*)?")
 #: kustomize's ``types.HelmDefaultHome``.
 DEFAULT_CHART_HOME = "charts"
 VALUES_MERGE_OPTIONS = ("override", "merge", "replace")

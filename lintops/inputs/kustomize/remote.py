@@ -24,12 +24,12 @@ without any other remote mark, which is remote only when no such local path exis
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ...lazy_pattern import lazy
 from ...model import Position, join_pointer
 from ...parse.stream import parse_bytes, parse_text
 
@@ -53,11 +53,11 @@ _PLUGIN_PATH_KEYS = frozenset({"path", "paths", "files", "envs", "env", "repo", 
 #: Hosts kustomize clones from without a scheme (github.com in any case, in v5; the others in older releases).
 GIT_HOSTS = frozenset({"github.com", "gitlab.com", "bitbucket.org", "dev.azure.com", "ssh.dev.azure.com"})
 
-_FORCED = re.compile(r"^([A-Za-z0-9]+)::")  # go-getter's forced getters: git::, s3::, hg:: ...
-_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
-_DOS_DRIVE = re.compile(r"^[A-Za-z]:[\\/]")
-_HOST = re.compile(r"^(?=.{4,253}$)([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}(?::\d+)?$")
-_REPOSITORY_MARKS = re.compile(r"(^[^/]+/.*//)|\?(ref|version|timeout|submodules)=|\.git(/|$)|/_git/")
+_FORCED = lazy(r"^([A-Za-z0-9]+)::")  # go-getter's forced getters: git::, s3::, hg:: ...
+_SCHEME = lazy(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
+_DOS_DRIVE = lazy(r"^[A-Za-z]:[\\/]")
+_HOST = lazy(r"^(?=.{4,253}$)([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}(?::\d+)?$")
+_REPOSITORY_MARKS = lazy(r"(^[^/]+/.*//)|\?(ref|version|timeout|submodules)=|\.git(/|$)|/_git/")
 _WHAT = {"http": "an HTTP URL", "https": "an HTTPS URL", "ssh": "a git ssh:// URL", "git": "a git:// URL",
          "file": "a file:// URL (kustomize clones it with git)"}
 

@@ -18,7 +18,6 @@ CronJob on 1.18 is the only CronJob API there is (``batch/v1`` came in 1.21), so
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -27,6 +26,7 @@ from typing import Any
 import yaml
 
 from ...data import data_dir
+from ...lazy_pattern import lazy
 
 __all__ = [
     "DATA_FILE",
@@ -46,7 +46,7 @@ __all__ = [
 DATA_FILE = "api-lifecycle.yaml"
 
 # "1.18", "v1.18", "1.18.3", "v1.18.3-gke.100", "1.21.5+k3s1": only major and minor matter.
-_VERSION = re.compile(r"^v?(\d+)\.(\d+)(?:\.\d+)?(?:[-+][0-9A-Za-z.+-]*)?$")
+_VERSION = lazy(r"^v?(\d+)\.(\d+)(?:\.\d+)?(?:[-+][0-9A-Za-z.+-]*)?$")
 
 _VERSION_FIELDS = ("deprecated_in", "removed_in", "replacement_since")
 _TEXT_FIELDS = ("replacement", "replacement_kind", "interim_replacement", "notes")

@@ -22,11 +22,11 @@ For callers that render for a target (Helm's ``.Capabilities.APIVersions``): :me
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from functools import lru_cache
 
 from ...data import data_dir
+from ...lazy_pattern import lazy
 from . import lifecycle as api_lifecycle
 from . import versions as _versions
 
@@ -35,7 +35,7 @@ __all__ = ["SERVED_FILE", "ServedIndex", "Verdict", "assess", "group_of", "serve
 #: File name of the bundles' index, in ``schemas/kubernetes``.
 SERVED_FILE = "served.json"
 
-_API_VERSION = re.compile(r"v(\d+)(?:(alpha|beta)(\d+))?")
+_API_VERSION = lazy(r"v(\d+)(?:(alpha|beta)(\d+))?")
 _LEVEL = {"alpha": 0, "beta": 1, None: 2}
 
 

@@ -10,11 +10,11 @@ cannot compile becomes one error per object saying so.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ...lazy_pattern import lazy
 from ..json_types import json_type
 from ..service import escape as _escape
 from ..service import plain as _plain
@@ -47,7 +47,7 @@ class SchemaError:
 
 #: The keywords whose messages name the field themselves (``unknown field 'x'``, ``missing required field 'y'``).
 _NAMING_KEYWORDS = frozenset({"additionalProperties", "required"})
-_PLAIN_KEY = re.compile(r"[A-Za-z_$][A-Za-z0-9_$-]*\Z")
+_PLAIN_KEY = lazy(r"[A-Za-z_$][A-Za-z0-9_$-]*\Z")
 
 
 def field_path(pointer: str, body: Any) -> str:

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from ...data import data_dir
 from ...errors import LintopsError
+from ...lazy_pattern import lazy
 
 __all__ = [
     "BUNDLED",
@@ -39,8 +40,8 @@ __all__ = [
 BUNDLED = "bundled"
 KUBERNETES_VALIDATE = "kubernetes-validate"
 
-_VERSION = re.compile(r"v?(\d+)\.(\d+)(?:\.(\d+))?(?:[-+][0-9A-Za-z.+-]*)?", re.IGNORECASE)
-_MANIFEST = re.compile(r"v(\d+)\.(\d+)\.json")
+_VERSION = lazy(r"v?(\d+)\.(\d+)(?:\.(\d+))?(?:[-+][0-9A-Za-z.+-]*)?", re.IGNORECASE)
+_MANIFEST = lazy(r"v(\d+)\.(\d+)\.json")
 
 
 class UnsupportedVersion(LintopsError, ValueError):
