@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import yaml
 
-from .scalars import STR, implicit_tag
+from .scalars import MAP, SEQ, STR, implicit_tag
 
 _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_DEFAULT_TAGS = {yaml.ScalarNode: STR, yaml.SequenceNode: SEQ, yaml.MappingNode: MAP}
 
 
 class Loader(_BaseLoader):  # type: ignore[misc, valid-type]
@@ -35,7 +36,9 @@ class Loader(_BaseLoader):  # type: ignore[misc, valid-type]
                 if len(self._tags) < 100_000:
                     self._tags[value] = tag
             return tag
-        return _resolve(self, kind, value, implicit)
+        # A quoted scalar or an untagged collection: the default tag (what the base resolver answers
+        # when no path resolver is registered, and none is: see below), without a second call.
+        return _DEFAULT_TAGS[kind]
 
     #: The composer calls these around every node, for path resolvers, which nothing registers: a
     #: C-level callable that ignores its arguments costs a fraction of a Python method call (the
