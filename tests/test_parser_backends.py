@@ -85,3 +85,18 @@ def test_hostile_inputs_cost_only_their_document():
     assert [(p.rule_id, p.position) for p in parsed.problems] == [
         ("yaml-limit", Position(4, 4)), ("yaml-limit", Position(11, 203))]
     assert [d.data for d in parsed.documents][2:] == [{"x": "a" * 3_000_000}, {"ok": 1}]
+
+
+def test_a_text_without_anchors_still_meets_the_depth_limit():
+    deep = "x: " + "[" * 300 + "]" * 300 + "\n---\n" + "".join(f"{' ' * i}k{i}:\n" for i in range(250)) + "---\nok: 1\n"
+    assert "&" not in deep
+    parsed = parse_text(deep, "t.yaml")
+    assert [(p.rule_id, p.message) for p in parsed.problems] == [
+        ("yaml-limit", "nesting deeper than 200 levels; document not parsed")] * 2
+    assert [d.data for d in parsed.documents] == [None, None, {"ok": 1}]
+
+
+def test_an_ampersand_in_a_string_only_builds_the_same_data():
+    text = "a: 'x&y'\nb: [{c: d}, {c: d}]\n"
+    assert parse_text(text, "t.yaml").documents[0].data == {"a": "x&y", "b": [{"c": "d"}, {"c": "d"}]}
+    assert parse_text(text.replace("&", "+"), "t.yaml").documents[0].data["b"] == [{"c": "d"}, {"c": "d"}]

@@ -45,11 +45,13 @@ class Builder:
     """Builds plain data from one document's nodes, watching for duplicates and alias expansion.
 
     An alias composes to the very node it refers to, so a collection met a second time is an alias.
-    Only then is its expanded size counted (memoised), which keeps the common case, a document
-    without aliases, to one dictionary lookup per collection and none per scalar.
+    Only then is its expanded size counted (memoised), which keeps a document with aliases to one
+    dictionary lookup per collection and none per scalar. A text without ``&`` has no anchor, so no
+    alias and no recursion: ``anchors=False`` (what :mod:`.stream` passes for it, the common case)
+    skips even that lookup and keeps only the depth count.
     """
 
-    def __init__(self, limits: Limits, line_offset: int) -> None:
+    def __init__(self, limits: Limits, line_offset: int, anchors: bool = True) -> None:
         self.limits = limits
         self.line_offset = line_offset
         self.problems: list[ParseProblem] = []
@@ -60,6 +62,7 @@ class Builder:
         self._depth = 0
         self._heights: dict[int, int] = {}
         self.has_nulls = False
+        self._collection = self._tracked if anchors else self._contents
 
     def build_document(self, root: yaml.Node) -> Any:
         limit = sys.getrecursionlimit()
@@ -84,6 +87,10 @@ class Builder:
             if value is None:
                 self.has_nulls = True
             return value
+        return self._collection(node)
+
+    def _tracked(self, node: yaml.CollectionNode) -> Any:
+        """A collection of a document that may hold aliases: met a second time, it is an alias."""
         key = id(node)
         built = self._built.get(key, _MISSING)
         if built is not _MISSING:  # an alias: the same collection again
@@ -103,6 +110,13 @@ class Builder:
             problem = ParseProblem("yaml-limit", "recursive alias; document not parsed", self._position(node))
             raise LimitExceeded(problem)
         self._in_progress.add(key)
+        value = self._contents(node)
+        self._in_progress.discard(key)
+        self._built[key] = value
+        return value
+
+    def _contents(self, node: yaml.CollectionNode) -> Any:
+        """A collection's plain value, one level deeper."""
         self._depth += 1
         if self._depth > self.limits.max_depth:
             raise self._too_deep(node)
@@ -116,9 +130,7 @@ class Builder:
             value = self._mapping(node)
             if node.tag != MAP:
                 self._check_collection_tag(node, MAPPING_TAGS, "mapping")
-        self._in_progress.discard(key)
         self._depth -= 1
-        self._built[key] = value
         return value
 
     def _too_deep(self, node: yaml.Node) -> LimitExceeded:

@@ -130,17 +130,19 @@ class DocumentStream:
 
         for piece in split_helm(self.text):
             try:
+                anchors = "&" in piece.text
                 for root in yaml.compose_all(piece.text, Loader=Loader):
-                    yield self._document(root, piece.line, piece.text)
+                    yield self._document(root, piece.line, piece.text, anchors)
             except yaml.YAMLError as exc:
                 self.problems.append(_syntax_problem(exc, piece.line))
 
     def _documents(self) -> Iterator[ParsedDocument]:
         last: tuple[int, int] = (-1, -1)  # where the last document handed out starts
+        anchors = "&" in self.text  # once per text: without one, no document of it has an alias
         try:
             for root in yaml.compose_all(self.text, Loader=Loader):
                 start = root.start_mark
-                yield self._document(root, 0, self.text)
+                yield self._document(root, 0, self.text, anchors)
                 last = (start.line, start.column)
         except yaml.YAMLError as error:
             # Go on document by document (cut at --- lines), so that one broken document does not hide the
@@ -158,15 +160,16 @@ class DocumentStream:
                 try:
                     for root in yaml.compose_all(chunk, Loader=Loader):
                         if (root.start_mark.line + offset, root.start_mark.column) > last:
-                            yield self._document(root, offset, chunk)
+                            yield self._document(root, offset, chunk, anchors)
                 except yaml.YAMLError as exc:
                     self.problems.append(_syntax_problem(exc, offset))
                     broken = True
             if not broken:  # the pieces parse alone: say what broke the whole
                 self.problems.append(_syntax_problem(error, 0))
 
-    def _document(self, root: yaml.Node, line_offset: int, text: str) -> ParsedDocument:
-        builder = Builder(self.limits, line_offset)
+    def _document(self, root: yaml.Node, line_offset: int, text: str, anchors: bool = True) -> ParsedDocument:
+        """``anchors``: whether ``text`` holds an ``&`` (without one, no node can be an alias)."""
+        builder = Builder(self.limits, line_offset, anchors)
         data: Any
         try:
             data = builder.build_document(root)
