@@ -176,14 +176,15 @@ def prepare(settings: Settings) -> Run:
 
 def _result_cache(settings: Settings, config: Config, options: Options, bound: list[Rule]):
     """The run's result cache, keyed by everything its plain files' reports depend on (lintops.result_cache)."""
-    from .result_cache import file_digest, open_cache, stamp
+    from .result_cache import file_digest, open_cache, rule_key, stamp
     from .schema.kube.versions import sources
 
     known = sources()
     parts = {
         "configuration": [file_digest(config.path), file_digest(config.policy_path),
                           file_digest(config.repository_path)],
-        "rules": [repr(rule.spec) for rule in bound],
+        "rules": [rule_key(rule.spec) for rule in bound],
+        "flags": [sorted(settings.enable), sorted(settings.disable)],
         "targets": [options.kubernetes_versions, repr(sorted(config.environment_versions.items()))],
         "schemas": [stamp(str(known[v].path)) for v in options.kubernetes_versions if v in known],
         "strict": options.strict, "backend": options.schema_backend, "workloads": sorted(options.workloads.items()),

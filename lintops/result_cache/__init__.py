@@ -89,14 +89,23 @@ def run_key(parts: dict[str, Any], check_classes: Iterable[type]) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()
 
 
+def rule_key(spec: Any) -> list[Any]:
+    """What a rule's findings depend on: its check, severity, targets and parameters as configured, and its
+    file (by size and modification time: its examples and prose change no finding, and are not hashed)."""
+    return [spec.id, spec.severity.value, spec.check, spec.stage, list(spec.targets), spec.kinds,
+            repr(sorted(spec.params.items())), spec.remediation, spec.origin, stamp(spec.path) if spec.path else None]
+
+
 def code_digest(extra_files: Sequence[str]) -> str:
-    """The size and modification time of lintops' own modules and of the modules the checks come from, so
-    that an edited check (an editable install, a plugin) is never answered by an older report."""
+    """The size and modification time of the modules the checks come from, and of lintops' own when it runs
+    from a source tree (an installed release is told apart by its version), so that an edited check (an
+    editable install, a plugin) is never answered by an older report."""
     package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     stamps = []
-    for folder, subfolders, files in os.walk(package):
-        subfolders[:] = sorted(d for d in subfolders if d != "__pycache__")
-        stamps.extend(stamp(os.path.join(folder, name)) for name in sorted(files) if name.endswith(".py"))
+    if os.path.basename(os.path.dirname(package)) not in ("site-packages", "dist-packages"):
+        for folder, subfolders, files in os.walk(package):
+            subfolders[:] = sorted(d for d in subfolders if d != "__pycache__")
+            stamps.extend(stamp(os.path.join(folder, name)) for name in sorted(files) if name.endswith(".py"))
     stamps.extend(stamp(path) for path in extra_files if path and not path.startswith(package))
     return hashlib.sha256("\n".join(stamps).encode("utf-8", "surrogateescape")).hexdigest()
 

@@ -20,7 +20,6 @@ import json
 import os
 import stat
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -84,8 +83,10 @@ class EntryStore:
                           ensure_ascii=False).encode()
         if len(data) > ENTRY_CAP:
             return
+        temporary = self.directory / f".tmp-{os.getpid()}-{key}{SUFFIX}"  # one writer per process and key
         try:
-            fd, temporary = tempfile.mkstemp(dir=self.directory, prefix=".tmp-", suffix=SUFFIX)
+            fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0),
+                         0o600)
             try:
                 with os.fdopen(fd, "wb") as stream:
                     stream.write(data)
