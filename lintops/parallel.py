@@ -144,7 +144,7 @@ def _lint_chunk(chunk: list[tuple[int, InputFile]]) -> tuple[list[FileReport], s
         if report is None:
             from .run_context import FileReport
 
-            report = by_path[path] = FileReport(path, [], 0)
+            report = by_path[path] = FileReport(path, [], 0, final=False)  # a path of another chunk: not final
             reports.append(report)
         report.findings = sorted([*report.findings, *findings], key=lambda f: f.sort_key)
     matched = set(baseline.matched) if baseline is not None else set()

@@ -176,3 +176,9 @@ class FileReport:
     #: The file's exemption comments, carried home with its templates and references: the findings a
     #: Rollout takes from them are filtered after the last file, in the process that started the workers.
     directives: list[Directive] = field(default_factory=list)
+    #: Whether no later report of the run can carry a finding of this path that shares a finding's
+    #: identity (:func:`lintops.fingerprint.fingerprint`) with one of this report: then this report's
+    #: fingerprints are decided by its own findings, and a report can be written before the run ends
+    #: (lintops.reporters.json). False when its objects are held back by a check, it is a render's, or
+    #: it comes from the end of the run (decided in lintops.pipeline.finish).
+    final: bool = True

@@ -54,3 +54,14 @@ def test_reports_are_identical_without_orjson(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "orjson", None)  # import orjson now raises ImportError
     assert reports() == with_orjson
     assert "w\\u00e9b" in with_orjson["json"]
+
+
+def test_floats_and_non_finite_numbers_fall_back_to_the_standard_library():
+    # orjson writes 1e-7 and null where the standard library writes 1e-07 and NaN: such a document is
+    # written by the standard library (a report holds none, but a plugin's document may)
+    for value in (1e16, 0.1, 1e-7, float("nan"), float("inf"), -0.0, 2.5e300, (1, 0.5)):
+        document = {"v": [value, {"k": value}], "s": "\ud800"}
+        assert json_text.dumps(document) == json.dumps(document, indent=2)
+    # a caller that knows its document holds no float skips the look
+    document = {"a": ["x", 1, None, True, {"b": []}]}
+    assert json_text.dumps(document, floats=False) == json.dumps(document, indent=2)

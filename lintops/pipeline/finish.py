@@ -29,10 +29,26 @@ if TYPE_CHECKING:  # pragma: no cover - loaded on the first Deployment or Rollou
 
 
 def report(state: RunState, file_report: FileReport) -> FileReport:
-    """A report's findings in order, counted in the summary (and towards failing the run)."""
+    """A report's findings in order, counted in the summary (and towards failing the run), and whether it
+    is final (no later report of the run may share a finding's identity with it: ``FileReport.final``)."""
     file_report.findings.sort(key=lambda f: f.sort_key)
     _count(state, file_report.findings)
+    held = state.held_count()  # what a check held back since the last report: this file's objects
+    if held is None or held != state.held_seen:
+        file_report.final = False
+    state.held_seen = held
+    if file_report.final:
+        file_report.final = _template_final(file_report)
     return file_report
+
+
+def _template_final(file_report: FileReport) -> bool:
+    """False when a Rollout may take findings of this file's Deployments at the end of the run that share
+    an identity with a finding of this report: a Deployment's template has findings, and the report
+    has findings about a Rollout (the Rollout names itself as their object, lintops.workload_refs)."""
+    if not any(template.findings for _, template in file_report.templates):
+        return True
+    return not any(f.object is not None and f.object.kind == "Rollout" for f in file_report.findings)
 
 
 def _count(state: RunState, findings: list[Finding]) -> None:
@@ -63,6 +79,8 @@ def account(state: RunState, file_report: FileReport, matched: set[str], interna
         summary.skipped += 1
         summary.skipped_files.append(file_report.path)
     _count(state, file_report.findings)
+    # what the worker's checks held back is in its reports already; this process resolves the Rollouts
+    file_report.final = _template_final(file_report)
     if state.baseline is not None:
         state.baseline.matched |= matched
     state.internal_errors.extend(internal_errors)
@@ -76,7 +94,7 @@ def violation_reports(state: RunState) -> Iterator[FileReport]:
     for finding in state.violations:
         by_path[finding.location.path].append(finding)
     for path in sorted(by_path):
-        yield report(state, FileReport(path, filter_findings(state, settled(by_path[path])), 0))
+        yield report(state, FileReport(path, filter_findings(state, settled(by_path[path])), 0, final=False))
 
 
 def finish(state: RunState) -> Iterator[FileReport]:
@@ -96,7 +114,7 @@ def finish(state: RunState) -> Iterator[FileReport]:
                 f"baseline entry for {entry.rule} in {entry.path} matches no finding any more",
                 entry.location, remediation=stale_rule.spec.remediation or None))
     for path in sorted(set(found) - state.context_paths):
-        yield report(state, FileReport(path, merge_findings(found[path]), 0))
+        yield report(state, FileReport(path, merge_findings(found[path]), 0, final=False))
 
 
 def held_pending(state: RunState) -> dict[str, list[Pending]]:

@@ -81,7 +81,7 @@ def lint_rendered(state: RunState, items: list[ChartInput | KustomizeInput]) -> 
     state.summary.files += len(paths)
     for path in paths:
         refs = list(dict.fromkeys(resources.get(path, ())))
-        yield report(state, FileReport(path, by_path.get(path, []), len(refs), True, refs))
+        yield report(state, FileReport(path, by_path.get(path, []), len(refs), True, refs, final=False))
 
 
 def render_problems(state: RunState, problems: Iterable[Any]) -> list[Pending]:

@@ -79,6 +79,26 @@ class RunState:
         #: Told every object the run checks, once it is checked and before its document is freed (what
         #: ``lintops diff`` compares); context files' objects are not. None: nobody is told.
         self.observer: Callable[[Resource], None] | None = None
+        #: How many objects the checks held back when the last report was made (see :meth:`held_count`).
+        self.held_seen: int | None = 0
+        self._holders: list[Any] | None = None
+
+    def held_count(self) -> int | None:
+        """How many objects the run's checks hold back for the end of the run; None when a check holds
+        objects in a way that cannot be counted (one with its own ``finish`` but no ``_held`` list)."""
+        holders = self._holders
+        if holders is None:
+            from ..checks.base import Check
+
+            holders = self._holders = [rule.check for rule in self.rules if rule.check is not None
+                                       and type(rule.check).finish is not Check.finish]
+        count = 0
+        for check in holders:
+            held = getattr(check, "_held", None)
+            if not isinstance(held, list):
+                return None
+            count += len(held)
+        return count
 
     def internal_error(self, where: str) -> None:
         """A check that raised: recorded (the run exits 3), said on standard error, and the run goes on."""

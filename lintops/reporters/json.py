@@ -101,31 +101,70 @@ def summary_to_dict(summary: RunSummary) -> dict[str, int]:
 
 
 class JsonReporter(Reporter):
+    """Writes the report as the run goes: the head, then each file's findings, then the summary.
+
+    The document is byte for byte what ``json.dump(document, stream, indent=2)`` writes of the whole
+    report, but only one file's findings are held at a time. Fingerprints are decided per path
+    (:mod:`lintops.fingerprint` tells apart only findings of one path that share an identity), so a
+    report whose path gets no further findings later is written at once (``FileReport.final``); from
+    the first report that may (the run's policy violations, a file whose objects a check holds back, a
+    render, what checks held back), the findings are kept and written with the summary, their
+    fingerprints decided over all of them, as when the whole report was written at the end.
+    """
+
     name = "json"
     description = "One JSON document with every finding and the summary (a stable contract)."
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        #: The findings not written yet (every one from the first report that is not final on).
         self.collected: list[Finding] = []
+        self._started = False
+        self._written = 0
 
     def file_done(self, report: FileReport) -> None:
-        self.collected.extend(report.findings)
+        if self.collected or not report.final:
+            self.collected.extend(report.findings)
+        elif report.findings:
+            self._write(report.findings)
 
     @property
     def findings(self) -> list[dict[str, Any]]:
-        """The findings as the report lists them (fingerprints are only final once the run is over)."""
-        values = finding_fingerprints(self.collected)
-        versions = self.run.versions
-        return [finding_to_dict(f, fp[0], fp, versions) for f, fp in zip(self.collected, values, strict=True)]
+        """The findings not written yet, as the report lists them (their fingerprints are final once the
+        run is over)."""
+        return self._dicts(self.collected)
 
-    def finish(self, summary: RunSummary) -> None:
-        document = {
+    def _dicts(self, findings: list[Finding]) -> list[dict[str, Any]]:
+        values = finding_fingerprints(findings)
+        versions = self.run.versions
+        return [finding_to_dict(f, fp[0], fp, versions) for f, fp in zip(findings, values, strict=True)]
+
+    def _write(self, findings: list[Finding]) -> None:
+        if not self._started:
+            self._head()
+        write = self.stream.write
+        for data in self._dicts(findings):
+            write(",\n    " if self._written else "\n    ")
+            # a finding is typed (strings, integers, booleans, null): no float to look for; a JSON string holds
+            # no newline, so indenting the lines indents the values
+            write(json_text.dumps(data, floats=False).replace("\n", "\n    "))
+            self._written += 1
+
+    def _head(self) -> None:
+        head = json_text.dumps({
             "version": self.run.version,
             "kubernetes_version": self.run.kubernetes_version,
             "kubernetes_versions": list(self.run.versions),
             "strict": self.run.strict,
-            "findings": self.findings,
-            "summary": summary_to_dict(summary),
-        }
-        json_text.dump(document, self.stream)
-        self.stream.write("\n")
+        }, floats=False)
+        self.stream.write(head[:-2] + ',\n  "findings": [')  # without the closing "\n}"
+        self._started = True
+
+    def finish(self, summary: RunSummary) -> None:
+        if self.collected:
+            self._write(self.collected)
+            self.collected = []
+        elif not self._started:
+            self._head()
+        summary_text = json_text.dumps(summary_to_dict(summary), floats=False).replace("\n", "\n  ")
+        self.stream.write(("\n  ]" if self._written else "]") + ',\n  "summary": ' + summary_text + "\n}\n")

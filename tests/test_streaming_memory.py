@@ -1,0 +1,119 @@
+"""The JSON report is written as the run goes, byte for byte what writing it at the end gave.
+
+Fingerprints tell apart findings of one path that share an identity (lintops.fingerprint), so a
+report is written at once only when no later report can share one with it (``FileReport.final``);
+from the first that may (objects a check holds back, renders, what checks held back, the tree's
+policy violations) the findings wait for the summary. The oracle here is the report as it was
+written before: every finding collected, fingerprints over all of them, one ``json.dumps(indent=2)``.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from builders import crd, write
+from conftest import REPO
+from lintops.fingerprint import finding_fingerprints
+from lintops.model import Finding, Location, ObjectRef, RunSummary, Severity
+from lintops.reporters.base import RunInfo
+from lintops.reporters.json import JsonReporter, finding_to_dict, summary_to_dict
+from lintops.run_context import FileReport
+
+RUN = RunInfo("0.1.0", "1.18", True)
+
+
+def _as_before(reports: list[FileReport], summary: RunSummary, run: RunInfo = RUN) -> str:
+    findings = [finding for report in reports for finding in report.findings]
+    values = finding_fingerprints(findings)
+    document = {"version": run.version, "kubernetes_version": run.kubernetes_version,
+                "kubernetes_versions": list(run.versions), "strict": run.strict,
+                "findings": [finding_to_dict(f, fp[0], fp, run.versions)
+                             for f, fp in zip(findings, values, strict=True)],
+                "summary": summary_to_dict(summary)}
+    return json.dumps(document, indent=2) + "\n"
+
+
+def _streamed(reports: list[FileReport], summary: RunSummary, run: RunInfo = RUN) -> tuple[str, list[str]]:
+    stream = io.StringIO()
+    reporter = JsonReporter(stream, run)
+    after_each = []
+    for report in reports:
+        reporter.file_done(report)
+        after_each.append(stream.getvalue())
+    reporter.finish(summary)
+    return stream.getvalue(), after_each
+
+
+def _finding(path: str, message: str, line: int, name: str = "web") -> Finding:
+    return Finding("schema", Severity.ERROR, message, Location(path, line, 3), pointer="/spec",
+                   object=ObjectRef("apps/v1", "Deployment", "shop", name))
+
+
+def test_final_reports_are_written_as_they_come_and_the_document_is_the_same() -> None:
+    reports = [FileReport("a.yaml", [_finding("a.yaml", "bad é \ud800 😀", 4)]),
+               FileReport("b.yaml", []),
+               FileReport("c.yaml", [_finding("c.yaml", "x", 2), _finding("c.yaml", "y", 2)])]
+    text, after_each = _streamed(reports, RunSummary(files=3))
+    assert text == _as_before(reports, RunSummary(files=3))
+    assert '"bad \\u00e9 \\ud800 \\ud83d\\ude00"' in after_each[0]  # written before the next file
+    assert after_each[2].count('"rule"') == 3
+
+
+def test_a_path_reported_again_later_gets_the_fingerprints_of_the_whole_run() -> None:
+    # the same identity (rule, path, object, pointer) with another message in a later report of the
+    # path: both messages are hashed in, as when every finding was collected first
+    first = FileReport("a.yaml", [_finding("a.yaml", "one", 4)], final=False)
+    later = FileReport("a.yaml", [_finding("a.yaml", "two", 9)], final=False)
+    reports = [FileReport("0.yaml", [_finding("0.yaml", "zero", 1)]), first, FileReport("b.yaml", [
+        _finding("b.yaml", "b", 1)]), later]
+    text, after_each = _streamed(reports, RunSummary())
+    assert text == _as_before(reports, RunSummary())
+    assert '"zero"' in after_each[0] and '"one"' not in after_each[2]  # held from the first report not final
+    document = json.loads(text)
+    assert len({f["fingerprint"] for f in document["findings"]}) == 4
+
+
+def test_no_finding_and_several_targets() -> None:
+    run = RunInfo("0.1.0", "1.18", True, kubernetes_versions=("1.18", "1.29"))
+    for reports in ([], [FileReport("a.yaml", [])]):
+        assert _streamed(reports, RunSummary(), run)[0] == _as_before(reports, RunSummary(), run)
+
+
+def _engine_reports(paths: list[str], **flags) -> tuple[list[FileReport], RunSummary]:
+    from lintops.runner import Settings, prepare
+
+    run = prepare(Settings(paths=tuple(paths), **flags))
+    engine = run.engine()
+    return list(engine.lint(run.discover(list(paths)))), engine.summary
+
+
+WIDGET = ("apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w, namespace: shop}\n"
+          "spec: {size: big, colour: red}\n")
+
+
+def _tree(root: Path) -> Path:
+    """Objects held back for a CRD that comes later (two Widgets of one name in a file), a Rollout that
+    takes a Deployment's findings, and plain files around them."""
+    write(root / "a.yaml", WIDGET + "---\n" + WIDGET.replace("big", "huge"))
+    write(root / "b.yaml", "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: shop}\n"
+                           "spec:\n  selector: {matchLabels: {app: web}}\n  template:\n"
+                           "    metadata: {labels: {app: web}}\n    spec:\n"
+                           "      containers: [{name: web, image: 'nginx:latest'}]\n---\n"
+                           "apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata: {name: web, namespace: shop}\n"
+                           "spec:\n  workloadRef: {apiVersion: apps/v1, kind: Deployment, name: web}\n")
+    write(root / "c.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {a: 1}\n")
+    write(root / "z.yaml", crd("Widget", schema="type: object\nproperties:\n  spec:\n    type: object\n"
+                                               "    properties:\n      size: {type: integer}\n"))
+    return root
+
+
+@pytest.mark.parametrize("where", ["examples", "tree"])
+def test_a_run_streamed_is_the_report_written_at_the_end(where: str, tmp_path: Path) -> None:
+    path = str(REPO / "examples") if where == "examples" else str(_tree(tmp_path))
+    reports, summary = _engine_reports([path], jobs=1)
+    assert any(not report.final for report in reports) if where == "tree" else True
+    assert _streamed(reports, summary)[0] == _as_before(reports, summary)
