@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -163,8 +164,16 @@ def test_no_cache_writes_nothing_and_the_tree_cannot_name_the_directory(tmp_path
     result = run_lintops("check", "-v", "-j", "1", "apps", cwd=root, env=env)
     assert "inside the linted tree" in result.stderr
     assert not inside.exists()
-    result = run_lintops("check", "-j", "1", "--changed-since", "HEAD", "--cache-dir", str(cache), "apps", cwd=root)
-    assert not cache.exists()
+    subprocess.run(["git", "init", "-q", str(root)], check=True)
+    subprocess.run(["git", "-C", str(root), "add", "."], check=True)
+    subprocess.run(["git", "-C", str(root), "-c", "user.email=a@example.com", "-c", "user.name=a", "commit",
+                    "-qm", "x"],
+                   check=True)
+    (root / "apps/web0.yaml").write_text(DEPLOYMENT.format(n=0).replace("latest", "1.25"))
+    for flag in ("--changed-since", "--new-since"):  # CI runs: no cache
+        result = run_lintops("check", "-j", "1", flag, "HEAD", "--cache-dir", str(cache), "apps", cwd=root)
+        assert result.returncode in (0, 1) and "web0.yaml" in result.stdout, result.stderr
+        assert not cache.exists()
 
 
 def test_the_directory_is_bounded_least_recently_used_first(tmp_path):
