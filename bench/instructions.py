@@ -77,11 +77,18 @@ def _environment(tree: Path) -> dict[str, str]:
 
 
 def instructions(tree: Path, arguments: list[str], cwd: Path) -> int:
-    """Instructions of ``python -m lintops ARGUMENTS`` with ``tree`` first on the path, children included."""
-    result = subprocess.run(
-        ["valgrind", "--tool=callgrind", "--trace-children=yes", "--callgrind-out-file=/dev/null",
-         sys.executable, "-m", "lintops", *arguments],
-        cwd=cwd, env=_environment(tree), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    """Instructions of ``python -m lintops ARGUMENTS`` with ``tree`` first on the path, children included.
+
+    Each run gets an empty result cache of its own (``LINTOPS_CACHE_DIR``; revisions before the cache ignore
+    it): a run answered from an earlier run's entries would measure the cache, not the revision."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="lintops-bench-cache-") as cache:
+        result = subprocess.run(
+            ["valgrind", "--tool=callgrind", "--trace-children=yes", "--callgrind-out-file=/dev/null",
+             sys.executable, "-m", "lintops", *arguments],
+            cwd=cwd, env={**_environment(tree), "LINTOPS_CACHE_DIR": str(Path(cache) / "cache")},
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     counts = [int(value.replace(",", "")) for value in re.findall(r"I\s+refs:\s+([\d,]+)", result.stderr)]
     if not counts:
         raise SystemExit(f"valgrind printed no instruction count:\n{result.stderr[-2000:]}")
