@@ -16,7 +16,8 @@ What the cache may and may not do:
   written is ignored and rebuilt; a directory that cannot be written (a read-only installation) only
   means the rules are read each time, as before. It is no bytecode: ``PYTHONDONTWRITEBYTECODE``, often
   set in container images, does not turn it off.
-* A params verdict is recorded only for a built-in rule whose params passed its check's schema, keyed
+* A params verdict is recorded only for a built-in rule whose params passed its check's schema and
+  constructed its check (so a json-schema rule's schemas compiled, and may be compiled lazily), keyed
   by the digest of that schema and those params: a configuration that overrides the params, or a
   changed schema, makes another digest and is validated as always.
 """
@@ -35,7 +36,7 @@ from .model import Severity
 from .rules import RuleSpec, load_rule_dir
 
 #: Bumped when the layout of the file changes.
-FORMAT = 1
+FORMAT = 2
 _PACKAGE = Path(__file__).resolve().parent
 _PREFIX = "builtin-rules-"
 #: Source files whose code decides what a rule file becomes: an edit to one of them is a new key.
@@ -86,7 +87,7 @@ def params_digest(schema: Mapping[str, Any], params: Mapping[str, Any]) -> str |
 
 
 def _validate_builtin_params(specs: Iterable[RuleSpec]) -> list[str]:
-    """The digests of the built-in rules whose params pass their built-in check's schema."""
+    """The digests of the built-in rules whose params pass their built-in check's schema and construct it."""
     from .checks import BUILTIN_CHECKS
     from .plugins import load_class
     from .schema.published import first_problem
@@ -96,9 +97,14 @@ def _validate_builtin_params(specs: Iterable[RuleSpec]) -> list[str]:
         reference = BUILTIN_CHECKS.get(spec.check or "")
         if spec.stage is not None or reference is None:
             continue
-        schema = load_class("check", spec.check, reference).params_schema
+        check_class = load_class("check", spec.check, reference)
+        schema = check_class.params_schema
         digest = params_digest(schema, spec.params)
         if digest is not None and first_problem(schema, dict(spec.params), root="params", base="params") is None:
+            try:
+                check_class(spec.params)  # constructs (a json-schema rule's schemas compile): may defer it
+            except Exception:  # such a rule is bound, and refused, as any other
+                continue
             found.append(digest)
     return found
 

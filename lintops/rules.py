@@ -281,8 +281,9 @@ def bind(specs: Iterable[RuleSpec], checks: Mapping[str, type[Check]],
          known_valid: Callable[[Mapping[str, Any], Mapping[str, Any]], bool] | None = None) -> list[Rule]:
     """Give each rule an instance of its check, validating the params against the check's schema.
 
-    ``known_valid(schema, params)`` says a built-in rule's params are known to pass (lintops.catalog_cache,
-    which validated them when it read the built-in rules): those are not validated again on every run."""
+    ``known_valid(schema, params)`` says a built-in rule's params are known to pass and to construct its check
+    (lintops.catalog_cache, which did both when it read the built-in rules): those are not validated again on
+    every run, and a check that ``defers_compile`` (json-schema) compiles their schemas when first used."""
     rules = []
     for spec in specs:
         if spec.stage is not None:  # its findings come from a stage (lintops.stage_rules): no check to bind
@@ -293,8 +294,9 @@ def bind(specs: Iterable[RuleSpec], checks: Mapping[str, type[Check]],
             raise _error(spec, "/check", f"rule '{spec.id}' names unknown check '{spec.check}' "
                                          f"(known: {', '.join(sorted(checks))})")
         problem = None
-        if not (known_valid is not None and spec.origin == "built-in"
-                and known_valid(check_class.params_schema, spec.params)):
+        known = (known_valid is not None and spec.origin == "built-in"
+                 and known_valid(check_class.params_schema, spec.params))
+        if not known:
             from .schema.published import first_problem
 
             problem = first_problem(check_class.params_schema, dict(spec.params), root="params", base="params")
@@ -302,7 +304,10 @@ def bind(specs: Iterable[RuleSpec], checks: Mapping[str, type[Check]],
             raise _error(spec, "/params" + problem.pointer, f"rule '{spec.id}': {problem.message}",
                          at_key=problem.at_key)
         try:
-            check = check_class(spec.params)
+            if known and getattr(check_class, "defers_compile", False):  # built once already: compile at first use
+                check = check_class(spec.params, known_usable=True)  # type: ignore[call-arg]
+            else:
+                check = check_class(spec.params)
         except RuleError as exc:  # one that names its node (a $ref of the schema) is reported at that key
             pointer = getattr(exc, "pointer", None)
             raise _error(spec, "/params" + (pointer or ""), f"rule '{spec.id}': {exc}", at_key=bool(pointer)) from None

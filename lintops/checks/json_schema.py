@@ -112,7 +112,10 @@ class JsonSchema(Check):
         "additionalProperties": False,
     }
 
-    def __init__(self, params: dict[str, Any] | None = None) -> None:
+    #: lintops.rules.bind may pass ``known_usable=True`` for params known to construct this check.
+    defers_compile = True
+
+    def __init__(self, params: dict[str, Any] | None = None, known_usable: bool = False) -> None:
         super().__init__(params)
         message = self.params.get("message")
         if not isinstance(message, str) or not message:
@@ -125,9 +128,9 @@ class JsonSchema(Check):
                           for keyword, text in messages.items()}
         if "schema" not in self.params:
             raise SchemaParamError("params.schema: a JSON Schema is required")
-        self._schema = _compiled(self.params["schema"], "params.schema")
+        self._schema = _compiled(self.params["schema"], "params.schema", known_usable)
         when = self.params.get("when")
-        self._when = _compiled(when, "params.when") if when is not None else None
+        self._when = _compiled(when, "params.when", known_usable) if when is not None else None
         self._null_as_absent = bool(self.params.get("nullAsAbsent", True))
         self._when_cache: tuple[Any, bool] | None = None
 
@@ -266,10 +269,11 @@ _DESCRIPTIONS = {
 }
 
 
-def _compiled(schema: Any, where: str) -> CompiledSchema:
-    """``schema`` compiled; a schema that cannot be used makes the rule's parameters unusable."""
+def _compiled(schema: Any, where: str, known_usable: bool = False) -> CompiledSchema:
+    """``schema`` compiled (when first used, if ``known_usable``); a schema that cannot be used makes the
+    rule's parameters unusable."""
     try:
-        return CompiledSchema(schema, where)
+        return CompiledSchema(schema, where, known_usable)
     except SchemaUnusable as exc:
         raise SchemaParamError(str(exc), exc.pointer) from None
 

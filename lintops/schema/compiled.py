@@ -42,18 +42,31 @@ class CompiledSchema:
     ``where`` names the schema in messages (``params.schema``).
     """
 
-    def __init__(self, schema: Mapping[str, Any], where: str = "params.schema") -> None:
+    def __init__(self, schema: Mapping[str, Any], where: str = "params.schema", known_usable: bool = False) -> None:
+        """``known_usable``: this schema was checked and compiled before (a built-in rule, by
+        lintops.catalog_cache), so it is compiled when first used instead of now: a run whose objects
+        the rule never targets neither compiles it nor imports jsonschema-rs."""
         if not isinstance(schema, Mapping):
             raise SchemaUnusable(f"{where}: a JSON Schema must be a mapping")
         self.schema = dict(schema)
         self.where = where
-        _refuse_foreign_references(self.schema, where)
+        if not known_usable:
+            self._rust = self._checked_rust()
+
+    @cached_property
+    def _rust(self) -> Any:
+        return self._checked_rust()
+
+    def _checked_rust(self) -> Any:
+        """The Rust validator after every check of the schema (None: the Python one, checked too)."""
+        _refuse_foreign_references(self.schema, self.where)
         declared = self.schema.get("$schema")
         if declared is not None and not isinstance(declared, str):
-            raise SchemaUnusable(f"{where}: '$schema' must be a string")
-        self._rust = self._compile_rust(declared)
-        if self._rust is None:
+            raise SchemaUnusable(f"{self.where}: '$schema' must be a string")
+        rust = self.__dict__["_rust"] = self._compile_rust(declared)  # read by _python below
+        if rust is None:
             self._python  # noqa: B018 - checks the schema now: a bad rule is refused when it loads
+        return rust
 
     def _compile_rust(self, declared: str | None) -> Any:
         """The jsonschema-rs validator, meta-checked; None when Rust cannot take this schema (draft 3).
