@@ -170,7 +170,76 @@ def data_path() -> Path:
 
 @lru_cache(maxsize=1)
 def _table() -> dict[tuple[str, str], ApiStatus]:
-    return load(data_path())
+    """The table, from the checked copy beside the package's bytecode when it has this file's key.
+
+    Parsing the YAML and checking every entry cost each one-file run about 5 ms, to learn the same answer;
+    the checked entries are kept as JSON in ``lintops/__pycache__/`` (data, never code, in the installation
+    the linted repository cannot write, as lintops.catalog_cache keeps the rules), keyed by the lintops
+    version, this module's size and time and the table's bytes. A copy that cannot be read, has another key
+    or another shape is ignored and written again; a directory that cannot be written means reading the YAML."""
+    path = data_path()
+    key = _cache_key(path.read_bytes())
+    cache = Path(__file__).resolve().parents[2] / "__pycache__" / f"{_CACHE_PREFIX}{key[:32]}.json"
+    cached = _read_cache(cache, key)
+    if cached is not None:
+        return cached
+    table = load(path)
+    _write_cache(cache, key, table)
+    return table
+
+
+_CACHE_PREFIX = "api-lifecycle-"
+_FIELDS = ("api_version", "kind", "deprecated_in", "removed_in", "replacement", "notes", "replacement_kind",
+           "replacement_since", "interim_replacement")
+
+
+def _cache_key(content: bytes) -> str:
+    import hashlib
+
+    from ... import __version__
+
+    stat = Path(__file__).stat()
+    digest = hashlib.sha256(f"1\0{__version__}\0{stat.st_size}\0{stat.st_mtime_ns}\0".encode())
+    digest.update(content)
+    return digest.hexdigest()
+
+
+def _read_cache(path: Path, key: str) -> dict[tuple[str, str], ApiStatus] | None:
+    import json
+
+    try:
+        with open(path, "rb") as handle:
+            data = json.loads(handle.read())
+        if not isinstance(data, dict) or data.get("key") != key or not isinstance(data.get("apis"), list):
+            return None
+        table = {}
+        for item in data["apis"]:
+            if (not isinstance(item, dict) or set(item) != set(_FIELDS)
+                    or not all(value is None or isinstance(value, str) for value in item.values())):
+                return None
+            status = ApiStatus(**item)
+            table[(status.api_version, status.kind)] = status
+        return table if len(table) == len(data["apis"]) else None
+    except (OSError, ValueError, TypeError):
+        return None
+
+
+def _write_cache(path: Path, key: str, table: dict[tuple[str, str], ApiStatus]) -> None:
+    """Written atomically (a reader sees the old file or the new); stale keys go."""
+    import json
+    import os
+
+    scratch = path.with_name(f".{path.name}.{os.getpid()}")
+    try:
+        apis = [{name: getattr(status, name) for name in _FIELDS} for status in table.values()]
+        path.parent.mkdir(exist_ok=True)
+        scratch.write_text(json.dumps({"key": key, "apis": apis}), encoding="utf-8")
+        os.replace(scratch, path)
+        for old in path.parent.glob(f"{_CACHE_PREFIX}*.json"):
+            if old != path:
+                old.unlink(missing_ok=True)
+    except (OSError, TypeError, ValueError):
+        scratch.unlink(missing_ok=True)
 
 
 def load(path: Path) -> dict[tuple[str, str], ApiStatus]:
