@@ -117,3 +117,46 @@ def test_a_run_streamed_is_the_report_written_at_the_end(where: str, tmp_path: P
     reports, summary = _engine_reports([path], jobs=1)
     assert any(not report.final for report in reports) if where == "tree" else True
     assert _streamed(reports, summary)[0] == _as_before(reports, summary)
+
+
+def test_nothing_of_a_parsed_document_outlives_it_while_the_collector_is_paused(monkeypatch) -> None:
+    """The engine pauses the cyclic collector for a run (lintops.engine): a reference cycle made per document
+    (a builder keeping a bound method of itself) would never be freed, and memory would grow with the run."""
+    import gc
+    import weakref
+
+    from lintops.parse import build, stream
+
+    made: list[weakref.ref] = []
+
+    class Watched(build.Builder):
+        def __init__(self, *args, **kwargs) -> None:
+            super().__init__(*args, **kwargs)
+            made.append(weakref.ref(self))
+
+    monkeypatch.setattr(stream, "Builder", Watched)
+    text = "---\n".join(f"kind: ConfigMap\nmetadata:\n  name: m{i}\ndata:\n  a: &x {{b: 1}}\n  c: *x\n"
+                        if i % 2 else f"kind: ConfigMap\nmetadata:\n  name: m{i}\n" for i in range(20))
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        for anchors in (text, text.replace("&x", "").replace("*x", "{b: 1}")):
+            parsed = stream.stream_bytes(anchors.encode(), "a.yaml", is_json=False)
+            assert [document.data["metadata"]["name"] for document in parsed.documents] == [
+                f"m{i}" for i in range(20)]
+            del parsed
+        assert made and all(ref() is None for ref in made)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def test_the_tags_the_loader_remembers_stay_bounded() -> None:
+    """Each plain scalar's tag is remembered (lintops.parse.loader), but not every unique value of a run."""
+    from lintops.parse import loader, stream
+
+    text = "---\n".join(f"kind: ConfigMap\nmetadata:\n  name: unique-{i}\ndata:\n  n: '{i}'\n"
+                        for i in range(loader._TAGS_KEPT + 10))
+    parsed = stream.stream_bytes(text.encode(), "a.yaml", is_json=False)
+    assert sum(1 for _ in parsed.documents) == loader._TAGS_KEPT + 10
+    assert len(loader.Loader._tags) <= loader._TAGS_KEPT

@@ -62,7 +62,9 @@ class Builder:
         self._depth = 0
         self._heights: dict[int, int] = {}
         self.has_nulls = False
-        self._collection = self._tracked if anchors else self._contents
+        # the function, not a bound method: a bound method kept on the instance is a reference cycle,
+        # which nothing frees while the engine pauses the cyclic collector (one Builder per document)
+        self._collection = type(self)._tracked if anchors else type(self)._contents
 
     def build_document(self, root: yaml.Node) -> Any:
         limit = sys.getrecursionlimit()
@@ -87,7 +89,7 @@ class Builder:
             if value is None:
                 self.has_nulls = True
             return value
-        return self._collection(node)
+        return self._collection(self, node)
 
     def _tracked(self, node: yaml.CollectionNode) -> Any:
         """A collection of a document that may hold aliases: met a second time, it is an alias."""

@@ -12,6 +12,8 @@ import yaml
 from .scalars import MAP, SEQ, STR, implicit_tag
 
 _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+#: How many plain scalars' tags are remembered at most (the keys and values manifests repeat fit many times over).
+_TAGS_KEPT = 8192
 _DEFAULT_TAGS = {yaml.ScalarNode: STR, yaml.SequenceNode: SEQ, yaml.MappingNode: MAP}
 
 
@@ -33,8 +35,9 @@ class Loader(_BaseLoader):  # type: ignore[misc, valid-type]
                 tag = _resolve(self, kind, value, implicit)
                 if tag != STR:
                     tag = implicit_tag(tag, value)
-                if len(self._tags) < 100_000:
-                    self._tags[value] = tag
+                if len(self._tags) >= _TAGS_KEPT:  # forget and start again: the keys that repeat come back
+                    self._tags.clear()  # at once, and a run's unique values are not kept for its length
+                self._tags[value] = tag
             return tag
         # A quoted scalar or an untagged collection: the default tag (what the base resolver answers
         # when no path resolver is registered, and none is: see below), without a second call.
