@@ -90,6 +90,47 @@ def test_overridden_params_are_validated_though_the_built_in_ones_are_known(tmp_
         bind([bad], checks, catalog_cache.verified)
 
 
+def test_a_built_in_json_schema_rule_compiles_when_first_used_a_repository_rule_when_it_loads(tmp_path):
+    from lintops.catalog import available_checks
+    from lintops.model import Severity
+    from lintops.rules import RuleSpec
+
+    checks = available_checks()
+    specs = [s for s in catalog_cache.builtin_specs(RULES, tmp_path) if s.check == "json-schema" and s.enabled]
+    assert specs
+    for rule in bind(specs, checks, catalog_cache.verified):
+        assert "_rust" not in vars(rule.check._schema)  # not compiled yet
+    rule = bind(specs[:1], checks, catalog_cache.verified)[0]
+    assert rule.check._schema.backend == "jsonschema-rs"  # compiled on first use
+    bad = RuleSpec(id="bad", severity=Severity.ERROR, summary="s", check="json-schema", targets=("object",),
+                   params={"schema": {"type": 7}, "message": "m"}, origin="repository")
+    with pytest.raises(RuleError, match="not a valid JSON Schema"):
+        bind([bad], checks, catalog_cache.verified)
+    overridden = specs[0].with_overrides(params={**specs[0].params, "schema": {"type": 7}})
+    with pytest.raises(RuleError, match="not a valid JSON Schema"):
+        bind([overridden], checks, catalog_cache.verified)
+
+
+@pytest.mark.parametrize("damage", [b"", b"{not json", b"[]", b'{"key": "0", "apis": []}'])
+def test_the_api_lifecycle_copy_is_the_table_and_a_damaged_one_is_rewritten(damage):
+    from lintops.schema.kube import lifecycle
+
+    lifecycle._table.cache_clear()
+    table = lifecycle._table()
+    assert table == lifecycle.load(lifecycle.data_path())
+    (copy,) = (Path(lifecycle.__file__).resolve().parents[2] / "__pycache__").glob("api-lifecycle-*.json")
+    data = json.loads(copy.read_text())
+    data["apis"][0]["removed_in"] = "9.9"  # a planted entry under another key: refused
+    data["key"] = "0" * 64
+    copy.write_text(json.dumps(data))
+    lifecycle._table.cache_clear()
+    assert lifecycle._table() == table
+    copy.write_bytes(damage)
+    lifecycle._table.cache_clear()
+    assert lifecycle._table() == table
+    assert json.loads(copy.read_text())["apis"]  # written again
+
+
 def _run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     environment = dict(os.environ)
     environment.pop("PYTHONDONTWRITEBYTECODE", None)
