@@ -62,6 +62,10 @@ class WorkloadReference:
     scope: Any = None
 
 
+#: The template of every Deployment whose template has no findings and no annotations, as the run keeps it.
+NOTHING_TO_TAKE = PodTemplate(ObjectRef("apps/v1", "Deployment", None, ""), None, ())
+
+
 def is_rollout(resource: Resource) -> bool:
     return resource.kind == "Rollout" and resource.api_version.split("/", 1)[0] == ROLLOUT_GROUP
 
@@ -85,6 +89,13 @@ def template_of(resource: Resource, findings: list[Finding]) -> PodTemplate:
     template = spec.get("template") if isinstance(spec, dict) else None
     metadata = template.get("metadata") if isinstance(template, dict) else None
     return PodTemplate(resource.ref, _annotations(metadata), tuple(findings))
+
+
+def kept(template: PodTemplate) -> PodTemplate:
+    """What the run keeps of a Deployment until its last file is read: a template with no findings and no
+    annotations is :data:`NOTHING_TO_TAKE` (resolving a reference reads only those two), so the run keeps a
+    key per Deployment, not an object and a reference each."""
+    return template if template.findings or template.annotations is not None else NOTHING_TO_TAKE
 
 
 def key(scope: Any, namespace: str | None, name: str | None) -> tuple[Any, str | None, str | None]:

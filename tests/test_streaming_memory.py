@@ -160,3 +160,37 @@ def test_the_tags_the_loader_remembers_stay_bounded() -> None:
     parsed = stream.stream_bytes(text.encode(), "a.yaml", is_json=False)
     assert sum(1 for _ in parsed.documents) == loader._TAGS_KEPT + 10
     assert len(loader.Loader._tags) <= loader._TAGS_KEPT
+
+
+def test_a_run_keeps_no_object_per_deployment_or_per_file_without_comments(tmp_path: Path) -> None:
+    """Until the last file is read the run keeps a key per Deployment (a later Rollout may name it), and the
+    shared template that has nothing to take unless the Deployment's has findings or annotations; a file
+    without exemption comments shares one empty list. A Rollout still takes what its Deployment had."""
+    from conftest import rule_spec
+    from lintops.catalog import available_checks
+    from lintops.engine import Engine
+    from lintops.inputs.discover import InputFile
+    from lintops.pipeline.state import NO_DIRECTIVES
+    from lintops.rules import bind
+    from lintops.run_context import Options
+    from lintops.workload_refs import NOTHING_TO_TAKE
+    from lintops.workloads import WORKLOAD_POD_SPECS
+
+    plain = ("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: d{i}\nspec:\n  template:\n"
+             "    metadata:\n      labels: {{app: a}}\n    spec:\n      containers: []\n")
+    annotated = plain.replace("labels: {{app: a}}", "annotations: {{note: x}}").replace(
+        "containers: []", "containers: [{{name: c, image: 'nginx:1.25'}}]")
+    rollout = ("apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata:\n  name: r\nspec:\n"
+               "  workloadRef: {apiVersion: apps/v1, kind: Deployment, name: d1}\n")
+    (tmp_path / "a.yaml").write_text(plain.format(i=0) + "---\n" + annotated.format(i=1))
+    (tmp_path / "b.yaml").write_text(rollout)
+    rules = bind([rule_spec("workload-ref"), rule_spec("liveness-probe")], available_checks())
+    engine = Engine(rules, Options(workloads=dict(WORKLOAD_POD_SPECS)))
+    reports = list(engine.lint([InputFile(name, tmp_path / name) for name in ("a.yaml", "b.yaml")]))
+    templates = engine.state.templates
+    assert templates[(None, None, "d0")] is NOTHING_TO_TAKE
+    assert templates[(None, None, "d1")].annotations == {"note": "x"} and templates[(None, None, "d1")].findings
+    assert all(directives is NO_DIRECTIVES for directives in engine.state.directives.values()) and not NO_DIRECTIVES
+    found = [(f.rule_id, f.location.path, f.object.kind) for r in reports for f in r.findings]
+    assert ("liveness-probe", "a.yaml", "Rollout") in found  # what d1's template has, the Rollout takes
+    assert not [f for f in found if f[0] == "workload-ref"]

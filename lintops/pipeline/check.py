@@ -95,11 +95,11 @@ def finding_of(state: RunState, rule: Rule, resource: Resource, violation: Viola
 
 def _record_template(state: RunState, resource: Resource, findings: list[Finding]) -> None:
     """What a Rollout naming this Deployment will need of it (lintops.workload_refs)."""
-    from ..workload_refs import key, template_of
+    from ..workload_refs import kept, key, template_of
 
     scope = state.scope if state.scope != "context" else None
     record = (key(scope, resource.namespace, resource.name), template_of(resource, findings))
-    state.templates[record[0]] = record[1]
+    state.templates[record[0]] = kept(record[1])
     state.file_templates.append(record)
 
 

@@ -23,7 +23,7 @@ from ..stage_rules import EXEMPTION_REASON, POLICY_VIOLATION, YAML_SYNTAX
 from .check import check_resource, register_crd
 from .filter import filter_findings
 from .finish import report
-from .state import Pending, RunState, settled
+from .state import NO_DIRECTIVES, Pending, RunState, settled
 
 
 @dataclass
@@ -159,7 +159,7 @@ def _directive_findings(state: RunState, parsed: ParsedFile | DocumentStream,
     land in (lintops.pipeline.rendered.record_directives)."""
     if locators is not None:
         return []
-    directives = state.directives[parsed.path] = parse_directives(parsed.text)
+    directives = state.directives[parsed.path] = parse_directives(parsed.text) or NO_DIRECTIVES
     found: list[Finding] = []
     reason_rule = state.rules_by_id.get(EXEMPTION_REASON)
     if reason_rule is not None:

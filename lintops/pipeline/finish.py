@@ -68,7 +68,10 @@ def _count(state: RunState, findings: list[Finding]) -> None:
 
 def account(state: RunState, file_report: FileReport, matched: set[str], internal_errors: list[str]) -> FileReport:
     """Count a report that a worker process produced (it applied exemptions and the baseline)."""
-    state.templates.update(file_report.templates)
+    if file_report.templates:
+        from ..workload_refs import kept
+
+        state.templates.update((key, kept(template)) for key, template in file_report.templates)
     state.references.extend(file_report.references)
     if file_report.directives:  # for the findings a Rollout takes from this file (filter_findings)
         state.directives.setdefault(file_report.path, file_report.directives)

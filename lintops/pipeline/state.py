@@ -25,6 +25,11 @@ if TYPE_CHECKING:  # pragma: no cover - workload_refs is loaded on the first Dep
     from ..workload_refs import PodTemplate, WorkloadReference
 
 
+#: The exemption comments of a file without any, shared by every such file of the run (never added to:
+#: what is recorded for a path is replaced, not extended), so that a run keeps no list per file.
+NO_DIRECTIVES: list[Directive] = []
+
+
 @dataclass(frozen=True)
 class Pending:
     """A finding on its way to the filter stage (:func:`lintops.pipeline.filter.filter_findings`).
