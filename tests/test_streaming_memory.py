@@ -194,3 +194,23 @@ def test_a_run_keeps_no_object_per_deployment_or_per_file_without_comments(tmp_p
     found = [(f.rule_id, f.location.path, f.object.kind) for r in reports for f in r.findings]
     assert ("liveness-probe", "a.yaml", "Rollout") in found  # what d1's template has, the Rollout takes
     assert not [f for f in found if f[0] == "workload-ref"]
+
+
+def test_discovery_lets_go_of_each_file_once_handed_out(tmp_path: Path) -> None:
+    """The walk lists every file before the first is linted (a Kustomize root may own any of them), but a run
+    linting one file at a time keeps no record of the files it is done with."""
+    import gc
+    import weakref
+
+    from lintops.inputs.discover import discover
+
+    for number in range(3):
+        (tmp_path / f"f{number}.yaml").write_text("kind: ConfigMap\n")
+    handed: list[weakref.ref] = []
+    names = []
+    for item in discover([str(tmp_path)], base=tmp_path):
+        gc.collect()
+        assert all(ref() is None for ref in handed)  # the files before this one are gone
+        handed.append(weakref.ref(item))
+        names.append(item.display)
+    assert names == ["f0.yaml", "f1.yaml", "f2.yaml"]

@@ -169,10 +169,20 @@ def discover(paths: Iterable[str], excludes: Iterable[str] = (), base: Path | No
     layout = _kustomize_layout(found, tuple(kustomize_roots))
     applications = _application_map(found, layout, limits)
     yield from context
-    yield from found.files
+    found.seen.clear()  # what the walk needed to list each file once
+    yield from _handed_out(found.files)
+    found.files = []
     if found.stdin:
         yield InputFile(STDIN, None)
     yield from _rendered_inputs(found, layout, applications)
+
+
+def _handed_out(files: list[InputFile]) -> Iterator[InputFile]:
+    """``files`` in order, each let go of once handed out: a run linting one file at a time keeps no record
+    of the files it is done with (one that collects them for worker processes keeps its own list)."""
+    files.reverse()
+    while files:
+        yield files.pop()
 
 
 class _Found:
