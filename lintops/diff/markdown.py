@@ -28,9 +28,10 @@ from dataclasses import dataclass
 
 from ..lazy_pattern import lazy
 from ..model import Finding
+from ..reporters.text import plural
 from .json_contract import ordered_environments, ordered_findings, ordered_objects
 from .model import ADDED, REMOVED, DiffResult, EnvironmentChanges, FieldChange, ObjectChange
-from .text import Totals, clean, environment_counts, finding_text, plural, value_text, verdict
+from .text import Totals, clean, environment_counts, finding_text, value_text, verdict
 
 #: The first line of every note: how the poster finds its previous one.
 MARKER = "<!-- lintops diff -->"

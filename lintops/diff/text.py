@@ -20,6 +20,7 @@ from ..escape import escape_controls
 from ..lazy_pattern import lazy
 from ..model import Finding, Severity
 from ..reporters.base import message_with_context
+from ..reporters.text import plural
 from .json_contract import ordered_environments, ordered_findings, ordered_objects
 from .model import ADDED, REMOVED, DiffResult, EnvironmentChanges, FieldChange, ObjectChange, Redacted
 
@@ -66,10 +67,6 @@ def value_text(value: Any) -> str:
     if len(text) <= MAX_VALUE_CHARS:
         return text
     return f"{text[:MAX_VALUE_CHARS]}… ({len(text) - MAX_VALUE_CHARS} more characters)"
-
-
-def plural(count: int, noun: str) -> str:
-    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def finding_text(finding: Finding) -> tuple[str, str, str, str]:
