@@ -23,6 +23,7 @@ from pathlib import Path
 
 from .errors import LintopsError
 from .lazy_pattern import lazy
+from .redact import mask_url_credentials
 
 #: Commits fetched per step while the merge base is not in a shallow clone; after the last, the whole history.
 DEEPEN_STEPS = (50, 200, 1000, 5000)
@@ -31,7 +32,6 @@ _QUIET_GIT = ("-c", "core.hooksPath=/dev/null", "-c", "gc.auto=0", "-c", "mainte
               "-c", "fetch.recurseSubmodules=false")
 _FETCH_TIMEOUT = 600
 _COMMIT_ID = lazy(r"[0-9a-fA-F]{7,64}")
-_CREDENTIALS = lazy(r"(\w[\w+.-]*://)[^/@\s]+@")
 
 
 class ChangesError(LintopsError):
@@ -60,7 +60,7 @@ def _run(root: Path, args: tuple[str, ...], timeout: int = 60) -> subprocess.Com
 def _first_line(text: str) -> str:
     """git's first line of complaint, with any credentials in a URL masked (a CI remote carries a token)."""
     lines = [line.strip() for line in text.splitlines() if line.strip()]
-    return _CREDENTIALS.sub(r"\1***@", lines[0]) if lines else ""
+    return mask_url_credentials(lines[0]) if lines else ""
 
 
 def changed_files(ref: str, root: Path, within: list[Path] | None = None) -> list[Path]:
