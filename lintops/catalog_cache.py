@@ -25,13 +25,12 @@ What the cache may and may not do:
 from __future__ import annotations
 
 import json
-import os
 import sys
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from . import __version__
+from . import __version__, install_cache
 from .model import Severity
 from .rules import RuleSpec, load_rule_dir
 
@@ -55,7 +54,7 @@ def builtin_specs(directory: Path, cache_dir: Path | None = None) -> list[RuleSp
     package's ``__pycache__``) when it holds this key; read from the files, and the cache written, when not."""
     key = _key(directory)
     cache_dir = cache_dir or _PACKAGE / "__pycache__"
-    cached = _read(cache_dir / f"{_PREFIX}{key[:32]}.json", key)
+    cached = _read(cache_dir, key)
     if cached is not None:
         specs, verified = cached
         _verified.update(verified)
@@ -124,19 +123,18 @@ def _key(directory: Path) -> str:
     return digest.hexdigest()
 
 
-def _read(path: Path, key: str) -> tuple[list[RuleSpec], list[str]] | None:
-    """The specs and verdicts in ``path`` if it is a well-formed file of this key, else None."""
+def _read(cache_dir: Path, key: str) -> tuple[list[RuleSpec], list[str]] | None:
+    """The specs and verdicts written under ``key`` if the file is of this format and shape, else None."""
+    data = install_cache.read(_PREFIX, key, cache_dir)
+    if data is None or data.get("format") != FORMAT:
+        return None
     try:
-        with open(path, "rb") as handle:
-            data = json.loads(handle.read())
-        if not isinstance(data, dict) or data.get("key") != key or data.get("format") != FORMAT:
-            return None
         specs = [_decode(item) for item in data["specs"]]
         verdicts = data["verified"]
         if not all(isinstance(v, str) for v in verdicts):
             return None
         return specs, verdicts
-    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+    except (ValueError, TypeError, KeyError, AttributeError):
         return None
 
 
@@ -156,25 +154,15 @@ def _encode(spec: RuleSpec) -> dict[str, Any]:
 
 
 def _write(cache_dir: Path, key: str, specs: list[RuleSpec], verdicts: list[str]) -> None:
-    """Write the file atomically (a reader sees the old file or the new, never half), when it holds the
-    specs exactly (JSON keeps every value's type) and the directory may be written; stale keys go."""
-    scratch = None
+    """Write the file (lintops.install_cache: atomically, stale keys removed) when it holds the specs
+    exactly: JSON keeps every value's type."""
     try:
-        text = json.dumps({"format": FORMAT, "key": key, "specs": [_encode(s) for s in specs],
-                           "verified": verdicts}, allow_nan=False)
         if not all(_same(_decode(json.loads(json.dumps(_encode(s)))), s) for s in specs):
             return
-        cache_dir.mkdir(exist_ok=True)
-        target = cache_dir / f"{_PREFIX}{key[:32]}.json"
-        scratch = cache_dir / f".{target.name}.{os.getpid()}"
-        scratch.write_text(text, encoding="utf-8")
-        os.replace(scratch, target)
-        for old in cache_dir.glob(f"{_PREFIX}*.json"):
-            if old != target:
-                old.unlink(missing_ok=True)
-    except (OSError, TypeError, ValueError):
-        if scratch is not None:
-            scratch.unlink(missing_ok=True)
+    except (TypeError, ValueError):
+        return
+    install_cache.write(_PREFIX, key, {"format": FORMAT, "specs": [_encode(s) for s in specs],
+                                       "verified": verdicts}, cache_dir)
 
 
 def _same(left: Any, right: Any) -> bool:

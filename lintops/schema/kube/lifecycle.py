@@ -25,6 +25,7 @@ from typing import Any
 
 import yaml
 
+from ... import install_cache
 from ...data import data_dir
 from ...lazy_pattern import lazy
 
@@ -179,12 +180,12 @@ def _table() -> dict[tuple[str, str], ApiStatus]:
     or another shape is ignored and written again; a directory that cannot be written means reading the YAML."""
     path = data_path()
     key = _cache_key(path.read_bytes())
-    cache = Path(__file__).resolve().parents[2] / "__pycache__" / f"{_CACHE_PREFIX}{key[:32]}.json"
-    cached = _read_cache(cache, key)
+    cached = _read_cache(key)
     if cached is not None:
         return cached
     table = load(path)
-    _write_cache(cache, key, table)
+    apis = [{name: getattr(status, name) for name in _FIELDS} for status in table.values()]
+    install_cache.write(_CACHE_PREFIX, key, {"apis": apis})
     return table
 
 
@@ -204,42 +205,18 @@ def _cache_key(content: bytes) -> str:
     return digest.hexdigest()
 
 
-def _read_cache(path: Path, key: str) -> dict[tuple[str, str], ApiStatus] | None:
-    import json
-
-    try:
-        with open(path, "rb") as handle:
-            data = json.loads(handle.read())
-        if not isinstance(data, dict) or data.get("key") != key or not isinstance(data.get("apis"), list):
-            return None
-        table = {}
-        for item in data["apis"]:
-            if (not isinstance(item, dict) or set(item) != set(_FIELDS)
-                    or not all(value is None or isinstance(value, str) for value in item.values())):
-                return None
-            status = ApiStatus(**item)
-            table[(status.api_version, status.kind)] = status
-        return table if len(table) == len(data["apis"]) else None
-    except (OSError, ValueError, TypeError):
+def _read_cache(key: str) -> dict[tuple[str, str], ApiStatus] | None:
+    data = install_cache.read(_CACHE_PREFIX, key)
+    if data is None or not isinstance(data.get("apis"), list):
         return None
-
-
-def _write_cache(path: Path, key: str, table: dict[tuple[str, str], ApiStatus]) -> None:
-    """Written atomically (a reader sees the old file or the new); stale keys go."""
-    import json
-    import os
-
-    scratch = path.with_name(f".{path.name}.{os.getpid()}")
-    try:
-        apis = [{name: getattr(status, name) for name in _FIELDS} for status in table.values()]
-        path.parent.mkdir(exist_ok=True)
-        scratch.write_text(json.dumps({"key": key, "apis": apis}), encoding="utf-8")
-        os.replace(scratch, path)
-        for old in path.parent.glob(f"{_CACHE_PREFIX}*.json"):
-            if old != path:
-                old.unlink(missing_ok=True)
-    except (OSError, TypeError, ValueError):
-        scratch.unlink(missing_ok=True)
+    table = {}
+    for item in data["apis"]:
+        if (not isinstance(item, dict) or set(item) != set(_FIELDS)
+                or not all(value is None or isinstance(value, str) for value in item.values())):
+            return None
+        status = ApiStatus(**item)
+        table[(status.api_version, status.kind)] = status
+    return table if len(table) == len(data["apis"]) else None
 
 
 def load(path: Path) -> dict[tuple[str, str], ApiStatus]:
