@@ -101,9 +101,14 @@ def build_catalog(manager: pluggy.PluginManager, repository_rule_dirs: Iterable[
                    collect(manager, "lintops_renderers", "renderer"))
 
 
-def configure(catalog: Catalog, config: Config, enable: Iterable[str] = (), disable: Iterable[str] = ()) -> Catalog:
-    """Apply the configuration's ``rules:`` and the ``--enable``/``--disable`` flags (flags win), and give each
-    rule the documentation link of the run (lintops.rule_links: ``rule_docs_url``, ``LINTOPS_RULE_DOCS_URL``)."""
+def configure(catalog: Catalog, config: Config, enable: Iterable[str] = (), disable: Iterable[str] = (),
+              packs: Iterable[str] = ()) -> Catalog:
+    """Apply the configuration's ``packs:`` and ``--pack`` flags, then its ``rules:``, then the
+    ``--enable``/``--disable`` flags (each later one wins), and give each rule the documentation link of the
+    run (lintops.rule_links: ``rule_docs_url``, ``LINTOPS_RULE_DOCS_URL``).
+
+    A pack turns on every rule that names it in its ``packs:``; a rule's own setting under ``rules:`` still
+    decides, so a pack's rule is switched off by name (under a policy, only with its ``disable`` grant)."""
     from .rule_links import resolve
 
     links = resolve(config.rule_docs_url, under_policy=config.grants is not None)
@@ -111,8 +116,11 @@ def configure(catalog: Catalog, config: Config, enable: Iterable[str] = (), disa
     for rule_id in (*config.rules, *enable, *disable):
         if rule_id not in known:
             raise _unknown_rule(config, rule_id, known)
+    active = _active_packs(catalog, config, packs)
     specs = []
     for spec in catalog.specs:
+        if active.intersection(spec.packs):
+            spec = spec.with_overrides(enabled=True)
         override = config.rules.get(spec.id)
         if override is not None:
             changes: dict = {}
@@ -132,6 +140,33 @@ def configure(catalog: Catalog, config: Config, enable: Iterable[str] = (), disa
         specs.append(spec.with_overrides(docs_url=links.url(spec)))
     return Catalog(specs, catalog.checks, catalog.reporters, {**catalog.workloads, **config.workloads},
                    catalog.renderers)
+
+
+def known_packs(specs: Iterable[RuleSpec]) -> dict[str, list[str]]:
+    """Every pack the rules name, with the ids of its rules: a pack is the rules that say they belong to it."""
+    packs: dict[str, list[str]] = {}
+    for spec in specs:
+        for pack in spec.packs:
+            packs.setdefault(pack, []).append(spec.id)
+    return packs
+
+
+def _active_packs(catalog: Catalog, config: Config, flags: Iterable[str]) -> set[str]:
+    """The packs the configuration and the flags turn on; an unknown name is an error at the place it is
+    written (``packs:`` of the policy or of the tree) with the nearest known name."""
+    wanted = [*config.packs, *flags]
+    if not wanted:
+        return set()
+    known = known_packs(catalog.specs)
+    for name in wanted:
+        if name not in known:
+            from .suggest import did_you_mean
+
+            message = (f"unknown rule pack '{name}'{did_you_mean(name, known)} "
+                       f"(known: {', '.join(sorted(known)) or 'none'}; see `lintops rules`)")
+            place = config.pack_places.get(name) if name in config.packs else None
+            raise RuleError(message, place=place) if place is not None else RuleError(message)
+    return set(wanted)
 
 
 def _unknown_rule(config: Config, rule_id: str, known: Iterable[str] = ()) -> RuleError:

@@ -42,8 +42,9 @@ _PREFIX = "builtin-rules-"
 _LOADERS = ("rules.py", "catalog_cache.py", "model.py")
 #: The RuleSpec fields the file holds, and which of them are tuples (JSON has lists only).
 _FIELDS = ("id", "severity", "summary", "check", "targets", "kinds", "params", "rationale", "remediation",
-           "documentation", "examples", "enabled", "origin", "path", "stage", "tags", "help_url", "precision")
-_TUPLES = frozenset({"targets", "kinds", "tags"})
+           "documentation", "examples", "enabled", "origin", "path", "stage", "tags", "help_url", "precision",
+           "packs")
+_TUPLES = frozenset({"targets", "kinds", "tags", "packs"})
 
 #: Digests of (params schema, params) that validated, from the file read or written by this process.
 _verified: set[str] = set()

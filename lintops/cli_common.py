@@ -38,6 +38,9 @@ def check_options(function):
                      help="Skip files and directories matching GLOB (repeatable)."),
         click.option("--enable", multiple=True, metavar="RULE", help="Enable a rule that is off (repeatable)."),
         click.option("--disable", multiple=True, metavar="RULE", help="Disable a rule (repeatable)."),
+        click.option("--pack", "packs", multiple=True, metavar="NAME",
+                     help="Turn on every rule of a rule pack, e.g. pss-restricted (repeatable; `lintops rules` "
+                          "lists each rule's packs)."),
         click.option("--schema-backend", type=click.Choice(["jsonschema-rs", "jsonschema"]), default=None,
                      hidden=True, help="JSON Schema implementation (for testing both)."),
         click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,

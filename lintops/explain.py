@@ -18,13 +18,15 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 def rule_listing(specs: Sequence[RuleSpec]) -> list[str]:
-    """One line per rule, by id: id, severity, where it comes from (and whether it is off), its summary."""
+    """One line per rule, by id: id, severity, where it comes from (and whether it is off), its summary and
+    the rule packs it belongs to."""
     ordered = sorted(specs, key=lambda s: s.id)
     width = max(len(s.id) for s in ordered)
     lines = []
     for spec in ordered:
         state = "" if spec.enabled else " (off)"
-        lines.append(f"{spec.id:<{width}}  {spec.severity.value:<7}  {spec.origin + state:<22}  {spec.summary}")
+        packs = f"  [packs: {', '.join(spec.packs)}]" if spec.packs else ""
+        lines.append(f"{spec.id:<{width}}  {spec.severity.value:<7}  {spec.origin + state:<22}  {spec.summary}{packs}")
     return lines
 
 
@@ -46,7 +48,7 @@ def explanation(spec: RuleSpec, checks: Mapping[str, type[Check]]) -> list[str]:
     else:
         blocks.append(f"Targets: {', '.join(spec.targets)}"
                       + (f" (kinds: {', '.join(spec.kinds)})" if spec.kinds else ""))
-        blocks.append(f"Check: {spec.check}\n")
+        blocks.append(f"Check: {spec.check}" + ("" if not spec.packs else f"\nPacks: {', '.join(spec.packs)}") + "\n")
     for title, text in (("Why", spec.rationale), ("Exactly", spec.documentation), ("Fix", spec.remediation)):
         if text:
             blocks.append(f"{title}:\n{indent(text)}\n")

@@ -14,6 +14,8 @@ The built-in rules in ``rules/`` use exactly the format a platform team uses for
                                # reports, ``stage: parse``: lintops.stage_rules)
     params: {...}              # validated against the check's params_schema when the rule loads
     tags: [security, kubernetes]   # optional: what reports file it under (SARIF tags)
+    packs: [pss-baseline]      # optional: the rule packs it belongs to; a configuration's ``packs:``
+                               # turns on every rule of the packs it names (lintops.catalog.configure)
     help_url: https://...      # optional: its own documentation page (lintops.rule_links)
     examples:
       pass: |  ...YAML...
@@ -77,6 +79,8 @@ class RuleSpec:
     precision: str = "high"
     #: The link reports and the editor show (lintops.rule_links), set for the run by lintops.catalog.configure.
     docs_url: str | None = None
+    #: The rule packs it belongs to (``packs:``): a configuration that names one of them turns the rule on.
+    packs: tuple[str, ...] = ()
 
     def with_overrides(self, **changes: Any) -> RuleSpec:
         return replace(self, **changes)
@@ -254,6 +258,7 @@ def load_rule_file(path: Path, origin: str, within: Path | None = None) -> RuleS
         tags=tuple(dict.fromkeys(data.get("tags") or ())),
         help_url=help_url,
         precision=data.get("precision", "high"),
+        packs=tuple(dict.fromkeys(data.get("packs") or ())),
     )
 
 

@@ -42,6 +42,8 @@ class Settings:
     excludes: Sequence[str] = ()
     enable: Sequence[str] = ()
     disable: Sequence[str] = ()
+    #: Rule packs to turn on (``--pack``, repeatable), with the configuration's ``packs:``.
+    packs: Sequence[str] = ()
     schema_backend: str | None = None
     baseline: str | None = None
     jobs: int | None = None
@@ -142,7 +144,7 @@ def prepare(settings: Settings) -> Run:
     except ValueError as exc:
         raise ConfigError(f"{config.path or config.policy_path}: environments: {exc}") from None
     first, targets = _targets(settings, config, supported_versions())
-    catalog = configure(catalog, config, settings.enable, settings.disable)
+    catalog = configure(catalog, config, settings.enable, settings.disable, settings.packs)
     options = Options(
         kubernetes_version=first,
         targets=targets,
@@ -154,7 +156,6 @@ def prepare(settings: Settings) -> Run:
         environments=environments,
         helm=dict(config.helm),
         kustomize=dict(config.kustomize),
-        argocd=dict(config.argocd),
         base_dir=base_dir,
         jobs=settings.jobs if settings.jobs is not None else default_jobs(),
         debug=settings.debug,
@@ -185,7 +186,7 @@ def _result_cache(settings: Settings, config: Config, options: Options, bound: l
         "configuration": [file_digest(config.path), file_digest(config.policy_path),
                           file_digest(config.repository_path)],
         "rules": [rule_key(rule.spec) for rule in bound],
-        "flags": [sorted(settings.enable), sorted(settings.disable)],
+        "flags": [sorted(settings.enable), sorted(settings.disable), sorted(settings.packs)],
         "targets": [options.kubernetes_versions, repr(sorted(config.environment_versions.items()))],
         "schemas": [stamp(str(known[v].path)) for v in options.kubernetes_versions if v in known],
         "strict": options.strict, "backend": options.schema_backend, "workloads": sorted(options.workloads.items()),

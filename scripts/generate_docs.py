@@ -187,7 +187,11 @@ def _facts(spec: RuleSpec, checks: Mapping[str, type[Check]]) -> list[str]:
         rows.append(("targets", ", ".join(f"`{t}`" for t in spec.targets)))
     if spec.kinds:
         rows.append(("kinds", ", ".join(f"`{k}`" for k in spec.kinds)))
-    rows.append(("enabled", "yes" if spec.enabled else "no: off unless enabled"))
+    rows.append(("enabled", "yes" if spec.enabled else
+                 "no: off unless enabled" + (" or one of its packs is on" if spec.packs else "")))
+    if spec.packs:
+        rows.append(("packs", ", ".join(f"`{pack}`" for pack in spec.packs)
+                     + " (`packs: [NAME]` in the configuration, or `--pack NAME`, turns them on)"))
     if spec.tags:
         rows.append(("tags", _tags(spec)))
     if SECURITY_TAG in spec.tags:

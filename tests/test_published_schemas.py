@@ -137,7 +137,7 @@ def test_the_rule_schema_applies_each_checks_params_for_editors():
 CONFIG_ERRORS = [
     ("strikt: true\n", "1:1", "unknown key 'strikt'; did you mean 'strict'? (allowed: allow_exemptions, baseline, "
                              "environment_versions, environments, exclude, exemptions, fail_on, helm, "
-                             "kubernetes_version, kustomize, overrides, plugins, repository, rule_docs_url, "
+                             "kubernetes_version, kustomize, overrides, packs, plugins, repository, rule_docs_url, "
                              "rules, strict, workloads)"),
     ("fail_on: sometimes\n", "1:10", "fail_on must be error, warning or info, not 'sometimes'"),
     ("kubernetes_version: 1.20\n", "1:1", 'kubernetes_version: unquoted, 1.20 is a number (YAML reads it as 1.2), '
@@ -219,7 +219,7 @@ RULE_ERRORS = [
     ("severity: error\nsummary: s\ncheck: c\n", "1:1", "'id' is required and must be a string"),
     ("id: ''\nseverity: error\nsummary: s\ncheck: c\n", "1:5", "id must not be empty"),
     (RULE + "sumary: x\n", "5:1", "unknown key 'sumary'; did you mean 'summary'? (allowed: check, documentation, "
-                                  "enabled, examples, help_url, id, kinds, params, precision, rationale, "
+                                  "enabled, examples, help_url, id, kinds, packs, params, precision, rationale, "
                                   "remediation, severity, stage, summary, tags, targets)"),
     ("id: x\nseverity: fatal\nsummary: s\ncheck: c\n", "2:11", "severity must be error, warning or info, not 'fatal'"),
     (RULE + "targets: {a: 1}\n", "5:10", "targets must be a kind, *, pod-spec, container, init-container, "

@@ -8,10 +8,11 @@ what the tree's configuration, rule files and comments may still do. Everything 
 grant is not applied, and each attempt is itself a ``policy-violation`` finding at the key that tried,
 so a reviewer sees it and the run fails.
 
-What the tree may always do, because it only makes the gate stricter: enable rules, raise severities,
-lower ``fail_on``, set ``strict: true``, forbid exemptions, and declare workload kinds lintops does not
+What the tree may always do, because it only makes the gate stricter: enable rules, turn on rule packs
+(``packs:``; the policy's stay on: turning off one of their rules is ``disable``), raise severities, lower
+``fail_on``, set ``strict: true``, forbid exemptions, and declare workload kinds lintops does not
 know. What it may do where the policy is silent: settings that describe the repository
-(``kubernetes_version``, ``environment_versions``, ``environments``, ``helm``, ``argocd``); a setting the policy
+(``kubernetes_version``, ``environment_versions``, ``environments``, ``helm``); a setting the policy
 makes is pinned. What needs a grant (``repository:`` in the policy, all off unless said):
 
 * ``exclude``: add exclude globs, or choose the Kustomize roots (``kustomize.roots``), which hides
@@ -40,7 +41,7 @@ from ..model import Position, Severity, join_pointer
 from .settings import Config, RuleOverride
 
 #: Settings that describe the repository: the tree may make them where the policy does not.
-_DESCRIPTIVE = ("kubernetes_version", "environment_versions", "environments", "helm", "argocd")
+_DESCRIPTIVE = ("kubernetes_version", "environment_versions", "environments", "helm")
 _WILDCARD = frozenset("*?[")
 
 
@@ -111,6 +112,9 @@ def restrict(policy: Config, tree: Config | None, defaults: Mapping[str, Severit
     _merge_gate_settings(policy, tree, grants, changes, refuse)
     _merge_descriptive(policy, tree, changes, refuse)
     _refuse_rule_links(policy, tree, refuse)
+    # turning a pack on only makes the gate stricter; the tree cannot take one of the policy's away
+    changes["packs"] = tuple(dict.fromkeys((*policy.packs, *tree.packs)))
+    changes["pack_places"] = {**tree.pack_places, **policy.pack_places}
     changes["workloads"] = _merge_workloads(policy, tree, grants, refuse)
     if tree.baseline is not None and tree.baseline != policy.baseline:
         if grants.baseline and "baseline" not in policy.keys:

@@ -122,8 +122,6 @@ class Config:
     baseline: str | None = None
     helm: Mapping[str, Any] = field(default_factory=dict)
     kustomize: Mapping[str, Any] = field(default_factory=dict)
-    #: ``argocd:``: ``repositories``, the other URLs ArgoCD Applications name the linted repository by.
-    argocd: Mapping[str, Any] = field(default_factory=dict)
     #: A policy's ``repository:`` section: what the linted tree's own configuration may do (lintops.config.policy).
     repository: Mapping[str, Any] = field(default_factory=dict)
     #: The top-level keys the file sets (a policy pins what it sets; the defaults pin nothing).
@@ -139,6 +137,11 @@ class Config:
     baseline_root: Path | None = None
     #: ``rule_docs_url``: the base of the rule pages reports link to (lintops.rule_links); None: no links.
     rule_docs_url: str | None = None
+    #: ``packs``: the rule packs whose rules are on (lintops.catalog.configure), in the order written.
+    packs: tuple[str, ...] = ()
+    #: Where each pack was named (a policy's and the tree's, after lintops.config.policy.restrict), so that
+    #: an unknown name is reported at its place whichever file it came from.
+    pack_places: Mapping[str, Place] = field(default_factory=dict, compare=False)
 
     @property
     def root(self) -> Path | None:
@@ -281,13 +284,23 @@ def _from_data(path: Path, data: Mapping[str, Any], document: Any = None) -> Con
         baseline=data.get("baseline"),
         helm=data.get("helm", {}),
         kustomize=data.get("kustomize", {}),
-        argocd=data.get("argocd") or {},
         repository=data.get("repository", {}),
         keys=frozenset(data),
         document=document,
         baseline_root=path.parent if data.get("baseline") else None,
         rule_docs_url=_rule_docs_url(data, document, path),
+        packs=tuple(dict.fromkeys(data.get("packs", ()))),
+        pack_places=_pack_places(data, document, path),
     )
+
+
+def _pack_places(data: Mapping[str, Any], document: Any, path: Path) -> dict[str, Place]:
+    """Where each name of ``packs:`` is written (the first time, when it is written twice)."""
+    places: dict[str, Place] = {}
+    for index, name in enumerate(data.get("packs", ())):
+        pos = document.position(f"/packs/{index}") if document is not None else Position(1, 1)
+        places.setdefault(name, Place(path, pos.line, pos.column))
+    return places
 
 
 def _exemption_reason(reason: str, index: int, document: Any, path: Path) -> str:
@@ -349,6 +362,10 @@ rules:
   # resource-requests: info
   # liveness-probe:
   #   kinds: [Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob]
+
+# Rule packs to turn on, by name (`lintops rules` lists each rule's packs): pss-baseline and
+# pss-restricted are the Kubernetes Pod Security Standards' profiles.
+# packs: [pss-baseline]
 
 # Per-path rule settings (enable/disable and severity).
 # overrides:
