@@ -43,6 +43,8 @@ class Options:
     #: The configuration's ``helm:`` and ``kustomize:`` sections (see lintops.inputs.helm / .kustomize).
     helm: Mapping[str, Any] = field(default_factory=dict)
     kustomize: Mapping[str, Any] = field(default_factory=dict)
+    #: The configuration's ``argocd:`` section (``repositories``: other URLs of the linted repository).
+    argocd: Mapping[str, Any] = field(default_factory=dict)
     #: The run's renderers by name (lintops.plugins.Registry: the built-ins' and the plugins'); empty: the
     #: built-in ones alone (lintops.inputs.render.builtin_renderers).
     renderers: Mapping[str, Any] = field(default_factory=dict)

@@ -156,6 +156,7 @@ def prepare(settings: Settings) -> Run:
         environments=environments,
         helm=dict(config.helm),
         kustomize=dict(config.kustomize),
+        argocd=dict(config.argocd),
         base_dir=base_dir,
         jobs=settings.jobs if settings.jobs is not None else default_jobs(),
         debug=settings.debug,

@@ -17,6 +17,7 @@ from .base import Check, Subject
 #: run nothing (:class:`lintops.plugins.Registry`).
 BUILTIN_CHECKS: dict[str, str] = {
     "api-lifecycle": "lintops.checks.api_lifecycle:ApiLifecycle",
+    "argocd-application-source": "lintops.checks.argocd_application_source:ArgoCDApplicationSource",
     "argocd-self-heal-staging": "lintops.checks.argocd_self_heal_staging:ArgoCDSelfHealStaging",
     "duplicate-list-key": "lintops.checks.duplicate_list_key:DuplicateListKey",
     "helm-values-image": "lintops.checks.helm_values_image:HelmValuesImageCheck",

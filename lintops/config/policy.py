@@ -12,7 +12,7 @@ What the tree may always do, because it only makes the gate stricter: enable rul
 (``packs:``; the policy's stay on: turning off one of their rules is ``disable``), raise severities, lower
 ``fail_on``, set ``strict: true``, forbid exemptions, and declare workload kinds lintops does not
 know. What it may do where the policy is silent: settings that describe the repository
-(``kubernetes_version``, ``environment_versions``, ``environments``, ``helm``); a setting the policy
+(``kubernetes_version``, ``environment_versions``, ``environments``, ``helm``, ``argocd``); a setting the policy
 makes is pinned. What needs a grant (``repository:`` in the policy, all off unless said):
 
 * ``exclude``: add exclude globs, or choose the Kustomize roots (``kustomize.roots``), which hides
@@ -41,7 +41,7 @@ from ..model import Position, Severity, join_pointer
 from .settings import Config, RuleOverride
 
 #: Settings that describe the repository: the tree may make them where the policy does not.
-_DESCRIPTIVE = ("kubernetes_version", "environment_versions", "environments", "helm")
+_DESCRIPTIVE = ("kubernetes_version", "environment_versions", "environments", "helm", "argocd")
 _WILDCARD = frozenset("*?[")
 
 

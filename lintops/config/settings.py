@@ -122,6 +122,8 @@ class Config:
     baseline: str | None = None
     helm: Mapping[str, Any] = field(default_factory=dict)
     kustomize: Mapping[str, Any] = field(default_factory=dict)
+    #: ``argocd:``: ``repositories``, the other URLs ArgoCD Applications name the linted repository by.
+    argocd: Mapping[str, Any] = field(default_factory=dict)
     #: A policy's ``repository:`` section: what the linted tree's own configuration may do (lintops.config.policy).
     repository: Mapping[str, Any] = field(default_factory=dict)
     #: The top-level keys the file sets (a policy pins what it sets; the defaults pin nothing).
@@ -284,6 +286,7 @@ def _from_data(path: Path, data: Mapping[str, Any], document: Any = None) -> Con
         baseline=data.get("baseline"),
         helm=data.get("helm", {}),
         kustomize=data.get("kustomize", {}),
+        argocd=data.get("argocd") or {},
         repository=data.get("repository", {}),
         keys=frozenset(data),
         document=document,
