@@ -59,7 +59,7 @@ def revision_verdict(revision: Any, *, chart: bool, info: RepositoryInfo | None)
         return f"'{text}' is a branch"
     if info is not None and text in info.branches:
         return f"'{text}' is a branch of this repository"
-    if info is not None and text in info.tags or _VERSION.fullmatch(text):
+    if (info is not None and text in info.tags) or _VERSION.fullmatch(text):
         return None
     return f"'{text}' is neither a full commit id nor a tag lintops knows, so it is taken as a branch"
 
