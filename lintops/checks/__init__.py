@@ -18,7 +18,6 @@ from .base import Check, Subject
 BUILTIN_CHECKS: dict[str, str] = {
     "api-lifecycle": "lintops.checks.api_lifecycle:ApiLifecycle",
     "argocd-application-source": "lintops.checks.argocd_application_source:ArgoCDApplicationSource",
-    "argocd-floating-revision": "lintops.checks.argocd_floating_revision:ArgoCDFloatingRevision",
     "argocd-self-heal-staging": "lintops.checks.argocd_self_heal_staging:ArgoCDSelfHealStaging",
     "duplicate-list-key": "lintops.checks.duplicate_list_key:DuplicateListKey",
     "helm-values-image": "lintops.checks.helm_values_image:HelmValuesImageCheck",
@@ -30,6 +29,9 @@ BUILTIN_CHECKS: dict[str, str] = {
     "kubernetes-schema": "lintops.checks.kubernetes_schema:KubernetesSchema",
     "kubernetes-schema-known": "lintops.checks.kubernetes_schema_known:KubernetesSchemaKnown",
     "plaintext-secret": "lintops.checks.plaintext_secret:PlaintextSecret",
+    "sealed-secret-ciphertext": "lintops.checks.sealed_secret_ciphertext:SealedSecretCiphertext",
+    "sealed-secret-scope": "lintops.checks.sealed_secret_scope:SealedSecretScope",
+    "secret-ownership": "lintops.checks.secret_ownership:SecretOwnership",
     "selector-match": "lintops.checks.selector_match:SelectorMatch",
 }
 

@@ -50,6 +50,8 @@ def transformer_pointer(kustomization: Kustomization, tokens: list[str], value: 
     """The kustomization field that set a scalar the origin file does not have (or has otherwise)."""
     if tokens == ["metadata", "namespace"]:
         return "/namespace" if kustomization.data.get("namespace") == value else None
+    if tokens == ["metadata", "name"]:
+        return _affix_pointer(kustomization, value, original_name)
     if tokens == ["spec", "replicas"]:
         return _replicas_pointer(kustomization, value, obj, original_name)
     if len(tokens) >= 3 and tokens[-1] == "image" and tokens[-3] in _CONTAINER_LISTS:
@@ -60,6 +62,18 @@ def transformer_pointer(kustomization: Kustomization, tokens: list[str], value: 
         common = kustomization.data.get("commonAnnotations")
         if isinstance(common, dict) and common.get(tokens[-1]) == value:
             return join_pointer("/commonAnnotations", tokens[-1])
+    return None
+
+
+def _affix_pointer(kustomization: Kustomization, value: Any, original_name: str | None) -> str | None:
+    """The ``namePrefix`` or ``nameSuffix`` that made a rendered name differ from the name its file writes."""
+    if not isinstance(value, str) or not original_name or original_name == value:
+        return None
+    prefix, suffix = kustomization.data.get("namePrefix"), kustomization.data.get("nameSuffix")
+    if isinstance(prefix, str) and prefix and value.startswith(prefix):
+        return "/namePrefix"
+    if isinstance(suffix, str) and suffix and value.endswith(suffix):
+        return "/nameSuffix"
     return None
 
 
