@@ -78,6 +78,9 @@ class Source:
     origin: str = "file"
     environment: str | None = None
     kubernetes_version: str | None = None
+    #: The ArgoCD Applications the text was rendered for, each as (name, file defining it, destination
+    #: cluster, destination namespace): empty for plain files and renders no Application names.
+    applications: tuple[tuple[str, str, str, str], ...] = ()
 
 
 @dataclass(frozen=True)

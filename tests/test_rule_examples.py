@@ -23,6 +23,7 @@ NEEDS_A_RUN = {
     "kustomize-unused": "fires on a Component no overlay of the run uses (tests/test_kustomize_components.py)",
     "unsafe-path": "fires on links out of the tree and special files (tests/test_hostile_files.py)",
     "policy-violation": "fires on what the tree tries beyond a run's policy (tests/test_policy.py)",
+    "argocd-shared-resource": "fires on objects two Applications render (tests/test_rules_argocd_shared_resource.py)",
 }
 
 

@@ -19,6 +19,7 @@ BUILTIN_CHECKS: dict[str, str] = {
     "api-lifecycle": "lintops.checks.api_lifecycle:ApiLifecycle",
     "argocd-application-source": "lintops.checks.argocd_application_source:ArgoCDApplicationSource",
     "argocd-floating-revision": "lintops.checks.argocd_floating_revision:ArgoCDFloatingRevision",
+    "argocd-shared-resource": "lintops.checks.argocd_shared_resource:ArgoCDSharedResource",
     "argocd-self-heal-staging": "lintops.checks.argocd_self_heal_staging:ArgoCDSelfHealStaging",
     "duplicate-list-key": "lintops.checks.duplicate_list_key:DuplicateListKey",
     "helm-values-image": "lintops.checks.helm_values_image:HelmValuesImageCheck",

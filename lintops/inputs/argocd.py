@@ -42,6 +42,14 @@ class AppSource:
     namespace: str | None = None
     images: tuple[str, ...] = ()
     defined_in: str = ""
+    #: The destination cluster (``destination.server``, or ``name:`` and ``destination.name``; ``in-cluster`` is
+    #: the local server), so that two Applications deploying the same object to one place can be told.
+    cluster: str = ""
+
+    @property
+    def deployer(self) -> tuple[str, str, str, str]:
+        """What :attr:`lintops.model.Source.applications` records of this Application."""
+        return (self.application, self.defined_in, self.cluster, self.namespace or "")
 
 
 def application_sources(files: Iterable[tuple[str, Path]], repository: Path,
@@ -108,9 +116,24 @@ def _sources_of(body: dict[str, Any], repository: Path, display: str) -> list[Ap
                 namespace=namespace,
                 images=tuple(str(image) for image in _list(kustomize.get("images"))),
                 defined_in=display,
+                cluster=_cluster(destination),
             )
         )
     return result
+
+
+#: The server ArgoCD names ``in-cluster``: the cluster it runs in.
+LOCAL_SERVER = "https://kubernetes.default.svc"
+
+
+def _cluster(destination: Mapping[str, Any]) -> str:
+    """The destination cluster as one string: the server URL without a trailing ``/``, else ``name:<name>``."""
+    server, name = destination.get("server"), destination.get("name")
+    if isinstance(server, str) and server.strip():
+        return server.strip().rstrip("/")
+    if isinstance(name, str) and name.strip():
+        return LOCAL_SERVER if name.strip() == "in-cluster" else f"name:{name.strip()}"
+    return ""
 
 
 def _helm_values(helm: Mapping[str, Any]) -> dict[str, Any]:

@@ -9,7 +9,7 @@ Every function reads only inside the input's root, at the run's size cap (:func:
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -74,7 +74,7 @@ def render_chart(item: ChartInput, options: Options, crds: Sequence[Mapping[str,
                                      environments=[environment], extra_values=app.values or None,
                                      release_name=app.release_name, namespace=app.namespace, within=within,
                                      **targets)
-        result.sources.extend(rendered.sources)
+        result.sources.extend(_deployed_by(rendered.sources, (app,)))
         result.problems.extend(rendered.problems)
         result.roots.append(_chart_root(item, environment, display))
     return result
@@ -105,6 +105,18 @@ def render_root(item: KustomizeInput, options: Options, crds: Sequence[Mapping[s
                              versions=options.versions_for, crds=crds, helm=options.helm)
     from . import kustomize
 
-    return kustomize.render_kustomization(item.directory, display=display, environment=environment,
-                                          images=images, within=within,
-                                          versions=options.versions_for, crds=crds, helm=options.helm)
+    result = kustomize.render_kustomization(item.directory, display=display, environment=environment,
+                                            images=images, within=within,
+                                            versions=options.versions_for, crds=crds, helm=options.helm)
+    result.sources[:] = _deployed_by(result.sources, item.applications)
+    return result
+
+
+def _deployed_by(sources: list[Any], applications: Sequence[Any]) -> list[Any]:
+    """``sources`` (rendered texts) marked with the Applications they were rendered for (``Source.applications``)."""
+    if not applications:
+        return sources
+    deployers = tuple(app.deployer for app in applications)
+    for rendered in sources:
+        rendered.source = replace(rendered.source, applications=deployers)
+    return sources
