@@ -174,6 +174,9 @@ class Violation:
     #: The target versions it applies to, when the check's verdict depends on the version (oldest
     #: first); empty: every version the object is checked against.
     kubernetes_versions: tuple[str, ...] = ()
+    #: Why the check does not judge this node (what it names is out of lintops' sight): the finding is
+    #: reported suppressed with this reason, so only ``--verbose`` output shows it, as "not checked".
+    unchecked: str | None = None
 
 
 @dataclass(frozen=True)

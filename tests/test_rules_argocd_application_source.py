@@ -45,7 +45,7 @@ def _findings(root: Path) -> tuple[list[dict], str]:
     result = run_lintops("check", "--format", "json", ".", cwd=root)
     assert result.returncode in (0, 1), result.stderr
     report = json.loads(result.stdout)
-    found = [f for f in report["findings"] if f["rule"] == RULE]
+    found = [f for f in report["findings"] if f["rule"] == RULE and not f["suppressed"]]
     return found, result.stdout + result.stderr
 
 
@@ -117,10 +117,19 @@ def test_ref_values_files_of_a_multi_source_application(tmp_path):
     assert "no source of this Application has that ref" in found[1]["message"]
 
 
-def test_sources_of_other_repositories_are_not_checked(tmp_path):
+def test_sources_of_other_repositories_are_not_checked_and_verbose_output_says_so(tmp_path):
     root = _repo(tmp_path / "repo")
-    _write(root, "apps/app.yaml", _application(path="nowhere", repo_url="https://github.com/example/other.git"))
+    _write(root, "apps/app.yaml", _application(path="nowhere", repo_url="https://u:t0ken@github.com/example/other"))
     assert _findings(root)[0] == []
+    report = json.loads(run_lintops("check", "--format", "json", ".", cwd=root).stdout)
+    [note] = [f for f in report["findings"] if f["rule"] == RULE]
+    assert note["suppressed"] and "not checked" in note["suppression_reason"]
+    assert (note["line"], note["pointer"]) == (7, "/spec/source/repoURL")
+    plain = run_lintops("check", ".", cwd=root)
+    verbose = run_lintops("check", "--verbose", ".", cwd=root)
+    assert "not checked" not in plain.stdout
+    assert "apps/app.yaml:7" in verbose.stdout and "are not checked" in verbose.stdout
+    assert "t0ken" not in verbose.stdout + json.dumps(report)
 
 
 def test_without_a_remote_nothing_is_this_repository_but_an_alias_is(tmp_path):

@@ -89,10 +89,7 @@ class ArgoCDApplicationSource(Check):
             from ..held_back import detached
 
             self._held.append((detached(resource, ("/spec/project",)), project))
-        info = repository_of(ctx)
-        if not info.urls:
-            return ()
-        return list(self._source_violations(spec, info, ctx))
+        return list(self._source_violations(spec, repository_of(ctx), ctx))
 
     def finish(self, ctx: RunContext) -> Iterator[tuple[Resource, Violation]]:
         held, self._held = self._held, []
@@ -112,6 +109,8 @@ class ArgoCDApplicationSource(Check):
         for pointer, source in sources:
             # another repository, or a Helm repository's chart: only its "$ref/..." values files are in this tree
             here = info.is_this(source.get("repoURL")) and not source.get("chart")
+            if not here and not info.is_this(source.get("repoURL")):
+                yield _not_checked(pointer, source, info)
             path = source.get("path")
             directory = ""
             if here and isinstance(path, str) and "{{" not in path:
@@ -188,6 +187,17 @@ class ArgoCDApplicationSource(Check):
             base = Path(ctx.options.base_dir or Path.cwd()).absolute()
             self._root = (base, LintedRoot(base))
         return self._root
+
+
+def _not_checked(pointer: str, source: dict[str, Any], info: RepositoryInfo) -> Violation:
+    """The note (shown with ``--verbose``) that a source of another repository was not looked at."""
+    url = source.get("repoURL")
+    at = join_pointer(pointer, "repoURL") if "repoURL" in source else pointer
+    why = ("it is not the linted repository" if info.urls else
+           "the linted repository's URL is unknown (no git remote, no argocd.repositories in .lintops.yaml)")
+    what = f"repoURL '{shown_url(url)}'" if isinstance(url, str) and url else "a source without repoURL"
+    return Violation(at, f"{what}: the source's path and values files are not checked, as {why}",
+                     unchecked="not checked: a source in another repository")
 
 
 def _cut(text: str, limit: int = 200) -> str:

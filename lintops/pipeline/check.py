@@ -90,6 +90,8 @@ def finding_of(state: RunState, rule: Rule, resource: Resource, violation: Viola
             context.versions_for(resource) if context.several else ()),
         end_line=end.line if end is not None else None,
         end_column=end.column if end is not None else None,
+        suppressed=violation.unchecked is not None,
+        suppression_reason=violation.unchecked,
     )
 
 
