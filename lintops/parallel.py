@@ -8,7 +8,9 @@ Applications held before any worker starts. The other files then go to workers f
 process (they inherit the schema store with those CRDs), in chunks. Each worker builds its engine
 once, with fresh check instances (the parent's hold the objects it read); for each chunk it lints
 the files, lets the checks report what they held back, and sends the chunk's reports home.
-Reports come back in input order, so output does not depend on scheduling.
+Reports come back in input order, so output does not depend on scheduling. Checks that compare
+objects through the facts each object leaves (:mod:`lintops.cross_refs`) need no kinds declared: a
+report carries its file's facts home, and this process resolves them when the run ends.
 
 Parallelism is used only where it is safe and pays: on Linux (fork), for runs of at least
 :data:`MIN_FILES` files, when every check that holds objects back declares its kinds, and before any
@@ -148,6 +150,9 @@ def _lint_chunk(chunk: list[tuple[int, InputFile]]) -> tuple[list[FileReport], s
             reports.append(report)
         report.findings = sorted([*report.findings, *findings], key=lambda f: f.sort_key)
     matched = set(baseline.matched) if baseline is not None else set()
+    facts = engine.state.facts
+    if facts is not None:  # the reports carry their files' facts home; this process resolves none
+        facts.clear()
     return reports, matched, engine.internal_errors
 
 

@@ -175,6 +175,9 @@ class FileReport:
     #: carried home from a worker process with the report.
     templates: list[tuple[tuple, PodTemplate]] = field(default_factory=list)
     references: list[WorkloadReference] = field(default_factory=list)
+    #: The cross-object facts of this plain file's objects (lintops.cross_refs), carried home from a worker
+    #: process and kept in the file's result-cache entry.
+    facts: list[Any] = field(default_factory=list)
     #: The file's exemption comments, carried home with its templates and references: the findings a
     #: Rollout takes from them are filtered after the last file, in the process that started the workers.
     directives: list[Directive] = field(default_factory=list)

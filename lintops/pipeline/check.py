@@ -7,7 +7,8 @@ says the tool failed (3), not that findings exist. A violation's JSON pointer be
 here, through the resource's locator, while its document is still at hand.
 
 A Deployment leaves what a Rollout naming it needs (its pod template's findings), a Rollout its
-``spec.workloadRef`` (:mod:`lintops.workload_refs`); the finish stage resolves them.
+``spec.workloadRef`` (:mod:`lintops.workload_refs`), and every object the facts that cross-object checks
+record (:mod:`lintops.cross_refs`); the finish stage resolves them.
 """
 
 from __future__ import annotations
@@ -50,7 +51,25 @@ def check_resource(state: RunState, resource: Resource) -> list[Pending]:
         _record_template(state, resource, template)
     elif resource.kind == "Rollout" and state.scope != "context":
         _record_reference(state, resource)
+    if state.facts is not None:
+        _record_facts(state, resource)
     return found
+
+
+def _record_facts(state: RunState, resource: Resource) -> None:
+    """The cross-object facts of ``resource`` (lintops.cross_refs): a plain file's travel with its report, a
+    render's and a context file's are kept at once."""
+    try:
+        facts = state.facts.facts_of(resource, state.context)
+    except Exception:
+        state.internal_error(f"cross-object facts of {resource.ref} in {resource.source.path}")
+        return
+    if not facts:
+        return
+    if state.scope is None:
+        state.file_facts.extend(facts)
+    else:
+        state.facts.add(state.scope, resource.source.path, facts)
 
 
 def register_crd(state: RunState, resource: Resource) -> list[Pending]:

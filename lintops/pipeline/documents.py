@@ -92,6 +92,8 @@ def _file_report(state: RunState, parsed: ParsedFile | DocumentStream, source: S
                              len(collected.refs), collected.is_manifest, collected.refs)
     file_report.templates, state.file_templates = state.file_templates, []
     file_report.references, state.file_references = state.file_references, []
+    if state.file_facts:  # kept by the finish stage when the report is made (lintops.cross_refs)
+        file_report.facts, state.file_facts = state.file_facts, []
     if file_report.templates or file_report.references:  # what a Rollout takes is filtered after the last file
         file_report.directives = state.directives.get(parsed.path, [])
     return file_report

@@ -4,7 +4,9 @@ stale entries, and what each report adds to the summary.
 Checks that hold resources back (a custom resource whose CRD may come later, cross-object rules)
 report in :meth:`lintops.checks.base.Check.finish` after the last file; a Rollout's ``spec.workloadRef``
 takes the findings of the Deployment it names (:mod:`lintops.workload_refs`) once every Deployment is
-known. Both are filtered and matched with the baseline one file at a time, then merged to one finding
+known; checks that compare objects through the facts each object left (:mod:`lintops.cross_refs`: a
+Service's selector and the pod templates' labels, a container's ConfigMap and the ConfigMaps) resolve
+them. All are filtered and matched with the baseline one file at a time, then merged to one finding
 per place (:func:`lintops.pipeline.merge.merge_findings`).
 """
 
@@ -33,6 +35,8 @@ def report(state: RunState, file_report: FileReport) -> FileReport:
     is final (no later report of the run may share a finding's identity with it: ``FileReport.final``)."""
     file_report.findings.sort(key=lambda f: f.sort_key)
     _count(state, file_report.findings)
+    if file_report.facts:
+        state.facts.add(None, file_report.path, file_report.facts)
     held = state.held_count()  # what a check held back since the last report: this file's objects
     if held is None or held != state.held_seen:
         file_report.final = False
@@ -73,6 +77,8 @@ def account(state: RunState, file_report: FileReport, matched: set[str], interna
 
         state.templates.update((key, kept(template)) for key, template in file_report.templates)
     state.references.extend(file_report.references)
+    if file_report.facts:
+        state.facts.add(None, file_report.path, file_report.facts)
     if file_report.directives:  # for the findings a Rollout takes from this file (filter_findings)
         state.directives.setdefault(file_report.path, file_report.directives)
     summary = state.summary
@@ -103,6 +109,9 @@ def violation_reports(state: RunState) -> Iterator[FileReport]:
 def finish(state: RunState) -> Iterator[FileReport]:
     """Findings of checks that waited for the whole run, grouped by file, one per place (merged)."""
     by_path = held_pending(state)
+    if state.facts is not None:
+        for item in resolve_facts(state):
+            by_path[item.finding.location.path].append(item)
     references, state.references = state.references, []
     for item in resolve_references(state, (r for r in references if r.scope != "context")):
         by_path[item.finding.location.path].append(item)
@@ -133,6 +142,35 @@ def held_pending(state: RunState) -> dict[str, list[Pending]]:
         except Exception:
             state.internal_error(f"rule {rule.id} (at the end of the run)")
     return by_path
+
+
+def resolve_facts(state: RunState) -> list[Pending]:
+    """The findings of the checks that resolve cross-object facts (lintops.cross_refs), each at the site
+    of its reference; a reference a check decided not to judge is a finding suppressed with that reason."""
+    from ..cross_refs import FactCheck
+
+    facts = state.facts.view()
+    found: list[Pending] = []
+    for rule in state.rules:
+        if not isinstance(rule.check, FactCheck):
+            continue
+        try:
+            for verdict in rule.check.resolve(facts, state.context):
+                place = verdict.site
+                located = place.located
+                end = located.end
+                finding = Finding(
+                    rule.id, rule.severity, verdict.message, located.location, pointer=place.pointer,
+                    object=place.ref, remediation=rule.spec.remediation or None, related=located.related,
+                    environment=(place.environment,) if place.environment else (),
+                    end_line=end.line if end is not None else None, end_column=end.column if end is not None else None)
+                if verdict.unchecked is not None:  # shown with --verbose, as "not checked"
+                    finding = replace(finding, suppressed=True, suppression_reason=verdict.unchecked)
+                found.append(Pending(finding, place.annotations))
+        except Exception:
+            state.internal_error(f"rule {rule.id} (resolving cross-object references)")
+    state.facts.clear()
+    return found
 
 
 def held_findings(state: RunState) -> dict[str, list[Finding]]:

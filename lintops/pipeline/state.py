@@ -79,6 +79,10 @@ class RunState:
         #: The records made while the current file is linted (a worker sends them home in its report).
         self.file_templates: list[tuple[tuple, PodTemplate]] = []
         self.file_references: list[WorkloadReference] = []
+        #: Cross-object facts (lintops.cross_refs): the run's, and the current plain file's (sent home with
+        #: its report and cached with it). None when no rule records any.
+        self.facts: Any = _fact_store(self.rules)
+        self.file_facts: list[Any] = []
         #: Which render the objects being checked come from (None: plain files; "context": context files).
         self.scope: Any = None
         #: Told every object the run checks, once it is checked and before its document is freed (what
@@ -113,3 +117,13 @@ class RunState:
         else:
             detail = traceback.format_exc(limit=-1).strip().splitlines()[-1]
         print(f"lintops: internal error in {where}: {detail}", file=sys.stderr)
+
+
+def _fact_store(rules: list[Rule]) -> Any:
+    """The run's store of cross-object facts, or None (lintops.cross_refs is imported only when a rule
+    records facts)."""
+    if not any(getattr(rule.check, "recorders", None) for rule in rules):
+        return None
+    from ..cross_refs import FactStore, recorders_of
+
+    return FactStore(recorders_of(rules))

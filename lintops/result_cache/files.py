@@ -2,7 +2,8 @@
 
 An entry holds the file's report before the baseline and ``--new-since`` (which the run applies to a
 hit as to a fresh report, so a new baseline or base branch needs no new entry), its exemption comments,
-and the pod templates its Deployments leave for Rollouts. Replaying an entry does to the run what
+the pod templates its Deployments leave for Rollouts, and the cross-object facts its objects leave
+(:mod:`lintops.cross_refs`). Replaying an entry does to the run what
 linting the file did: the same counts in the summary, the same comments and templates recorded.
 
 A file whose linting leaves anything else behind for later files or for the end of the run is not
@@ -92,6 +93,7 @@ def _payload(state: Any, file_report: FileReport) -> dict[str, Any] | None:
             "resources": [codec.ref_data(r) for r in file_report.resources],
             "directives": [codec.directive_data(d) for d in state.directives.get(file_report.path, [])],
             "templates": [codec.template_data(record) for record in file_report.templates],
+            **_facts_data(file_report),
         }
     except (TypeError, ValueError):
         return None
@@ -109,6 +111,7 @@ def _replay(state: Any, display: str, payload: dict[str, Any]) -> FileReport:
     resources = [codec.ref(item) for item in payload["resources"]]
     directives = [codec.directive(item) for item in payload["directives"]]
     templates = [codec.template(item) for item in payload["templates"]]
+    facts = _facts(payload)
     summary = state.summary
     summary.files += 1
     summary.objects += objects
@@ -117,8 +120,33 @@ def _replay(state: Any, display: str, payload: dict[str, Any]) -> FileReport:
         summary.skipped_files.append(display)
     state.directives[display] = directives
     file_report = FileReport(display, findings, objects, manifest, resources)
+    file_report.facts = facts  # kept by the run when the report is made (lintops.pipeline.finish.report)
     if templates:
         state.templates.update(templates)
         file_report.templates = templates
         file_report.directives = directives
     return file_report
+
+
+def _facts_data(file_report: FileReport) -> dict[str, Any]:
+    """The file's cross-object facts (lintops.cross_refs) as entry data; raises ValueError when JSON would not
+    bring them back as they are."""
+    if not file_report.facts:
+        return {}
+    from .facts import fact_data
+
+    data = [fact_data(item) for item in file_report.facts]
+    if json.loads(json.dumps(data, default=repr)) != data:
+        raise ValueError("facts JSON cannot carry")
+    return {"facts": data}
+
+
+def _facts(payload: dict[str, Any]) -> list[Any]:
+    if "facts" not in payload:
+        return []
+    from .facts import fact
+
+    data = payload["facts"]
+    if not isinstance(data, list):
+        raise ValueError("bad facts")
+    return [fact(item) for item in data]
