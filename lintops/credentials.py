@@ -1,4 +1,5 @@
-"""What looks like a credential: names that say they hold one, literal values, well-known formats.
+"""What looks like a credential: names that say they hold one (here), literal values
+(:mod:`lintops.literals`), well-known formats (:mod:`lintops.credential_formats`).
 
 Shared by the checks that look for credentials committed in plain text (``plaintext-secret`` in Secrets,
 ConfigMaps and environment variables, ``helm-values-secret`` in Helm values files) and by
@@ -18,23 +19,34 @@ settings *about* a credential, not the credential). Both are parameters of every
 
 from __future__ import annotations
 
-import re
-from functools import cache, cached_property
-from types import SimpleNamespace
+from functools import cached_property
 from typing import Any, ClassVar
 
 from .checks.base import Check
+from .credential_formats import credential_format
+from .literals import is_literal, is_named_literal
 from .pattern_params import pattern_param
 
+__all__ = ["DEFAULT_IGNORE_NAME_PATTERN", "DEFAULT_NAME_PATTERN", "NAME_WORDS", "SecretNameCheck",
+           "credential_format", "is_literal", "is_named_literal", "secret_name_params"]
+
+#: Names that say they hold a credential. At least Polaris' sensitive names (``sensitiveContainerEnvVar``,
+#: ``sensitiveConfigmapContent``: password, token, bearer, secret, ``AWS_SECRET_ACCESS_KEY``,
+#: ``GOOGLE_APPLICATION_CREDENTIALS``, ``AZURE_*KEY``, ``OCI_CLI_KEY_CONTENT``) and the cloud SDKs' and CLIs'
+#: variables (``AWS_SESSION_TOKEN``, ``AZURE_CLIENT_SECRET``, ``ARM_ACCESS_KEY``, ``DIGITALOCEAN_ACCESS_TOKEN``,
+#: ``GITHUB_TOKEN``, ``NPM_TOKEN``, ``SLACK_SIGNING_SECRET``, ``STRIPE_SECRET_KEY``, ``DD_APP_KEY``,
+#: ``NEW_RELIC_LICENSE_KEY``, ``RABBITMQ_ERLANG_COOKIE``, ...).
 DEFAULT_NAME_PATTERN = (
-    r"passw(?:or)?d|passphrase|secret|credential|token(?!i[sz])|api[-_.]?key"
-    r"|(?:private|access|encryption|signing|master|auth|client|ssh)[-_.]?key"
+    r"passw(?:or)?d|passphrase|secret|credential|token(?!i[sz])|bearer|api[-_.]?key|key[-_.]?content"
+    r"|(?:private|access|encryption|signing|master|auth|client|ssh|app|application|licen[cs]e|hmac|jwt"
+    r"|cipher|session|webhook|account|storage|shared[-_.]?access|sas|ingest|deploy)[-_.]?key"
+    r"|^azure[-_.].*key$|erlang[-_.]?cookie"
     r"|(?:^|[-_.])(?:pass|pwd|pw)(?:$|[-_.])"
 )
 
 #: Every name the default ``name_pattern`` matches contains one of these (case-insensitively), the words
 #: :meth:`SecretNameCheck.may_name_secret` looks for.
-NAME_WORDS = ("pass", "secret", "credential", "token", "key", "pw")
+NAME_WORDS = ("pass", "secret", "credential", "token", "key", "pw", "bearer", "cookie")
 
 _IGNORED_SUFFIXES = (
     "file", "files", "path", "dir", "directory", "name", "names", "ref", "url", "uri", "endpoint", "host",
@@ -42,114 +54,17 @@ _IGNORED_SUFFIXES = (
     "enabled", "disabled", "enable", "mount", "header", "type", "policy", "rotation", "algorithm", "alg",
     "version", "format", "method", "mode", "provider", "issuer", "audience", "scope", "scopes", "prefix",
     "field", "location", "template", "count", "days", "seconds", "duration", "interval", "source",
+    "id", "ids", "user", "username", "arn", "alias", "store", "backend", "selector", "namespace",
 )
 DEFAULT_IGNORE_NAME_PATTERN = (
     r"[-_.](?:" + "|".join(_IGNORED_SUFFIXES) + r")$"
     r"|(?-i:[a-z0-9](?:" + "|".join(s.capitalize() for s in _IGNORED_SUFFIXES) + r")$)"
 )
 
-_BOOLEAN_WORDS = frozenset({"true", "false", "yes", "no", "on", "off", "enabled", "disabled",
-                            "none", "null", "nil", "~"})
-
 #: A name this long is judged every time rather than remembered (a cache of names stays small).
 _CACHED_NAME_LENGTH = 256
 #: Names one check remembers before it starts afresh (the names of a tree repeat across its objects).
 _CACHED_NAMES = 4096
-
-
-@cache
-def _literal_patterns() -> SimpleNamespace:
-    """What :func:`is_literal` matches, compiled on its first value (most runs judge none: no name there
-    looks like a credential)."""
-    return SimpleNamespace(
-        reference=re.compile(r"\$\([^()\s]+\)|\$\{[^{}\s]+\}|\{\{.*?\}\}"),
-        short_number=re.compile(r"[0-9]+(?:\.[0-9]+)?(?:ms|s|m|h|d|w)?", re.ASCII),
-        path=re.compile(r"(?:/|\./|\.\./|~/|file://)\S*"),
-        url=re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://\S*"),
-        placeholder=re.compile(r"<[^<>\n]+>|(?:INSERT|REPLACE|YOUR)_[A-Z0-9_]+"),
-        upper_identifier=re.compile(r"[A-Z][A-Z0-9_]*"),
-    )
-
-
-@cache
-def _formats() -> SimpleNamespace:
-    """The well-known credential formats, compiled on the first value that holds one's fixed text."""
-    return SimpleNamespace(
-        private_key=re.compile(r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----"),
-        aws=re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"),
-        github=re.compile(r"\bgh[pousr]_[A-Za-z0-9]{36,}\b|\bgithub_pat_[A-Za-z0-9_]{22,}"),
-        gitlab=re.compile(r"\bglpat-[A-Za-z0-9_-]{20,}"),
-        slack=re.compile(r"\bxox[baprs]-[A-Za-z0-9-]{10,}"),
-        jwt=re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"),
-    )
-
-
-@cache
-def _url_password() -> re.Pattern[str]:
-    return re.compile(r"\b[A-Za-z][A-Za-z0-9+.-]{0,30}://[^/\s:@]{0,256}:([^/\s@]{1,256})@")
-
-
-def credential_format(value: str) -> str | None:
-    """What well-known credential ``value`` contains ("a private key", ...), or None.
-
-    Every format starts with fixed text (``-----BEGIN ``, ``AKIA``, ``ghp_``, ``://``, ...); a format is
-    searched only where its fixed text occurs, in the same order, so the answer is the one searching
-    each would give, and most values (which hold none) cost a few substring tests.
-    """
-    if "-----BEGIN " in value and _formats().private_key.search(value):
-        return "a private key"
-    if ("AKIA" in value or "ASIA" in value) and _formats().aws.search(value):
-        return "an AWS access key ID"
-    if ("gh" in value or "github_pat_" in value) and _formats().github.search(value):
-        return "a GitHub token"
-    if "glpat-" in value and _formats().gitlab.search(value):
-        return "a GitLab access token"
-    if "xox" in value and _formats().slack.search(value):
-        return "a Slack token"
-    if "eyJ" in value and _formats().jwt.search(value):
-        return "a JSON Web Token"
-    if "://" in value and _url_has_password(value):
-        return "a URL with an embedded password"
-    return None
-
-
-def _url_has_password(text: str) -> bool:
-    return any(is_literal(match.group(1)) for match in _url_password().finditer(text))
-
-
-def is_literal(value: str) -> bool:
-    """True when ``value`` may be a credential: not empty, a reference, a flag, a short number, a path.
-
-    Each pattern is tried only where the text can match it (its first character, a ``$`` or ``://``).
-    """
-    text = value.strip().strip("\"'").strip()
-    if not text:
-        return False
-    if "$" in text or "{{" in text:
-        without_references = _literal_patterns().reference.sub("", text)
-        if without_references != text and not any(c.isalnum() for c in without_references):
-            return False
-    if text.lower() in _BOOLEAN_WORDS or not text.strip("*"):  # a flag, a mask (****)
-        return False
-    first = text[0]
-    if first in "<IRY" and _literal_patterns().placeholder.fullmatch(text):
-        return False
-    if len(text) <= 6 and _literal_patterns().short_number.fullmatch(text):
-        return False
-    if first in "/.~f" and _literal_patterns().path.fullmatch(text):
-        return False
-    if "://" in text and _literal_patterns().url.fullmatch(text):  # a location, unless it carries a password
-        return _url_has_password(text)
-    return True
-
-
-def is_named_literal(name: str, value: str) -> bool:
-    """:func:`is_literal`, and not a placeholder spelled after the name (``GOOGLE_API_KEY_VAL``)."""
-    text = value.strip()
-    if ("A" <= text[:1] <= "Z" and name.upper() in text
-            and _literal_patterns().upper_identifier.fullmatch(text)):
-        return False
-    return is_literal(value)
 
 
 def secret_name_params(default_ignore_name_pattern: str) -> dict[str, Any]:
@@ -211,4 +126,4 @@ class SecretNameCheck(Check):
             return True
         lowered = text.lower()  # ASCII letters stay in place; a name matched in text is matched in lowered
         return ("pass" in lowered or "secret" in lowered or "credential" in lowered or "token" in lowered
-                or "key" in lowered or "pw" in lowered)
+                or "key" in lowered or "pw" in lowered or "bearer" in lowered or "cookie" in lowered)

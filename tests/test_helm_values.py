@@ -274,7 +274,7 @@ def test_literal_credentials_fire_at_their_key_and_never_show_the_value():
     messages = [m for _, _, m in found]
     assert messages[0].startswith("'auth.password' is set to a literal value, and its name says it is a credential")
     assert messages[2].startswith("'extraEnv.0' sets 'SMTP_PASSWORD' to a literal value")
-    assert messages[3].startswith("'ssh.config' contains what looks like a private key")
+    assert messages[3].startswith("'ssh.config' contains what looks like an OpenSSH private key")
     for secret in ("correct-horse", "8d3f0c2b7a61", "mail-pass", "b3BlbnNza"):
         assert not any(secret in message for message in messages)
 

@@ -246,10 +246,10 @@ def test_exact_positions_in_a_multi_document_file():
 @pytest.mark.parametrize(("data", "what"), [
     ({"db_password": "hunter2"}, "its name says"),
     ({"API_KEY": "abc123"}, "its name says"),
-    ({"tls.key": PEM}, "a private key"),
+    ({"tls.key": PEM}, "an RSA private key"),
     ({"settings.json": json.dumps({"aws": AWS_KEY_ID})}, "an AWS access key ID"),
-    ({"ci": GITHUB_TOKEN}, "a GitHub token"),
-    ({"ci": GITLAB_TOKEN}, "a GitLab access token"),
+    ({"ci": GITHUB_TOKEN}, "a GitHub personal access token"),
+    ({"ci": GITLAB_TOKEN}, "a GitLab personal access token"),
     ({"slack": SLACK_TOKEN}, "a Slack token"),
     ({"auth": f"Bearer {JWT}"}, "a JSON Web Token"),
     ({"dsn": "mysql://root:hunter2@mysql:3306/app"}, "a URL with an embedded password"),
@@ -286,7 +286,7 @@ def test_config_map_does_not_fire(data):
 def test_config_map_binary_data():
     found = lint(config_map({"id_rsa": base64.b64encode(PEM.encode()).decode()}, field="binaryData"))
     assert [f.pointer for f in found] == ["/binaryData/id_rsa"]
-    assert "a private key" in found[0].message
+    assert "an RSA private key" in found[0].message
     found = lint(config_map({"secret.bin": base64.b64encode(b"\x00\x01").decode()}, field="binaryData"))
     assert [f.pointer for f in found] == ["/binaryData/secret.bin"]
     assert lint(config_map({"logo.png": base64.b64encode(b"\x89PNG").decode()}, field="binaryData")) == []

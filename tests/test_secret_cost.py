@@ -1,6 +1,7 @@
 """The credential checks' fast paths give the verdicts of the plain implementation they replaced.
 
-``lintops.credentials`` skips a format whose fixed text a value lacks, tries each literal pattern only
+``lintops.credential_formats`` skips a format whose buckets and gates a value lacks (the plain
+implementation searches every format of the catalogue, in order), ``lintops.literals`` tries each literal pattern only
 where it can match, remembers name verdicts, and skips reading an embedded file whose text holds none of
 the default ``name_pattern``'s words. The implementation before those shortcuts is kept here, copied
 (``old_*``), and both run over generated names and values (case, separators, the ignored suffixes, URLs
@@ -19,6 +20,7 @@ import pytest
 from lintops.checks.base import Subject
 from lintops.checks.helm_values_secret import DEFAULT_VALUES_IGNORE_NAME_PATTERN, HelmValuesSecretCheck
 from lintops.checks.plaintext_secret import PlaintextSecret
+from lintops.credential_formats import FORMATS, format_at
 from lintops.credentials import (
     _IGNORED_SUFFIXES,
     DEFAULT_IGNORE_NAME_PATTERN,
@@ -32,6 +34,7 @@ from lintops.credentials import (
 from lintops.helm_values_layout import dotted
 from lintops.model import Resource, Source, join_pointer
 from lintops.pattern_params import pattern_param
+from tests.credential_samples import SAMPLES
 
 # -- the implementation before the fast paths, copied -------------------------------------------------
 
@@ -44,25 +47,16 @@ _URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://\S*")
 _MASK = re.compile(r"\*+")
 _PLACEHOLDER = re.compile(r"<[^<>\n]+>|(?:INSERT|REPLACE|YOUR)_[A-Z0-9_]+")
 _UPPER_IDENTIFIER = re.compile(r"[A-Z][A-Z0-9_]*")
-_FORMATS = (
-    (re.compile(r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----"), "a private key"),
-    (re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"), "an AWS access key ID"),
-    (re.compile(r"\bgh[pousr]_[A-Za-z0-9]{36,}\b|\bgithub_pat_[A-Za-z0-9_]{22,}"), "a GitHub token"),
-    (re.compile(r"\bglpat-[A-Za-z0-9_-]{20,}"), "a GitLab access token"),
-    (re.compile(r"\bxox[baprs]-[A-Za-z0-9-]{10,}"), "a Slack token"),
-    (re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"), "a JSON Web Token"),
-)
 _URL_PASSWORD = re.compile(r"\b[A-Za-z][A-Za-z0-9+.-]{0,30}://[^/\s:@]{0,256}:([^/\s@]{1,256})@")
 _ASSIGNMENT = re.compile(r"""\s*(?:export\s+)?["']?([A-Za-z0-9_.-]{1,64})["']?\s*[:=]""")
 
 
 def old_credential_format(value):
-    for pattern, what in _FORMATS:
-        if pattern.search(value):
+    """Every format of the catalogue searched, in order, with no bucket or gate consulted."""
+    for index in range(len(FORMATS)):
+        what = format_at(value, index)
+        if what:
             return what
-    for match in _URL_PASSWORD.finditer(value):
-        if old_is_literal(match.group(1)):
-            return "a URL with an embedded password"
     return None
 
 
@@ -175,6 +169,7 @@ FORMAT_VALUES = [
     *(f"xox{c}-" + "1234-abcd-5" for c in "baprsz"), "xoxb-123", "XOXB-1234567890",
     "eyJhbGciOiJI.eyJzdWIiOiIx.SflKxwRJSMeKKF2Q", "eyJhbGci.eyJzdWIiOiIx.SflKxwRJ", "eyJ.eyJ.x",
     "Bearer eyJhbGciOiJIUzI1.eyJzdWIiOiIxMjM0.abcdefgh_-", "eyJhbGciOiJIUzI1.eyJzdWIiOiIxMjM0",
+    *(value for _, value, _ in SAMPLES), *(near_miss for _, _, near_miss in SAMPLES),
 ]
 URL_VALUES = [
     "postgres://user:hunter2@db:5432/app", "postgres://user:${DB_PASS}@db/app", "postgres://user:$(P)@db",

@@ -28,6 +28,7 @@ BUILTIN_CHECKS: dict[str, str] = {
     "helm-values-probe": "lintops.checks.helm_values_probe:HelmValuesProbeCheck",
     "helm-values-resources": "lintops.checks.helm_values_resources:HelmValuesResourcesCheck",
     "helm-values-secret": "lintops.checks.helm_values_secret:HelmValuesSecretCheck",
+    "high-entropy-literal": "lintops.checks.high_entropy_literal:HighEntropyLiteral",
     "image-reference": "lintops.checks.image_reference:ImageReferenceCheck",
     "json-schema": "lintops.checks.json_schema:JsonSchema",
     "kubernetes-schema": "lintops.checks.kubernetes_schema:KubernetesSchema",

@@ -6,13 +6,15 @@ it). The check looks at three places:
 - a ``v1`` ``Secret`` given whole: one violation per key of ``data`` or ``stringData`` whose value is
   not empty (base64 is an encoding, not encryption; a SealedSecret is what belongs in Git);
 - a ConfigMap given whole: each ``data`` / ``binaryData`` key whose *name* looks like a credential and
-  whose single-line value is a literal; each value that contains a well-known credential format (a
-  private key, an AWS access key ID, GitHub, GitLab or Slack tokens, a JSON Web Token, a URL with a
-  password); and each value read as an embedded configuration file: ``name: value``, ``name = value``
-  or ``"name": "value"`` lines whose name looks like a credential and whose value is a literal;
+  whose single-line value is a literal; each value that contains a well-known credential format
+  (:mod:`lintops.credential_formats`: private keys, cloud keys, VCS, chat and payment tokens, JWTs,
+  URLs and connection strings with a password); and each value read as an embedded configuration
+  file: ``name: value``, ``name = value`` or ``"name": "value"`` lines whose name looks like a
+  credential and whose value is a literal;
 - a container (targets ``container``, ``init-container``, ``ephemeral-container``): each ``env`` entry
   with a literal ``value`` whose name looks like a credential, or whose value has a well-known
-  credential format whatever its name. ``valueFrom`` is never reported.
+  credential format whatever its name; each ``command`` / ``args`` item holding a well-known credential
+  format. ``valueFrom`` is never reported.
 
 What counts as a literal value, and as a name that says it holds a credential, is decided by
 :mod:`lintops.credentials` (shared with ``helm-values-secret``); its ``name_pattern`` and
@@ -113,10 +115,10 @@ class PlaintextSecret(SecretNameCheck):
     # -- containers --------------------------------------------------------------------------------
 
     def _container(self, subject: Subject) -> list[Violation]:
+        found = self._arguments(subject)
         env = subject.value.get("env")
         if not isinstance(env, list):
-            return []
-        found: list[Violation] = []
+            return found
         for index, item in enumerate(env):
             if not isinstance(item, dict):
                 continue
@@ -133,6 +135,22 @@ class PlaintextSecret(SecretNameCheck):
             else:
                 continue
             found.append(Violation(subject.at("env", index, "value"), message))
+        return found
+
+    def _arguments(self, subject: Subject) -> list[Violation]:
+        """``command`` and ``args`` items that contain a well-known credential format (``--token=ghp_...``)."""
+        found: list[Violation] = []
+        for field in ("command", "args"):
+            items = subject.value.get(field)
+            if not isinstance(items, list):
+                continue
+            for index, item in enumerate(items):
+                what = credential_format(item) if isinstance(item, str) else None
+                if what:
+                    found.append(Violation(subject.at(field, index),
+                                           f"{container_label(subject)} passes what looks like {what} in "
+                                           f"{field}[{index}]; take it from a Secret (an environment variable "
+                                           "with valueFrom.secretKeyRef, referenced as $(VAR), or a secret volume)"))
         return found
 
 

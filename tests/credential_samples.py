@@ -1,0 +1,86 @@
+"""Fake credentials of every format lintops.credential_formats knows, each with a near miss.
+
+Obviously fake (FAKE, 0000, ffff, EXAMPLE) but of the right shape; written in pieces so that no
+complete token appears in the source. Shared by the format tests and the fast-path equivalence tests.
+"""
+
+import base64
+
+_PEM_BODY = "\nMIIEFAKEFAKEFAKEFAKE\n"
+_B64_RSA = base64.b64encode(("-----BEGIN RSA " + "PRIVATE KEY-----" + _PEM_BODY).encode()).decode()
+_B64_CERT = base64.b64encode(("-----BEGIN " + "CERTIFICATE-----" + _PEM_BODY).encode()).decode()
+_JWT = "eyJhbGciOiJIUzI1NiJ9" + ".eyJzdWIiOiJGQUtFIn0" + ".FAKEfakeFAKEfake0000"
+
+#: (the format's name in messages, a value holding it, a near miss that holds none)
+SAMPLES = [
+    ("a Google Cloud service account key", '{"type": "service_' + 'account", "project_id": "example"}',
+     '{"type": "external_account", "service_account_impersonation": "x"}'),
+    ("an RSA private key", "-----BEGIN RSA " + "PRIVATE KEY-----" + _PEM_BODY, "-----BEGIN RSA PUBLIC KEY-----"),
+    ("an EC private key", "-----BEGIN EC " + "PRIVATE KEY-----" + _PEM_BODY, "-----BEGIN CERTIFICATE-----"),
+    ("a DSA private key", "-----BEGIN DSA " + "PRIVATE KEY-----" + _PEM_BODY, "-----BEGIN DSA PARAMETERS-----"),
+    ("an OpenSSH private key", "---BEGIN OPENSSH " + "PRIVATE KEY---" + _PEM_BODY, "-----BEGIN OPENSSH PRIVATE KEY"),
+    ("an encrypted private key", "-----BEGIN ENCRYPTED " + "PRIVATE KEY-----" + _PEM_BODY,
+     "BEGIN ENCRYPTED PRIVATE KEY"),
+    ("a PGP private key", "-----BEGIN PGP " + "PRIVATE KEY BLOCK-----" + _PEM_BODY,
+     "-----BEGIN PGP PUBLIC KEY BLOCK-----"),
+    ("a private key", "-----BEGIN " + "PRIVATE KEY-----" + _PEM_BODY, "-----BEGIN rsa private key-----"),
+    ("a PuTTY private key", "PuTTY-User-Key-File-" + "3: ssh-ed25519\nEncryption: none", "PuTTY-User-Key-File notes"),
+    ("a base64-encoded private key", _B64_RSA, _B64_CERT),
+    ("an AWS access key ID", "AKIA" + "FAKEFAKEFAKE0000", "AKIA" + "FAKEFAKE"),
+    ("an AWS secret access key", "aws_secret_access_key = " + "FAKE/fake+" * 4,
+     "aws_secret_access_key = ${AWS_SECRET_ACCESS_KEY}"),
+    ("a Google API key", "AIza" + "FAKE_fake-" * 3 + "00000", "AIza" + "FAKE"),
+    ("a Google OAuth client secret", "GOCSPX-" + "FAKEfake0000" * 2 + "FAKE", "GOCSPX-" + "FAKE"),
+    ("an Azure storage account key",
+     "DefaultEndpointsProtocol=https;AccountName=example;AccountKey=" + "FAKE" * 22 + "==;EndpointSuffix=x",
+     "DefaultEndpointsProtocol=https;AccountName=example;AccountKey=${KEY}"),
+    ("an Azure shared access key",
+     "Endpoint=sb://example/;SharedAccessKeyName=Root;SharedAccess" + "Key=" + "FAKE" * 11,
+     "Endpoint=sb://example/;SharedAccessKeyName=Root"),
+    ("an Azure shared access signature", "https://example.blob.core.windows.net/c?sv=2022-11-02&sig=" + "FAKE" * 8,
+     "https://example.blob.core.windows.net/c?sv=2022-11-02&sig=x"),
+    ("an Azure AD client secret", "abc8" + "Q~" + "FAKE.fake_FAKE-fake~FAKE.fake_FAK", "abc8Q~" + "short"),
+    ("a GitHub personal access token", "ghp_" + "FAKE" * 9, "ghp_" + "FAKE" * 8),
+    ("a GitHub OAuth access token", "gho_" + "FAKE" * 9, "gho_" + "FAKE-" * 9),
+    ("a GitHub user-to-server token", "ghu_" + "FAKE" * 9, "xghu_" + "FAKE" * 9),
+    ("a GitHub server-to-server token", "ghs_" + "FAKE" * 9, "ghs-" + "FAKE" * 9),
+    ("a GitHub refresh token", "ghr_" + "FAKE" * 9, "ghx_" + "FAKE" * 9),
+    ("a GitHub fine-grained personal access token", "github_pat_" + "FAKE0000_" * 3, "github_pat_" + "short"),
+    ("a GitLab personal access token", "glpat-" + "FAKEfake0000FAKEfake", "glpat-" + "short"),
+    ("a GitLab deploy token", "gldt-" + "FAKEfake0000FAKEfake", "global-" + "FAKEfake0000FAKEfake"),
+    ("a GitLab runner registration token", "GR1348941" + "FAKEfake0000FAKEfake", "GR1348941" + "short"),
+    ("a Slack token", "xoxb-" + "0000-FAKEfake", "xoxb-" + "123"),
+    ("a Slack app-level token", "xapp-1-A0000FAKE-0000000000-" + "fake0000fake", "xapp-1-" + "short"),
+    ("a Slack webhook URL", "https://hooks.slack.com/services/T00000000/B00000000/" + "FAKEfake" * 3,
+     "https://hooks.slack.com/services/"),
+    ("a Discord webhook URL", "https://discord.com/api/webhooks/000000000000000000/" + "FAKE-fake_" * 6,
+     "https://discord.com/api/webhooks/123/abc"),
+    ("a Microsoft Teams webhook URL",
+     "https://example.webhook.office.com/webhookb2/" + "0000-FAKE" * 4 + "@0000/IncomingWebhook/" + "0000fake" * 4,
+     "https://example.webhook.office.com/webhookb2/x"),
+    ("a Stripe secret key", "sk_live_" + "FAKE" * 6, "pk_live_" + "FAKE" * 6),
+    ("a Stripe webhook signing secret", "whsec_" + "FAKE" * 8, "whsec_" + "short"),
+    ("a Twilio API key", "SK" + "0" * 16 + "f" * 16, "SK" + "0" * 31),
+    ("a SendGrid API key", "SG." + "FAKE_fake-0000FAKEfake" + "." + "FAKE_fake-0" * 3 + "FAKE_fake-", "SG.short.short"),
+    ("an npm access token", "npm_" + "FAKE" * 9, "npm_" + "FAKE" * 8),
+    ("a PyPI API token", "pypi-AgEIcHlwaS5vcmc" + "FAKE" * 13, "pypi-AgEIcHlwaS5vcmc" + "short"),
+    ("a Docker Hub access token", "dckr_pat_" + "FAKE-fake_" * 3, "dckr_pat_" + "short"),
+    ("a DigitalOcean token", "dop_v1_" + "0" * 32 + "f" * 32, "dop_v1_" + "0" * 63),
+    ("an OpenAI API key", "sk-proj-" + "FAKEfake" + "T3BlbkFJ" + "FAKEfake" * 2, "sk-" + "T3BlbkFJ"),
+    ("an Anthropic API key", "sk-ant-api03-" + "FAKE" * 21, "sk-ant-api03-" + "short"),
+    ("a HashiCorp Vault token", "hvs." + "FAKE" * 23, "hvs." + "short"),
+    ("a Terraform Cloud API token", "FAKEfake000000" + ".atlasv1." + "FAKE" * 16, "x.atlasv1.y"),
+    ("a Grafana service account token", "glsa_" + "FAKE" * 8 + "_0000ffff", "glsa_" + "short"),
+    ("a New Relic API key", "NRAK-" + "FAKE" * 6 + "000", "NRAK-" + "SHORT"),
+    ("a Shopify access token", "shpat_" + "0" * 16 + "f" * 16, "shpat_" + "0" * 31),
+    ("a JSON Web Token", "Bearer " + _JWT, "eyJ.eyJ.x"),
+    ("a URL with an embedded password", "postgres://app:" + "FAKEpassword@db:5432/app",
+     "postgres://app:${DB_PASSWORD}@db/app"),
+    ("a URL with an embedded password", "mongodb+srv://u:" + "FAKEpw@cluster0.example.net/db", "https://user@example.com"),
+    ("a URL with an embedded password", "redis://:" + "FAKEpw@redis:6379", "redis://redis:6379"),
+    ("a URL with an embedded password", "amqp://guest:" + "FAKEpw@rabbit:5672/", "amqp://guest:****@rabbit:5672/"),
+    ("a URL with a password parameter", "jdbc:mysql://db:3306/app?user=app&password=" + "FAKEpw",
+     "jdbc:mysql://db/app?user=app&password=${DB_PASSWORD}"),
+    ("a connection string with a password", "Server=db;Database=app;User Id=app;Password=" + "FAKEpw;",
+     "Server=db;Database=app;Integrated Security=true;"),
+]
