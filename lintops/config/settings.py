@@ -139,10 +139,8 @@ class Config:
     baseline_root: Path | None = None
     #: ``rule_docs_url``: the base of the rule pages reports link to (lintops.rule_links); None: no links.
     rule_docs_url: str | None = None
-    #: ``packs``: the rule packs whose rules are on (lintops.catalog.configure), in the order written.
+    #: ``packs``: rule packs turned on (lintops.catalog.configure); where each was named (the policy's or the tree's).
     packs: tuple[str, ...] = ()
-    #: Where each pack was named (a policy's and the tree's, after lintops.config.policy.restrict), so that
-    #: an unknown name is reported at its place whichever file it came from.
     pack_places: Mapping[str, Place] = field(default_factory=dict, compare=False)
 
     @property
@@ -299,11 +297,8 @@ def _from_data(path: Path, data: Mapping[str, Any], document: Any = None) -> Con
 
 def _pack_places(data: Mapping[str, Any], document: Any, path: Path) -> dict[str, Place]:
     """Where each name of ``packs:`` is written (the first time, when it is written twice)."""
-    places: dict[str, Place] = {}
-    for index, name in enumerate(data.get("packs", ())):
-        pos = document.position(f"/packs/{index}") if document is not None else Position(1, 1)
-        places.setdefault(name, Place(path, pos.line, pos.column))
-    return places
+    found = [(n, document.position(f"/packs/{i}")) for i, n in enumerate(data.get("packs", ()))] if document else []
+    return {name: Place(path, pos.line, pos.column) for name, pos in reversed(found)}
 
 
 def _exemption_reason(reason: str, index: int, document: Any, path: Path) -> str:
@@ -366,9 +361,7 @@ rules:
   # liveness-probe:
   #   kinds: [Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob]
 
-# Rule packs to turn on, by name (`lintops rules` lists each rule's packs): pss-baseline and
-# pss-restricted are the Kubernetes Pod Security Standards' profiles.
-# packs: [pss-baseline]
+# packs: [pss-baseline]   # rule packs to turn on (`lintops rules` lists them), e.g. pss-restricted
 
 # Per-path rule settings (enable/disable and severity).
 # overrides:
