@@ -26,9 +26,9 @@ import pytest
 import yaml
 
 from lintops.catalog import available_checks
-from lintops.checks.rbac_policy import grants_everything
 from lintops.data import data_dir
 from lintops.engine import Engine
+from lintops.rbac_policy import grants_everything
 from lintops.rules import bind, load_rule_file
 from lintops.run_context import Options
 

@@ -24,9 +24,9 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..model import Violation
+from ..rbac_policy import joined
 from ..wording import shorten
 from .base import Check, Subject
-from .rbac_policy import joined
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..run_context import RunContext

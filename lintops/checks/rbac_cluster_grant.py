@@ -28,10 +28,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..held_back import detached
 from ..model import Resource, Violation
-from ..wording import shorten
-from .base import Check, Subject
-from .rbac_grant import violations
-from .rbac_policy import (
+from ..rbac_policy import (
     PERMISSION_SCHEMA,
     aggregated_into,
     is_aggregated,
@@ -39,7 +36,10 @@ from .rbac_policy import (
     labels_of,
     permission_from,
     role_matches,
+    violations,
 )
+from ..wording import shorten
+from .base import Check, Subject
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..run_context import RunContext

@@ -22,9 +22,9 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..model import Violation
+from ..rbac_policy import WILDCARD, joined, policy_rules, scope, strings
 from ..wording import shorten
 from .base import Check, Subject
-from .rbac_policy import WILDCARD, joined, policy_rules, scope, strings
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..run_context import RunContext

@@ -20,8 +20,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..model import Resource
-from ..wording import shorten
+from .model import Resource, Violation
+from .wording import shorten
 
 WILDCARD = "*"
 #: The fields of a PolicyRule whose entries are matched against a request.
@@ -254,3 +254,42 @@ def joined(items: Sequence[str], limit: int = 3) -> str:
     if rest:
         return f"{', '.join(shown)} and {rest} more"
     return shown[0] if len(shown) == 1 else f"{', '.join(shown[:-1])} and {shown[-1]}"
+
+
+def violations(resource: Resource, found: list[Match], where: str | None = None) -> list[Violation]:
+    """One violation per entry that grants something, naming each grant, where (``where``, by default the
+    role's :func:`scope`) and what it allows."""
+    by_pointer: dict[str, list[Match]] = {}
+    for match in found:
+        by_pointer.setdefault(match.pointer, []).append(match)
+    where = scope(resource) if where is None else where
+    return [Violation(pointer, f"rule {here[0].rule} grants {_grants(here)}{' ' if where else ''}{where}: "
+                               f"{_and(list(dict.fromkeys(m.permission.what for m in here)))}")
+            for pointer, here in by_pointer.items()]
+
+
+def _grants(here: list[Match]) -> str:
+    """``create, get on pods/exec and get on nodes/proxy (through '*')``: the verbs per resource, the
+    wildcards they come through, and a version note only where no grant without one covers it."""
+    by_resource: dict[str, list[Match]] = {}
+    for match in here:
+        by_resource.setdefault(match.permission.resource, []).append(match)
+    by_verbs: dict[str, list[str]] = {}
+    through, notes = [], []
+    for resource_name, matches in by_resource.items():
+        verbs = ", ".join(dict.fromkeys(verb for match in matches for verb in match.verbs))
+        by_verbs.setdefault(verbs, []).append(resource_name)
+        through.extend(match.through for match in matches if match.through)
+        if all(match.permission.note for match in matches):
+            notes.extend(match.permission.note for match in matches)
+    parts = [f"{verbs} on {_and(names)}" for verbs, names in by_verbs.items()]
+    text = _and(parts)
+    if through:
+        text += f" (through {_and(list(dict.fromkeys(through)))})"
+    if notes:
+        text += " " + " ".join(dict.fromkeys(notes))
+    return text
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
