@@ -422,3 +422,49 @@ def test_the_baseline_pack_does_not_turn_on_restricted_rules(tmp_path):
     assert not _rules(tmp_path, "--pack", "pss-baseline") & restricted_only
     assert _rules(tmp_path, "--pack", "pss-restricted") >= {
         "pss-privilege-escalation", "pss-run-as-non-root", "pss-seccomp-required", "pss-capabilities-restricted"}
+
+
+# -- service-account-token (not a PSS control: in no pack, off by default) -------------------------------
+
+SA_OFF = """\
+    apiVersion: v1
+    kind: ServiceAccount
+    metadata: {name: NAME, namespace: shop}
+    automountServiceAccountToken: false
+    ---
+"""
+
+
+def _token(text: str) -> list[tuple]:
+    return [(f.pointer, bool(f.suppressed)) for f in lint_rules(text, "service-account-token")]
+
+
+def _pod(spec: str = "", namespace: str = "shop") -> str:
+    return f"""\
+    apiVersion: v1
+    kind: Pod
+    metadata: {{name: p, namespace: {namespace}}}
+    spec:
+      {spec or "hostname: p"}
+      containers: [{{name: a, image: x}}]
+    """
+
+
+def test_service_account_token_is_decided_by_the_pod_or_its_account():
+    assert _token(SA_OFF.replace("NAME", "web") + _pod("serviceAccountName: web")) == []
+    assert _token(SA_OFF.replace("NAME", "default") + _pod()) == []
+    assert _token(_pod("automountServiceAccountToken: true")) == []
+    assert _token(_pod("automountServiceAccountToken: false")) == []
+    account = SA_OFF.replace("NAME", "web").replace("automountServiceAccountToken: false", "imagePullSecrets: []")
+    assert _token(account + _pod("serviceAccountName: web")) == [("/spec/serviceAccountName", False)]
+
+
+def test_service_account_token_default_account_absent_is_kubernetes_default():
+    assert _token(_pod()) == [("/spec", False)]
+
+
+def test_service_account_token_named_account_elsewhere_is_not_judged():
+    # the account of that name is in another namespace: this one's is not among the objects
+    assert _token(SA_OFF.replace("NAME", "web") + _pod("serviceAccountName: web", namespace="other")) == [
+        ("/spec/serviceAccountName", True)]
+    assert _token(_pod("serviceAccount: builder")) == [("/spec/serviceAccount", True)]

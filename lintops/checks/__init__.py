@@ -43,6 +43,7 @@ BUILTIN_CHECKS: dict[str, str] = {
     "sealed-secret-scope": "lintops.checks.sealed_secret_scope:SealedSecretScope",
     "secret-ownership": "lintops.checks.secret_ownership:SecretOwnership",
     "selector-match": "lintops.checks.selector_match:SelectorMatch",
+    "service-account-token": "lintops.checks.service_account_token:ServiceAccountToken",
 }
 
 
