@@ -321,3 +321,31 @@ def test_a_kustomize_overlay_reports_at_the_base(lint_json, tmp_path):
     assert found == [("rbac-cluster-admin-binding", ["base", "rbac.yaml"], 17, 9),
                      ("rbac-pod-exec", ["base", "rbac.yaml"], 7, 23),
                      ("rbac-secrets-read", ["base", "rbac.yaml"], 7, 34)]
+
+
+def test_a_team_lists_its_own_permissions_as_data(tmp_path):
+    """rbac-grant is data-driven: a repository's rule names the permission, no code."""
+    from lintops.rules import load_rule_file
+
+    write(tmp_path / "webhooks.yaml", textwrap.dedent("""\
+        id: rbac-webhook-config
+        severity: warning
+        summary: No role rewrites admission webhooks.
+        targets: [rbac.authorization.k8s.io/ClusterRole]
+        check: rbac-grant
+        params:
+          permissions:
+            - {apiGroup: admissionregistration.k8s.io, resource: mutatingwebhookconfigurations,
+               verbs: [create, update, patch], what: "intercept every object written to the cluster"}
+        rationale: r
+        documentation: d
+        remediation: f
+        examples: {pass: "", fail: ""}
+        """))
+    spec = load_rule_file(tmp_path / "webhooks.yaml", "repository")
+    text = role('- {apiGroups: ["*"], resources: [mutatingwebhookconfigurations], verbs: [patch]}', kind="ClusterRole")
+    engine = Engine(bind([spec], available_checks()), Options())
+    (finding,) = [f for report in engine.lint_text(text, "x.yaml") for f in report.findings]
+    assert finding.pointer == "/rules/0/resources/0"
+    assert "patch on mutatingwebhookconfigurations" in finding.message
+    assert "intercept every object written to the cluster" in finding.message
