@@ -81,7 +81,9 @@ def lintops_checks() -> Sequence[type[Check]] | Mapping[str, str]:
 def lintops_rule_dirs() -> Sequence[Path]:
     """Directories of rule files (``*.yaml``, the format of ``rules/``) this plugin ships: a rule pack.
 
-    Called once when the rule catalog is built. Rule ids must be unique across all packs.
+    Called once when the rule catalog is built. Rule ids must be unique across all packs. A rule file may
+    name the packs it belongs to (``packs: [...]``, its own or a built-in one such as ``pss-restricted``), which
+    a configuration's ``packs:`` or ``--pack NAME`` turns on (lintops.catalog.configure).
     """
 
 

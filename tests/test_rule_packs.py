@@ -192,3 +192,27 @@ def test_the_published_schemas_know_the_key():
     for name in ("lintops-config.schema.json", "lintops-rule.schema.json"):
         schema = json.loads((REPO / "schemas" / name).read_text(encoding="utf-8"))
         assert schema["properties"]["packs"]["items"]["pattern"] == "^[a-z0-9][a-z0-9-]*$"
+
+
+def test_a_plugins_rules_declare_packs_the_same_way(tmp_path):
+    from lintops.catalog import build_catalog, configure
+    from lintops.config.settings import Config
+    from lintops.hookspecs import hookimpl
+    from lintops.plugins import plugin_manager
+
+    write(tmp_path / "rules" / "team-pod-label.yaml", TEAM_RULE.replace("packs: [team-extra]",
+                                                                        "packs: [team-extra, pss-restricted]"))
+
+    class Plugin:
+        @hookimpl
+        def lintops_rule_dirs(self):
+            return [tmp_path / "rules"]
+
+    manager = plugin_manager()
+    manager.register(Plugin(), name="team-plugin")
+    catalog = build_catalog(manager)
+    assert catalog.spec("team-pod-label").packs == ("team-extra", "pss-restricted")
+    assert "team-pod-label" in known_packs(catalog.specs)["pss-restricted"]  # joins the built-in pack
+    for packs, on in (((), False), (("team-extra",), True), (("pss-restricted",), True), (("pss-baseline",), False)):
+        configured = configure(catalog, Config(), packs=packs)
+        assert configured.spec("team-pod-label").enabled is on, packs
