@@ -36,6 +36,8 @@ from typing import Any
 CLUSTER_WIDE_ANNOTATION = "sealedsecrets.bitnami.com/cluster-wide"
 NAMESPACE_WIDE_ANNOTATION = "sealedsecrets.bitnami.com/namespace-wide"
 STRICT, NAMESPACE_WIDE, CLUSTER_WIDE = "strict", "namespace-wide", "cluster-wide"
+#: How much of its identity each scope lets change (more is wider): strict binds name and namespace.
+SCOPE_WIDTH = {STRICT: 0, NAMESPACE_WIDE: 1, CLUSTER_WIDE: 2}
 
 #: Smallest RSA ciphertext (modulus) size in bytes accepted: a 1024-bit key. kubeseal's are 2048 or 4096.
 MIN_RSA_BYTES = 128
