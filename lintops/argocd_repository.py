@@ -4,9 +4,9 @@ An ArgoCD Application names its sources by URL. lintops can check a source's ``p
 only when that URL is the repository being linted: the URLs of the repository's git remotes (what CI
 writes into ``.git/config`` when it clones) and the aliases of the configuration
 (``argocd: {repositories: [...]}``, for a mirror or a URL the remotes do not spell). URLs are compared
-normalised (:func:`lintops.checks.argocd_self_heal_staging.normalise_repo_url`: no scheme, user, port,
-trailing ``/`` or ``.git``; the host without case), so ``git@github.com:org/repo.git`` and
-``https://github.com/org/repo`` are the same repository.
+normalised (:func:`normalise_repo_url`, by which ``argocd-self-heal-staging`` compares sources too: no
+scheme, user, port, trailing ``/`` or ``.git``; the host without case), so ``git@github.com:org/repo.git``
+and ``https://github.com/org/repo`` are the same repository.
 
 git is asked as lintops already asks it (:mod:`lintops.changes`): only reading commands (``config``,
 ``for-each-ref``, ``rev-parse``), with hooks off and no terminal prompt. ``.git/config`` is written by
@@ -20,18 +20,49 @@ it (a mono-repository linted from a sub-directory): :attr:`RepositoryInfo.prefix
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-
-from .checks.argocd_self_heal_staging import normalise_repo_url
+from typing import Any
+from urllib.parse import urlsplit
 
 #: git reads only: no hook, no maintenance, no prompt (see lintops.changes).
 _QUIET = ("-c", "core.hooksPath=/dev/null", "-c", "gc.auto=0", "-c", "maintenance.auto=false")
 #: Bounds on what git's answer may hold (a repository with more tags is answered by these many).
 _MAX_REFS = 200_000
 _TIMEOUT = 20
+
+
+def normalise_repo_url(url: Any) -> str:
+    """A repository URL reduced to ``host/path``: scheme, user, port, trailing ``/`` and ``.git`` dropped.
+
+    ``https://GitHub.com/org/repo.git/``, ``ssh://git@github.com:22/org/repo`` and
+    ``git@github.com:org/repo.git`` all become ``github.com/org/repo``. The host is compared
+    case-insensitively, the path as written.
+    """
+    if not isinstance(url, str):
+        return ""
+    text = url.strip()
+    if "://" in text:
+        try:
+            parts = urlsplit(text)
+            host = (parts.hostname or "").lower()
+        except ValueError:  # "https://[git.example/repo": not a URL, compared as written
+            return text
+        path = parts.path
+    else:
+        scp = re.match(r"^(?:[^@/]+@)?([^:/]+):(?!\d+/)(.*)$", text)  # git@host:org/repo
+        if scp:
+            host, path = scp.group(1).lower(), scp.group(2)
+        else:  # host/path without a scheme (OCI registries)
+            host, _, path = text.partition("/")
+            host = host.rsplit("@", 1)[-1].split(":", 1)[0].lower()
+    path = path.strip("/")
+    while path.endswith(".git") or path.endswith("/"):
+        path = path.removesuffix(".git").rstrip("/")
+    return f"{host}/{path}" if path else host
 
 
 @dataclass(frozen=True)

@@ -21,8 +21,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..argocd_apps import application_sources, is_application, repository_of, shown_url
 from ..model import Resource, Violation, join_pointer
-from ..redact import mask_url_credentials
 from .base import Check, Subject
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -33,32 +33,6 @@ if TYPE_CHECKING:  # pragma: no cover
 #: The project ArgoCD creates itself; an Application without ``project`` (or with ``""``) is in it.
 DEFAULT_PROJECT = "default"
 _GLOB = frozenset("*?[")
-
-
-def is_application(resource: Resource, kind: str = "Application") -> bool:
-    return resource.kind == kind and str(resource.api_version).startswith("argoproj.io/")
-
-
-def application_sources(spec: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
-    """``(pointer, source)`` of every source: ``spec.sources`` when it is a non-empty list, else ``spec.source``."""
-    if isinstance(spec.get("sources"), list) and spec["sources"]:
-        return [(f"/spec/sources/{i}", s) for i, s in enumerate(spec["sources"]) if isinstance(s, dict)]
-    source = spec.get("source")
-    return [("/spec/source", source)] if isinstance(source, dict) else []
-
-
-def repository_of(ctx: RunContext) -> RepositoryInfo:
-    from ..argocd_repository import repository_info
-
-    argocd = getattr(ctx.options, "argocd", None) or {}
-    aliases = argocd.get("repositories") if isinstance(argocd, dict) else None
-    return repository_info(ctx.options.base_dir or Path.cwd(), aliases if isinstance(aliases, list) else ())
-
-
-def shown_url(url: Any) -> str:
-    """A ``repoURL`` as a message may quote it: credentials in it masked, long ones cut."""
-    text = mask_url_credentials(str(url))
-    return text if len(text) <= 200 else text[:200] + "..."
 
 
 class ArgoCDApplicationSource(Check):

@@ -15,11 +15,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+from ..argocd_apps import application_sources, environment_of, is_application, repository_of
 from ..config.environments import PRODUCTION, patterns_from
 from ..lazy_pattern import lazy
 from ..model import Violation, join_pointer
-from .argocd_application_source import application_sources, is_application, repository_of
-from .argocd_self_heal_staging import _records  # the same environment classification as that rule
 from .base import Check, Subject
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -94,10 +93,7 @@ class ArgoCDFloatingRevision(Check):
         resource = subject.resource
         if not is_application(resource) or not isinstance(resource.body.get("spec"), dict):
             return ()
-        records = list(_records(resource))
-        if not records:
-            return ()
-        decided = records[0].classify(patterns_from(ctx.options.environments))
+        decided = environment_of(resource, patterns_from(ctx.options.environments))
         environment = decided.environment if decided else UNKNOWN
         if environment not in self._environments:
             return ()

@@ -16,8 +16,8 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
+from ..argocd_repository import normalise_repo_url
 from ..config.environments import PRODUCTION, STAGING, Classification, EnvironmentPatterns, patterns_from
 from ..lazy_pattern import lazy
 from ..model import Resource, Violation
@@ -29,36 +29,6 @@ if TYPE_CHECKING:  # pragma: no cover
 _TEMPLATE_EXPRESSION = lazy(r"\{\{.*?\}\}")
 _REFERENCE = lazy(r"\.?[A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*)*")
 _ENV_LABELS = ("env", "environment")
-
-
-def normalise_repo_url(url: Any) -> str:
-    """A repository URL reduced to ``host/path``: scheme, user, port, trailing ``/`` and ``.git`` dropped.
-
-    ``https://GitHub.com/org/repo.git/``, ``ssh://git@github.com:22/org/repo`` and
-    ``git@github.com:org/repo.git`` all become ``github.com/org/repo``. The host is compared
-    case-insensitively, the path as written.
-    """
-    if not isinstance(url, str):
-        return ""
-    text = url.strip()
-    if "://" in text:
-        try:
-            parts = urlsplit(text)
-            host = (parts.hostname or "").lower()
-        except ValueError:  # "https://[git.example/repo": not a URL, compared as written
-            return text
-        path = parts.path
-    else:
-        scp = re.match(r"^(?:[^@/]+@)?([^:/]+):(?!\d+/)(.*)$", text)  # git@host:org/repo
-        if scp:
-            host, path = scp.group(1).lower(), scp.group(2)
-        else:  # host/path without a scheme (OCI registries)
-            host, _, path = text.partition("/")
-            host = host.rsplit("@", 1)[-1].split(":", 1)[0].lower()
-    path = path.strip("/")
-    while path.endswith(".git") or path.endswith("/"):
-        path = path.removesuffix(".git").rstrip("/")
-    return f"{host}/{path}" if path else host
 
 
 def normalise_path(path: Any) -> str:
