@@ -49,7 +49,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from .checks.base import Check, Subject
-from .model import Located, ObjectRef, Resource, Violation
+from .model import Located, Location, ObjectRef, Position, Resource, Violation
+from .packed_refs import Packed
 
 if TYPE_CHECKING:  # pragma: no cover
     from .run_context import RunContext
@@ -155,7 +156,10 @@ class FactStore:
         self._labels: dict[tuple, array] = defaultdict(lambda: array("q"))
         #: (scope or directory, topic, first key part): what "the referenced kind is part of this render" asks.
         self._present: set[tuple] = set()
-        self._references: dict[str, list[tuple[Any, str, Fact]]] = defaultdict(list)
+        #: topic -> its references packed (:func:`_pack`) end to end in one buffer, and where each ends.
+        self._references: dict[str, Packed] = defaultdict(Packed)
+        #: References that marshal cannot pack (an annotation YAML made a date), as they are.
+        self._aside: dict[str, list[tuple[Any, Any, Fact]]] = defaultdict(list)
 
     def __bool__(self) -> bool:
         return bool(self.recorders)
@@ -179,8 +183,8 @@ class FactStore:
         lookup = PLAIN if scope == CONTEXT else scope
         for fact in facts:
             if fact.site is not None:
-                if scope != CONTEXT:
-                    self._references[fact.topic].append((lookup, judged, fact))
+                if scope != CONTEXT and not self._references[fact.topic].add(_flat(lookup, judged, fact)):
+                    self._aside[fact.topic].append((lookup, judged, fact))
                 continue
             if fact.key:
                 namespace = fact.key[1] if len(fact.key) > 1 else None
@@ -203,9 +207,30 @@ class FactStore:
         self._labels.clear()
         self._present.clear()
         self._references.clear()
+        self._aside.clear()
 
     def view(self) -> Facts:
         return Facts(self)
+
+
+def _flat(lookup: Any, judged: Any, fact: Fact) -> tuple:
+    """A reference as a tuple of plain values (what :class:`lintops.packed_refs.Packed` keeps)."""
+    place = fact.site
+    assert place is not None
+    located, ref, end = place.located, place.ref, place.located.end
+    return (lookup, judged, fact.topic, fact.key, fact.data, fact.tag, ref.api_version, ref.kind, ref.namespace,
+            ref.name, place.environment, place.pointer,
+            tuple((r.path, r.line, r.column) for r in (located.location, *located.related)),
+            None if end is None else (end.line, end.column), place.annotations)
+
+
+def _rebuilt(record: tuple) -> tuple[Any, Any, Fact]:
+    (lookup, judged, topic, key, data, tag, api_version, kind, namespace, name, environment, pointer, places, end,
+     annotations) = record
+    located = Located(Location(*places[0]), tuple(Location(*p) for p in places[1:]),
+                      None if end is None else Position(*end))
+    return lookup, judged, Fact(topic, key, data, Site(ObjectRef(api_version, kind, namespace, name), environment,
+                                                       pointer, located, annotations), tag)
 
 
 class Facts:
@@ -214,9 +239,15 @@ class Facts:
     def __init__(self, store: FactStore) -> None:
         self._store = store
 
-    def references(self, topic: str) -> list[tuple[Any, Any, Fact]]:
-        """``(lookup scope, judging scope, fact)`` of every reference of ``topic``, in the order they were made."""
-        return self._store._references.get(topic, [])
+    def references(self, topic: str) -> Iterator[tuple[Any, Any, Fact]]:
+        """``(lookup scope, judging scope, fact)`` of every reference of ``topic``, in the order they were made,
+        each unpacked as it is reached (a resolver that needs two passes asks twice, rather than holding
+        every reference of the run unpacked at once)."""
+        packed = self._store._references.get(topic)
+        if packed is not None:
+            for record in packed:
+                yield _rebuilt(record)
+        yield from self._store._aside.get(topic, ())
 
     def present(self, scope: Any, topic: str, first: str | None, namespace: str | None = ANY) -> bool:
         """Whether ``scope`` (a judging or lookup scope) has a fact of ``topic`` whose key starts with ``first``,
@@ -323,7 +354,5 @@ def recorders_of(rules: Iterable[Any]) -> list[Recorder]:
     """The recorders of the run's fact checks, each once."""
     found: list[Recorder] = []
     for rule in rules:
-        check = getattr(rule, "check", None)
-        if isinstance(check, FactCheck):
-            found.extend(check.recorders)
+        found.extend(getattr(getattr(rule, "check", None), "recorders", None) or ())
     return found

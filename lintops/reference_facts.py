@@ -11,7 +11,8 @@ Recorders, each a function of one object:
   default it, -1 for kinds whose pod count is not theirs to say: DaemonSets, Jobs, CronJobs).
 - :data:`REFERENCES`: where an object names another: a Service's selector (``selector:service``), a
   PodDisruptionBudget's (``selector:pdb``, with its budget), an Ingress backend's Service
-  (``ref:ingress``), an HPA's ``scaleTargetRef`` (``ref:scale``), and a pod spec's ConfigMaps and Secrets
+  (``ref:ingress``), an HPA's or KEDA ScaledObject's ``scaleTargetRef`` (``ref:scale``, with the fewest
+  replicas it scales to), and a pod spec's ConfigMaps and Secrets
   (``ref:pod``: ``env[].valueFrom.configMapKeyRef``/``secretKeyRef``, ``envFrom[]``, ``volumes[]``
   ``configMap``/``secret``/``projected`` sources), each unless it is marked ``optional: true``.
 
@@ -83,13 +84,15 @@ def _pod_templates(resource: Resource, ctx: RunContext) -> Iterator[Fact]:
     if pointer is None:
         return
     base = pointer[:-len("/spec")] if pointer.endswith("/spec") else pointer
-    node: Any = resource.body
-    for token in [*base.split("/")[1:], "metadata"]:
-        node = _dict(node).get(token)
-    if not isinstance(_dict(node).get("labels", {}), dict) or (resource.kind == "Rollout" and base and _dict(
-            resource.body.get("spec")).get("template") is None):
-        return  # a Rollout that names a Deployment (workloadRef) has that Deployment's template
-    labels = {k: v for k, v in _dict(_dict(node).get("labels")).items() if isinstance(k, str) and isinstance(v, str)}
+    template: Any = resource.body
+    for token in base.split("/")[1:]:
+        template = _dict(template).get(token)
+    if not isinstance(template, dict):
+        return  # no pod template (a Rollout that names a Deployment has that Deployment's): no pods
+    found = _dict(template.get("metadata")).get("labels")
+    if found is not None and not isinstance(found, dict):
+        return
+    labels = {k: v for k, v in _dict(found).items() if isinstance(k, str) and isinstance(v, str)}
     tag = -1
     if resource.kind in REPLICATED_KINDS:
         replicas = _dict(resource.body.get("spec")).get("replicas", 1)
@@ -137,15 +140,26 @@ def _references(resource: Resource, ctx: RunContext) -> Iterator[Fact]:
         yield from _budget(resource, spec)
     elif kind == "Ingress":
         yield from _ingress(resource, spec)
-    elif kind == "HorizontalPodAutoscaler":
-        target = _dict(spec.get("scaleTargetRef"))
-        name, target_kind = _str(target.get("name")), _str(target.get("kind"))
-        if name and target_kind in SCALABLE_KINDS:
-            yield Fact("ref:scale", (target_kind, namespace, name), None,
-                       site(resource, "/spec/scaleTargetRef/name"))
+    elif kind == "HorizontalPodAutoscaler" or (kind == "ScaledObject" and resource.api_version.startswith("keda.sh/")):
+        yield from _scaler(resource, spec)
     pointer = ctx.options.workloads.get(kind)
     if pointer is not None:
         yield from _pod_references(resource, pointer)
+
+
+def _scaler(resource: Resource, spec: dict[str, Any]) -> Iterator[Fact]:
+    """An HPA's or a KEDA ScaledObject's target, with the fewest replicas it may scale it to."""
+    target = _dict(spec.get("scaleTargetRef"))
+    keda = resource.kind == "ScaledObject"
+    name = _str(target.get("name"))
+    target_kind = _str(target.get("kind")) or ("Deployment" if keda else None)
+    if name is None or target_kind not in SCALABLE_KINDS:
+        return
+    least = spec.get("minReplicaCount" if keda else "minReplicas", 0 if keda else 1)
+    if not isinstance(least, int) or isinstance(least, bool):
+        least = 0 if keda else 1
+    yield Fact("ref:scale", (target_kind, resource.namespace, name), {"minReplicas": least},
+               site(resource, "/spec/scaleTargetRef/name"))
 
 
 def _budget(resource: Resource, spec: dict[str, Any]) -> Iterator[Fact]:

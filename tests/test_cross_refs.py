@@ -3,6 +3,7 @@ facts survive the trip through a worker process and a result-cache entry, giving
 
 from __future__ import annotations
 
+import datetime
 import json
 import sys
 
@@ -54,7 +55,7 @@ def test_context_files_add_keys_to_the_plain_scope_but_no_references():
                                          Fact("ref:pod", ("ConfigMap", None, "x"), None, _site())])
     facts = store.view()
     assert facts.known([(PLAIN, "object", "ConfigMap", None, "web")])
-    assert facts.references("ref:pod") == []
+    assert list(facts.references("ref:pod")) == []
 
 
 def test_selectors_match_label_sets_by_hash_with_every_operator():
@@ -89,6 +90,19 @@ def test_a_fact_round_trips_through_json_and_a_damaged_one_is_refused():
             fact(damaged)
 
 
+def test_references_are_kept_packed_and_come_back_as_they_were():
+    store = FactStore()
+    made = [Fact("ref:pod", ("Secret", "shop", f"db-{i}"), {"x": [1]}, _site(f"web-{i}"), tag=i) for i in range(3)]
+    annotations = (("", {"when": datetime.date(2020, 1, 2)}),)  # a value marshal cannot write: kept as it is
+    dated = Fact("ref:pod", ("Secret", None, "d"), None,
+                 Site(ObjectRef("v1", "Pod", None, "p"), None, "/spec", Located(Location("p.yaml", 1, 1)), annotations))
+    store.add(PLAIN, "apps/web.yaml", [*made, dated])
+    assert len(store._references["ref:pod"]) == 3 and len(store._aside["ref:pod"]) == 1
+    back = list(store.view().references("ref:pod"))
+    assert [fact for _, _, fact in back] == [*made, dated]
+    assert {(lookup, judged) for lookup, judged, _ in back} == {(PLAIN, ("dir", "apps"))}
+
+
 def test_a_worker_store_is_cleared_and_a_store_without_recorders_is_falsy():
     store = FactStore()
     assert not store
@@ -97,7 +111,7 @@ def test_a_worker_store_is_cleared_and_a_store_without_recorders_is_falsy():
     store.clear()
     facts = store.view()
     assert not facts.known([(PLAIN, "object", "ConfigMap", None, "a")])
-    assert facts.references("ref:pod") == []
+    assert list(facts.references("ref:pod")) == []
 
 
 DEPLOYMENT = """\
