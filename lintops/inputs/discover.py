@@ -26,6 +26,7 @@ from ..lazy_pattern import lazy
 from ..parse.documents import ParsedFile
 from ..parse.limits import DEFAULT_LIMITS, Limits
 from .files import DEFAULT_MAX_BYTES, LintedRoot
+from .listed import Listed
 from .repository_index import RepositoryIndex
 from .tree import KUSTOMIZATION_FILES, MANIFEST_SUFFIXES, mentions_application, real_path, walk_directories
 
@@ -177,12 +178,17 @@ def discover(paths: Iterable[str], excludes: Iterable[str] = (), base: Path | No
     yield from _rendered_inputs(found, layout, applications)
 
 
-def _handed_out(files: list[InputFile]) -> Iterator[InputFile]:
+def _handed_out(files: list[InputFile | Listed]) -> Iterator[InputFile]:
     """``files`` in order, each let go of once handed out: a run linting one file at a time keeps no record
     of the files it is done with (one that collects them for worker processes keeps its own list)."""
     files.reverse()
     while files:
-        yield files.pop()
+        yield _input_file(files.pop())
+
+
+def _input_file(item: InputFile | Listed) -> InputFile:
+    """The :class:`InputFile` of a file the walk listed (lintops.inputs.listed)."""
+    return item if isinstance(item, InputFile) else InputFile(item.display, item.path, root=item.root)
 
 
 class _Found:
@@ -196,8 +202,8 @@ class _Found:
         self.repository = LintedRoot(base)
         self.within = self.repository  # the root of the path being discovered
         self.given_roots: list[LintedRoot] = [self.repository]
-        self.seen: set[Path] = set()
-        self.files: list[InputFile] = []
+        self.seen: set[str] = set()  # absolute paths as text: a Path is ten objects more per file
+        self.files: list[InputFile | Listed] = []
         self.charts: dict[Path, tuple[str, LintedRoot]] = {}
         self.kustomizations: set[Path] = set()
         self.stdin = False
@@ -217,10 +223,10 @@ class _Found:
     def add_file(self, file: Path) -> None:
         """A plain file, once, unless excluded."""
         display = display_path(file, self.base)
-        resolved = Path(os.path.abspath(file))
+        resolved = os.path.abspath(file)
         if resolved not in self.seen and not is_excluded(display, self.excludes):
             self.seen.add(resolved)
-            self.files.append(InputFile(display, file, root=self.within))
+            self.files.append(Listed(display, os.fspath(file), self.within))
 
     def add_path(self, raw: str) -> None:
         """One path given on the command line: standard input, a directory, or a file."""
@@ -327,15 +333,15 @@ def _application_map(found: _Found, layout: Layout | None, limits: Limits) -> di
     return applications
 
 
-def _with_parse(item: InputFile, parse: tuple[int, ParsedFile] | None, reader: LintedRoot,
-                limits: Limits) -> InputFile:
+def _with_parse(item: InputFile | Listed, parse: tuple[int, ParsedFile] | None, reader: LintedRoot,
+                limits: Limits) -> InputFile | Listed:
     """``item`` carrying the parse discovery made of it, when the parse stage would read the same bytes."""
     if parse is None or item.root != reader or parse[0] > limits.max_file_bytes:
         return item
     if not _DIRECTIVE.search(parse[1].text):  # a document after %TAG cannot be composed again on its own
         for document in parse[1].documents:
             document.release()  # until it is linted, the data and the text are held, not the node trees
-    return replace(item, parsed=parse[1], parsed_limits=limits)
+    return replace(_input_file(item), parsed=parse[1], parsed_limits=limits)
 
 
 #: A YAML directive line (``%TAG``, ``%YAML``).

@@ -23,6 +23,11 @@ Modules, in the order a text passes them:
   position of a JSON pointer;
 - :mod:`.directives`: ``# lintops:`` exemption comments.
 
-Nothing is imported here: each caller imports the module it needs, so that what one run never uses
-(the splitters for Helm, the directives of a file without any) is never loaded.
+Nothing else is imported here: each caller imports the module it needs, so that what one run never uses
+(the splitters for Helm, the directives of a file without any) is never loaded. PyYAML, which every
+module of this stage needs, is imported first, with its patterns compiled lazily (:mod:`.pyyaml`).
 """
+
+from .pyyaml import import_yaml
+
+import_yaml()

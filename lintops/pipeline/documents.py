@@ -161,7 +161,12 @@ def _directive_findings(state: RunState, parsed: ParsedFile | DocumentStream,
     land in (lintops.pipeline.rendered.record_directives)."""
     if locators is not None:
         return []
-    directives = state.directives[parsed.path] = parse_directives(parsed.text) or NO_DIRECTIVES
+    text = parsed.text
+    directives = parse_directives(text) or NO_DIRECTIVES
+    if directives or not _without_directives(text):
+        state.directives[parsed.path] = directives
+    else:  # the run keeps no entry per file without comments: a missing path has none (filter_findings)
+        state.directives.pop(parsed.path, None)
     found: list[Finding] = []
     reason_rule = state.rules_by_id.get(EXEMPTION_REASON)
     if reason_rule is not None:
@@ -170,6 +175,15 @@ def _directive_findings(state: RunState, parsed: ParsedFile | DocumentStream,
     if policy_rule is not None and directives:
         found.extend(state.policy.refused_comment_findings(directives, parsed.path, policy_rule.severity))
     return [Pending(finding, exempt=False) for finding in found]
+
+
+def _without_directives(text: str) -> bool:
+    """Whether reading the file again as :func:`lintops.pipeline.rendered.record_directives` does (its bytes as
+    UTF-8, errors replaced) surely finds no exemption comment either, so that the run need not remember that
+    this file has none: an ASCII text without ``lintops:`` (its bytes are that text, or UTF-16 of it, where no
+    two ASCII characters are adjacent). An empty text (also what a file that does not decode leaves) or one
+    with other characters keeps its entry."""
+    return bool(text) and text.isascii() and "lintops:" not in text
 
 
 def _problem_findings(state: RunState, path: str, problems: tuple, *, rendered: bool) -> list[Pending]:
