@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from ...model import Located, Location, Locator
+from ...model import Located, Location, Locator, join_pointer
 from ...parse.documents import ParsedDocument
 from ...parse.stream import HELM, parse_text
 from ..manifests import LocatorFactory
@@ -31,6 +31,7 @@ from .markers import (
     _marker,
     _number_mark,
 )
+from .trace import Trace
 from .values import Tokens, _get, _Layer, _scalar_text
 
 
@@ -51,6 +52,7 @@ class _Environment:
         self._marked: list[dict[str, str]] | None = None
         self._marked_docs: dict[tuple[int, str], list[ParsedDocument]] = {}
         self._leaves: list[tuple[Tokens, Any]] = []
+        self._traces: dict[str, Trace | None] = {}
 
     def for_target(self, capabilities: Capabilities) -> _Environment:
         """This environment's values, to be rendered for another target (its own outputs and marked renders)."""
@@ -259,10 +261,22 @@ class _Environment:
         template = self.context.template(key)
         tokens = _existing(document.data, pointer)
         try:
+            traced = self._traced(key, document, tokens, at_key)
             kind, ordinal = self._ordinal(key, document)
-            line, depth, last_is_key = template.find(kind, ordinal, tokens, document.data)
-            exact = depth == len(tokens)
-            template_location = template.location(line, at_key, exact and last_is_key)
+            if traced is not None and traced[2] < len(tokens):
+                # below the deepest traced node, the template's indentation is followed only from that node
+                parent_line, parent_depth, _ = template.find(kind, ordinal, tokens[: traced[2]], document.data)
+                if parent_line == traced[0] and parent_depth == traced[2] and self._items_fit(
+                        template, kind, ordinal, tokens, traced[2], document.data):
+                    found = template.find(kind, ordinal, tokens, document.data)
+                    traced = None if found[1] > traced[2] else traced
+            if traced is not None:
+                line, column, depth, last_is_key = traced
+                template_location = Location(template.path, line + 1, column + 1)
+            else:
+                line, depth, last_is_key = template.find(kind, ordinal, tokens, document.data)
+                exact = depth == len(tokens)
+                template_location = template.location(line, at_key, exact and last_is_key)
         except Exception:  # never fail a finding over its position
             return Located(Location(template.path, 1, 1))
         try:
@@ -280,6 +294,57 @@ class _Environment:
         if location is None:
             return Located(template_location)
         return Located(location, (template_location,))
+
+
+    @staticmethod
+    def _items_fit(template: Any, kind: str | None, ordinal: int, tokens: Tokens, depth: int, data: Any) -> bool:
+        """Whether each list item the template's indentation takes below ``depth`` fits the rendered item
+        by its written first key (an item by its index alone may be another one: an ``if`` dropped some)."""
+        for index in range(depth, len(tokens)):
+            if tokens[index].isdigit():
+                line, found_depth, _ = template.find(kind, ordinal, tokens[: index + 1], data)
+                present, item = _get(data, tokens[: index + 1])
+                if found_depth != index + 1 or not present or not template._item_matches(line, item):
+                    return False
+        return True
+
+    def _trace(self, key: str) -> Trace | None:
+        if key not in self._traces:
+            lines = self.context.template(key).lines
+            text = self.outputs.get(key)
+            self._traces[key] = Trace("\n".join(lines), text) if lines and text is not None else None
+        return self._traces[key]
+
+    def _traced(self, key: str, document: ParsedDocument, tokens: Tokens,
+                at_key: bool) -> tuple[int, int, int, bool] | None:
+        """``(line, column, depth, last_is_key)`` of the template text that wrote the node at ``tokens``,
+        else of its nearest parent so written (:mod:`.trace`); None when not even the object's start is.
+
+        Positions are read in this environment's own parse of the rendered text, the one ``document`` is a
+        document of (a caller's copy of that text parses alike; one that differs is not traced)."""
+        documents = self._documents(key)
+        if document.index >= len(documents) or not (documents[document.index] is document
+                                                    or documents[document.index].data == document.data):
+            return None
+        trace = self._trace(key)
+        if trace is None or not trace.usable:
+            return None
+        rendered = documents[document.index]
+        for depth in range(len(tokens), -1, -1):
+            found, parent = _get(document.data, tokens[: depth - 1]) if depth else (False, None)
+            keyed = found and isinstance(parent, dict)
+            pointer = join_pointer("", *tokens[:depth])
+            position = rendered.position(pointer, at_key if depth == len(tokens) else True)
+            answer = trace.locate(position.line - 1, position.column - 1)
+            if answer is not None and answer[1] and keyed and isinstance(_get(document.data, tokens[:depth])[1],
+                                                                          (dict, list)):
+                # a block an action printed (``resources:`` then ``toYaml``) is reported at its key, as in a file
+                key_position = rendered.position(pointer, True)
+                answer = trace.locate(key_position.line - 1, key_position.column - 1) or answer
+            if answer is not None:
+                line, column = trace.position(answer[0])
+                return line, column, depth, keyed
+        return None
 
 
 def _existing(data: Any, pointer: str) -> Tokens:
