@@ -179,7 +179,8 @@ def test_workers_and_one_process_and_a_cached_run_give_the_same_findings(tmp_pat
             "the Service's selector (app=app-gone-7) selects no pod template in namespace team among the objects of "
             "the run's plain files") in [(p.split("tree/")[-1], *rest) for p, *rest in alone]
     assert _run(root, 2) == alone
-    assert spread, "the files went to worker processes"
+    # (a process that loaded the Helm SDK, which starts threads, forks no workers: lintops.parallel)
+    assert spread or "helm_python" in sys.modules, "the files went to worker processes"
     cache = tmp_path / "cache"
     assert _run(root, 1, cache) == alone
     assert any(cache.rglob("*")), "the first run wrote entries"

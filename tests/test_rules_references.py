@@ -176,7 +176,7 @@ def test_default_namespace_gives_the_application_its_say(tmp_path):
           source: {repoURL: 'https://example.com/repo.git', path: apps/web, targetRevision: main}
           destination: {server: 'https://kubernetes.default.svc', namespace: shop}
         """)
-    found = [f for f in _findings(tmp_path) if f[0] == "default-namespace"]
+    found = [f for f in _findings(tmp_path, "--enable", "default-namespace") if f[0] == "default-namespace"]
     assert [(path, line) for _, path, line, *_ in found] == [("apps/tools/configmap.yaml", 3)], found
 
 
