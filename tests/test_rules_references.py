@@ -190,3 +190,15 @@ def test_image_pull_never_only_in_production(tmp_path):
     assert [(path, line) for _, path, line, *_ in found] == [("apps/dev/web.yaml", 17),
                                                               ("apps/production/web.yaml", 16)], found
     assert "namespace 'shop-prod'" in found[0][4] and "path 'apps/production/web.yaml'" in found[1][4]
+
+
+def test_default_namespace_ends_for_a_tree_named_by_its_absolute_path(tmp_path):
+    """Linted by an absolute path from outside it, directories are walked up to "/" and no further."""
+    _write(tmp_path, "tree/apps/web/configmap.yaml", CONFIGMAP)
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    result = run_lintops("check", "--format", "json", "--no-cache", "--enable", "default-namespace",
+                         str(tmp_path / "tree"), cwd=outside)
+    assert result.returncode == 0, result.stderr  # an info finding does not fail the run
+    found = [f for f in json.loads(result.stdout)["findings"] if f["rule"] == "default-namespace"]
+    assert [Path(f["path"]).name for f in found] == ["configmap.yaml"], found

@@ -102,7 +102,7 @@ class DefaultNamespace(FactCheck):
     def resolve(self, facts: Facts, ctx: RunContext) -> Iterable[Verdict]:
         def wanted(directory: str) -> list[tuple]:
             found = [(PLAIN, "app-dir", "dir", directory or ".")]
-            while directory:
+            while directory and directory != "/":  # an absolute display path ends at "/", its own dirname
                 found.append((PLAIN, "app-dir", "tree", directory))
                 directory = posixpath.dirname(directory)
             return [*found, (PLAIN, "app-dir", "tree", ".")]
