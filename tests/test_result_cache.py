@@ -187,3 +187,13 @@ def test_the_directory_is_bounded_least_recently_used_first(tmp_path):
     left = {p.stem for p in tmp_path.glob("*.json")}
     assert sum(p.stat().st_size for p in tmp_path.glob("*.json")) <= 40_000
     assert f"{3:064x}" in left and f"{59:064x}" in left and f"{0:064x}" not in left
+
+
+def test_every_built_in_check_that_holds_objects_says_how_much():
+    """A check with its own ``finish`` that cannot say what it holds would switch the cache off for every run."""
+    from lintops.catalog import load_rules
+    from lintops.checks.base import Check
+
+    silent = [rule.id for rule in load_rules() if rule.check is not None
+              and type(rule.check).finish is not Check.finish and rule.check.holding() is None]
+    assert silent == []

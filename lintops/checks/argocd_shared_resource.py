@@ -66,6 +66,9 @@ class ArgoCDSharedResource(Check):
         #: identity -> {Application (name, file) -> (its deployer, the first object of it)}
         self._seen: dict[tuple[str, ...], dict[tuple[str, str], tuple[tuple[str, str, str, str], Resource]]] = {}
 
+    def holding(self) -> int:
+        return sum(len(deployers) for deployers in self._seen.values())
+
     def check(self, subject: Subject, ctx: RunContext) -> Iterable[Violation]:
         resource = subject.resource
         for deployer in resource.source.applications:

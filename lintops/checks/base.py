@@ -61,6 +61,17 @@ class Check:
         """Called once after every file: checks that held resources back report on them here."""
         return iter(())
 
+    def holding(self) -> int | None:
+        """How much this check holds for :meth:`finish` now, or None when it cannot say.
+
+        The result cache compares it before and after linting a file: a file that changed it left
+        something for the end of the run and is not cached. A check that overrides :meth:`finish` and
+        answers None switches the result cache off for the whole run. The default counts a ``_held``
+        list, the way most holding checks keep what they hold.
+        """
+        held = getattr(self, "_held", None)
+        return len(held) if isinstance(held, list) else None
+
     @staticmethod
     def each_target(subject: Subject, ctx: RunContext,
                     check_at: Callable[[Subject, RunContext], Iterable[Violation]]) -> list[Violation]:

@@ -82,6 +82,9 @@ class RbacClusterGrant(Check):
         #: (environment, aggregating ClusterRole's name, its selectors)
         self._aggregators: list[tuple[str | None, str, tuple[Mapping[str, Any], ...]]] = []
 
+    def holding(self) -> int:
+        return len(self._roles) + len(self._bindings) + len(self._aggregators)
+
     def check(self, subject: Subject, ctx: RunContext) -> Iterable[Violation]:
         resource = subject.resource
         environment = resource.source.environment

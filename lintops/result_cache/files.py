@@ -12,8 +12,8 @@ come later, an ArgoCD Application compared with its staging twin), one that regi
 Rollout that names a Deployment, one on which a check raised. Files that mention a kind some check
 compares across files (:func:`lintops.parallel.cross_object_markers`) are not even looked up, as they
 are linted first in a parallel run. A run whose checks hold objects back in a way this module cannot
-see (a plugin check with its own ``finish`` that keeps no ``_held`` list) caches nothing; so does a run
-whose every object is told to an observer (``lintops diff``).
+see (a plugin check with its own ``finish`` whose :meth:`~lintops.checks.base.Check.holding` is None)
+caches nothing; so does a run whose every object is told to an observer (``lintops diff``).
 """
 
 from __future__ import annotations
@@ -63,7 +63,7 @@ def _usable(cache: ResultCache, state: Any) -> tuple[Any, ...]:
     for rule in state.rules:
         check = rule.check
         if check is not None and type(check).finish is not Check.finish:
-            if not isinstance(getattr(check, "_held", None), list):
+            if check.holding() is None:
                 break
             holders.append(check)
     else:
@@ -75,7 +75,7 @@ def _usable(cache: ResultCache, state: Any) -> tuple[Any, ...]:
 def _traces(state: Any, holders: tuple[Check, ...]) -> tuple[int, ...]:
     """What linting a file may leave behind in the run, as counts: equal before and after, it left nothing."""
     return (len(state.internal_errors), len(state.context.crds), len(state.references),
-            *(len(check._held) for check in holders))
+            *(check.holding() for check in holders))
 
 
 def _payload(state: Any, file_report: FileReport) -> dict[str, Any] | None:
