@@ -144,6 +144,18 @@ PERMISSION_SCHEMA: dict[str, Any] = {
     "additionalProperties": False,
 }
 
+#: The ``params`` schema of both checks that report permissions (``rbac-grant``, ``rbac-cluster-grant``).
+PERMISSIONS_PARAMS_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "permissions": {"type": "array", "minItems": 1, "items": PERMISSION_SCHEMA,
+                        "description": "The permissions to report, each an API group, a resource and the "
+                                       "verbs that grant it."},
+    },
+    "required": ["permissions"],
+    "additionalProperties": False,
+}
+
 
 @dataclass(frozen=True)
 class Match:

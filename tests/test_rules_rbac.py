@@ -285,7 +285,7 @@ def test_a_chart_is_judged_per_environment_at_the_template_line(lint_json, tmp_p
     _, report = lint_json(str(chart))
     found = [f for f in report["findings"] if f["rule"].startswith("rbac-")]
     assert [(f["rule"], f["path"].rsplit("/", 2)[-2:], f["line"], f["column"], f["environment"]) for f in found] == [
-        ("rbac-secrets-read", ["templates", "rbac.yaml"], 7, 5, ["production"])]
+        ("rbac-secrets-read", ["templates", "rbac.yaml"], 7, 29, ["production"])]
     assert "bound cluster-wide by ClusterRoleBinding" in found[0]["message"]
 
 

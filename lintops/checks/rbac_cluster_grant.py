@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from ..held_back import detached
 from ..model import Resource, Violation
 from ..rbac_policy import (
-    PERMISSION_SCHEMA,
+    PERMISSIONS_PARAMS_SCHEMA,
     aggregated_into,
     is_aggregated,
     joined,
@@ -62,16 +62,7 @@ class RbacClusterGrant(Check):
     description = ("A ClusterRole grants one of the listed permissions and is bound cluster-wide (or not bound "
                    "in the run, or aggregated): every binding of it being a RoleBinding passes.")
     cross_object_kinds = frozenset({"ClusterRole", *_BINDINGS})
-    params_schema: ClassVar[dict[str, Any]] = {
-        "type": "object",
-        "properties": {
-            "permissions": {"type": "array", "minItems": 1, "items": PERMISSION_SCHEMA,
-                            "description": "The permissions to report, each an API group, a resource and the "
-                                           "verbs that grant it."},
-        },
-        "required": ["permissions"],
-        "additionalProperties": False,
-    }
+    params_schema: ClassVar[dict[str, Any]] = PERMISSIONS_PARAMS_SCHEMA
 
     def __init__(self, params: dict[str, Any] | None = None) -> None:
         super().__init__(params)

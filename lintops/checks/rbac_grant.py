@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..model import Violation
-from ..rbac_policy import PERMISSION_SCHEMA, permission_from, role_matches, version_key, violations
+from ..rbac_policy import PERMISSIONS_PARAMS_SCHEMA, permission_from, role_matches, version_key, violations
 from .base import Check, Subject
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -30,16 +30,7 @@ if TYPE_CHECKING:  # pragma: no cover
 class RbacGrant(Check):
     name = "rbac-grant"
     description = "A Role or ClusterRole grants one of the listed permissions (API group, resource, verbs)."
-    params_schema: ClassVar[dict[str, Any]] = {
-        "type": "object",
-        "properties": {
-            "permissions": {"type": "array", "minItems": 1, "items": PERMISSION_SCHEMA,
-                            "description": "The permissions to report, each an API group, a resource and the "
-                                           "verbs that grant it."},
-        },
-        "required": ["permissions"],
-        "additionalProperties": False,
-    }
+    params_schema: ClassVar[dict[str, Any]] = PERMISSIONS_PARAMS_SCHEMA
 
     def __init__(self, params: dict[str, Any] | None = None) -> None:
         super().__init__(params)
