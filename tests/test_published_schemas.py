@@ -135,8 +135,8 @@ def test_the_rule_schema_applies_each_checks_params_for_editors():
 # -- configuration errors -------------------------------------------------------------------------------
 
 CONFIG_ERRORS = [
-    ("strikt: true\n", "1:1", "unknown key 'strikt'; did you mean 'strict'? (allowed: allow_exemptions, baseline, "
-                             "environment_versions, environments, exclude, exemptions, fail_on, helm, "
+    ("strikt: true\n", "1:1", "unknown key 'strikt'; did you mean 'strict'? (allowed: allow_exemptions, argocd, "
+                             "baseline, environment_versions, environments, exclude, exemptions, fail_on, helm, "
                              "kubernetes_version, kustomize, overrides, packs, plugins, repository, rule_docs_url, "
                              "rules, strict, workloads)"),
     ("fail_on: sometimes\n", "1:10", "fail_on must be error, warning or info, not 'sometimes'"),

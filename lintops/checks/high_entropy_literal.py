@@ -24,7 +24,6 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..credentials import SecretNameCheck, credential_format, is_named_literal
 from ..entropy import high_entropy
-from ..helm_values_layout import dotted
 from ..model import Violation, join_pointer
 from ..pattern_params import pattern_param
 from ..wording import container_label
@@ -144,6 +143,8 @@ class HighEntropyLiteral(Check):
             elif isinstance(child, str):
                 kind = self._reported(str(key) if isinstance(value, dict) else (tokens[-1] if tokens else ""), child)
                 if kind:
+                    from ..helm_values_layout import dotted  # only a values file needs it: no import on other runs
+
                     yield Violation(join_pointer("", *child_tokens),
                                     f"'{dotted(child_tokens)}' is a long random-looking {kind} string; {_ADVICE}")
 

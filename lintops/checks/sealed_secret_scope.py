@@ -11,7 +11,7 @@ as ArgoCD applies it. A mismatch its scope forbids is reported at ``/metadata/na
 ``/metadata/namespace``: for a rendered object the locator puts that node where it was set (the
 overlay's ``namePrefix:`` or ``namespace:`` line, the template line, the values key), which is the
 line to fix; a namespace given by an Application is reported at that Application's
-``destination.namespace`` line (:mod:`lintops.checks.sealed_secret_destination`).
+``destination.namespace`` line (:mod:`lintops.sealed_secret_destination`).
 
 ``report: mismatch`` (the error rule) fires on mismatches; ``report: unknown-namespace`` (a warning
 rule) on a strict or namespace-wide SealedSecret whose sealing namespace is written nowhere, which the
@@ -26,6 +26,7 @@ from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..model import Resource, Violation, join_pointer
+from ..sealed_secret_destination import Destinations, mismatch_message
 from ..sealed_secrets import (
     CLUSTER_WIDE,
     CLUSTER_WIDE_ANNOTATION,
@@ -41,7 +42,6 @@ from ..sealed_secrets import (
 )
 from ..wording import shorten
 from .base import Check, Subject
-from .sealed_secret_destination import Destinations, mismatch_message
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..run_context import RunContext

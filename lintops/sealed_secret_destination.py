@@ -17,9 +17,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import replace
 
-from ..model import Located, Resource, Violation
-from ..sealed_secrets import STRICT, identity
-from ..wording import shorten
+from .model import Located, Resource, Violation
+from .sealed_secrets import STRICT, identity
+from .wording import shorten
 
 _NAMESPACE = "/metadata/namespace"
 _SEALED_NAMESPACE = "/spec/template/metadata/namespace"
@@ -67,7 +67,7 @@ class Destinations:
         for application, defined_in, _, destination in resource.source.applications:
             if not destination or destination == sealed_namespace:
                 continue
-            from ..held_back import detached
+            from .held_back import detached
 
             how = (f" by the Application '{shorten(application)}' ({defined_in}), whose destination namespace it "
                    "takes as it has none of its own")
