@@ -108,13 +108,14 @@ Pointing back (how a rendered node finds its values key)
     ``extra_values_origin`` says, else at the template), and the template position is the related
     location. Otherwise the location is the
     template: the segment between ``---`` lines whose top-level ``kind:`` matches the object (by
-    ordinal among segments of that kind), its first line for the object itself, and, following the
-    pointer key by key through the template's indentation, the line of the node or of its nearest
-    parent written literally in the template. List items are taken by index; when the template writes
-    several items and a conditional dropped some, the item whose first key (``- name: ...``, read as a
-    pattern with ``{{ }}`` as wildcards) fits the rendered item is taken; an item produced by
-    ``range`` is its single written entry. The column is the value's for a scalar written on the
-    line, else the key's.
+    ordinal among segments of that kind), its first line for the object itself, and for a node the
+    template text that wrote it, traced exactly (:mod:`.trace`: Go copies a template's text pieces
+    verbatim, so a rendered character in such a piece has one template character; an entry of a flow
+    list is placed at the entry, a value an action printed at that action's ``{{``). What cannot be
+    traced exactly goes to its nearest traced parent; below it, the template's indentation is followed
+    key by key only where it agrees with the trace (list items matched to the rendered item by their
+    first key, ``- name: ...`` read as a pattern with ``{{ }}`` as wildcards; an item produced by
+    ``range`` is its single written entry), at worst the object's first line, never a guess.
 
     If the marked render fails (a template that validates a value, ``semverCompare``, ``index`` by a
     value), is much larger than the real one, or renders other objects than the real one (a marked
