@@ -1,11 +1,11 @@
 """Reading ArgoCD Applications as the ArgoCD rules do: what is one, its sources, the repository it may name, its
 environment.
 
-Shared by ``argocd-application-source`` and ``argocd-floating-revision`` (a check module imports no other
-check module). The environment is told in the order ``argocd-self-heal-staging`` documents (its env
-labels, the environment it was rendered for, its destination, its source paths and values files, its
-name; :mod:`lintops.config.environments` says which words name which environment), so that the two rules
-never disagree about which Applications are production.
+Shared by ``argocd-application-source``, ``argocd-floating-revision`` and ``argocd-self-heal-staging`` (a
+check module imports no other check module). The environment is told in one order
+(:func:`environment_candidates`: env labels, the environment it was rendered for, its destination, its
+source paths and values files, its name; :mod:`lintops.config.environments` says which words name which
+environment), so that the rules never disagree about which Applications are production.
 """
 
 from __future__ import annotations
@@ -21,7 +21,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from .model import Resource
     from .run_context import RunContext
 
-_ENV_LABELS = ("env", "environment")
+#: The labels an Application may name its environment by.
+ENV_LABELS = ("env", "environment")
 
 
 def is_application(resource: Resource, kind: str = "Application") -> bool:
@@ -64,30 +65,41 @@ def environment_of(resource: Resource, patterns: EnvironmentPatterns) -> Classif
     return None
 
 
+def environment_candidates(labels: dict[str, Any], rendered: str | None, spec: dict[str, Any],
+                           paths: list[str], value_files: list[str], name: str | None) -> list[tuple[str, str]]:
+    """Where an Application's environment may be written, most telling first (the order both
+    ``argocd-self-heal-staging`` and the rules of this module tell it in): its env labels, the environment
+    it was rendered for, its destination, its source paths, its Helm values files, its name."""
+    found: list[tuple[str, Any]] = [(f"label {key}", labels.get(key)) for key in ENV_LABELS]
+    found.append(("rendered environment", rendered))
+    destination = spec.get("destination")
+    if isinstance(destination, dict):
+        found.extend((f"destination {key}", destination.get(key)) for key in ("namespace", "name", "server"))
+    found.extend(("source path", path) for path in paths)
+    found.extend(("Helm values file", value_file) for value_file in value_files)
+    found.append(("name", name))
+    return [(where, value) for where, value in found if isinstance(value, str) and value]
+
+
 def _candidates(resource: Resource) -> list[tuple[str, str]]:
     body = resource.body
     metadata = body.get("metadata") if isinstance(body.get("metadata"), dict) else {}
     labels = metadata.get("labels") if isinstance(metadata.get("labels"), dict) else {}
     spec = body.get("spec") if isinstance(body.get("spec"), dict) else {}
-    found: list[tuple[str, Any]] = [(f"label {key}", labels.get(key)) for key in _ENV_LABELS]
-    found.append(("rendered environment", resource.source.environment))
-    destination = spec.get("destination")
-    if isinstance(destination, dict):
-        found.extend((f"destination {key}", destination.get(key)) for key in ("namespace", "name", "server"))
     sources = [source for _, source in application_sources(spec)
                if source.get("chart") or isinstance(source.get("path"), str) or not source.get("ref")]
-    found.extend(("source path", _path(source.get("path"))) for source in sources if not source.get("chart"))
+    value_files: list[str] = []
     for source in sources:
         helm = source.get("helm")
         files = helm.get("valueFiles") if isinstance(helm, dict) else None
         if isinstance(files, list):
-            found.extend(("Helm values file", item) for item in files if isinstance(item, str))
-    found.append(("name", resource.name))
-    return [(where, value) for where, value in found if isinstance(value, str) and value]
+            value_files.extend(item for item in files if isinstance(item, str))
+    paths = [normalise_path(source.get("path")) for source in sources if not source.get("chart")]
+    return environment_candidates(labels, resource.source.environment, spec, paths, value_files, resource.name)
 
 
-def _path(path: Any) -> str:
-    """A source path as ``argocd-self-heal-staging`` shows it: without ``./``, doubled or outer slashes."""
+def normalise_path(path: Any) -> str:
+    """A source path without ``./``, doubled or outer slashes; the repository root is ``""``."""
     if not isinstance(path, str):
         return ""
     return "/".join(part for part in path.strip().split("/") if part not in ("", "."))

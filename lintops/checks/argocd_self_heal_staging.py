@@ -17,6 +17,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ..argocd_apps import environment_candidates, normalise_path
 from ..argocd_repository import normalise_repo_url
 from ..config.environments import PRODUCTION, STAGING, Classification, EnvironmentPatterns, patterns_from
 from ..lazy_pattern import lazy
@@ -28,15 +29,6 @@ if TYPE_CHECKING:  # pragma: no cover
 
 _TEMPLATE_EXPRESSION = lazy(r"\{\{.*?\}\}")
 _REFERENCE = lazy(r"\.?[A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*)*")
-_ENV_LABELS = ("env", "environment")
-
-
-def normalise_path(path: Any) -> str:
-    """A source path without ``./``, doubled or outer slashes; the repository root is ``""``."""
-    if not isinstance(path, str):
-        return ""
-    parts = [part for part in path.strip().split("/") if part not in ("", ".")]
-    return "/".join(parts)
 
 
 def _strip_templates(value: Any) -> str | None:
@@ -104,17 +96,12 @@ class AppRecord:
         return self.automated_sync and automated is not None and automated.get("selfHeal") is True
 
     def candidates(self) -> list[tuple[str, str]]:
-        """Where the environment may be written, most telling first."""
-        found: list[tuple[str, Any]] = [(f"label {key}", self.labels.get(key)) for key in _ENV_LABELS]
-        if self.resource.kind == "Application":
-            found.append(("rendered environment", self.resource.source.environment))
-        destination = self.spec.get("destination")
-        if isinstance(destination, dict):
-            found.extend((f"destination {key}", destination.get(key)) for key in ("namespace", "name", "server"))
-        found.extend(("source path", source.path) for source in self.sources if source.path)
-        found.extend(("Helm values file", value_file) for source in self.sources for value_file in source.value_files)
-        found.append(("name", self.name))
-        return [(where, value) for where, value in found if isinstance(value, str) and value]
+        """Where the environment may be written, most telling first (lintops.argocd_apps)."""
+        rendered = self.resource.source.environment if self.resource.kind == "Application" else None
+        return environment_candidates(self.labels, rendered, self.spec,
+                                      [source.path for source in self.sources if source.path],
+                                      [value_file for source in self.sources for value_file in source.value_files],
+                                      self.name)
 
     def classify(self, patterns: EnvironmentPatterns) -> Classification | None:
         """The first candidate that names one environment; template expressions name none."""
