@@ -28,8 +28,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-#: git reads only: no hook, no maintenance, no prompt (see lintops.changes).
-_QUIET = ("-c", "core.hooksPath=/dev/null", "-c", "gc.auto=0", "-c", "maintenance.auto=false")
 #: Bounds on what git's answer may hold (a repository with more tags is answered by these many).
 _MAX_REFS = 200_000
 _TIMEOUT = 20
@@ -128,15 +126,12 @@ def _info(base_dir: str, aliases: tuple[str, ...]) -> RepositoryInfo:
 
 
 def _git(cwd: str, *args: str) -> str | None:
-    """git's standard output, or None when git is missing, refuses or does not answer in time."""
-    import os
-    import subprocess
+    """git's standard output (lintops.changes.run_git: no hook, no prompt), or None when git is missing,
+    refuses or does not answer in time."""
+    from .changes import ChangesError, run_git
 
-    env = dict(os.environ, GIT_TERMINAL_PROMPT="0", GIT_OPTIONAL_LOCKS="0")
     try:
-        result = subprocess.run(["git", *_QUIET, *args], cwd=cwd, capture_output=True, text=True,
-                                errors="replace", check=False, timeout=_TIMEOUT, stdin=subprocess.DEVNULL,
-                                env=env)
-    except (OSError, subprocess.SubprocessError):
+        result = run_git(Path(cwd), args, timeout=_TIMEOUT)
+    except ChangesError:
         return None
     return result.stdout if result.returncode == 0 else None

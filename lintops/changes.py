@@ -40,21 +40,30 @@ class ChangesError(LintopsError):
 
 def git(root: Path, *args: str) -> str:
     """``git ARGS`` in ``root``: its standard output, or a ChangesError with the command and git's words."""
-    result = _run(root, args)
+    result = run_git(root, args)
     if result.returncode != 0:
         raise ChangesError(f"git {' '.join(args)}: {_first_line(result.stderr) or 'failed'}")
     return result.stdout
 
 
-def _run(root: Path, args: tuple[str, ...], timeout: int = 60) -> subprocess.CompletedProcess:
-    env = dict(os.environ, GIT_TERMINAL_PROMPT="0")  # a fetch never waits for a password
+#: Every git command lintops runs: no hook, no automatic gc or maintenance after it.
+_QUIET = ("-c", "core.hooksPath=/dev/null", "-c", "gc.auto=0", "-c", "maintenance.auto=false")
+
+
+def run_git(root: Path, args: tuple[str, ...], timeout: int = 60) -> subprocess.CompletedProcess:
+    """``git ARGS`` in ``root``, finished: never a prompt (a fetch never waits for a password), no hook, no
+    optional lock, no automatic maintenance, output decoded with bad bytes replaced; a ChangesError when git
+    is missing, cannot start or does not answer within ``timeout`` seconds."""
+    env = dict(os.environ, GIT_TERMINAL_PROMPT="0", GIT_OPTIONAL_LOCKS="0")
     try:
-        return subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=False,
-                              timeout=timeout, stdin=subprocess.DEVNULL, env=env)
+        return subprocess.run(["git", *_QUIET, *args], cwd=root, capture_output=True, text=True, errors="replace",
+                              check=False, timeout=timeout, stdin=subprocess.DEVNULL, env=env)
     except FileNotFoundError:
         raise ChangesError("git is not on PATH (--changed-since, --new-since and lintops diff need it)") from None
     except subprocess.TimeoutExpired:
         raise ChangesError(f"git {' '.join(args)}: no answer within {timeout} s") from None
+    except OSError as error:
+        raise ChangesError(f"git {' '.join(args)}: {error.strerror or error}") from None
 
 
 def _first_line(text: str) -> str:
@@ -103,17 +112,17 @@ def merge_base(top: Path, ref: str) -> str:
 def _try_merge_base(top: Path, ref: str) -> str | None:
     if not _resolves(top, ref):
         return None
-    result = _run(top, ("merge-base", "--end-of-options", ref, "HEAD"))
+    result = run_git(top, ("merge-base", "--end-of-options", ref, "HEAD"))
     return result.stdout.strip() if result.returncode == 0 and result.stdout.strip() else None
 
 
 def _resolves(top: Path, ref: str) -> bool:
-    return _run(top, ("rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}")).returncode == 0
+    return run_git(top, ("rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}")).returncode == 0
 
 
 def is_shallow(top: Path) -> bool:
     """Whether the clone at ``top`` holds only part of its history (``git clone --depth``)."""
-    return _run(top, ("rev-parse", "--is-shallow-repository")).stdout.strip() == "true"
+    return run_git(top, ("rev-parse", "--is-shallow-repository")).stdout.strip() == "true"
 
 
 def remote_of(top: Path, ref: str) -> tuple[str | None, str | None]:
@@ -121,7 +130,7 @@ def remote_of(top: Path, ref: str) -> tuple[str | None, str | None]:
     remote-tracking ref (``origin/main``, ``refs/remotes/origin/main``) of a configured remote.
 
     Only remotes git's configuration already names are used: nothing in ``ref`` or the tree picks a URL."""
-    remotes = [name for name in _run(top, ("remote",)).stdout.split() if name]
+    remotes = [name for name in run_git(top, ("remote",)).stdout.split() if name]
     name = ref.removeprefix("refs/remotes/")
     for remote in sorted(remotes, key=len, reverse=True):  # "origin/x" before "o/x" when both are remotes
         branch = name.removeprefix(f"{remote}/")
@@ -134,7 +143,7 @@ def remote_of(top: Path, ref: str) -> tuple[str | None, str | None]:
 
 def _valid_branch(top: Path, branch: str) -> bool:
     """A branch name git accepts (no option, no refspec syntax such as ``:`` or ``*``)."""
-    return not branch.startswith("-") and _run(top, ("check-ref-format", f"refs/heads/{branch}")).returncode == 0
+    return not branch.startswith("-") and run_git(top, ("check-ref-format", f"refs/heads/{branch}")).returncode == 0
 
 
 def _refspec(remote: str, branch: str) -> str:
@@ -170,7 +179,7 @@ def _fetch(top: Path, ref: str, remote: str, doing: str, depth: str, *refspecs: 
           file=sys.stderr, flush=True)
     args = (*_QUIET_GIT, "fetch", "--quiet", "--no-tags", "--no-recurse-submodules", depth, "--end-of-options",
             remote, *refspecs)
-    result = _run(top, args, timeout=_FETCH_TIMEOUT)
+    result = run_git(top, args, timeout=_FETCH_TIMEOUT)
     if result.returncode != 0:
         raise ChangesError(f"this clone is shallow and fetching more history from {remote} failed "
                            f"({_first_line(result.stderr) or 'git fetch failed'}); {_how_to_fetch(remote, ref, True)}")
